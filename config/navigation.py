@@ -1,0 +1,36 @@
+"""The menu for each role. Built here, at the composition root, because it links every app's pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from core.roles import Role
+
+ALL_STAFF = (Role.ACCOUNT_MANAGER, Role.RISK_APPROVER, Role.BRANCH_MANAGER, Role.ADMINISTRATOR)
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    label: Any
+    url_name: str
+    roles: tuple[str, ...]
+
+
+MENU: tuple[MenuItem, ...] = (MenuItem(_("Home"), "home", (*ALL_STAFF, Role.ANCHOR_OPERATOR)),)
+
+
+def menu(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    items = [
+        {"label": item.label, "url": reverse(item.url_name), "active": request.path == reverse(item.url_name)}
+        for item in MENU
+        if user.is_superuser or user.role in item.roles
+    ]
+    return {"menu_items": items}

@@ -1,0 +1,23 @@
+"""The one error a service raises when it refuses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """A refusal with a stable snake_case ``code`` and a sentence for the user.
+
+    ``status`` is the HTTP status the API answers with; ``extra`` carries
+    fields the contract adds beside code and detail (``batch``, ``errors``).
+    """
+
+    def __init__(self, code: str, detail: str, *, status: int = 400, **extra: Any) -> None:
+        super().__init__(f"{code}: {detail}")
+        self.code = code
+        self.detail = str(detail)
+        self.status = status
+        self.extra = extra
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "detail": self.detail, **self.extra}

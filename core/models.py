@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class TimeStampedModel(models.Model):
+    """Base of every table: when the row was written and last changed (wall clock, for audit)."""
+
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class BusinessDate(models.Model):
+    """营业日: the one date the domain reads. A single row (id = 1)."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    date = models.DateField(_("business date"))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("business date")
+        verbose_name_plural = _("business dates")
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="business_date_single_row")]
+
+    def __str__(self) -> str:
+        return self.date.isoformat()
+
+
+class AuditEvent(models.Model):
+    """审计日志: who did what to which row, on which business date. Never edited."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    action = models.CharField(_("action"), max_length=64, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=64)
+    object_id = models.CharField(_("object id"), max_length=64)
+    business_date = models.DateField(_("business date"))
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.object_type}#{self.object_id}"

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.conf import settings
+from rest_framework.test import APIClient
+
+from core.roles import Role
+from tests.factories import OrgTree, make_org_tree, make_user
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM
+# then refuses to be called from it unless told that this is intended.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """In CI the suite must run on PostgreSQL: no silent fall-back to SQLite."""
+    if os.environ.get("CI") and settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise pytest.UsageError("CI must run the suite on PostgreSQL: set DATABASE_URL.")
+
+
+@pytest.fixture
+def org(db: None) -> OrgTree:
+    return make_org_tree()
+
+
+@pytest.fixture
+def users(org: OrgTree) -> dict[str, object]:
+    return {
+        "admin": make_user("admin", Role.ADMINISTRATOR, org.branch, is_superuser=True, is_staff=True),
+        "leader": make_user("leader", Role.BRANCH_MANAGER, org.branch),
+        "approver": make_user("approver", Role.RISK_APPROVER, org.branch),
+        "approver2": make_user("approver2", Role.RISK_APPROVER, org.branch),
+        "manager": make_user("manager", Role.ACCOUNT_MANAGER, org.outlet_a),
+        "manager_b": make_user("manager_b", Role.ACCOUNT_MANAGER, org.outlet_b),
+    }
+
+
+@pytest.fixture
+def api() -> APIClient:
+    return APIClient()
+
+
+def api_as(user: object) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user=user)  # type: ignore[arg-type]
+    return client
