@@ -191,7 +191,7 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "供应链普惠贷款 API",
-    "DESCRIPTION": "Supply-chain inclusive-finance loans: anchors, programmes, batches, limits, loans, warnings.",
+    "DESCRIPTION": "Supply-chain inclusive-finance loans: anchors, programmes, batches, limits, loans.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,

@@ -29,7 +29,12 @@ class OrgNode(TimeStampedModel):
     name = models.CharField(_("name"), max_length=100)
     kind = models.CharField(_("level"), max_length=16, choices=Kind.choices)
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     sub_branch_class = models.CharField(
         _("sub-branch class"), max_length=16, choices=SubBranchClass.choices, blank=True, default=""

@@ -20,7 +20,9 @@ def org_node_create(
         OrgNode.Kind.OUTLET: OrgNode.Kind.SUB_BRANCH,
     }[OrgNode.Kind(kind)]
     if (parent.kind if parent else None) != expected_parent:
-        raise DomainError("invalid_org_parent", _("The parent of %(name)s is at the wrong level.") % {"name": name})
+        raise DomainError(
+            "invalid_org_parent", _("The parent of %(name)s is at the wrong level.") % {"name": name}
+        )
     if "/" in code:
         raise DomainError("invalid_org_code", _("A node code cannot contain “/”."))
     path = (parent.path if parent else "") + code + "/"
@@ -38,9 +40,17 @@ def user_create(
     org_node: OrgNode | None,
     display_name: str = "",
     actor: User | None = None,
-    **extra: object,
+    is_staff: bool = False,
+    is_superuser: bool = False,
 ) -> User:
-    user = User(username=username, role=role, org_node=org_node, display_name=display_name, **extra)
+    user = User(
+        username=username,
+        role=role,
+        org_node=org_node,
+        display_name=display_name,
+        is_staff=is_staff,
+        is_superuser=is_superuser,
+    )
     user.set_password(password)
     user.save()
     audit_record(actor=actor, action="user_create", subject=user, role=role)

@@ -1,4 +1,4 @@
-"""The demo world (``seed_demo``): every piece is looked up before it is made, so a second run changes nothing."""
+"""The demo world (``seed_demo``): each piece is looked up before it is made; a second run changes nothing."""
 
 from __future__ import annotations
 
@@ -14,9 +14,19 @@ DEMO_PASSWORD = "Demo@2026"  # noqa: S105 - printed for the demo on purpose
 
 # (code, name, class, outlets) — modelled on the seed's 成都分行.
 SUB_BRANCHES = (
-    ("CD-GX", "高新支行", OrgNode.SubBranchClass.PRIORITY, (("CD-GX-01", "天府大道网点"), ("CD-GX-02", "科华路网点"))),
+    (
+        "CD-GX",
+        "高新支行",
+        OrgNode.SubBranchClass.PRIORITY,
+        (("CD-GX-01", "天府大道网点"), ("CD-GX-02", "科华路网点")),
+    ),
     ("CD-JJ", "锦江支行", OrgNode.SubBranchClass.PRIORITY, (("CD-JJ-01", "春熙路网点"),)),
-    ("CD-SL", "双流支行", OrgNode.SubBranchClass.FOLLOW_UP, (("CD-SL-01", "东升网点"), ("CD-SL-02", "华阳网点"))),
+    (
+        "CD-SL",
+        "双流支行",
+        OrgNode.SubBranchClass.FOLLOW_UP,
+        (("CD-SL-01", "东升网点"), ("CD-SL-02", "华阳网点")),
+    ),
     ("CD-PD", "郫都支行", OrgNode.SubBranchClass.FOLLOW_UP, (("CD-PD-01", "犀浦网点"),)),
     ("CD-XJ", "新津支行", OrgNode.SubBranchClass.SPECIALTY, (("CD-XJ-01", "五津网点"),)),
     ("CD-CZ", "崇州支行", OrgNode.SubBranchClass.SPECIALTY, (("CD-CZ-01", "崇阳网点"),)),
@@ -63,13 +73,14 @@ def demo_users_ensure() -> list[DemoLogin]:
         if User.objects.filter(username=login.username).exists():
             continue
         node = OrgNode.objects.get(code=login.node_code) if login.node_code else None
-        extra = {"is_staff": True, "is_superuser": True} if login.role == Role.ADMINISTRATOR else {}
+        is_admin = login.role == Role.ADMINISTRATOR
         user_create(
             username=login.username,
             password=DEMO_PASSWORD,
             role=login.role,
             org_node=node,
             display_name=login.display_name,
-            **extra,
+            is_staff=is_admin,
+            is_superuser=is_admin,
         )
     return list(DEMO_LOGINS)

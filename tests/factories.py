@@ -22,11 +22,17 @@ class OrgTree:
 def make_org_tree() -> OrgTree:
     branch = org_node_create(code="B", name="成都分行", kind=OrgNode.Kind.BRANCH)
     sub_a = org_node_create(
-        code="SA", name="高新支行", kind=OrgNode.Kind.SUB_BRANCH, parent=branch,
+        code="SA",
+        name="高新支行",
+        kind=OrgNode.Kind.SUB_BRANCH,
+        parent=branch,
         sub_branch_class=OrgNode.SubBranchClass.PRIORITY,
     )
     sub_b = org_node_create(
-        code="SB", name="双流支行", kind=OrgNode.Kind.SUB_BRANCH, parent=branch,
+        code="SB",
+        name="双流支行",
+        kind=OrgNode.Kind.SUB_BRANCH,
+        parent=branch,
         sub_branch_class=OrgNode.SubBranchClass.FOLLOW_UP,
     )
     outlet_a = org_node_create(code="OA", name="天府网点", kind=OrgNode.Kind.OUTLET, parent=sub_a)
@@ -34,5 +40,5 @@ def make_org_tree() -> OrgTree:
     return OrgTree(branch, sub_a, sub_b, outlet_a, outlet_b)
 
 
-def make_user(username: str, role: str, node: OrgNode | None, **extra: object) -> User:
+def make_user(username: str, role: str, node: OrgNode | None, **extra: bool) -> User:
     return user_create(username=username, password=PASSWORD, role=role, org_node=node, **extra)

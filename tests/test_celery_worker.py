@@ -46,9 +46,23 @@ def test_a_worker_process_runs_a_task_and_returns_its_result():
     redis.Redis.from_url(REDIS_URL).flushdb()
     env = {**os.environ, "CELERY_BROKER_URL": REDIS_URL, "DATABASE_URL": _database_url()}
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--concurrency=1",
-         "--without-gossip", "--without-mingle", "--loglevel=INFO"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool=solo",
+            "--concurrency=1",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel=INFO",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     client = Celery("test-client", broker=REDIS_URL, backend=REDIS_URL)
     try:

@@ -34,9 +34,23 @@ def test_the_catalogue_holds_every_string_of_the_code(tmp_path):
     shutil.copy(CATALOGUE, saved)
     try:
         subprocess.run(
-            [sys.executable, "manage.py", "makemessages", "-l", "zh_Hans", "--no-obsolete",
-             "--ignore=node_modules", "--ignore=.venv", "--ignore=staticfiles", "--ignore=tests", "--ignore=bench"],
-            cwd=ROOT, check=True, capture_output=True, timeout=300,
+            [
+                sys.executable,
+                "manage.py",
+                "makemessages",
+                "-l",
+                "zh_Hans",
+                "--no-obsolete",
+                "--ignore=node_modules",
+                "--ignore=.venv",
+                "--ignore=staticfiles",
+                "--ignore=tests",
+                "--ignore=bench",
+            ],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            timeout=300,
         )
         fresh = _msgids(CATALOGUE)
     finally:

@@ -33,9 +33,17 @@ def test_a_malformed_value_stops_start_up_naming_the_variable(name, value):
 def test_nothing_set_starts_on_sqlite():
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL"}}
     result = subprocess.run(
-        [sys.executable, "-c", "import django,os;os.environ.setdefault('DJANGO_SETTINGS_MODULE','config.settings');"
-         "django.setup();from django.conf import settings as s;"
-         "print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, s.LANGUAGE_CODE, s.TIME_ZONE)"],
-        env=env, capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-c",
+            "import django,os;os.environ.setdefault('DJANGO_SETTINGS_MODULE','config.settings');"
+            "django.setup();from django.conf import settings as s;"
+            "print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER,"
+            " s.LANGUAGE_CODE, s.TIME_ZONE)",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.stdout.split() == ["django.db.backends.sqlite3", "True", "zh-hans", "Asia/Shanghai"]
