@@ -3,14 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from core.api.views import BusinessDateView
 from partners import views as partner_views
-from partners.api.views import TokenView
-
-api_v1 = [
-    path("auth/token/", TokenView.as_view(), name="api-token"),
-    path("business-date/", BusinessDateView.as_view(), name="api-business-date"),
-]
 
 urlpatterns = [
     path("", partner_views.home, name="home"),
@@ -18,7 +11,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    path("api/v1/", include(api_v1)),
+    path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]

@@ -52,3 +52,29 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.object_type}#{self.object_id}"
+
+
+def _stored_file_path(instance: StoredFile, filename: str) -> str:
+    # Content-addressed: the same bytes always land at the same path.
+    return f"files/{instance.sha256[:2]}/{instance.sha256}"
+
+
+class StoredFile(models.Model):
+    """An uploaded file kept byte for byte, with its SHA-256 and who sent it."""
+
+    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
+    name = models.CharField(_("file name"), max_length=255)
+    size = models.PositiveBigIntegerField(_("size"))
+    content_type = models.CharField(_("content type"), max_length=100, blank=True)
+    content = models.FileField(_("content"), upload_to=_stored_file_path, max_length=255)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("stored file")
+        verbose_name_plural = _("stored files")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.sha256[:12]})"

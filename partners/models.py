@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
-from core.models import TimeStampedModel
+from core.models import StoredFile, TimeStampedModel
 from core.roles import Role
 
 
@@ -74,6 +77,15 @@ class User(AbstractUser):
     )
     display_name = models.CharField(_("full name"), max_length=50, blank=True)
     phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
+    anchor = models.ForeignKey(
+        "partners.Anchor",
+        verbose_name=_("enterprise"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="operators",
+        help_text=_("Only for anchor operators: the enterprise they act for."),
+    )
 
     class Meta:
         verbose_name = _("user")
@@ -84,3 +96,288 @@ class User(AbstractUser):
 
     def has_role(self, *roles: str) -> bool:
         return self.is_superuser or self.role in roles
+
+
+MONEY = {"max_digits": 18, "decimal_places": 2}
+RATIO = {"max_digits": 9, "decimal_places": 6}
+
+
+class Anchor(TimeStampedModel):
+    """龙头企业: the anchor enterprise that recommends farmers and guarantees their loans."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending approval")
+        APPROVED = "approved", _("Approved")
+        SUSPENDED = "suspended", _("Suspended")
+        EXITED = "exited", _("Exited")
+
+    name = models.CharField(_("enterprise name"), max_length=200)
+    uscc = models.CharField(_("unified social credit code"), max_length=18, unique=True)
+    legal_representative = models.CharField(_("legal representative"), max_length=50, blank=True)
+    registered_capital = models.DecimalField(_("registered capital"), null=True, blank=True, **MONEY)
+    industry = models.CharField(_("industry"), max_length=100, blank=True)
+    contact_name = models.CharField(_("contact person"), max_length=50, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    org_node = models.ForeignKey(
+        OrgNode, verbose_name=_("managing node"), on_delete=models.PROTECT, related_name="anchors"
+    )
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    created_by = models.ForeignKey(
+        User, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+"
+    )
+    approved_by = models.ForeignKey(
+        User, verbose_name=_("approved by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_on = models.DateField(_("approved on"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("anchor enterprise")
+        verbose_name_plural = _("anchor enterprises")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AnchorAssessment(TimeStampedModel):
+    """担保能力及准入资质评估: a dated look at the anchor's strength; one per quarter is expected."""
+
+    class Rating(models.TextChoices):
+        AAA = "AAA", "AAA"
+        AA = "AA", "AA"
+        A = "A", "A"
+        BBB = "BBB", "BBB"
+        BB = "BB", "BB"
+        B = "B", "B"
+        C = "C", "C"
+
+    anchor = models.ForeignKey(Anchor, on_delete=models.CASCADE, related_name="assessments")
+    assessed_on = models.DateField(_("assessed on"))
+    net_assets = models.DecimalField(_("net assets"), null=True, blank=True, **MONEY)
+    revenue = models.DecimalField(_("annual revenue"), null=True, blank=True, **MONEY)
+    existing_guarantees = models.DecimalField(_("existing guarantees"), null=True, blank=True, **MONEY)
+    guarantee_capacity = models.DecimalField(_("guarantee capacity"), **MONEY)
+    rating = models.CharField(_("rating"), max_length=4, choices=Rating.choices, blank=True)
+    note = models.TextField(_("assessment note"), blank=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("anchor assessment")
+        verbose_name_plural = _("anchor assessments")
+        ordering = ["-assessed_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(guarantee_capacity__gte=0), name="assessment_capacity_positive"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.anchor} {self.assessed_on}"
+
+
+class Agreement(TimeStampedModel):
+    """合作协议 / 担保合同 with the anchor, and the scan kept with its SHA-256."""
+
+    class Kind(models.TextChoices):
+        COOPERATION = "cooperation", _("Cooperation agreement")
+        GUARANTEE = "guarantee", _("Guarantee contract")
+
+    anchor = models.ForeignKey(Anchor, on_delete=models.CASCADE, related_name="agreements")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    number = models.CharField(_("agreement number"), max_length=64)
+    signed_on = models.DateField(_("signed on"))
+    expires_on = models.DateField(_("expires on"))
+    scan = models.ForeignKey(
+        StoredFile, verbose_name=_("scan"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("agreement")
+        verbose_name_plural = _("agreements")
+        ordering = ["-signed_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "number"], name="agreement_number_unique"),
+            models.CheckConstraint(
+                condition=models.Q(expires_on__gt=models.F("signed_on")), name="agreement_dates"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.number}"
+
+
+class Program(TimeStampedModel):
+    """合作方案: the terms under which an anchor's farmers borrow. Every figure is a parameter."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        WARNING = "warning", _("Warning")
+        SUSPENDED = "suspended", _("Suspended")
+
+    anchor = models.ForeignKey(
+        Anchor, verbose_name=_("anchor"), on_delete=models.PROTECT, related_name="programs"
+    )
+    name = models.CharField(_("programme name"), max_length=200)
+    agreement = models.ForeignKey(
+        Agreement,
+        verbose_name=_("cooperation agreement"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="programs",
+    )
+    org_node = models.ForeignKey(
+        OrgNode, verbose_name=_("managing node"), on_delete=models.PROTECT, related_name="+"
+    )
+    manager = models.ForeignKey(
+        User,
+        verbose_name=_("programme manager"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    annual_rate = models.DecimalField(_("annual interest rate"), **RATIO)
+    total_cap = models.DecimalField(_("total cap"), **MONEY)
+    per_farmer_cap = models.DecimalField(_("per-farmer cap"), **MONEY)
+    order_ratio = models.DecimalField(_("order ratio"), **RATIO)
+    lookback_months = models.PositiveSmallIntegerField(_("look-back months"))
+    margin_ratio = models.DecimalField(_("margin ratio"), **RATIO)
+    max_term_months = models.PositiveSmallIntegerField(_("maximum term (months)"))
+    limit_validity_months = models.PositiveSmallIntegerField(_("limit validity (months)"))
+    mismatch_tolerance = models.DecimalField(_("mismatch tolerance"), **RATIO)
+    npl_warning_ratio = models.DecimalField(_("NPL warning ratio"), **RATIO)
+    npl_suspend_ratio = models.DecimalField(_("NPL suspension ratio"), **RATIO)
+    penalty_markup = models.DecimalField(_("penalty markup"), **RATIO)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    # A resumption accepts the NPL ratio of that day: the breaker suspends again only above it.
+    breaker_accepted_ratio = models.DecimalField(
+        _("NPL ratio accepted at resumption"), null=True, blank=True, **RATIO
+    )
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("programme")
+        verbose_name_plural = _("programmes")
+        ordering = ["anchor__name", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(npl_warning_ratio__lt=models.F("npl_suspend_ratio")),
+                name="program_npl_lines",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(per_farmer_cap__lte=models.F("total_cap")),
+                name="program_farmer_cap_in_total",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProgramStatusChange(models.Model):
+    """Each change of a programme's status, with the figures that caused it (circuit breaker or a person)."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(_("from"), max_length=16, choices=Program.Status.choices)
+    to_status = models.CharField(_("to"), max_length=16, choices=Program.Status.choices)
+    business_date = models.DateField(_("business date"))
+    npl_ratio = models.DecimalField(_("NPL ratio"), null=True, blank=True, **RATIO)
+    npl_principal = models.DecimalField(_("NPL principal"), null=True, blank=True, **MONEY)
+    outstanding_principal = models.DecimalField(_("outstanding principal"), null=True, blank=True, **MONEY)
+    reason = models.TextField(_("reason or assessment"), blank=True)
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("programme status change")
+        verbose_name_plural = _("programme status changes")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.program}: {self.from_status} → {self.to_status}"
+
+
+class MarginEntry(models.Model):
+    """保证金台账: deposits, withdrawals and deductions. The balance is always their sum, never stored."""
+
+    class Kind(models.TextChoices):
+        DEPOSIT = "deposit", _("Deposit")
+        WITHDRAWAL = "withdrawal", _("Withdrawal")
+        DEDUCTION = "deduction", _("Deduction for compensation")
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="margin_entries")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    amount = models.DecimalField(_("amount"), **MONEY)
+    business_date = models.DateField(_("business date"))
+    reference = models.CharField(_("reference"), max_length=64, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("margin entry")
+        verbose_name_plural = _("margin entries")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="margin_entry_amount_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount}"
+
+    @property
+    def signed_amount(self) -> Decimal:
+        return self.amount if self.kind == self.Kind.DEPOSIT else -self.amount
+
+
+class Farmer(TimeStampedModel):
+    """养殖户: a borrower. The identity number is looked up by its keyed hash and shown masked."""
+
+    name = models.CharField(_("name"), max_length=50)
+    id_number = models.CharField(_("resident ID number"), max_length=18)
+    id_hash = models.CharField(_("identity hash"), max_length=64, unique=True, editable=False)
+    id_masked = models.CharField(_("resident ID (masked)"), max_length=18, editable=False)
+    birth_date = models.DateField(_("birth date"))
+    phone = models.CharField(_("mobile phone"), max_length=11)
+    region_code = models.CharField(_("region code"), max_length=6, blank=True, db_index=True)
+    breed = models.CharField(_("breed"), max_length=50, blank=True)
+    org_node = models.ForeignKey(
+        OrgNode, verbose_name=_("node"), on_delete=models.PROTECT, related_name="farmers"
+    )
+    account_manager = models.ForeignKey(
+        User,
+        verbose_name=_("account manager"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("farmer")
+        verbose_name_plural = _("farmers")
+        permissions = [("view_identity", _("Can see full identity and phone numbers"))]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AnchorFarmer(models.Model):
+    """Which anchor recommended which farmer: what an anchor operator may see."""
+
+    anchor = models.ForeignKey(Anchor, on_delete=models.PROTECT, related_name="farmer_links")
+    farmer = models.ForeignKey(Farmer, on_delete=models.PROTECT, related_name="anchor_links")
+    first_recommended_on = models.DateField(_("first recommended on"))
+
+    class Meta:
+        verbose_name = _("anchor's farmer")
+        verbose_name_plural = _("anchors' farmers")
+        constraints = [models.UniqueConstraint(fields=["anchor", "farmer"], name="anchor_farmer_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.anchor} – {self.farmer}"

@@ -2,16 +2,21 @@
 
 Every list and detail, page or API, goes through these helpers, so a row
 outside the user's reach is never fetched, let alone shown.
+
+Anchors and programmes are the relationship a node manages: staff see those
+managed in their subtree and those managed above them (a branch-level anchor
+is served by every sub-branch below it). Farmers, loans and warnings are
+strictly the subtree.
 """
 
 from __future__ import annotations
 
 from typing import TypeVar
 
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 
 from core.roles import Role
-from partners.models import OrgNode, User
+from partners.models import Anchor, Farmer, OrgNode, Program, User
 
 M = TypeVar("M", bound=Model)
 
@@ -20,18 +25,58 @@ def sees_everything(user: User) -> bool:
     return bool(user.is_superuser or user.role == Role.ADMINISTRATOR)
 
 
+def is_anchor_operator(user: User) -> bool:
+    return bool(user.role == Role.ANCHOR_OPERATOR and not user.is_superuser)
+
+
+def _ancestor_paths(node: OrgNode) -> list[str]:
+    parts = node.path.rstrip("/").split("/")
+    return ["/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+
+
 def filter_by_subtree(queryset: QuerySet[M], user: User, node_field: str = "org_node") -> QuerySet[M]:
     """Rows whose node lies in the user's subtree."""
     if sees_everything(user):
         return queryset
-    if user.org_node_id is None:
+    if user.org_node is None or is_anchor_operator(user):
         return queryset.none()
-    return queryset.filter(**{f"{node_field}__path__startswith": user.org_node.path})  # type: ignore[union-attr]
+    return queryset.filter(**{f"{node_field}__path__startswith": user.org_node.path})
+
+
+def filter_by_reach(queryset: QuerySet[M], user: User, node_field: str = "org_node") -> QuerySet[M]:
+    """Rows managed in the user's subtree or on the chain of nodes above him."""
+    if sees_everything(user):
+        return queryset
+    if user.org_node is None:
+        return queryset.none()
+    below = Q(**{f"{node_field}__path__startswith": user.org_node.path})
+    above = Q(**{f"{node_field}__path__in": _ancestor_paths(user.org_node)})
+    return queryset.filter(below | above)
 
 
 def visible_nodes(user: User) -> QuerySet[OrgNode]:
     if sees_everything(user):
         return OrgNode.objects.all()
-    if user.org_node_id is None:
+    if user.org_node is None or is_anchor_operator(user):
         return OrgNode.objects.none()
-    return OrgNode.objects.filter(path__startswith=user.org_node.path)  # type: ignore[union-attr]
+    return OrgNode.objects.filter(path__startswith=user.org_node.path)
+
+
+def visible_anchors(user: User) -> QuerySet[Anchor]:
+    if is_anchor_operator(user):
+        return Anchor.objects.filter(pk=user.anchor_id) if user.anchor_id else Anchor.objects.none()
+    return filter_by_reach(Anchor.objects.all(), user)
+
+
+def visible_programs(user: User) -> QuerySet[Program]:
+    if is_anchor_operator(user):
+        return Program.objects.filter(anchor_id=user.anchor_id) if user.anchor_id else Program.objects.none()
+    return filter_by_reach(Program.objects.all(), user)
+
+
+def visible_farmers(user: User) -> QuerySet[Farmer]:
+    if is_anchor_operator(user):
+        if not user.anchor_id:
+            return Farmer.objects.none()
+        return Farmer.objects.filter(anchor_links__anchor_id=user.anchor_id)
+    return filter_by_subtree(Farmer.objects.all(), user)

@@ -8,7 +8,7 @@ from django.db import transaction
 
 from core.roles import Role
 from partners.models import OrgNode, User
-from partners.services import org_node_create, user_create
+from partners.services.org import org_node_create, user_create
 
 DEMO_PASSWORD = "Demo@2026"  # noqa: S105 - printed for the demo on purpose
 

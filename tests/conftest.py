@@ -46,3 +46,9 @@ def api_as(user: object) -> APIClient:
     client = APIClient()
     client.force_authenticate(user=user)  # type: ignore[arg-type]
     return client
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: object) -> None:
+    """Real hashing costs ~0.3 s per user; tests do not need its strength."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from partners.models import OrgNode, User
-from partners.services import org_node_create, user_create
+from partners.services.org import org_node_create, user_create
 
 PASSWORD = "Secret#2026"
 
@@ -42,3 +42,61 @@ def make_org_tree() -> OrgTree:
 
 def make_user(username: str, role: str, node: OrgNode | None, **extra: bool) -> User:
     return user_create(username=username, password=PASSWORD, role=role, org_node=node, **extra)
+
+
+def uscc_with_check(body17: str) -> str:
+    """A valid unified social credit code from its first 17 characters."""
+    from stdnum.cn import uscc
+
+    return body17 + uscc.calc_check_digit(body17)
+
+
+def resident_id_with_check(body17: str) -> str:
+    from stdnum.cn import ric
+
+    return body17 + ric.calc_check_digit(body17 + "0")
+
+
+_anchor_seq = iter(range(100_000, 999_999))
+
+
+def make_anchor(
+    creator: User, node: OrgNode | None = None, *, approver: User | None = None, name: str = "特驱集团"
+):
+    from decimal import Decimal
+
+    from partners.services.anchors import anchor_approve, anchor_create
+
+    code = uscc_with_check(f"9151010{next(_anchor_seq):06d}MA6C")
+    anchor = anchor_create(
+        actor=creator, name=name, uscc=code, guarantee_capacity=Decimal("500000000"), org_node=node
+    )
+    if approver is not None:
+        anchor = anchor_approve(anchor=anchor, actor=approver)
+    return anchor
+
+
+def make_program(anchor, approver: User, **parameters):
+    from decimal import Decimal
+
+    from partners.services.programs import program_create
+
+    parameters.setdefault("annual_rate", Decimal("0.0435"))
+    return program_create(actor=approver, anchor=anchor, name=f"{anchor.name}养殖贷", **parameters)
+
+
+def make_farmer(node: OrgNode, *, body17: str = "51152119700819196", name: str = "胡磊涛", anchor=None):
+    import datetime as dt
+
+    from partners.services.farmers import farmer_link_anchor, farmer_register
+
+    farmer = farmer_register(
+        name=name,
+        id_number=resident_id_with_check(body17),
+        phone="17776820850",
+        org_node=node,
+        today=dt.date(2027, 3, 1),
+    )
+    if anchor is not None:
+        farmer_link_anchor(farmer=farmer, anchor=anchor, on=dt.date(2027, 3, 1))
+    return farmer

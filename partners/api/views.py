@@ -1,13 +1,24 @@
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from partners.api.serializers import AnchorSerializer, FarmerSerializer
+from partners.models import Anchor, Farmer
+from partners.scoping import visible_anchors, visible_farmers
+from partners.selectors import with_latest_capacity
+from partners.services.anchors import anchor_approve, anchor_create
+from partners.services.farmers import farmer_identity_reveal
 
 
 class TokenView(APIView):
@@ -25,3 +36,41 @@ class TokenView(APIView):
         serializer.is_valid(raise_exception=True)
         token, _ = Token.objects.get_or_create(user=serializer.validated_data["user"])
         return Response({"token": token.key})
+
+
+class AnchorViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet[Anchor]
+):
+    serializer_class = AnchorSerializer
+    filterset_fields = ["status"]
+
+    def get_queryset(self) -> QuerySet[Anchor]:
+        return with_latest_capacity(visible_anchors(self.request.user)).select_related("org_node")  # type: ignore[arg-type]
+
+    def perform_create(self, serializer: Any) -> None:
+        serializer.instance = anchor_create(actor=self.request.user, **serializer.validated_data)  # type: ignore[arg-type]
+
+    @extend_schema(request=None, responses=AnchorSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, pk: str | None = None) -> Response:
+        anchor = anchor_approve(anchor=self.get_object(), actor=request.user)  # type: ignore[arg-type]
+        return Response(self.get_serializer(anchor).data, status=status.HTTP_200_OK)
+
+
+class FarmerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Farmer]):
+    serializer_class = FarmerSerializer
+    filterset_fields = ["region_code", "breed"]
+
+    def get_queryset(self) -> QuerySet[Farmer]:
+        return visible_farmers(self.request.user).order_by("id")  # type: ignore[arg-type]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("reveal", bool, description="show the full numbers (logged)")]
+    )
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        farmer = self.get_object()
+        data = dict(self.get_serializer(farmer).data)
+        if request.query_params.get("reveal") in {"1", "true"}:
+            identity = farmer_identity_reveal(farmer=farmer, actor=request.user)  # type: ignore[arg-type]
+            data.update(id_number=identity.id_number, phone=identity.phone)
+        return Response(data)

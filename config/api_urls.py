@@ -1,0 +1,19 @@
+"""Every endpoint of /api/v1/ (the contract), routed to the app that owns it."""
+
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
+
+from core.api.views import BusinessDateView
+from origination.api.programs import ProgramViewSet
+from partners.api.views import AnchorViewSet, FarmerViewSet, TokenView
+
+router = DefaultRouter()
+router.register("anchors", AnchorViewSet, basename="anchor")
+router.register("farmers", FarmerViewSet, basename="farmer")
+router.register("programs", ProgramViewSet, basename="program")
+
+urlpatterns = [
+    path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("business-date/", BusinessDateView.as_view(), name="api-business-date"),
+    path("", include(router.urls)),
+]

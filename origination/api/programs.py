@@ -1,0 +1,141 @@
+"""Programmes in the API: parameters with the book's figures, margin entries, resumption."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from core.api.fields import MoneyField, RatioField
+from origination.selectors import program_figures
+from origination.services.margin import margin_withdraw
+from partners.models import Anchor, MarginEntry, Program
+from partners.scoping import visible_anchors, visible_programs
+from partners.services.margin import margin_balance, margin_deposit
+from partners.services.programs import program_create, program_resume
+
+
+class ProgramSerializer(serializers.ModelSerializer[Program]):
+    anchor = serializers.PrimaryKeyRelatedField(queryset=Anchor.objects.all())
+    annual_rate = RatioField()
+    total_cap = MoneyField(required=False)
+    per_farmer_cap = MoneyField(required=False)
+    order_ratio = RatioField(required=False)
+    lookback_months = serializers.IntegerField(required=False, min_value=1, max_value=36)
+    margin_ratio = RatioField(required=False)
+    max_term_months = serializers.IntegerField(required=False, min_value=1, max_value=36)
+    limit_validity_months = serializers.IntegerField(required=False, min_value=1, max_value=36)
+    mismatch_tolerance = RatioField(required=False)
+    npl_warning_ratio = RatioField(required=False)
+    npl_suspend_ratio = RatioField(required=False)
+    penalty_markup = RatioField(required=False)
+
+    class Meta:
+        model = Program
+        fields = [
+            "id",
+            "anchor",
+            "name",
+            "status",
+            "annual_rate",
+            "total_cap",
+            "per_farmer_cap",
+            "order_ratio",
+            "lookback_months",
+            "margin_ratio",
+            "max_term_months",
+            "limit_validity_months",
+            "mismatch_tolerance",
+            "npl_warning_ratio",
+            "npl_suspend_ratio",
+            "penalty_markup",
+            "created_at",
+        ]
+        read_only_fields = ["status", "created_at"]
+
+    def validate_anchor(self, anchor: Anchor) -> Anchor:
+        if not visible_anchors(self.context["request"].user).filter(pk=anchor.pk).exists():
+            raise serializers.ValidationError("not found")
+        return anchor
+
+
+class ProgramDetailSerializer(ProgramSerializer):
+    """The parameters plus the book's figures on the business date."""
+
+    def to_representation(self, instance: Program) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        figures = program_figures(instance)
+        data.update(
+            outstanding_principal=f"{figures.outstanding_principal:.2f}",
+            approved_limits=f"{figures.approved_limits:.2f}",
+            headroom=f"{figures.headroom:.2f}",
+            npl_ratio=RatioField().to_representation(figures.npl_ratio),
+            margin_balance=f"{figures.margin_balance:.2f}",
+            margin_required=f"{figures.margin_required:.2f}",
+        )
+        return data
+
+
+class MarginEntrySerializer(serializers.ModelSerializer[MarginEntry]):
+    kind = serializers.ChoiceField(choices=[MarginEntry.Kind.DEPOSIT, MarginEntry.Kind.WITHDRAWAL])
+    amount = MoneyField(min_value=0)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+    class Meta:
+        model = MarginEntry
+        fields = ["id", "kind", "amount", "business_date", "note"]
+        read_only_fields = ["business_date"]
+
+
+class ProgramViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet[Program],
+):
+    filterset_fields = ["anchor", "status"]
+
+    def get_queryset(self) -> QuerySet[Program]:
+        return visible_programs(self.request.user).select_related("anchor")  # type: ignore[arg-type]
+
+    def get_serializer_class(self) -> type[serializers.BaseSerializer[Any]]:
+        return (
+            ProgramDetailSerializer if self.action in {"retrieve", "create", "resume"} else ProgramSerializer
+        )
+
+    def perform_create(self, serializer: Any) -> None:
+        serializer.instance = program_create(actor=self.request.user, **serializer.validated_data)
+
+    @extend_schema(request=MarginEntrySerializer, responses={201: MarginEntrySerializer})
+    @action(detail=True, methods=["post"])
+    def margin(self, request: Request, pk: str | None = None) -> Response:
+        program = self.get_object()
+        entry_in = MarginEntrySerializer(data=request.data)
+        entry_in.is_valid(raise_exception=True)
+        values = entry_in.validated_data
+        post = margin_deposit if values["kind"] == MarginEntry.Kind.DEPOSIT else margin_withdraw
+        entry = post(
+            program=program, amount=values["amount"], actor=request.user, note=values.get("note", "")
+        )
+        data = dict(MarginEntrySerializer(entry).data)
+        data["balance"] = f"{margin_balance(program.pk):.2f}"
+        return Response(data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=inline_serializer("Resume", {"assessment": serializers.CharField()}),
+        responses=ProgramDetailSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def resume(self, request: Request, pk: str | None = None) -> Response:
+        program = self.get_object()
+        assessment = str(request.data.get("assessment", ""))
+        npl_ratio = program_figures(program).npl_ratio
+        program = program_resume(
+            program=program, actor=request.user, assessment=assessment, npl_ratio=npl_ratio
+        )  # type: ignore[arg-type]
+        return Response(ProgramDetailSerializer(program, context={"request": request}).data)

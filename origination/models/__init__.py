@@ -1,0 +1,15 @@
+from origination.models.batches import Batch, BatchRow, BatchRowError, BatchStatusChange, UploadJob
+from origination.models.loans import CreditLimit, Loan, LoanDue, LoanEntry, Repayment
+
+__all__ = [
+    "Batch",
+    "BatchRow",
+    "BatchRowError",
+    "BatchStatusChange",
+    "CreditLimit",
+    "Loan",
+    "LoanDue",
+    "LoanEntry",
+    "Repayment",
+    "UploadJob",
+]

@@ -1,0 +1,253 @@
+"""Credit limits and loans.
+
+A loan's ledger (``LoanEntry``) is the record of every movement. The balance
+columns on ``Loan`` are its running projection, written in the same
+transaction (or the same SQL statement, in the close of business) as the
+entries, so the daily job reads and updates one row per loan; a
+reconciliation check proves they equal the ledger sums.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from core.models import TimeStampedModel
+from partners.models import MONEY, RATIO, Farmer, OrgNode, Program, User
+
+PRINCIPAL_DAYS = {"max_digits": 24, "decimal_places": 2}
+
+
+class CreditLimit(TimeStampedModel):
+    """预授信额度: an approved, revolving limit of one farmer in one programme."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        EXPIRED = "expired", _("Expired")
+        REVOKED = "revoked", _("Revoked")
+
+    farmer = models.ForeignKey(
+        Farmer, verbose_name=_("farmer"), on_delete=models.PROTECT, related_name="limits"
+    )
+    program = models.ForeignKey(
+        Program, verbose_name=_("programme"), on_delete=models.PROTECT, related_name="limits"
+    )
+    batch_row = models.OneToOneField(
+        "origination.BatchRow", null=True, blank=True, on_delete=models.PROTECT, related_name="credit_limit"
+    )
+    amount = models.DecimalField(_("limit"), **MONEY)
+    approved_on = models.DateField(_("approved on"))
+    expires_on = models.DateField(_("expires on"))
+    approved_by = models.ForeignKey(
+        User, verbose_name=_("approved by"), on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
+
+    class Meta:
+        verbose_name = _("credit limit")
+        verbose_name_plural = _("credit limits")
+        indexes = [models.Index(fields=["program", "status", "expires_on"])]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="credit_limit_positive"),
+            models.CheckConstraint(
+                condition=models.Q(expires_on__gt=models.F("approved_on")), name="limit_dates"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.farmer} {self.amount}"
+
+
+class Loan(TimeStampedModel):
+    """贷款: interest monthly on the 20th, principal at maturity (按月付息, 到期还本)."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        CLOSED = "closed", _("Paid off")
+
+    class Classification(models.TextChoices):
+        NORMAL = "normal", _("Normal")
+        SPECIAL_MENTION = "special_mention", _("Special mention")
+        SUBSTANDARD = "substandard", _("Substandard")
+        DOUBTFUL = "doubtful", _("Doubtful")
+        LOSS = "loss", _("Loss")
+
+    credit_limit = models.ForeignKey(CreditLimit, on_delete=models.PROTECT, related_name="loans")
+    farmer = models.ForeignKey(
+        Farmer, verbose_name=_("farmer"), on_delete=models.PROTECT, related_name="loans"
+    )
+    program = models.ForeignKey(
+        Program, verbose_name=_("programme"), on_delete=models.PROTECT, related_name="loans"
+    )
+    org_node = models.ForeignKey(OrgNode, verbose_name=_("node"), on_delete=models.PROTECT, related_name="+")
+    account_manager = models.ForeignKey(
+        User,
+        verbose_name=_("account manager"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # Terms, fixed at disbursement.
+    principal = models.DecimalField(_("principal"), **MONEY)
+    annual_rate = models.DecimalField(_("annual interest rate"), **RATIO)
+    penalty_markup = models.DecimalField(_("penalty markup"), **RATIO)
+    term_months = models.PositiveSmallIntegerField(_("term (months)"))
+    disbursed_on = models.DateField(_("disbursed on"))
+    maturity_on = models.DateField(_("maturity"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    # Running balances (projection of the ledger).
+    principal_outstanding = models.DecimalField(_("principal outstanding"), **MONEY)
+    principal_overdue = models.DecimalField(_("overdue principal"), default=0, **MONEY)
+    interest_base = models.DecimalField(_("principal-days not yet charged"), default=0, **PRINCIPAL_DAYS)
+    penalty_base = models.DecimalField(
+        _("overdue principal-days not yet charged"), default=0, **PRINCIPAL_DAYS
+    )
+    interest_due = models.DecimalField(_("interest charged, not yet due"), default=0, **MONEY)
+    interest_overdue = models.DecimalField(_("overdue interest"), default=0, **MONEY)
+    penalty_due = models.DecimalField(_("penalty interest"), default=0, **MONEY)
+    compensated = models.DecimalField(_("compensated by the anchor"), default=0, **MONEY)
+    # Delinquency: the bank's view and the farmer's own ("shadow", whoever paid).
+    oldest_due_date = models.DateField(_("oldest unpaid due date"), null=True, blank=True)
+    shadow_oldest_due_date = models.DateField(_("oldest due date the farmer missed"), null=True, blank=True)
+    classification = models.CharField(
+        _("classification"), max_length=16, choices=Classification.choices, default=Classification.NORMAL
+    )
+    manual_classification = models.CharField(
+        _("manual classification"), max_length=16, choices=Classification.choices, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("loan")
+        verbose_name_plural = _("loans")
+        indexes = [
+            models.Index(fields=["program", "status"]),
+            models.Index(fields=["status", "maturity_on"]),
+            models.Index(fields=["farmer", "status"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(principal__gt=0), name="loan_principal_positive"),
+            models.CheckConstraint(
+                condition=models.Q(principal_outstanding__gte=0)
+                & models.Q(principal_outstanding__lte=models.F("principal")),
+                name="loan_outstanding_in_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(principal_overdue__gte=0)
+                & models.Q(principal_overdue__lte=models.F("principal_outstanding")),
+                name="loan_overdue_in_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(interest_due__gte=0)
+                & models.Q(interest_overdue__gte=0)
+                & models.Q(penalty_due__gte=0),
+                name="loan_dues_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.farmer} {self.principal}"
+
+
+class LoanDue(models.Model):
+    """An amount due on a date (interest on the 20th, principal at maturity); DPD counts from the oldest unpaid."""
+
+    class Kind(models.TextChoices):
+        INTEREST = "interest", _("Interest")
+        PRINCIPAL = "principal", _("Principal")
+
+    loan = models.ForeignKey(Loan, on_delete=models.CASCADE, related_name="dues")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    due_on = models.DateField(_("due on"))
+    amount = models.DecimalField(_("amount"), **MONEY)
+    paid = models.DecimalField(_("paid by the farmer"), default=0, **MONEY)
+    compensated = models.DecimalField(_("paid by the anchor"), default=0, **MONEY)
+    settled_on = models.DateField(_("settled on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("amount due")
+        verbose_name_plural = _("amounts due")
+        constraints = [
+            models.UniqueConstraint(fields=["loan", "kind", "due_on"], name="loan_due_unique"),
+            models.CheckConstraint(
+                condition=models.Q(paid__gte=0)
+                & models.Q(compensated__gte=0)
+                & models.Q(amount__gte=models.F("paid") + models.F("compensated")),
+                name="loan_due_not_overpaid",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["loan", "due_on"], name="loan_due_open", condition=models.Q(settled_on__isnull=True)
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.loan_id} {self.kind} {self.due_on} {self.amount}"
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.amount - self.paid - self.compensated
+
+
+class LoanEntry(models.Model):
+    """分户账: one movement of a loan. Never edited; balances are sums of these."""
+
+    class Kind(models.TextChoices):
+        DISBURSEMENT = "disbursement", _("Disbursement")
+        INTEREST_CHARGE = "interest_charge", _("Interest charged")
+        PENALTY_CHARGE = "penalty_charge", _("Penalty interest charged")
+        REPAID_PENALTY = "repaid_penalty", _("Penalty repaid")
+        REPAID_INTEREST = "repaid_interest", _("Interest repaid")
+        REPAID_PRINCIPAL = "repaid_principal", _("Principal repaid")
+        COMPENSATED_PENALTY = "compensated_penalty", _("Penalty compensated from margin")
+        COMPENSATED_INTEREST = "compensated_interest", _("Interest compensated from margin")
+        COMPENSATED_PRINCIPAL = "compensated_principal", _("Principal compensated from margin")
+
+    loan = models.ForeignKey(Loan, on_delete=models.CASCADE, related_name="entries")
+    business_date = models.DateField(_("business date"))
+    kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
+    amount = models.DecimalField(_("amount"), **MONEY)
+    repayment = models.ForeignKey(
+        "origination.Repayment", null=True, blank=True, on_delete=models.PROTECT, related_name="entries"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("loan ledger entry")
+        verbose_name_plural = _("loan ledger entries")
+        ordering = ["id"]
+        indexes = [models.Index(fields=["loan", "business_date"])]
+        constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="loan_entry_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.loan_id} {self.kind} {self.amount}"
+
+
+class Repayment(models.Model):
+    """还款: one payment by the farmer, split by the waterfall into ledger entries."""
+
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="repayments")
+    business_date = models.DateField(_("business date"))
+    amount = models.DecimalField(_("amount"), **MONEY)
+    penalty = models.DecimalField(_("to penalty"), **MONEY)
+    interest = models.DecimalField(_("to interest"), **MONEY)
+    principal = models.DecimalField(_("to principal"), **MONEY)
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("repayment")
+        verbose_name_plural = _("repayments")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount=models.F("penalty") + models.F("interest") + models.F("principal")),
+                name="repayment_allocated_whole",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.loan_id} {self.amount}"

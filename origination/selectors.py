@@ -1,0 +1,68 @@
+"""Reads of programmes' figures that pages, the API and the daily job share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Q, Sum
+
+from core.business_date import business_date_get
+from core.money import ZERO, money, ratio
+from origination.models import CreditLimit, Loan
+from partners.models import Program
+from partners.services.margin import margin_balance
+
+NPL_CLASSES = (Loan.Classification.SUBSTANDARD, Loan.Classification.DOUBTFUL, Loan.Classification.LOSS)
+
+
+@dataclass(frozen=True)
+class ProgramFigures:
+    total_cap: Decimal
+    outstanding_principal: Decimal
+    npl_principal: Decimal
+    approved_limits: Decimal
+    margin_balance: Decimal
+    margin_required: Decimal
+
+    @property
+    def npl_ratio(self) -> Decimal:
+        return ratio(self.npl_principal, self.outstanding_principal)
+
+    @property
+    def headroom(self) -> Decimal:
+        """Room left under the programme's total cap for new approvals."""
+        return max(ZERO, self.total_cap - self.approved_limits)
+
+    @property
+    def margin_shortfall(self) -> Decimal:
+        return max(ZERO, self.margin_required - self.margin_balance)
+
+
+def program_outstanding(program_id: int) -> tuple[Decimal, Decimal]:
+    """(outstanding principal, NPL principal) of the programme's active loans."""
+    totals = Loan.objects.filter(program_id=program_id, status=Loan.Status.ACTIVE).aggregate(
+        outstanding=Sum("principal_outstanding"),
+        npl=Sum("principal_outstanding", filter=Q(classification__in=NPL_CLASSES)),
+    )
+    return money(totals["outstanding"] or ZERO), money(totals["npl"] or ZERO)
+
+
+def program_approved_limits(program_id: int) -> Decimal:
+    """Sum of approved limits that have not expired on the business date."""
+    total = CreditLimit.objects.filter(
+        program_id=program_id, status=CreditLimit.Status.ACTIVE, expires_on__gt=business_date_get()
+    ).aggregate(total=Sum("amount"))["total"]
+    return money(total or ZERO)
+
+
+def program_figures(program: Program) -> ProgramFigures:
+    outstanding, npl = program_outstanding(program.pk)
+    return ProgramFigures(
+        total_cap=program.total_cap,
+        outstanding_principal=outstanding,
+        npl_principal=npl,
+        approved_limits=program_approved_limits(program.pk),
+        margin_balance=margin_balance(program.pk),
+        margin_required=money(program.margin_ratio * outstanding),
+    )

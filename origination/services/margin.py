@@ -1,0 +1,46 @@
+"""Margin withdrawals: the one margin rule that needs the loan book."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from core.errors import DomainError
+from core.money import format_yuan, money
+from core.permissions import require_role
+from core.roles import Role
+from origination.selectors import program_outstanding
+from partners.models import MarginEntry, Program, User
+from partners.services.margin import margin_balance, margin_entry_post, margin_program_lock
+
+
+@transaction.atomic
+def margin_withdraw(*, program: Program, amount: Decimal, actor: User, note: str = "") -> MarginEntry:
+    """Refused when the balance left would fall below margin ratio × outstanding principal.
+
+    The programme row is locked first, so concurrent withdrawals are checked one after the other.
+    """
+    require_role(actor, Role.ACCOUNT_MANAGER, Role.RISK_APPROVER, Role.ANCHOR_OPERATOR)
+    locked = margin_program_lock(program.pk)
+    amount = money(amount)
+    outstanding, _npl = program_outstanding(locked.pk)
+    required = money(locked.margin_ratio * outstanding)
+    balance = margin_balance(locked.pk)
+    if balance - amount < required:
+        raise DomainError(
+            "margin_insufficient",
+            _(
+                "The margin would fall below what is required: balance %(balance)s, required %(required)s, "
+                "at most %(room)s may be withdrawn."
+            )
+            % {
+                "balance": format_yuan(balance),
+                "required": format_yuan(required),
+                "room": format_yuan(max(balance - required, Decimal(0))),
+            },
+        )
+    return margin_entry_post(
+        program=locked, kind=MarginEntry.Kind.WITHDRAWAL, amount=amount, actor=actor, note=note
+    )

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from core.api.fields import MoneyField
+from core.masking import mask_id_number, mask_phone
+from partners.models import Anchor, Farmer, OrgNode
+from partners.selectors import latest_capacity
+
+
+class AnchorSerializer(serializers.ModelSerializer[Anchor]):
+    guarantee_capacity = MoneyField(write_only=True)
+    registered_capital = MoneyField(required=False, allow_null=True)
+    uscc = serializers.CharField(max_length=32)
+    org_node = serializers.PrimaryKeyRelatedField(queryset=OrgNode.objects.all(), required=False)
+
+    class Meta:
+        model = Anchor
+        fields = [
+            "id",
+            "name",
+            "uscc",
+            "status",
+            "guarantee_capacity",
+            "legal_representative",
+            "registered_capital",
+            "industry",
+            "contact_name",
+            "contact_phone",
+            "address",
+            "org_node",
+            "approved_on",
+            "created_at",
+        ]
+        read_only_fields = ["status", "approved_on", "created_at"]
+
+    def to_representation(self, instance: Anchor) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        capacity = latest_capacity(instance)
+        data["guarantee_capacity"] = None if capacity is None else f"{capacity:.2f}"
+        return data
+
+
+class FarmerSerializer(serializers.ModelSerializer[Farmer]):
+    """Lists and records: identity and phone always masked (the server never sends them in full here)."""
+
+    id_number = serializers.SerializerMethodField()
+    phone = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Farmer
+        fields = ["id", "name", "id_number", "phone", "region_code", "breed", "birth_date", "org_node"]
+
+    def get_id_number(self, farmer: Farmer) -> str:
+        return farmer.id_masked or mask_id_number(farmer.id_number)
+
+    def get_phone(self, farmer: Farmer) -> str:
+        return mask_phone(farmer.phone)

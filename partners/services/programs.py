@@ -1,0 +1,192 @@
+"""Programmes (合作方案): creation with the seed's defaults, status changes and resumption."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from core.audit import audit_record
+from core.business_date import business_date_get
+from core.errors import DomainError
+from core.permissions import require_other_person, require_role
+from core.roles import Role
+from partners.models import Anchor, Program, ProgramStatusChange, User
+
+# The seed's figures: defaults of a new programme, changeable per programme.
+PROGRAM_DEFAULTS: dict[str, Any] = {
+    "total_cap": Decimal("400000000.00"),
+    "per_farmer_cap": Decimal("2000000.00"),
+    "order_ratio": Decimal("0.30"),
+    "lookback_months": 12,
+    "margin_ratio": Decimal("0.05"),
+    "max_term_months": 12,
+    "limit_validity_months": 12,
+    "mismatch_tolerance": Decimal("0.10"),
+    "npl_warning_ratio": Decimal("0.02"),
+    "npl_suspend_ratio": Decimal("0.03"),
+    "penalty_markup": Decimal("0.50"),
+}
+
+
+@dataclass(frozen=True)
+class Range:
+    low: Decimal
+    high: Decimal
+    low_inclusive: bool = True
+    label: Any = ""
+
+
+# Validated ranges of every parameter (inclusive unless said).
+PROGRAM_RANGES: dict[str, Range] = {
+    "annual_rate": Range(Decimal(0), Decimal("0.36"), low_inclusive=False, label=gettext_lazy("annual rate")),
+    "total_cap": Range(Decimal(0), Decimal("1e13"), low_inclusive=False, label=gettext_lazy("total cap")),
+    "per_farmer_cap": Range(
+        Decimal(0), Decimal("1e11"), low_inclusive=False, label=gettext_lazy("per-farmer cap")
+    ),
+    "order_ratio": Range(Decimal(0), Decimal(1), low_inclusive=False, label=gettext_lazy("order ratio")),
+    "lookback_months": Range(Decimal(1), Decimal(36), label=gettext_lazy("look-back months")),
+    "margin_ratio": Range(Decimal(0), Decimal(1), label=gettext_lazy("margin ratio")),
+    "max_term_months": Range(Decimal(1), Decimal(36), label=gettext_lazy("maximum term")),
+    "limit_validity_months": Range(Decimal(1), Decimal(36), label=gettext_lazy("limit validity")),
+    "mismatch_tolerance": Range(Decimal(0), Decimal(1), label=gettext_lazy("mismatch tolerance")),
+    "npl_warning_ratio": Range(
+        Decimal(0), Decimal(1), low_inclusive=False, label=gettext_lazy("NPL warning ratio")
+    ),
+    "npl_suspend_ratio": Range(
+        Decimal(0), Decimal(1), low_inclusive=False, label=gettext_lazy("NPL suspension ratio")
+    ),
+    "penalty_markup": Range(Decimal(0), Decimal(1), label=gettext_lazy("penalty markup")),
+}
+PROGRAM_PARAMETERS = tuple(PROGRAM_RANGES)
+
+
+def _check_parameters(values: dict[str, Any]) -> None:
+    for name, bounds in PROGRAM_RANGES.items():
+        value = Decimal(values[name])
+        too_low = value < bounds.low if bounds.low_inclusive else value <= bounds.low
+        if too_low or value > bounds.high:
+            raise DomainError(
+                "invalid_parameter",
+                _("%(name)s must lie between %(low)s and %(high)s.")
+                % {"name": bounds.label, "low": bounds.low, "high": bounds.high},
+                field=name,
+            )
+    if values["per_farmer_cap"] > values["total_cap"]:
+        raise DomainError("invalid_parameter", _("The per-farmer cap cannot exceed the total cap."))
+    if values["npl_warning_ratio"] >= values["npl_suspend_ratio"]:
+        raise DomainError("invalid_parameter", _("The NPL warning line must be below the suspension line."))
+
+
+@transaction.atomic
+def program_create(
+    *,
+    actor: User,
+    anchor: Anchor,
+    name: str,
+    annual_rate: Decimal,
+    manager: User | None = None,
+    **parameters: Any,
+) -> Program:
+    """A new programme is active at once: its creation by a risk approver is its approval."""
+    require_role(actor, Role.RISK_APPROVER)
+    unknown = set(parameters) - set(PROGRAM_DEFAULTS) - {"agreement"}
+    if unknown:
+        raise DomainError(
+            "invalid_parameter", _("Unknown parameter: %(names)s") % {"names": ", ".join(unknown)}
+        )
+    anchor = Anchor.objects.select_for_update().get(pk=anchor.pk)
+    if anchor.status != Anchor.Status.APPROVED:
+        raise DomainError(
+            "anchor_not_approved",
+            _("The anchor %(name)s is not approved: a programme needs an approved anchor.")
+            % {"name": anchor.name},
+        )
+    values = {
+        **PROGRAM_DEFAULTS,
+        **{k: v for k, v in parameters.items() if v is not None},
+        "annual_rate": annual_rate,
+    }
+    _check_parameters(values)
+    program = Program.objects.create(
+        anchor=anchor,
+        name=name.strip(),
+        org_node=anchor.org_node,
+        manager=manager,
+        created_by=actor,
+        **values,
+    )
+    audit_record(
+        actor=actor, action="program_create", subject=program, **{k: values[k] for k in PROGRAM_RANGES}
+    )
+    return program
+
+
+def program_status_record(
+    *,
+    program: Program,
+    to_status: str,
+    actor: User | None,
+    reason: str = "",
+    npl_ratio: Decimal | None = None,
+    npl_principal: Decimal | None = None,
+    outstanding_principal: Decimal | None = None,
+) -> ProgramStatusChange:
+    """Move the (already locked) programme and keep the figures that moved it."""
+    change = ProgramStatusChange.objects.create(
+        program=program,
+        from_status=program.status,
+        to_status=to_status,
+        business_date=business_date_get(),
+        npl_ratio=npl_ratio,
+        npl_principal=npl_principal,
+        outstanding_principal=outstanding_principal,
+        reason=reason,
+        actor=actor,
+    )
+    program.status = to_status
+    program.save(update_fields=["status", "breaker_accepted_ratio", "updated_at"])
+    return change
+
+
+@transaction.atomic
+def program_suspend(*, program: Program, actor: User, reason: str) -> Program:
+    require_role(actor, Role.RISK_APPROVER)
+    if not reason.strip():
+        raise DomainError("reason_required", _("Give the reason for the suspension."))
+    program = Program.objects.select_for_update().get(pk=program.pk)
+    if program.status == Program.Status.SUSPENDED:
+        raise DomainError("invalid_status_change", _("The programme is already suspended."))
+    program_status_record(program=program, to_status=Program.Status.SUSPENDED, actor=actor, reason=reason)
+    audit_record(actor=actor, action="program_suspend", subject=program, reason=reason)
+    return program
+
+
+@transaction.atomic
+def program_resume(
+    *, program: Program, actor: User, assessment: str, npl_ratio: Decimal | None = None
+) -> Program:
+    """A risk approver resumes a suspended programme with a new written risk assessment.
+
+    After a manual suspension the one who suspended may not resume; after an automatic one
+    any risk approver may. The NPL ratio of the day is accepted, so the breaker suspends
+    again only if it rises above it.
+    """
+    require_role(actor, Role.RISK_APPROVER)
+    if len(assessment.strip()) < 10:
+        raise DomainError("assessment_required", _("Write the new risk assessment (at least 10 characters)."))
+    program = Program.objects.select_for_update().get(pk=program.pk)
+    if program.status != Program.Status.SUSPENDED:
+        raise DomainError("invalid_status_change", _("Only a suspended programme can be resumed."))
+    last = program.status_changes.filter(to_status=Program.Status.SUSPENDED).order_by("-id").first()
+    require_other_person(actor, last.actor if last else None, _("A resumption"))
+    program.breaker_accepted_ratio = npl_ratio
+    program_status_record(
+        program=program, to_status=Program.Status.ACTIVE, actor=actor, reason=assessment, npl_ratio=npl_ratio
+    )
+    audit_record(actor=actor, action="program_resume", subject=program, assessment=assessment)
+    return program
