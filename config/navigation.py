@@ -21,7 +21,13 @@ class MenuItem:
     roles: tuple[str, ...]
 
 
-MENU: tuple[MenuItem, ...] = (MenuItem(_("Home"), "home", (*ALL_STAFF, Role.ANCHOR_OPERATOR)),)
+EVERYONE = (*ALL_STAFF, Role.ANCHOR_OPERATOR)
+MENU: tuple[MenuItem, ...] = (
+    MenuItem(_("Home"), "home", EVERYONE),
+    MenuItem(_("Anchors"), "anchor-list", EVERYONE),
+    MenuItem(_("Programmes"), "program-list", EVERYONE),
+    MenuItem(_("Farmers"), "farmer-list", EVERYONE),
+)
 
 
 def menu(request: HttpRequest) -> dict[str, Any]:
@@ -29,8 +35,17 @@ def menu(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {}
     items = [
-        {"label": item.label, "url": reverse(item.url_name), "active": request.path == reverse(item.url_name)}
+        {
+            "label": item.label,
+            "url": reverse(item.url_name),
+            "active": _is_active(request.path, item.url_name),
+        }
         for item in MENU
         if user.is_superuser or user.role in item.roles
     ]
     return {"menu_items": items}
+
+
+def _is_active(path: str, url_name: str) -> bool:
+    url = reverse(url_name)
+    return path == url if url == "/" else path.startswith(url)

@@ -358,7 +358,7 @@ MOBILE_PATTERN = _anchored(MOBILE_RE)
 SCORE_PATTERN = _anchored(SCORE_RE)
 DATE_PATTERN = _anchored(DATE_RE)
 
-ID_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 2, 4], dtype=np.int64)
+ID_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2], dtype=np.int64)
 ID_CHECK_CHARS = np.frombuffer(b"10X98765432", dtype=np.uint8)
 DAYS_IN_MONTH = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
 FAST_AMOUNT_DIGITS = 20  # longer amounts take the scalar path, which knows the decimal context's limits
@@ -443,7 +443,7 @@ def resident_ids(s: pd.Series, *, today: date) -> tuple[pd.Series, pd.Series]:
         month = digits[:, 10:12] @ np.array([10, 1], dtype=np.int64)
         day = digits[:, 12:14] @ np.array([10, 1], dtype=np.int64)
         born = year * 10000 + month * 100 + day
-        in_range = (born >= _ordinal(EARLIEST_BIRTH_DATE)) & (born < _ordinal(today))
+        in_range = (born >= _ordinal(EARLIEST_BIRTH_DATE)) & (born <= _ordinal(today))
         birth_ok[well_formed] = _real_dates(year, month, day) & in_range
         region_ok[well_formed] = candidates.str[:6].isin(known_region_codes()).to_numpy(dtype=bool)
     codes = _codes(

@@ -1,10 +1,189 @@
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core.masking import mask_phone
+from core.roles import Role
+from core.views import call_service, form_errors_text, paginate
+from partners.forms import AgreementForm, AnchorForm, AssessmentForm, StatusReasonForm
+from partners.models import Anchor, User
+from partners.scoping import is_anchor_operator, visible_anchors, visible_farmers, visible_programs
+from partners.selectors import with_latest_capacity
+from partners.services.anchors import (
+    agreement_add,
+    anchor_approve,
+    anchor_create,
+    anchor_status_set,
+    assessment_add,
+)
+from partners.services.farmers import can_view_identity, farmer_identity_reveal
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "partners/home.html", {})
+
+
+@login_required
+def anchor_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if is_anchor_operator(user) and user.anchor_id:
+        return redirect("anchor-detail", pk=user.anchor_id)
+    anchors = with_latest_capacity(visible_anchors(user)).select_related("org_node").order_by("name")
+    query = request.GET.get("q", "").strip()
+    if query:
+        anchors = anchors.filter(Q(name__icontains=query) | Q(uscc__icontains=query))
+    status = request.GET.get("status", "")
+    if status:
+        anchors = anchors.filter(status=status)
+    return render(
+        request,
+        "partners/anchor_list.html",
+        {
+            "page": paginate(request, anchors),
+            "query": query,
+            "status": status,
+            "statuses": Anchor.Status.choices,
+        },
+    )
+
+
+@login_required
+def anchor_create_view(request: HttpRequest) -> HttpResponse:
+    form = AnchorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        anchor = call_service(form, lambda: anchor_create(actor=_user(request), **form.cleaned_data))
+        if anchor is not None:
+            messages.success(request, _("The anchor is registered and waits for a risk approver."))
+            return redirect("anchor-detail", pk=anchor.pk)
+    return render(request, "partners/anchor_form.html", {"form": form})
+
+
+@login_required
+def anchor_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    anchor = get_object_or_404(with_latest_capacity(visible_anchors(user)), pk=pk)
+    assessments = list(anchor.assessments.order_by("assessed_on", "id"))
+    trend = {
+        "dates": [a.assessed_on.isoformat() for a in assessments],
+        "capacity": [str(a.guarantee_capacity) for a in assessments],
+    }
+    context = {
+        "anchor": anchor,
+        "assessments": list(reversed(assessments)),
+        "trend": trend,
+        "agreements": anchor.agreements.select_related("scan"),
+        "programs": visible_programs(user).filter(anchor=anchor),
+        "assessment_form": AssessmentForm(),
+        "agreement_form": AgreementForm(),
+        "reason_form": StatusReasonForm(),
+        "can_approve": anchor.status == Anchor.Status.PENDING
+        and user.has_role(Role.RISK_APPROVER)
+        and anchor.created_by_id != user.pk,
+        "is_staff_user": not is_anchor_operator(user),
+    }
+    return render(request, "partners/anchor_detail.html", context)
+
+
+@login_required
+@require_POST
+def anchor_approve_view(request: HttpRequest, pk: int) -> HttpResponse:
+    anchor = get_object_or_404(visible_anchors(_user(request)), pk=pk)
+    form = StatusReasonForm()
+    if call_service(form, lambda: anchor_approve(anchor=anchor, actor=_user(request))) is not None:
+        messages.success(request, _("The anchor is approved."))
+    else:
+        messages.error(request, " ".join(form.non_field_errors()))
+    return redirect("anchor-detail", pk=pk)
+
+
+@login_required
+@require_POST
+def anchor_status_view(request: HttpRequest, pk: int, status: str) -> HttpResponse:
+    anchor = get_object_or_404(visible_anchors(_user(request)), pk=pk)
+    form = StatusReasonForm(request.POST)
+    if form.is_valid():
+        done = call_service(
+            form,
+            lambda: anchor_status_set(
+                anchor=anchor, status=status, actor=_user(request), reason=form.cleaned_data["reason"]
+            ),
+        )
+        if done is not None:
+            messages.success(request, _("The anchor's status is changed."))
+            return redirect("anchor-detail", pk=pk)
+    messages.error(request, form_errors_text(form))
+    return redirect("anchor-detail", pk=pk)
+
+
+@login_required
+@require_POST
+def assessment_add_view(request: HttpRequest, pk: int) -> HttpResponse:
+    anchor = get_object_or_404(visible_anchors(_user(request)), pk=pk)
+    form = AssessmentForm(request.POST)
+    if form.is_valid() and call_service(
+        form, lambda: assessment_add(anchor=anchor, actor=_user(request), **form.cleaned_data)
+    ):
+        messages.success(request, _("The assessment is recorded."))
+    else:
+        messages.error(request, form_errors_text(form))
+    return redirect("anchor-detail", pk=pk)
+
+
+@login_required
+@require_POST
+def agreement_add_view(request: HttpRequest, pk: int) -> HttpResponse:
+    anchor = get_object_or_404(visible_anchors(_user(request)), pk=pk)
+    form = AgreementForm(request.POST, request.FILES)
+    if form.is_valid():
+        scan = form.cleaned_data.pop("scan")
+        extra = {}
+        if scan is not None:
+            extra = {
+                "scan_content": scan.read(),
+                "scan_name": scan.name,
+                "scan_content_type": scan.content_type,
+            }
+        if call_service(
+            form, lambda: agreement_add(anchor=anchor, actor=_user(request), **form.cleaned_data, **extra)
+        ):
+            messages.success(request, _("The agreement is recorded."))
+            return redirect("anchor-detail", pk=pk)
+    messages.error(request, form_errors_text(form))
+    return redirect("anchor-detail", pk=pk)
+
+
+@login_required
+def farmer_list(request: HttpRequest) -> HttpResponse:
+    farmers = visible_farmers(_user(request)).select_related("org_node").order_by("name", "id")
+    query = request.GET.get("q", "").strip()
+    if query:
+        farmers = farmers.filter(name__icontains=query)
+    return render(request, "partners/farmer_list.html", {"page": paginate(request, farmers), "query": query})
+
+
+@login_required
+def farmer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    farmer = get_object_or_404(visible_farmers(user).select_related("org_node", "account_manager"), pk=pk)
+    identity = None
+    if request.method == "POST" and request.POST.get("reveal"):
+        identity = farmer_identity_reveal(farmer=farmer, actor=user)
+    context = {
+        "farmer": farmer,
+        "identity": identity,
+        "phone_masked": mask_phone(farmer.phone),
+        "can_reveal": can_view_identity(user),
+        "anchors": farmer.anchor_links.select_related("anchor"),
+    }
+    return render(request, "partners/farmer_detail.html", context)

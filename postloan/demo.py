@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import transaction
 
+from core.business_date import business_date_set
 from core.roles import Role
-from partners.models import OrgNode, User
+from partners.models import Agreement, AnchorAssessment, OrgNode, Program, User
+from partners.services.anchors import agreement_add, anchor_approve, anchor_create, assessment_add
+from partners.services.margin import margin_deposit
 from partners.services.org import org_node_create, user_create
+from partners.services.programs import program_create
+from postloan.book import book_has_loans
 
 DEMO_PASSWORD = "Demo@2026"  # noqa: S105 - printed for the demo on purpose
 
@@ -49,6 +56,7 @@ DEMO_LOGINS = (
     DemoLogin("approver2", Role.RISK_APPROVER, "CD", "周审批"),
     DemoLogin("manager", Role.ACCOUNT_MANAGER, "CD-GX-01", "张经理"),
     DemoLogin("manager_sl", Role.ACCOUNT_MANAGER, "CD-SL-01", "刘经理"),
+    DemoLogin("anchor", Role.ANCHOR_OPERATOR, None, "特驱经办人"),
 )
 
 
@@ -84,3 +92,86 @@ def demo_users_ensure() -> list[DemoLogin]:
             is_superuser=is_admin,
         )
     return list(DEMO_LOGINS)
+
+
+DEMO_START = dt.date(2027, 3, 1)  # the samples' submission date: trade history runs up to the day before
+ANCHOR_USCC_BODY = "91510100MA61R8XT2"  # check character computed at run time
+
+
+def demo_anchor_uscc() -> str:
+    from stdnum.cn import uscc
+
+    return ANCHOR_USCC_BODY + uscc.calc_check_digit(ANCHOR_USCC_BODY)
+
+
+@transaction.atomic
+def demo_anchor_ensure() -> Program:
+    """An anchor modelled on the seed's 特驱集团, approved, with agreements, a programme and margin."""
+    existing = Program.objects.filter(anchor__uscc=demo_anchor_uscc()).first()
+    if existing is not None:
+        return existing
+    if not book_has_loans():
+        business_date_set(new_date=DEMO_START - dt.timedelta(days=400), backwards_allowed=True)
+    manager = User.objects.get(username="manager")
+    approver = User.objects.get(username="approver")
+    node = OrgNode.objects.get(code="CD")
+    anchor = anchor_create(
+        actor=manager,
+        name="四川特驱农牧科技集团有限公司",
+        uscc=demo_anchor_uscc(),
+        guarantee_capacity=Decimal("520000000.00"),
+        org_node=node,
+        legal_representative="汪林",
+        registered_capital=Decimal("300000000.00"),
+        industry="饲料生产与畜禽养殖",
+        contact_name="刘会计",
+        contact_phone="02885550123",
+        address="四川省成都市高新区天府大道中段",
+    )
+    anchor_approve(anchor=anchor, actor=approver)
+    # Quarterly assessments over the past year: a steady, slightly rising capacity.
+    for quarter_end, capacity, net_assets in (
+        (dt.date(2026, 3, 31), "500000000", "1800000000"),
+        (dt.date(2026, 6, 30), "505000000", "1850000000"),
+        (dt.date(2026, 9, 30), "515000000", "1900000000"),
+        (dt.date(2026, 12, 31), "520000000", "1950000000"),
+    ):
+        business_date_set(new_date=quarter_end + dt.timedelta(days=5), backwards_allowed=True)
+        assessment_add(
+            anchor=anchor,
+            actor=approver,
+            assessed_on=quarter_end,
+            guarantee_capacity=Decimal(capacity),
+            net_assets=Decimal(net_assets),
+            revenue=Decimal("12500000000"),
+            existing_guarantees=Decimal("800000000"),
+            rating=AnchorAssessment.Rating.AA,
+            note="季度担保能力评估：经营稳定，现金流充足。",
+        )
+    business_date_set(new_date=DEMO_START - dt.timedelta(days=10), backwards_allowed=True)
+    for kind, number in (
+        (Agreement.Kind.COOPERATION, "CD-TQ-HZ-2027-001"),
+        (Agreement.Kind.GUARANTEE, "CD-TQ-DB-2027-001"),
+    ):
+        agreement_add(
+            anchor=anchor,
+            actor=manager,
+            kind=kind,
+            number=number,
+            signed_on=dt.date(2027, 1, 15),
+            expires_on=dt.date(2030, 1, 14),
+            scan_content=f"%PDF-1.4 demo scan {number}".encode(),
+            scan_name=f"{number}.pdf",
+            scan_content_type="application/pdf",
+        )
+    program = program_create(
+        actor=approver,
+        anchor=anchor,
+        name="特驱供应链养殖贷",
+        annual_rate=Decimal("0.0435"),
+        manager=manager,
+    )
+    margin_deposit(program=program, amount=Decimal("5000000.00"), actor=manager, note="首笔保证金")
+    User.objects.filter(username="anchor", anchor__isnull=True).update(anchor=anchor)
+    business_date_set(new_date=DEMO_START, backwards_allowed=True)
+    return program

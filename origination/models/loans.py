@@ -153,7 +153,7 @@ class Loan(TimeStampedModel):
 
 
 class LoanDue(models.Model):
-    """An amount due on a date (interest on the 20th, principal at maturity); DPD counts from the oldest unpaid."""
+    """An amount due on a date (interest on the 20th, principal at maturity); DPD counts from the oldest."""
 
     class Kind(models.TextChoices):
         INTEREST = "interest", _("Interest")

@@ -508,7 +508,7 @@ amount_texts = st.one_of(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(st.lists(amount_texts, max_size=30))
 def test_amounts_agree_with_parse_amount(texts):
     values, codes = amounts(pd.Series(texts, dtype=object, index=range(5, 5 + len(texts))))
@@ -538,7 +538,7 @@ def resident_id_texts():
     return st.one_of(structured, structured.map(lambda n: f" {n.lower()} "), noise)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(st.lists(resident_id_texts(), max_size=30))
 def test_resident_ids_agree_with_validate_resident_id(texts):
     numbers, codes = resident_ids(pd.Series(texts, dtype=object), today=TODAY)
@@ -559,7 +559,7 @@ mobile_texts = st.one_of(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(st.lists(mobile_texts, max_size=30))
 def test_mobiles_agree_with_validate_mobile(texts):
     numbers, codes = mobiles(pd.Series(texts, dtype=object))
@@ -577,7 +577,7 @@ score_texts = st.one_of(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(st.lists(score_texts, max_size=30))
 def test_scores_agree_with_parse_score(texts):
     values, codes = scores(pd.Series(texts, dtype=object))
@@ -605,8 +605,81 @@ date_texts = st.one_of(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(st.lists(date_texts, max_size=30))
 def test_dates_agree_with_parse_date(texts):
     values, codes = dates(pd.Series(texts, dtype=object))
     assert pairs(values, codes) == [scalar(parse_date, text) for text in texts]
+
+
+def with_check_digit(body: str) -> str:
+    return body + ric.calc_check_digit(body + "0")
+
+
+EDGE_CASES = {
+    amounts: (
+        parse_amount,
+        {},
+        [
+            "0",
+            "-0",
+            "0.005",
+            "0.004",
+            "-0.001",
+            "1,200,000.00",
+            "1,20",
+            "１２０万",
+            "12.5万元",
+            "¥-5",
+            "-¥5",
+            "1" * 30,
+        ],
+    ),
+    scores: (parse_score, {}, ["0", "100", "101", "100.00", "85.", "-0", "０８５", ""]),
+    dates: (
+        parse_date,
+        {},
+        [
+            "2024-02-29",
+            "2023-02-29",
+            "1900-02-29",
+            "2000-02-29",
+            "0001-01-01",
+            "9999-12-31",
+            "2027-2/13",
+            "2027-02-13 24:00",
+        ],
+    ),
+    mobiles: (
+        validate_mobile,
+        {},
+        ["8613812345678", "+8612812345678", "86", "0086 138-1234-5678", "19912345678"],
+    ),
+    resident_ids: (
+        validate_resident_id,
+        {"today": TODAY},
+        [
+            with_check_digit("51012220270301001"),  # born on the business date
+            with_check_digit("51012220270302001"),  # the day after
+            with_check_digit("51012219000101001"),
+            with_check_digit("51012218991231001"),
+            with_check_digit("51012219000229001"),  # 1900 was not a leap year
+            with_check_digit("51012220000229001"),
+            with_check_digit("11000019800101001"),  # a province-level code is in the table
+            next(
+                n for i in range(1000) if (n := with_check_digit(f"51012219850304{i:03d}")).endswith("X")
+            ).lower(),
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize("vectorised", list(EDGE_CASES), ids=lambda f: f.__name__)
+def test_scalar_and_vectorised_rules_agree_on_the_edge_cases(vectorised):
+    func, kwargs, texts = EDGE_CASES[vectorised]
+    normalised, codes = vectorised(pd.Series(texts, dtype=object), **kwargs)
+    expected = [scalar(func, text, **kwargs) for text in texts]
+    assert codes.tolist() == [code for _, code in expected]
+    for got, (result, code) in zip(normalised, expected, strict=True):
+        if not code:
+            assert got == (result.number if vectorised is resident_ids else result)

@@ -1,0 +1,43 @@
+"""Figures as Chinese pages show them: 元 with thousands separators, 万元, percentages."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import template
+
+from core.masking import mask_id_number, mask_phone
+from core.money import format_wan, format_yuan
+
+register = template.Library()
+
+
+@register.filter
+def yuan(value: Decimal | int | str | None) -> str:
+    if value is None or value == "":
+        return "—"
+    return format_yuan(Decimal(value))
+
+
+@register.filter
+def wan(value: Decimal | int | str | None) -> str:
+    if value is None or value == "":
+        return "—"
+    return format_wan(Decimal(value))
+
+
+@register.filter
+def percent(value: Decimal | int | str | None, places: int = 2) -> str:
+    if value is None or value == "":
+        return "—"
+    return f"{Decimal(value) * 100:.{int(places)}f}%"
+
+
+@register.filter
+def masked_id(value: str | None) -> str:
+    return mask_id_number(value)
+
+
+@register.filter
+def masked_phone(value: str | None) -> str:
+    return mask_phone(value)

@@ -1,0 +1,34 @@
+"""Small helpers the browser pages of every app share."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django import forms
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from core.errors import DomainError
+
+T = TypeVar("T")
+
+
+def call_service(form: forms.BaseForm, call: Callable[[], T]) -> T | None:
+    """Run a service for a form; a refusal becomes the form's error in the user's language."""
+    try:
+        return call()
+    except DomainError as exc:
+        field = exc.extra.get("field")
+        form.add_error(field if field in form.fields else None, exc.detail)
+        return None
+
+
+def paginate(request: HttpRequest, queryset: QuerySet[Any], per_page: int = 50) -> Page[Any]:
+    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+
+
+def form_errors_text(form: forms.BaseForm) -> str:
+    """Every error of a form as one sentence, for a message after a redirect."""
+    return " ".join(str(error) for errors in form.errors.values() for error in errors)

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from partners.models import MarginEntry
+from partners.services.programs import PROGRAM_DEFAULTS
+
+RATIO_HELP = _("As a decimal: 0.30 means 30 %.")
+
+
+class ProgramForm(forms.Form):
+    anchor = forms.ModelChoiceField(label=_("anchor"), queryset=None)  # type: ignore[arg-type]
+    name = forms.CharField(label=_("programme name"), max_length=200)
+    annual_rate = forms.DecimalField(
+        label=_("annual interest rate"), max_digits=9, decimal_places=6, help_text=RATIO_HELP
+    )
+    total_cap = forms.DecimalField(label=_("total cap (yuan)"), max_digits=18, decimal_places=2)
+    per_farmer_cap = forms.DecimalField(label=_("per-farmer cap (yuan)"), max_digits=18, decimal_places=2)
+    order_ratio = forms.DecimalField(
+        label=_("order ratio"), max_digits=9, decimal_places=6, help_text=RATIO_HELP
+    )
+    lookback_months = forms.IntegerField(label=_("look-back months"), min_value=1, max_value=36)
+    margin_ratio = forms.DecimalField(label=_("margin ratio"), max_digits=9, decimal_places=6)
+    max_term_months = forms.IntegerField(label=_("maximum term (months)"), min_value=1, max_value=36)
+    limit_validity_months = forms.IntegerField(label=_("limit validity (months)"), min_value=1, max_value=36)
+    mismatch_tolerance = forms.DecimalField(label=_("mismatch tolerance"), max_digits=9, decimal_places=6)
+    npl_warning_ratio = forms.DecimalField(label=_("NPL warning ratio"), max_digits=9, decimal_places=6)
+    npl_suspend_ratio = forms.DecimalField(label=_("NPL suspension ratio"), max_digits=9, decimal_places=6)
+    penalty_markup = forms.DecimalField(label=_("penalty markup"), max_digits=9, decimal_places=6)
+
+    def __init__(self, *args: Any, anchors: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {}).update(PROGRAM_DEFAULTS)
+        super().__init__(*args, **kwargs)
+        self.fields["anchor"].queryset = anchors  # type: ignore[attr-defined]
+
+
+class MarginForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("kind"),
+        choices=[(MarginEntry.Kind.DEPOSIT, _("Deposit")), (MarginEntry.Kind.WITHDRAWAL, _("Withdrawal"))],
+    )
+    amount = forms.DecimalField(label=_("amount (yuan)"), max_digits=18, decimal_places=2, min_value=0.01)
+    note = forms.CharField(label=_("note"), max_length=200, required=False)
+
+
+class ResumeForm(forms.Form):
+    assessment = forms.CharField(
+        label=_("new risk assessment of the programme"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        min_length=10,
+    )
+
+
+class SuspendForm(forms.Form):
+    reason = forms.CharField(label=_("reason"), widget=forms.Textarea(attrs={"rows": 2}))

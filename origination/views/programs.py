@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core.roles import Role
+from core.views import call_service, form_errors_text
+from origination.forms import MarginForm, ProgramForm, ResumeForm, SuspendForm
+from origination.selectors import program_figures
+from origination.services.margin import margin_withdraw
+from partners.models import Anchor, MarginEntry, User
+from partners.scoping import visible_anchors, visible_programs
+from partners.services.margin import margin_balance, margin_deposit
+from partners.services.programs import PROGRAM_PARAMETERS, program_create, program_resume, program_suspend
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+@login_required
+def program_list(request: HttpRequest) -> HttpResponse:
+    programs = visible_programs(_user(request)).select_related("anchor").order_by("anchor__name", "name")
+    rows = [(program, program_figures(program)) for program in programs[:200]]
+    return render(request, "origination/program_list.html", {"rows": rows})
+
+
+@login_required
+def program_create_view(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    anchors = visible_anchors(user).filter(status=Anchor.Status.APPROVED)
+    initial = {"anchor": request.GET.get("anchor")} if request.GET.get("anchor") else {}
+    form = ProgramForm(request.POST or None, anchors=anchors, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        values = dict(form.cleaned_data)
+        program = call_service(form, lambda: program_create(actor=user, **values))
+        if program is not None:
+            messages.success(request, _("The programme is active."))
+            return redirect("program-detail", pk=program.pk)
+    return render(request, "origination/program_form.html", {"form": form})
+
+
+@login_required
+def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    program = get_object_or_404(visible_programs(user).select_related("anchor", "org_node", "manager"), pk=pk)
+    parameters = [
+        (program._meta.get_field(name).verbose_name, name, getattr(program, name))
+        for name in PROGRAM_PARAMETERS
+    ]
+    context = {
+        "program": program,
+        "figures": program_figures(program),
+        "parameters": parameters,
+        "status_changes": program.status_changes.select_related("actor")[:50],
+        "margin_entries": program.margin_entries.select_related("actor")[:100],
+        "margin_form": MarginForm(),
+        "resume_form": ResumeForm(),
+        "suspend_form": SuspendForm(),
+        "is_approver": user.has_role(Role.RISK_APPROVER),
+    }
+    return render(request, "origination/program_detail.html", context)
+
+
+@login_required
+@require_POST
+def program_margin_view(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    program = get_object_or_404(visible_programs(user), pk=pk)
+    form = MarginForm(request.POST)
+    if form.is_valid():
+        values = form.cleaned_data
+        post = margin_deposit if values["kind"] == MarginEntry.Kind.DEPOSIT else margin_withdraw
+        entry = call_service(
+            form, lambda: post(program=program, amount=values["amount"], actor=user, note=values["note"])
+        )
+        if entry is not None:
+            messages.success(
+                request,
+                _("Recorded. Margin balance: %(balance)s yuan.") % {"balance": f"{margin_balance(pk):,.2f}"},
+            )
+            return redirect("program-detail", pk=pk)
+    messages.error(request, form_errors_text(form))
+    return redirect("program-detail", pk=pk)
+
+
+@login_required
+@require_POST
+def program_resume_view(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    program = get_object_or_404(visible_programs(user), pk=pk)
+    form = ResumeForm(request.POST)
+    if form.is_valid():
+        npl = program_figures(program).npl_ratio
+        done = call_service(
+            form,
+            lambda: program_resume(
+                program=program, actor=user, assessment=form.cleaned_data["assessment"], npl_ratio=npl
+            ),
+        )
+        if done is not None:
+            messages.success(request, _("The programme is active again."))
+            return redirect("program-detail", pk=pk)
+    messages.error(request, form_errors_text(form))
+    return redirect("program-detail", pk=pk)
+
+
+@login_required
+@require_POST
+def program_suspend_view(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    program = get_object_or_404(visible_programs(user), pk=pk)
+    form = SuspendForm(request.POST)
+    if form.is_valid() and call_service(
+        form, lambda: program_suspend(program=program, actor=user, reason=form.cleaned_data["reason"])
+    ):
+        messages.success(request, _("The programme is suspended."))
+        return redirect("program-detail", pk=pk)
+    messages.error(request, form_errors_text(form))
+    return redirect("program-detail", pk=pk)
