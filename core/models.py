@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -78,3 +80,30 @@ class StoredFile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.sha256[:12]})"
+
+
+class MoneyField(models.DecimalField):  # type: ignore[type-arg]
+    """Yuan to the fen: NUMERIC(18, 2)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max_digits", 18)
+        kwargs.setdefault("decimal_places", 2)
+        super().__init__(*args, **kwargs)
+
+
+class RatioField(models.DecimalField):  # type: ignore[type-arg]
+    """A rate or ratio to six places: NUMERIC(9, 6)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max_digits", 9)
+        kwargs.setdefault("decimal_places", 6)
+        super().__init__(*args, **kwargs)
+
+
+class PrincipalDaysField(models.DecimalField):  # type: ignore[type-arg]
+    """Sum of end-of-day principal over days (积数): NUMERIC(24, 2), exact, never divided."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max_digits", 24)
+        kwargs.setdefault("decimal_places", 2)
+        super().__init__(*args, **kwargs)

@@ -23,26 +23,28 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from django.utils.translation import gettext as _
+from python_calamine import CalamineWorkbook
 
 from core.identifiers import (
-    AMOUNT_RE,
     DATE_RE,
     EARLIEST_BIRTH_DATE,
-    FULL_TO_HALF,
-    MOBILE_RE,
-    RESIDENT_ID_RE,
+    PHONE_SEPARATORS_RE,
     SCORE_MAX,
-    SCORE_RE,
     InvalidValue,
     amount_from_parts,
     known_region_codes,
     normalize_text,
+    parse_amount,
+    parse_score,
+    validate_mobile,
+    validate_resident_id,
 )
 
 __all__ = [
@@ -68,6 +70,7 @@ BINARY_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 HEADER_NOISE_RE = re.compile(r"[\s_*\ufeff\u200b]+")
 HEADER_SEARCH_ROWS = 10  # a title row or two above the headers is common in Chinese templates
 ROWS_LISTED = 10  # how many row numbers an error detail lists before "…"
+EXACT_FLOAT_LIMIT = 1e15  # whole numbers below this have the same digits in a float and in Excel
 
 BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.int64]
@@ -196,23 +199,51 @@ def _decode(content: bytes, filename: str) -> str:
 
 
 def _read_xlsx(content: bytes, filename: str) -> pd.DataFrame:
-    """The first sheet as text, one frame row per sheet row from row 1."""
+    """The first sheet as text, one frame row per sheet row from row 1.
+
+    python-calamine is called directly rather than through ``pandas.read_excel``:
+    the result is the same grid, but pandas' cell-by-cell conversion doubles
+    the time of a large workbook, and the cell types are needed anyway to
+    write numbers as the cell shows them.
+    """
     try:
-        grid = pd.read_excel(io.BytesIO(content), engine="calamine", sheet_name=0, header=None, dtype=str)
+        sheet = CalamineWorkbook.from_filelike(io.BytesIO(content)).get_sheet_by_index(0)
+        rows = sheet.to_python(skip_empty_area=False)  # from A1, blank rows included
     except Exception as exc:  # calamine and zipfile raise many kinds of errors for a broken file
         raise TableError(
             "not_a_table", _("%(file)s is not a readable XLSX workbook.") % {"file": filename}
         ) from exc
-    grid = grid.fillna("")
-    # Numeric cells come from calamine as floats. pandas turns whole ones into
-    # ints before making them text; should a version not do so, ``1200000.0``
-    # and ``13812345678.0`` are put back to the digits the cell shows.
-    for label in grid.columns:
-        column = grid[label]
-        suspect = column.str.endswith(".0")
-        if suspect.any():
-            grid.loc[suspect, label] = column[suspect].str.replace(r"^(-?[0-9]+)\.0+$", r"\1", regex=True)
-    return grid
+    return pd.DataFrame(rows, dtype=object).apply(_cells_as_text)
+
+
+def _cells_as_text(column: pd.Series) -> pd.Series:
+    """Cell values as the text a spreadsheet shows; numbers never via ``str(float)``.
+
+    Calamine gives every number as a float. A whole number below 10^15 is
+    written with its exact digits (``1200000``, ``13812345678``); a fraction
+    or a larger number with the 15 significant digits Excel keeps and shows
+    (an 18-digit ID typed as a number has lost its last digits in the file
+    already). Dates become ``2027-02-13`` or ``2027-02-13 10:00:00``.
+    """
+    values = column.to_numpy(dtype=object)
+    floats = column.map(lambda value: type(value) is float).to_numpy(dtype=bool)
+    texts = column.map(lambda value: type(value) is str).to_numpy(dtype=bool)
+    if floats.any():
+        numbers = values[floats].astype(np.float64)
+        whole = np.isfinite(numbers) & (numbers == np.floor(numbers)) & (np.abs(numbers) < EXACT_FLOAT_LIMIT)
+        text = np.empty(numbers.size, dtype=object)
+        text[whole] = numbers[whole].astype(np.int64).astype(str).astype(object)
+        text[~whole] = [_excel_number(number) for number in numbers[~whole]]
+        values[floats] = text
+    others = ~floats & ~texts
+    values[others] = [str(value) for value in values[others]]
+    return pd.Series(values, index=column.index, dtype=object)
+
+
+def _excel_number(number: float) -> str:
+    """A number with the 15 significant digits Excel shows, in plain notation."""
+    text = format(number, ".15g")
+    return format(Decimal(text), "f") if "e" in text else text
 
 
 def _read_csv(text: str, filename: str) -> tuple[pd.DataFrame, IntArray | None]:
@@ -346,6 +377,13 @@ def _user_name(spec: ColumnSpec) -> str:
 
 
 # --- column normalisers --------------------------------------------------------------
+#
+# Each normaliser turns the column into a numpy unicode array once, maps
+# full-width characters arithmetically on its code points, and decides the
+# common shapes with numpy's string ufuncs and code-point matrices. Rows of
+# an unusual shape (a 万, a sign, a stray tab, text longer than any valid
+# value) fall back to the scalar rule of ``core.identifiers`` one by one, so
+# the verdict is the same by construction.
 
 
 def _anchored(pattern: re.Pattern[str]) -> re.Pattern[str]:
@@ -353,66 +391,162 @@ def _anchored(pattern: re.Pattern[str]) -> re.Pattern[str]:
     return re.compile(rf"^(?:{pattern.pattern})\Z")
 
 
-AMOUNT_PATTERN = _anchored(AMOUNT_RE)
-MOBILE_PATTERN = _anchored(MOBILE_RE)
-SCORE_PATTERN = _anchored(SCORE_RE)
 DATE_PATTERN = _anchored(DATE_RE)
 
-ID_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2], dtype=np.int64)
-ID_CHECK_CHARS = np.frombuffer(b"10X98765432", dtype=np.uint8)
-DAYS_IN_MONTH = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
+MAX_FAST_WIDTH = 64  # no valid value is longer; longer cells take the scalar path
 FAST_AMOUNT_DIGITS = 20  # longer amounts take the scalar path, which knows the decimal context's limits
+ID_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2], dtype=np.int64)
+ID_CHECK_CHARS = np.array([ord(c) for c in "10X98765432"], dtype=np.uint32)
+REGION_WEIGHTS = np.array([100000, 10000, 1000, 100, 10, 1], dtype=np.int64)
+YEAR_WEIGHTS = np.array([1000, 100, 10, 1], dtype=np.int64)
+PAIR_WEIGHTS = np.array([10, 1], dtype=np.int64)
+DAYS_IN_MONTH = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
+ZERO, NINE = ord("0"), ord("9")
+
+UnicodeArray = npt.NDArray[np.str_]
+CodeMatrix = npt.NDArray[np.uint32]
+
+
+@dataclass(frozen=True)
+class _Column:
+    """A column after ``normalize_text``: ``array`` holds row i faithfully where ``exact[i]``."""
+
+    text: npt.NDArray[np.object_]  # the cells as given
+    array: UnicodeArray
+    exact: BoolArray
+
+    def normalized(self, positions: IntArray) -> list[str]:
+        return [normalize_text(str(self.text[i])) for i in positions]
+
+
+def _column(s: pd.Series) -> _Column:
+    text = s.fillna("").astype(str).to_numpy(dtype=object)
+    lengths = pd.Series(text, dtype=object).str.len().to_numpy(dtype=np.int64)
+    short = lengths <= MAX_FAST_WIDTH
+    width = max(1, int(lengths.max(initial=0, where=short)))
+    array = np.where(short, text, "").astype(f"U{width}")
+    # numpy drops trailing NULs: such a row is not held faithfully.
+    exact = short & (np.strings.str_len(array) == lengths)
+    codes = array.view(np.uint32)
+    codes[(codes >= 0xFF01) & (codes <= 0xFF5E)] -= 0xFEE0
+    codes[codes == 0x3000] = 0x20
+    return _Column(text=text, array=np.strings.strip(array), exact=exact)
+
+
+def _matrix(array: UnicodeArray, width: int) -> CodeMatrix:
+    """Code points, one row per string, at least ``width`` columns (0 pads)."""
+    if array.dtype.itemsize == 0:  # every string empty
+        return np.zeros((array.size, width), dtype=np.uint32)
+    codes = np.ascontiguousarray(array).view(np.uint32).reshape(array.size, array.dtype.itemsize // 4)
+    if codes.shape[1] < width:
+        codes = np.pad(codes, ((0, 0), (0, width - codes.shape[1])))
+    return codes
+
+
+def _is_digit(codes: CodeMatrix) -> BoolArray:
+    digit: BoolArray = (codes >= ZERO) & (codes <= NINE)
+    return digit
+
+
+def _digit_values(codes: CodeMatrix) -> npt.NDArray[np.int64]:
+    return codes.astype(np.int64) - ZERO
+
+
+def _all_digits(array: UnicodeArray) -> BoolArray:
+    """Non-empty and ASCII digits only."""
+    lengths = np.strings.str_len(array)
+    codes = _matrix(array, 1)
+    inside = np.arange(codes.shape[1]) < lengths[:, None]
+    digits: BoolArray = (_is_digit(codes) | ~inside).all(axis=1) & (lengths > 0)
+    return digits
+
+
+def _grouped(array: UnicodeArray) -> BoolArray:
+    """Digits with a comma before every group of three from the right (``1,234,567``)."""
+    lengths = np.strings.str_len(array)[:, None]
+    codes = _matrix(array, 1)
+    place = np.arange(codes.shape[1])[None, :]
+    inside = place < lengths
+    expected = inside & ((lengths - place) % 4 == 0)
+    grouped: BoolArray = ~(((codes == ord(",")) != expected) & inside).any(axis=1) & (lengths[:, 0] % 4 != 0)
+    return grouped
+
+
+def _series(values: npt.NDArray[Any], index: pd.Index) -> pd.Series:
+    return pd.Series(values, index=index, dtype=object)
+
+
+def _nothing(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """The answer for an empty column (some numpy string functions refuse empty arrays)."""
+    return pd.Series([], index=s.index, dtype=object), pd.Series([], index=s.index, dtype=object)
+
+
+def _codes(index: pd.Index, conditions: list[BoolArray], codes: list[str]) -> npt.NDArray[np.object_]:
+    """The first code whose condition holds, else ""."""
+    return np.select(conditions, codes, default="").astype(object)
 
 
 def normalize_series(s: pd.Series) -> pd.Series:
     """``normalize_text`` for a column: full-width to half-width, then strip."""
-    return s.fillna("").astype(str).str.translate(FULL_TO_HALF).str.strip()
-
-
-def _codes(index: pd.Index, conditions: list[BoolArray], codes: list[str]) -> pd.Series:
-    """The first code whose condition holds, else ""."""
-    return pd.Series(np.select(conditions, codes, default=""), index=index, dtype=object)
+    column = _column(s)
+    result = column.array.astype(object)
+    odd = np.flatnonzero(~column.exact)
+    result[odd] = column.normalized(odd)
+    return _series(result, s.index)
 
 
 def amounts(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     """``parse_amount`` for a column: (Decimal or None, error code or "")."""
-    text = normalize_series(s).str.replace(r"\s+", "", regex=True)
-    parts = text.str.extract(AMOUNT_PATTERN)
-    matched = parts["int"].notna().to_numpy(dtype=bool)
-    negative = (parts["neg"].notna() | parts["neg2"].notna()).to_numpy(dtype=bool)
-    wan = parts["wan"].notna().to_numpy(dtype=bool)
-    integer = parts["int"].fillna("").str.replace(",", "", regex=False)
-    fraction = parts["frac"].fillna("")
-    fast = (
-        matched
-        & ~negative
-        & ~wan
-        & (fraction.str.len() <= 2).to_numpy(dtype=bool)
-        & (integer.str.len() <= FAST_AMOUNT_DIGITS).to_numpy(dtype=bool)
+    if s.empty:
+        return _nothing(s)
+    column = _column(s)
+    count = len(column.array)
+    body = np.strings.replace(column.array, " ", "")
+    currency = np.strings.startswith(body, "¥") | np.strings.startswith(body, "￥")
+    body = np.where(currency, np.strings.slice(body, 1, None), body)
+    body = np.where(np.strings.endswith(body, "元"), np.strings.slice(body, 0, -1), body)
+    wan = np.strings.endswith(body, "万")
+    body = np.where(wan, np.strings.slice(body, 0, -1), body)
+    integer, dot, fraction = np.strings.partition(body, ".")
+    digits = np.strings.replace(integer, ",", "")
+    has_comma = np.strings.str_len(digits) != np.strings.str_len(integer)
+    has_dot = dot == "."
+    shaped = (
+        column.exact
+        & _all_digits(digits)
+        & (~has_dot | _all_digits(fraction))
+        & (~has_comma | _grouped(integer))
     )
-    values = np.full(len(s), None, dtype=object)
-    codes = np.where(matched, "", "invalid_amount").astype(object)
     # The common case is exact already: pad to two decimals and read the text.
-    exact = integer[fast] + "." + fraction[fast].str.pad(2, side="right", fillchar="0")
-    values[fast] = [Decimal(value) for value in exact]
-    # 万, more than two decimals, a sign or a very long number: the scalar rule.
-    for position in np.flatnonzero(matched & ~fast):
+    simple = (
+        shaped
+        & ~wan
+        & (np.strings.str_len(fraction) <= 2)
+        & (np.strings.str_len(digits) <= FAST_AMOUNT_DIGITS)
+    )
+    values = np.full(count, None, dtype=object)
+    codes = np.full(count, "", dtype=object)
+    # (on every row: numpy's ljust refuses an empty selection)
+    padded = np.strings.add(np.strings.add(digits, "."), np.strings.ljust(fraction, 2, "0"))[simple]
+    values[simple] = [Decimal(text) for text in padded.tolist()]
+    # 万, more than two decimals or a very long number: the shared rounding rule.
+    for i in np.flatnonzero(shaped & ~simple):
         try:
-            values[position] = amount_from_parts(
-                parts["int"].iat[position],
-                fraction.iat[position],
-                wan=bool(wan[position]),
-                negative=bool(negative[position]),
-            )
+            values[i] = amount_from_parts(str(digits[i]), str(fraction[i]), wan=bool(wan[i]), negative=False)
         except InvalidValue as error:
-            codes[position] = error.code
-    return pd.Series(values, index=s.index, dtype=object), pd.Series(codes, index=s.index, dtype=object)
+            codes[i] = error.code
+    # Anything else (a sign, a tab, no amount at all): the scalar rule itself.
+    for i in np.flatnonzero(~shaped):
+        try:
+            values[i] = parse_amount(str(column.text[i]))
+        except InvalidValue as error:
+            codes[i] = error.code
+    return _series(values, s.index), _series(codes, s.index)
 
 
-def _digits(text: pd.Series, width: int) -> npt.NDArray[np.uint8]:
-    """ASCII strings of one width as a (rows, width) array of their bytes."""
-    raw = np.array(text.tolist(), dtype=f"S{width}")
-    return raw.view(np.uint8).reshape(-1, width)
+@cache
+def _known_region_numbers() -> npt.NDArray[np.int64]:
+    return np.array(sorted(int(code) for code in known_region_codes()), dtype=np.int64)
 
 
 def _real_dates(year: IntArray, month: IntArray, day: IntArray) -> BoolArray:
@@ -428,72 +562,147 @@ def _ordinal(when: date) -> int:
 
 def resident_ids(s: pd.Series, *, today: date) -> tuple[pd.Series, pd.Series]:
     """``validate_resident_id`` for a column: (upper-cased number, error code or "")."""
-    text = normalize_series(s).str.upper()
-    count = len(text)
-    well_formed = text.str.fullmatch(RESIDENT_ID_RE).to_numpy(dtype=bool)
-    checksum_ok = np.zeros(count, dtype=bool)
-    birth_ok = np.zeros(count, dtype=bool)
-    region_ok = np.zeros(count, dtype=bool)
-    if well_formed.any():
-        candidates = text[well_formed]
-        chars = _digits(candidates, 18)
-        digits = chars[:, :17].astype(np.int64) - ord("0")
-        checksum_ok[well_formed] = ID_CHECK_CHARS[(digits @ ID_WEIGHTS) % 11] == chars[:, 17]
-        year = digits[:, 6:10] @ np.array([1000, 100, 10, 1], dtype=np.int64)
-        month = digits[:, 10:12] @ np.array([10, 1], dtype=np.int64)
-        day = digits[:, 12:14] @ np.array([10, 1], dtype=np.int64)
-        born = year * 10000 + month * 100 + day
-        in_range = (born >= _ordinal(EARLIEST_BIRTH_DATE)) & (born <= _ordinal(today))
-        birth_ok[well_formed] = _real_dates(year, month, day) & in_range
-        region_ok[well_formed] = candidates.str[:6].isin(known_region_codes()).to_numpy(dtype=bool)
-    codes = _codes(
-        text.index,
+    if s.empty:
+        return _nothing(s)
+    column = _column(s)
+    count = len(column.array)
+    upper = np.strings.upper(column.array)
+    numbers = upper.astype(object)
+    codes = np.full(count, "", dtype=object)
+    rows = np.flatnonzero(column.exact & (np.strings.str_len(upper) == 18))
+    chars = _matrix(upper[rows], 18)[:, :18]
+    body = _digit_values(chars[:, :17])
+    last = chars[:, 17]
+    well_formed = _is_digit(chars[:, :17]).all(axis=1) & (_is_digit(last) | (last == ord("X")))
+    checksum_ok = ID_CHECK_CHARS[(body @ ID_WEIGHTS) % 11] == last
+    year = body[:, 6:10] @ YEAR_WEIGHTS
+    month = body[:, 10:12] @ PAIR_WEIGHTS
+    day = body[:, 12:14] @ PAIR_WEIGHTS
+    born = year * 10000 + month * 100 + day
+    in_range = (born >= _ordinal(EARLIEST_BIRTH_DATE)) & (born <= _ordinal(today))
+    birth_ok = _real_dates(year, month, day) & in_range
+    region_ok = np.isin(body[:, :6] @ REGION_WEIGHTS, _known_region_numbers())
+    codes[rows] = _codes(
+        pd.RangeIndex(rows.size),
         [~well_formed, ~checksum_ok, ~birth_ok, ~region_ok],
         ["invalid_id_format", "invalid_id_checksum", "invalid_birth_date", "unknown_region_code"],
     )
-    return text, codes
+    codes[column.exact & (np.strings.str_len(upper) != 18)] = "invalid_id_format"
+    for i in np.flatnonzero(~column.exact):
+        numbers[i] = normalize_text(str(column.text[i])).upper()
+        try:
+            validate_resident_id(str(column.text[i]), today=today)
+        except InvalidValue as error:
+            codes[i] = error.code
+    return _series(numbers, s.index), _series(codes, s.index)
 
 
 def mobiles(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     """``validate_mobile`` for a column: (11 digits, or the cleaned text when bad; code or "")."""
-    text = normalize_series(s).str.replace(r"[\s-]+", "", regex=True)
-    number = text.str.extract(MOBILE_PATTERN)["number"]
-    good = number.notna().to_numpy(dtype=bool)
-    return number.where(good, text), _codes(text.index, [~good], ["invalid_phone"])
+    if s.empty:
+        return _nothing(s)
+    column = _column(s)
+    cleaned = np.strings.replace(np.strings.replace(column.array, " ", ""), "-", "")
+    number = np.strings.slice(cleaned, -11, None)
+    prefix = np.strings.slice(cleaned, 0, -11)
+    head = _matrix(number, 2)
+    good = (
+        column.exact
+        & (np.strings.str_len(number) == 11)
+        & ((prefix == "") | (prefix == "+86") | (prefix == "0086") | (prefix == "86"))
+        & _all_digits(number)
+        & (head[:, 0] == ord("1"))
+        & (head[:, 1] >= ord("3"))
+    )
+    values = np.where(good, number, cleaned).astype(object)
+    codes = np.where(good, "", "invalid_phone").astype(object)
+    # Only digits and + are decided above; any other character (a tab, a
+    # letter) or a cell numpy does not hold exactly goes to the scalar rule.
+    plain = np.strings.replace(cleaned, "+", "")
+    unusual = ~good & ~(column.exact & (_all_digits(plain) | (plain == "")))
+    for i in np.flatnonzero(unusual):
+        text = str(column.text[i])
+        values[i] = PHONE_SEPARATORS_RE.sub("", normalize_text(text))
+        try:
+            values[i] = validate_mobile(text)
+            codes[i] = ""
+        except InvalidValue as error:
+            codes[i] = error.code
+    return _series(values, s.index), _series(codes, s.index)
 
 
 def scores(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     """``parse_score`` for a column: (int or None, error code or "")."""
-    whole = normalize_series(s).str.extract(SCORE_PATTERN)["int"]
-    matched = whole.notna().to_numpy(dtype=bool)
-    numbers = np.zeros(len(whole), dtype=np.int64)
-    numbers[matched] = whole[matched].astype(np.int64).to_numpy()
-    good = matched & (numbers <= SCORE_MAX)
-    values = np.full(len(whole), None, dtype=object)
+    if s.empty:
+        return _nothing(s)
+    column = _column(s)
+    count = len(column.array)
+    whole, dot, fraction = np.strings.partition(column.array, ".")
+    zeros_only = (np.strings.str_len(fraction) > 0) & (np.strings.lstrip(fraction, "0") == "")
+    shaped = column.exact & _all_digits(whole) & (np.strings.str_len(whole) <= 3) & ((dot == "") | zeros_only)
+    numbers = np.zeros(count, dtype=np.int64)
+    numbers[shaped] = whole[shaped].astype(np.int64)
+    good = shaped & (numbers <= SCORE_MAX)
+    values = np.full(count, None, dtype=object)
     values[good] = numbers[good].tolist()
-    return pd.Series(values, index=s.index, dtype=object), _codes(s.index, [~good], ["invalid_score"])
+    codes = np.where(good, "", "invalid_score").astype(object)
+    for i in np.flatnonzero(~column.exact):
+        try:
+            values[i] = parse_score(str(column.text[i]))
+            codes[i] = ""
+        except InvalidValue as error:
+            codes[i] = error.code
+    return _series(values, s.index), _series(codes, s.index)
 
 
 def dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     """``parse_date`` for a column: (date or None, error code or "")."""
-    parts = normalize_series(s).str.extract(DATE_PATTERN)
-    matched = parts["y"].notna().to_numpy(dtype=bool)
-    count = len(parts)
-    year = np.zeros(count, dtype=np.int64)
-    month = np.zeros(count, dtype=np.int64)
-    day = np.zeros(count, dtype=np.int64)
-    if matched.any():
-        found = parts[matched]
-        year[matched] = found["y"].astype(np.int64).to_numpy()
-        # Exactly one spelling matched: the other groups are empty.
-        spelled = found.fillna("")
-        month[matched] = (spelled["m"] + spelled["m2"] + spelled["m3"]).astype(np.int64).to_numpy()
-        day[matched] = (spelled["d"] + spelled["d2"] + spelled["d3"]).astype(np.int64).to_numpy()
-    good = matched & _real_dates(year, month, day)
+    if s.empty:
+        return _nothing(s)
+    column = _column(s)
+    count = len(column.array)
+    lengths = np.strings.str_len(column.array)
+    chars = _matrix(column.array, 19)[:, :19]
+    digit = _is_digit(chars)
+    number = _digit_values(chars)
+    # The shapes files nearly always hold: 2027-02-13, 2027-02-13 00:00:00 and 20270213.
+    iso = (
+        digit[:, [0, 1, 2, 3, 5, 6, 8, 9]].all(axis=1) & (chars[:, 4] == ord("-")) & (chars[:, 7] == ord("-"))
+    )
+    clock = (
+        digit[:, [11, 12, 14, 15, 17, 18]].all(axis=1)
+        & (chars[:, 10] == ord(" "))
+        & (chars[:, 13] == ord(":"))
+        & (chars[:, 16] == ord(":"))
+        & (number[:, 11:13] @ PAIR_WEIGHTS <= 23)
+        & (number[:, 14:16] @ PAIR_WEIGHTS <= 59)
+        & (number[:, 17:19] @ PAIR_WEIGHTS <= 59)
+    )
+    dashed = column.exact & iso & ((lengths == 10) | ((lengths == 19) & clock))
+    compact = column.exact & (lengths == 8) & digit[:, :8].all(axis=1)
+    year = number[:, 0:4] @ YEAR_WEIGHTS
+    month = np.where(compact, number[:, 4:6] @ PAIR_WEIGHTS, number[:, 5:7] @ PAIR_WEIGHTS)
+    day = np.where(compact, number[:, 6:8] @ PAIR_WEIGHTS, number[:, 8:10] @ PAIR_WEIGHTS)
+    # Other spellings (2027/2/13, 2027年2月13日, ...) through the shared pattern.
+    others = np.flatnonzero(~(dashed | compact))
+    if others.size:
+        texts = column.array[others].astype(object)
+        odd = ~column.exact[others]
+        texts[odd] = column.normalized(others[odd])
+        parts = pd.Series(texts, dtype=object).str.extract(DATE_PATTERN).fillna("")
+        spelled = parts["y"].to_numpy(dtype=object) != ""
+        found = others[spelled]
+        parts = parts[spelled]
+        year[found] = parts["y"].astype(np.int64).to_numpy()
+        month[found] = (parts["m"] + parts["m2"] + parts["m3"]).astype(np.int64).to_numpy()
+        day[found] = (parts["d"] + parts["d2"] + parts["d3"]).astype(np.int64).to_numpy()
+        compact[found] = True  # read: the values above are set
+    good = (dashed | compact) & _real_dates(year, month, day)
     values = np.full(count, None, dtype=object)
     if good.any():
         years = (year[good] - 1970).astype("datetime64[Y]")
         months = years.astype("datetime64[M]") + (month[good] - 1).astype("timedelta64[M]")
         days = months.astype("datetime64[D]") + (day[good] - 1).astype("timedelta64[D]")
         values[good] = days.astype(object)  # datetime64[D] becomes datetime.date
-    return pd.Series(values, index=s.index, dtype=object), _codes(s.index, [~good], ["invalid_date"])
+    codes = np.where(good, "", "invalid_date").astype(object)
+    return _series(values, s.index), _series(codes, s.index)

@@ -5,14 +5,16 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from partners.models import MarginEntry
+from partners.models import Anchor, MarginEntry
 from partners.services.programs import PROGRAM_DEFAULTS
 
 RATIO_HELP = _("As a decimal: 0.30 means 30 %.")
 
 
 class ProgramForm(forms.Form):
-    anchor = forms.ModelChoiceField(label=_("anchor"), queryset=None)  # type: ignore[arg-type]
+    anchor: forms.ModelChoiceField[Anchor] = forms.ModelChoiceField(
+        label=_("anchor"), queryset=Anchor.objects.none()
+    )
     name = forms.CharField(label=_("programme name"), max_length=200)
     annual_rate = forms.DecimalField(
         label=_("annual interest rate"), max_digits=9, decimal_places=6, help_text=RATIO_HELP

@@ -7,7 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from core.models import StoredFile, TimeStampedModel
+from core.models import MoneyField, RatioField, StoredFile, TimeStampedModel
 from core.roles import Role
 
 
@@ -98,10 +98,6 @@ class User(AbstractUser):
         return self.is_superuser or self.role in roles
 
 
-MONEY = {"max_digits": 18, "decimal_places": 2}
-RATIO = {"max_digits": 9, "decimal_places": 6}
-
-
 class Anchor(TimeStampedModel):
     """龙头企业: the anchor enterprise that recommends farmers and guarantees their loans."""
 
@@ -114,7 +110,7 @@ class Anchor(TimeStampedModel):
     name = models.CharField(_("enterprise name"), max_length=200)
     uscc = models.CharField(_("unified social credit code"), max_length=18, unique=True)
     legal_representative = models.CharField(_("legal representative"), max_length=50, blank=True)
-    registered_capital = models.DecimalField(_("registered capital"), null=True, blank=True, **MONEY)
+    registered_capital = MoneyField(_("registered capital"), null=True, blank=True)
     industry = models.CharField(_("industry"), max_length=100, blank=True)
     contact_name = models.CharField(_("contact person"), max_length=50, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
@@ -155,10 +151,10 @@ class AnchorAssessment(TimeStampedModel):
 
     anchor = models.ForeignKey(Anchor, on_delete=models.CASCADE, related_name="assessments")
     assessed_on = models.DateField(_("assessed on"))
-    net_assets = models.DecimalField(_("net assets"), null=True, blank=True, **MONEY)
-    revenue = models.DecimalField(_("annual revenue"), null=True, blank=True, **MONEY)
-    existing_guarantees = models.DecimalField(_("existing guarantees"), null=True, blank=True, **MONEY)
-    guarantee_capacity = models.DecimalField(_("guarantee capacity"), **MONEY)
+    net_assets = MoneyField(_("net assets"), null=True, blank=True)
+    revenue = MoneyField(_("annual revenue"), null=True, blank=True)
+    existing_guarantees = MoneyField(_("existing guarantees"), null=True, blank=True)
+    guarantee_capacity = MoneyField(_("guarantee capacity"))
     rating = models.CharField(_("rating"), max_length=4, choices=Rating.choices, blank=True)
     note = models.TextField(_("assessment note"), blank=True)
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
@@ -240,23 +236,21 @@ class Program(TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    annual_rate = models.DecimalField(_("annual interest rate"), **RATIO)
-    total_cap = models.DecimalField(_("total cap"), **MONEY)
-    per_farmer_cap = models.DecimalField(_("per-farmer cap"), **MONEY)
-    order_ratio = models.DecimalField(_("order ratio"), **RATIO)
+    annual_rate = RatioField(_("annual interest rate"))
+    total_cap = MoneyField(_("total cap"))
+    per_farmer_cap = MoneyField(_("per-farmer cap"))
+    order_ratio = RatioField(_("order ratio"))
     lookback_months = models.PositiveSmallIntegerField(_("look-back months"))
-    margin_ratio = models.DecimalField(_("margin ratio"), **RATIO)
+    margin_ratio = RatioField(_("margin ratio"))
     max_term_months = models.PositiveSmallIntegerField(_("maximum term (months)"))
     limit_validity_months = models.PositiveSmallIntegerField(_("limit validity (months)"))
-    mismatch_tolerance = models.DecimalField(_("mismatch tolerance"), **RATIO)
-    npl_warning_ratio = models.DecimalField(_("NPL warning ratio"), **RATIO)
-    npl_suspend_ratio = models.DecimalField(_("NPL suspension ratio"), **RATIO)
-    penalty_markup = models.DecimalField(_("penalty markup"), **RATIO)
+    mismatch_tolerance = RatioField(_("mismatch tolerance"))
+    npl_warning_ratio = RatioField(_("NPL warning ratio"))
+    npl_suspend_ratio = RatioField(_("NPL suspension ratio"))
+    penalty_markup = RatioField(_("penalty markup"))
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
     # A resumption accepts the NPL ratio of that day: the breaker suspends again only above it.
-    breaker_accepted_ratio = models.DecimalField(
-        _("NPL ratio accepted at resumption"), null=True, blank=True, **RATIO
-    )
+    breaker_accepted_ratio = RatioField(_("NPL ratio accepted at resumption"), null=True, blank=True)
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     history = HistoricalRecords()
 
@@ -286,9 +280,9 @@ class ProgramStatusChange(models.Model):
     from_status = models.CharField(_("from"), max_length=16, choices=Program.Status.choices)
     to_status = models.CharField(_("to"), max_length=16, choices=Program.Status.choices)
     business_date = models.DateField(_("business date"))
-    npl_ratio = models.DecimalField(_("NPL ratio"), null=True, blank=True, **RATIO)
-    npl_principal = models.DecimalField(_("NPL principal"), null=True, blank=True, **MONEY)
-    outstanding_principal = models.DecimalField(_("outstanding principal"), null=True, blank=True, **MONEY)
+    npl_ratio = RatioField(_("NPL ratio"), null=True, blank=True)
+    npl_principal = MoneyField(_("NPL principal"), null=True, blank=True)
+    outstanding_principal = MoneyField(_("outstanding principal"), null=True, blank=True)
     reason = models.TextField(_("reason or assessment"), blank=True)
     actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -312,7 +306,7 @@ class MarginEntry(models.Model):
 
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="margin_entries")
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
-    amount = models.DecimalField(_("amount"), **MONEY)
+    amount = MoneyField(_("amount"))
     business_date = models.DateField(_("business date"))
     reference = models.CharField(_("reference"), max_length=64, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
@@ -332,7 +326,7 @@ class MarginEntry(models.Model):
 
     @property
     def signed_amount(self) -> Decimal:
-        return self.amount if self.kind == self.Kind.DEPOSIT else -self.amount
+        return Decimal(self.amount if self.kind == self.Kind.DEPOSIT else -self.amount)
 
 
 class Farmer(TimeStampedModel):

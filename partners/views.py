@@ -11,8 +11,9 @@ from django.views.decorators.http import require_POST
 from core.masking import mask_phone
 from core.roles import Role
 from core.views import call_service, form_errors_text, paginate
+from partners.auth import acting_user
 from partners.forms import AgreementForm, AnchorForm, AssessmentForm, StatusReasonForm
-from partners.models import Anchor, User
+from partners.models import Anchor
 from partners.scoping import is_anchor_operator, visible_anchors, visible_farmers, visible_programs
 from partners.selectors import with_latest_capacity
 from partners.services.anchors import (
@@ -25,10 +26,6 @@ from partners.services.anchors import (
 from partners.services.farmers import can_view_identity, farmer_identity_reveal
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "partners/home.html", {})
@@ -36,7 +33,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def anchor_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     if is_anchor_operator(user) and user.anchor_id:
         return redirect("anchor-detail", pk=user.anchor_id)
     anchors = with_latest_capacity(visible_anchors(user)).select_related("org_node").order_by("name")
@@ -62,7 +59,7 @@ def anchor_list(request: HttpRequest) -> HttpResponse:
 def anchor_create_view(request: HttpRequest) -> HttpResponse:
     form = AnchorForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        anchor = call_service(form, lambda: anchor_create(actor=_user(request), **form.cleaned_data))
+        anchor = call_service(form, lambda: anchor_create(actor=acting_user(request), **form.cleaned_data))
         if anchor is not None:
             messages.success(request, _("The anchor is registered and waits for a risk approver."))
             return redirect("anchor-detail", pk=anchor.pk)
@@ -71,7 +68,7 @@ def anchor_create_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def anchor_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     anchor = get_object_or_404(with_latest_capacity(visible_anchors(user)), pk=pk)
     assessments = list(anchor.assessments.order_by("assessed_on", "id"))
     trend = {
@@ -98,25 +95,25 @@ def anchor_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def anchor_approve_view(request: HttpRequest, pk: int) -> HttpResponse:
-    anchor = get_object_or_404(visible_anchors(_user(request)), pk=pk)
+    anchor = get_object_or_404(visible_anchors(acting_user(request)), pk=pk)
     form = StatusReasonForm()
-    if call_service(form, lambda: anchor_approve(anchor=anchor, actor=_user(request))) is not None:
+    if call_service(form, lambda: anchor_approve(anchor=anchor, actor=acting_user(request))) is not None:
         messages.success(request, _("The anchor is approved."))
     else:
-        messages.error(request, " ".join(form.non_field_errors()))
+        messages.error(request, form_errors_text(form))
     return redirect("anchor-detail", pk=pk)
 
 
 @login_required
 @require_POST
 def anchor_status_view(request: HttpRequest, pk: int, status: str) -> HttpResponse:
-    anchor = get_object_or_404(visible_anchors(_user(request)), pk=pk)
+    anchor = get_object_or_404(visible_anchors(acting_user(request)), pk=pk)
     form = StatusReasonForm(request.POST)
     if form.is_valid():
         done = call_service(
             form,
             lambda: anchor_status_set(
-                anchor=anchor, status=status, actor=_user(request), reason=form.cleaned_data["reason"]
+                anchor=anchor, status=status, actor=acting_user(request), reason=form.cleaned_data["reason"]
             ),
         )
         if done is not None:
@@ -129,10 +126,14 @@ def anchor_status_view(request: HttpRequest, pk: int, status: str) -> HttpRespon
 @login_required
 @require_POST
 def assessment_add_view(request: HttpRequest, pk: int) -> HttpResponse:
-    anchor = get_object_or_404(visible_anchors(_user(request)), pk=pk)
+    anchor = get_object_or_404(visible_anchors(acting_user(request)), pk=pk)
     form = AssessmentForm(request.POST)
-    if form.is_valid() and call_service(
-        form, lambda: assessment_add(anchor=anchor, actor=_user(request), **form.cleaned_data)
+    if (
+        form.is_valid()
+        and call_service(
+            form, lambda: assessment_add(anchor=anchor, actor=acting_user(request), **form.cleaned_data)
+        )
+        is not None
     ):
         messages.success(request, _("The assessment is recorded."))
     else:
@@ -143,7 +144,7 @@ def assessment_add_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def agreement_add_view(request: HttpRequest, pk: int) -> HttpResponse:
-    anchor = get_object_or_404(visible_anchors(_user(request)), pk=pk)
+    anchor = get_object_or_404(visible_anchors(acting_user(request)), pk=pk)
     form = AgreementForm(request.POST, request.FILES)
     if form.is_valid():
         scan = form.cleaned_data.pop("scan")
@@ -155,7 +156,8 @@ def agreement_add_view(request: HttpRequest, pk: int) -> HttpResponse:
                 "scan_content_type": scan.content_type,
             }
         if call_service(
-            form, lambda: agreement_add(anchor=anchor, actor=_user(request), **form.cleaned_data, **extra)
+            form,
+            lambda: agreement_add(anchor=anchor, actor=acting_user(request), **form.cleaned_data, **extra),
         ):
             messages.success(request, _("The agreement is recorded."))
             return redirect("anchor-detail", pk=pk)
@@ -165,7 +167,7 @@ def agreement_add_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def farmer_list(request: HttpRequest) -> HttpResponse:
-    farmers = visible_farmers(_user(request)).select_related("org_node").order_by("name", "id")
+    farmers = visible_farmers(acting_user(request)).select_related("org_node").order_by("name", "id")
     query = request.GET.get("q", "").strip()
     if query:
         farmers = farmers.filter(name__icontains=query)
@@ -174,7 +176,7 @@ def farmer_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def farmer_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     farmer = get_object_or_404(visible_farmers(user).select_related("org_node", "account_manager"), pk=pk)
     identity = None
     if request.method == "POST" and request.POST.get("reveal"):

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from core.api.fields import MoneyField, RatioField
 from origination.selectors import program_figures
 from origination.services.margin import margin_withdraw
+from partners.auth import acting_user
 from partners.models import Anchor, MarginEntry, Program
 from partners.scoping import visible_anchors, visible_programs
 from partners.services.margin import margin_balance, margin_deposit
@@ -101,7 +102,7 @@ class ProgramViewSet(
     filterset_fields = ["anchor", "status"]
 
     def get_queryset(self) -> QuerySet[Program]:
-        return visible_programs(self.request.user).select_related("anchor")  # type: ignore[arg-type]
+        return visible_programs(acting_user(self.request)).select_related("anchor")
 
     def get_serializer_class(self) -> type[serializers.BaseSerializer[Any]]:
         return (
@@ -109,7 +110,7 @@ class ProgramViewSet(
         )
 
     def perform_create(self, serializer: Any) -> None:
-        serializer.instance = program_create(actor=self.request.user, **serializer.validated_data)
+        serializer.instance = program_create(actor=acting_user(self.request), **serializer.validated_data)
 
     @extend_schema(request=MarginEntrySerializer, responses={201: MarginEntrySerializer})
     @action(detail=True, methods=["post"])
@@ -120,7 +121,7 @@ class ProgramViewSet(
         values = entry_in.validated_data
         post = margin_deposit if values["kind"] == MarginEntry.Kind.DEPOSIT else margin_withdraw
         entry = post(
-            program=program, amount=values["amount"], actor=request.user, note=values.get("note", "")
+            program=program, amount=values["amount"], actor=acting_user(request), note=values.get("note", "")
         )
         data = dict(MarginEntrySerializer(entry).data)
         data["balance"] = f"{margin_balance(program.pk):.2f}"
@@ -136,6 +137,6 @@ class ProgramViewSet(
         assessment = str(request.data.get("assessment", ""))
         npl_ratio = program_figures(program).npl_ratio
         program = program_resume(
-            program=program, actor=request.user, assessment=assessment, npl_ratio=npl_ratio
-        )  # type: ignore[arg-type]
+            program=program, actor=acting_user(request), assessment=assessment, npl_ratio=npl_ratio
+        )
         return Response(ProgramDetailSerializer(program, context={"request": request}).data)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from core.models import StoredFile, TimeStampedModel
-from partners.models import MONEY, Farmer, Program, User
+from core.models import MoneyField, StoredFile, TimeStampedModel
+from partners.models import Farmer, Program, User
 
 
 class Batch(TimeStampedModel):
@@ -129,28 +129,26 @@ class BatchRow(models.Model):
     id_hash = models.CharField(max_length=64)
     id_masked = models.CharField(_("resident ID"), max_length=18)
     phone = models.CharField(_("mobile phone"), max_length=11)
-    recommended_amount = models.DecimalField(_("recommended amount"), **MONEY)
-    declared_orders_12m = models.DecimalField(_("declared orders (12 months)"), **MONEY)
+    recommended_amount = MoneyField(_("recommended amount"))
+    declared_orders_12m = MoneyField(_("declared orders (12 months)"))
     score = models.PositiveSmallIntegerField(_("score"))
     customer_code = models.CharField(_("customer code"), max_length=50, blank=True)
     region_code = models.CharField(_("region code"), max_length=6, blank=True)
     breed = models.CharField(_("breed"), max_length=50, blank=True)
     # Cross-validation and the limit (filled by processing).
     validation = models.CharField(_("validation"), max_length=16, choices=Validation.choices, blank=True)
-    verified_orders_12m = models.DecimalField(
-        _("verified orders (12 months)"), null=True, blank=True, **MONEY
-    )
+    verified_orders_12m = MoneyField(_("verified orders (12 months)"), null=True, blank=True)
     trade_count = models.PositiveIntegerField(_("trade records used"), default=0)
     window_start = models.DateField(_("window start"), null=True, blank=True)
     window_end = models.DateField(_("window end"), null=True, blank=True)
-    granted_elsewhere = models.DecimalField(_("limits in the anchor's other programmes"), default=0, **MONEY)
-    computed_limit = models.DecimalField(_("computed limit"), null=True, blank=True, **MONEY)
+    granted_elsewhere = MoneyField(_("limits in the anchor's other programmes"), default=0)
+    computed_limit = MoneyField(_("computed limit"), null=True, blank=True)
     bound_by = models.CharField(_("bound by"), max_length=16, choices=BoundBy.choices, blank=True)
     # The person's decision.
     decision = models.CharField(
         _("decision"), max_length=16, choices=Decision.choices, default=Decision.PENDING
     )
-    decided_amount = models.DecimalField(_("decided amount"), null=True, blank=True, **MONEY)
+    decided_amount = MoneyField(_("decided amount"), null=True, blank=True)
     decision_reason = models.CharField(_("reason"), max_length=200, blank=True)
     decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 

@@ -14,10 +14,8 @@ from decimal import Decimal
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from core.models import TimeStampedModel
-from partners.models import MONEY, RATIO, Farmer, OrgNode, Program, User
-
-PRINCIPAL_DAYS = {"max_digits": 24, "decimal_places": 2}
+from core.models import MoneyField, PrincipalDaysField, RatioField, TimeStampedModel
+from partners.models import Farmer, OrgNode, Program, User
 
 
 class CreditLimit(TimeStampedModel):
@@ -37,7 +35,7 @@ class CreditLimit(TimeStampedModel):
     batch_row = models.OneToOneField(
         "origination.BatchRow", null=True, blank=True, on_delete=models.PROTECT, related_name="credit_limit"
     )
-    amount = models.DecimalField(_("limit"), **MONEY)
+    amount = MoneyField(_("limit"))
     approved_on = models.DateField(_("approved on"))
     expires_on = models.DateField(_("expires on"))
     approved_by = models.ForeignKey(
@@ -91,25 +89,23 @@ class Loan(TimeStampedModel):
         related_name="+",
     )
     # Terms, fixed at disbursement.
-    principal = models.DecimalField(_("principal"), **MONEY)
-    annual_rate = models.DecimalField(_("annual interest rate"), **RATIO)
-    penalty_markup = models.DecimalField(_("penalty markup"), **RATIO)
+    principal = MoneyField(_("principal"))
+    annual_rate = RatioField(_("annual interest rate"))
+    penalty_markup = RatioField(_("penalty markup"))
     term_months = models.PositiveSmallIntegerField(_("term (months)"))
     disbursed_on = models.DateField(_("disbursed on"))
     maturity_on = models.DateField(_("maturity"))
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
     # Running balances (projection of the ledger).
-    principal_outstanding = models.DecimalField(_("principal outstanding"), **MONEY)
-    principal_overdue = models.DecimalField(_("overdue principal"), default=0, **MONEY)
-    interest_base = models.DecimalField(_("principal-days not yet charged"), default=0, **PRINCIPAL_DAYS)
-    penalty_base = models.DecimalField(
-        _("overdue principal-days not yet charged"), default=0, **PRINCIPAL_DAYS
-    )
-    interest_due = models.DecimalField(_("interest charged, not yet due"), default=0, **MONEY)
-    interest_overdue = models.DecimalField(_("overdue interest"), default=0, **MONEY)
-    penalty_due = models.DecimalField(_("penalty interest"), default=0, **MONEY)
-    compensated = models.DecimalField(_("compensated by the anchor"), default=0, **MONEY)
+    principal_outstanding = MoneyField(_("principal outstanding"))
+    principal_overdue = MoneyField(_("overdue principal"), default=0)
+    interest_base = PrincipalDaysField(_("principal-days not yet charged"), default=0)
+    penalty_base = PrincipalDaysField(_("overdue principal-days not yet charged"), default=0)
+    interest_due = MoneyField(_("interest charged, not yet due"), default=0)
+    interest_overdue = MoneyField(_("overdue interest"), default=0)
+    penalty_due = MoneyField(_("penalty interest"), default=0)
+    compensated = MoneyField(_("compensated by the anchor"), default=0)
     # Delinquency: the bank's view and the farmer's own ("shadow", whoever paid).
     oldest_due_date = models.DateField(_("oldest unpaid due date"), null=True, blank=True)
     shadow_oldest_due_date = models.DateField(_("oldest due date the farmer missed"), null=True, blank=True)
@@ -162,9 +158,9 @@ class LoanDue(models.Model):
     loan = models.ForeignKey(Loan, on_delete=models.CASCADE, related_name="dues")
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     due_on = models.DateField(_("due on"))
-    amount = models.DecimalField(_("amount"), **MONEY)
-    paid = models.DecimalField(_("paid by the farmer"), default=0, **MONEY)
-    compensated = models.DecimalField(_("paid by the anchor"), default=0, **MONEY)
+    amount = MoneyField(_("amount"))
+    paid = MoneyField(_("paid by the farmer"), default=0)
+    compensated = MoneyField(_("paid by the anchor"), default=0)
     settled_on = models.DateField(_("settled on"), null=True, blank=True)
 
     class Meta:
@@ -190,7 +186,7 @@ class LoanDue(models.Model):
 
     @property
     def remaining(self) -> Decimal:
-        return self.amount - self.paid - self.compensated
+        return Decimal(self.amount - self.paid - self.compensated)
 
 
 class LoanEntry(models.Model):
@@ -210,7 +206,7 @@ class LoanEntry(models.Model):
     loan = models.ForeignKey(Loan, on_delete=models.CASCADE, related_name="entries")
     business_date = models.DateField(_("business date"))
     kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
-    amount = models.DecimalField(_("amount"), **MONEY)
+    amount = MoneyField(_("amount"))
     repayment = models.ForeignKey(
         "origination.Repayment", null=True, blank=True, on_delete=models.PROTECT, related_name="entries"
     )
@@ -232,10 +228,10 @@ class Repayment(models.Model):
 
     loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="repayments")
     business_date = models.DateField(_("business date"))
-    amount = models.DecimalField(_("amount"), **MONEY)
-    penalty = models.DecimalField(_("to penalty"), **MONEY)
-    interest = models.DecimalField(_("to interest"), **MONEY)
-    principal = models.DecimalField(_("to principal"), **MONEY)
+    amount = MoneyField(_("amount"))
+    penalty = MoneyField(_("to penalty"))
+    interest = MoneyField(_("to interest"))
+    principal = MoneyField(_("to principal"))
     recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -12,26 +12,25 @@ from core.views import call_service, form_errors_text
 from origination.forms import MarginForm, ProgramForm, ResumeForm, SuspendForm
 from origination.selectors import program_figures
 from origination.services.margin import margin_withdraw
-from partners.models import Anchor, MarginEntry, User
+from partners.auth import acting_user
+from partners.models import Anchor, MarginEntry, Program
 from partners.scoping import visible_anchors, visible_programs
 from partners.services.margin import margin_balance, margin_deposit
 from partners.services.programs import PROGRAM_PARAMETERS, program_create, program_resume, program_suspend
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 @login_required
 def program_list(request: HttpRequest) -> HttpResponse:
-    programs = visible_programs(_user(request)).select_related("anchor").order_by("anchor__name", "name")
+    programs = (
+        visible_programs(acting_user(request)).select_related("anchor").order_by("anchor__name", "name")
+    )
     rows = [(program, program_figures(program)) for program in programs[:200]]
     return render(request, "origination/program_list.html", {"rows": rows})
 
 
 @login_required
 def program_create_view(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     anchors = visible_anchors(user).filter(status=Anchor.Status.APPROVED)
     initial = {"anchor": request.GET.get("anchor")} if request.GET.get("anchor") else {}
     form = ProgramForm(request.POST or None, anchors=anchors, initial=initial)
@@ -46,10 +45,10 @@ def program_create_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     program = get_object_or_404(visible_programs(user).select_related("anchor", "org_node", "manager"), pk=pk)
     parameters = [
-        (program._meta.get_field(name).verbose_name, name, getattr(program, name))
+        (getattr(Program._meta.get_field(name), "verbose_name", name), name, getattr(program, name))
         for name in PROGRAM_PARAMETERS
     ]
     context = {
@@ -69,7 +68,7 @@ def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def program_margin_view(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     program = get_object_or_404(visible_programs(user), pk=pk)
     form = MarginForm(request.POST)
     if form.is_valid():
@@ -91,7 +90,7 @@ def program_margin_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def program_resume_view(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     program = get_object_or_404(visible_programs(user), pk=pk)
     form = ResumeForm(request.POST)
     if form.is_valid():
@@ -112,11 +111,15 @@ def program_resume_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def program_suspend_view(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     program = get_object_or_404(visible_programs(user), pk=pk)
     form = SuspendForm(request.POST)
-    if form.is_valid() and call_service(
-        form, lambda: program_suspend(program=program, actor=user, reason=form.cleaned_data["reason"])
+    if (
+        form.is_valid()
+        and call_service(
+            form, lambda: program_suspend(program=program, actor=user, reason=form.cleaned_data["reason"])
+        )
+        is not None
     ):
         messages.success(request, _("The programme is suspended."))
         return redirect("program-detail", pk=pk)

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from partners.api.serializers import AnchorSerializer, FarmerSerializer
+from partners.auth import acting_user
 from partners.models import Anchor, Farmer
 from partners.scoping import visible_anchors, visible_farmers
 from partners.selectors import with_latest_capacity
@@ -45,15 +46,15 @@ class AnchorViewSet(
     filterset_fields = ["status"]
 
     def get_queryset(self) -> QuerySet[Anchor]:
-        return with_latest_capacity(visible_anchors(self.request.user)).select_related("org_node")  # type: ignore[arg-type]
+        return with_latest_capacity(visible_anchors(acting_user(self.request))).select_related("org_node")
 
     def perform_create(self, serializer: Any) -> None:
-        serializer.instance = anchor_create(actor=self.request.user, **serializer.validated_data)  # type: ignore[arg-type]
+        serializer.instance = anchor_create(actor=acting_user(self.request), **serializer.validated_data)
 
     @extend_schema(request=None, responses=AnchorSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str | None = None) -> Response:
-        anchor = anchor_approve(anchor=self.get_object(), actor=request.user)  # type: ignore[arg-type]
+        anchor = anchor_approve(anchor=self.get_object(), actor=acting_user(request))
         return Response(self.get_serializer(anchor).data, status=status.HTTP_200_OK)
 
 
@@ -62,7 +63,7 @@ class FarmerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     filterset_fields = ["region_code", "breed"]
 
     def get_queryset(self) -> QuerySet[Farmer]:
-        return visible_farmers(self.request.user).order_by("id")  # type: ignore[arg-type]
+        return visible_farmers(acting_user(self.request)).order_by("id")
 
     @extend_schema(
         parameters=[OpenApiParameter("reveal", bool, description="show the full numbers (logged)")]
@@ -71,6 +72,6 @@ class FarmerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         farmer = self.get_object()
         data = dict(self.get_serializer(farmer).data)
         if request.query_params.get("reveal") in {"1", "true"}:
-            identity = farmer_identity_reveal(farmer=farmer, actor=request.user)  # type: ignore[arg-type]
+            identity = farmer_identity_reveal(farmer=farmer, actor=acting_user(request))
             data.update(id_number=identity.id_number, phone=identity.phone)
         return Response(data)
