@@ -4,6 +4,7 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from core.api.views import BusinessDateView
+from origination.api.batches import BatchViewSet
 from origination.api.programs import ProgramViewSet
 from partners.api.views import AnchorViewSet, FarmerViewSet, TokenView
 
@@ -11,9 +12,11 @@ router = DefaultRouter()
 router.register("anchors", AnchorViewSet, basename="anchor")
 router.register("farmers", FarmerViewSet, basename="farmer")
 router.register("programs", ProgramViewSet, basename="program")
+router.register("batches", BatchViewSet, basename="batch")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
     path("business-date/", BusinessDateView.as_view(), name="api-business-date"),
     path("", include(router.urls)),
+    path("", include("risk.api.urls")),
 ]

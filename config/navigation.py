@@ -26,6 +26,7 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem(_("Home"), "home", EVERYONE),
     MenuItem(_("Anchors"), "anchor-list", EVERYONE),
     MenuItem(_("Programmes"), "program-list", EVERYONE),
+    MenuItem(_("Batches"), "batch-list", EVERYONE),
     MenuItem(_("Farmers"), "farmer-list", EVERYONE),
 )
 

@@ -236,3 +236,4 @@ SPECTACULAR_SETTINGS.update(
         "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     }
 )
+PROVIDER_MAX_ROWS = env_int("PROVIDER_MAX_ROWS", 5_000_000, minimum=1)

@@ -18,6 +18,8 @@ class DomainError(Exception):
         self.detail = str(detail)
         self.status = status
         self.extra = extra
+        # Rows behind the refusal for an error report (e.g. the original cells); never sent by the API.
+        self.report: list[dict[str, Any]] = []
 
     def as_dict(self) -> dict[str, Any]:
         return {"code": self.code, "detail": self.detail, **self.extra}

@@ -173,13 +173,27 @@ def _locate(
     grid: pd.DataFrame, lookup: dict[str, str], columns: Sequence[ColumnSpec], filename: str
 ) -> tuple[pd.DataFrame, IntArray, int, dict[str, int]]:
     """Strip the cells; find the non-blank rows, the header row and each field's column."""
-    grid = grid.apply(lambda column: column.str.strip())
-    filled = (grid != "").to_numpy(dtype=bool)
+    filled = np.zeros(grid.shape, dtype=bool)
+    stripped: dict[int, npt.NDArray[np.object_]] = {}
+    for position in range(grid.shape[1]):
+        stripped[position], filled[:, position] = _stripped(grid.iloc[:, position].to_numpy(dtype=object))
+    grid = pd.DataFrame(stripped, index=pd.RangeIndex(grid.shape[0]), dtype=object)
     nonblank = np.flatnonzero(filled.any(axis=1)).astype(np.int64)
     if nonblank.size == 0:
         raise TableError("not_a_table", _("%(file)s holds no values.") % {"file": filename})
     header, positions = _find_header(grid, nonblank, lookup, columns, filename)
     return grid, nonblank, header, positions
+
+
+def _stripped(values: npt.NDArray[np.object_]) -> tuple[npt.NDArray[np.object_], BoolArray]:
+    """A column of str with surrounding whitespace removed, and which cells are not empty."""
+    longest = max(map(len, values), default=0)
+    if longest > MAX_FAST_WIDTH * 4:  # a long note: a numpy array would be as wide as it
+        texts = np.empty(len(values), dtype=object)
+        texts[:] = [value.strip() for value in values]
+        return texts, texts != ""
+    array = np.strings.strip(values.astype(f"U{max(1, longest)}"))
+    return array.astype(object), np.strings.str_len(array) > 0
 
 
 def _decode(content: bytes, filename: str) -> str:
@@ -216,6 +230,11 @@ def _read_xlsx(content: bytes, filename: str) -> pd.DataFrame:
     return pd.DataFrame(rows, dtype=object).apply(_cells_as_text)
 
 
+TYPE_OF = np.frompyfunc(type, 1, 1)  # the type of every cell, in one call
+FLOAT_TYPE = np.array(float, dtype=object)
+STR_TYPE = np.array(str, dtype=object)
+
+
 def _cells_as_text(column: pd.Series) -> pd.Series:
     """Cell values as the text a spreadsheet shows; numbers never via ``str(float)``.
 
@@ -226,8 +245,9 @@ def _cells_as_text(column: pd.Series) -> pd.Series:
     already). Dates become ``2027-02-13`` or ``2027-02-13 10:00:00``.
     """
     values = column.to_numpy(dtype=object)
-    floats = column.map(lambda value: type(value) is float).to_numpy(dtype=bool)
-    texts = column.map(lambda value: type(value) is str).to_numpy(dtype=bool)
+    kinds = TYPE_OF(values)
+    floats = np.equal(kinds, FLOAT_TYPE).astype(bool)
+    texts = np.equal(kinds, STR_TYPE).astype(bool)
     if floats.any():
         numbers = values[floats].astype(np.float64)
         whole = np.isfinite(numbers) & (numbers == np.floor(numbers)) & (np.abs(numbers) < EXACT_FLOAT_LIMIT)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from origination.views import programs
+from origination.views import batches, programs
 
 urlpatterns = [
     path("programs/", programs.program_list, name="program-list"),
@@ -9,4 +9,11 @@ urlpatterns = [
     path("programs/<int:pk>/margin/", programs.program_margin_view, name="program-margin"),
     path("programs/<int:pk>/resume/", programs.program_resume_view, name="program-resume"),
     path("programs/<int:pk>/suspend/", programs.program_suspend_view, name="program-suspend"),
+    path("programs/<int:pk>/upload/", batches.batch_upload_page, name="batch-upload"),
+    path("uploads/<int:pk>/", batches.upload_job_page, name="upload-job"),
+    path("uploads/<int:pk>/status/", batches.upload_job_status, name="upload-job-status"),
+    path("uploads/<int:pk>/errors.xlsx", batches.upload_job_errors, name="upload-job-errors"),
+    path("batches/", batches.batch_list, name="batch-list"),
+    path("batches/<int:pk>/", batches.batch_detail, name="batch-detail"),
+    path("batches/<int:pk>/errors.xlsx", batches.batch_errors_download, name="batch-errors"),
 ]

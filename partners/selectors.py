@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import datetime as dt
+
 from django.db.models import OuterRef, QuerySet, Subquery
 
+from core.calendar import last_full_quarter
 from partners.models import Anchor, AnchorAssessment
 
 
@@ -21,3 +24,9 @@ def latest_capacity(anchor: Anchor) -> Decimal | None:
         return Decimal(value)
     assessment = anchor.assessments.order_by("-assessed_on", "-id").first()
     return assessment.guarantee_capacity if assessment else None
+
+
+def quarterly_review_done(anchor: Anchor, today: dt.date) -> tuple[bool, tuple[dt.date, dt.date]]:
+    """Whether the anchor was assessed in the last full quarter (the seed's quarterly review)."""
+    start, end = last_full_quarter(today)
+    return anchor.assessments.filter(assessed_on__range=(start, end)).exists(), (start, end)

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.business_date import business_date_get
 from core.masking import mask_phone
 from core.roles import Role
 from core.views import call_service, form_errors_text, paginate
@@ -15,7 +16,7 @@ from partners.auth import acting_user
 from partners.forms import AgreementForm, AnchorForm, AssessmentForm, StatusReasonForm
 from partners.models import Anchor
 from partners.scoping import is_anchor_operator, visible_anchors, visible_farmers, visible_programs
-from partners.selectors import with_latest_capacity
+from partners.selectors import quarterly_review_done, with_latest_capacity
 from partners.services.anchors import (
     agreement_add,
     anchor_approve,
@@ -75,8 +76,11 @@ def anchor_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "dates": [a.assessed_on.isoformat() for a in assessments],
         "capacity": [str(a.guarantee_capacity) for a in assessments],
     }
+    review_done, review_quarter = quarterly_review_done(anchor, business_date_get())
     context = {
         "anchor": anchor,
+        "review_done": review_done,
+        "review_quarter": review_quarter,
         "assessments": list(reversed(assessments)),
         "trend": trend,
         "agreements": anchor.agreements.select_related("scan"),

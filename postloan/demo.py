@@ -15,7 +15,10 @@ from partners.services.anchors import agreement_add, anchor_approve, anchor_crea
 from partners.services.margin import margin_deposit
 from partners.services.org import org_node_create, user_create
 from partners.services.programs import program_create
+from origination.models import Batch
+from origination.services.intake import Upload, batch_upload
 from postloan.book import book_has_loans
+from postloan.demo_data import DemoFarmer, demo_farmers, demo_trades, verified_total
 
 DEMO_PASSWORD = "Demo@2026"  # noqa: S105 - printed for the demo on purpose
 
@@ -175,3 +178,46 @@ def demo_anchor_ensure() -> Program:
     User.objects.filter(username="anchor", anchor__isnull=True).update(anchor=anchor)
     business_date_set(new_date=DEMO_START, backwards_allowed=True)
     return program
+
+
+DEMO_FARMER_COUNT = 300
+
+
+def demo_farmer_list_csv(farmers: list[DemoFarmer], trades: list[tuple[str, str, dt.date, Decimal]]) -> bytes:
+    """The anchor's list as its ERP exports it: GBK, Chinese headers, mixed amount styles, a few bad rows."""
+    start, end = DEMO_START.replace(year=DEMO_START.year - 1), DEMO_START - dt.timedelta(days=1)
+    lines = ["姓名,身份证号,手机号,推荐金额,近12个月订单金额,打分卡得分,地区代码,养殖品种"]
+    for index, farmer in enumerate(farmers):
+        declared = (verified_total(trades, farmer.id_number, start, end) * farmer.declared_factor).quantize(
+            Decimal("1")
+        )
+        if not farmer.has_trades:
+            declared = Decimal(farmer.monthly_orders * 12)
+        recommended = f"{farmer.recommended // 10000}万" if index % 3 == 0 else f"{farmer.recommended:,}.00"
+        lines.append(
+            f'{farmer.name},{farmer.id_number},{farmer.phone},"{recommended}",{declared},'
+            f"{60 + index % 40},{farmer.region_code},{farmer.breed}"
+        )
+    # What real lists contain too: a mistyped identity number and a landline.
+    lines.append("错号码,51012219670904729X,13800001111,100000,500000,70,510122,生猪")
+    lines.append("座机号,510122196709047297,028-85550123,100000,500000,70,510122,生猪")
+    return ("\n".join(lines) + "\n").encode("gbk")
+
+
+@transaction.atomic
+def demo_batch_ensure(program: Program) -> Batch:
+    existing = Batch.objects.filter(program=program).order_by("id").first()
+    if existing is not None:
+        return existing
+    farmers = demo_farmers(DEMO_FARMER_COUNT)
+    trades = demo_trades(farmers, until=DEMO_START - dt.timedelta(days=1))
+    business_date_set(new_date=DEMO_START, backwards_allowed=not book_has_loans())
+    clerk = User.objects.get(username="anchor")
+    return batch_upload(
+        program=program,
+        actor=clerk,
+        farmer_list=Upload(content=demo_farmer_list_csv(farmers, trades), name="特驱推荐养殖户清单.csv"),
+        scorecard=Upload(content=b"%PDF-1.4 demo scorecard", name="打分卡.pdf"),
+        recommendation_letter=Upload(content=b"%PDF-1.4 demo recommendation", name="推荐函.pdf"),
+        guarantee_letter=Upload(content=b"%PDF-1.4 demo guarantee", name="担保函.pdf"),
+    )

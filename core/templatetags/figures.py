@@ -41,3 +41,14 @@ def masked_id(value: str | None) -> str:
 @register.filter
 def masked_phone(value: str | None) -> str:
     return mask_phone(value)
+
+
+PERSONAL_COLUMNS = {"id_number": mask_id_number, "phone": mask_phone, "subject_id": mask_id_number}
+
+
+@register.filter
+def sent_value(original: dict[str, str] | None, column: str) -> str:
+    """The cell as the user sent it; identity and phone numbers masked."""
+    value = (original or {}).get(column, "")
+    mask = PERSONAL_COLUMNS.get(column)
+    return mask(value) if mask and value else value

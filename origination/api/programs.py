@@ -8,10 +8,12 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.api.fields import MoneyField, RatioField
+from origination.api.batches import BatchSerializer, UploadRequest, program_batch_upload
 from origination.selectors import program_figures
 from origination.services.margin import margin_withdraw
 from partners.auth import acting_user
@@ -126,6 +128,11 @@ class ProgramViewSet(
         data = dict(MarginEntrySerializer(entry).data)
         data["balance"] = f"{margin_balance(program.pk):.2f}"
         return Response(data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=UploadRequest, responses={201: BatchSerializer})
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
+    def batches(self, request: Request, pk: str | None = None) -> Response:
+        return program_batch_upload(request, self.get_object())
 
     @extend_schema(
         request=inline_serializer("Resume", {"assessment": serializers.CharField()}),

@@ -11,6 +11,7 @@ from core.roles import Role
 from core.views import call_service, form_errors_text
 from origination.forms import MarginForm, ProgramForm, ResumeForm, SuspendForm
 from origination.selectors import program_figures
+from origination.services.intake import UPLOAD_ROLES
 from origination.services.margin import margin_withdraw
 from partners.auth import acting_user
 from partners.models import Anchor, MarginEntry, Program
@@ -61,6 +62,8 @@ def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "resume_form": ResumeForm(),
         "suspend_form": SuspendForm(),
         "is_approver": user.has_role(Role.RISK_APPROVER),
+        "can_upload": user.has_role(*UPLOAD_ROLES) and program.status != Program.Status.SUSPENDED,
+        "batches": program.batches.order_by("-id")[:20],
     }
     return render(request, "origination/program_detail.html", context)
 

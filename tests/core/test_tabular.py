@@ -226,6 +226,12 @@ def test_values_are_stripped_and_quoted_commas_and_newlines_stay_in_their_cell()
     assert row["breed"] == "生猪,\n肉鸡"
 
 
+def test_a_very_long_cell_is_stripped_like_any_other():
+    note = "长" * 2000
+    frame = read(f"{ZH_HEADER},养殖品种,备注\n{ROW_A},  {note}  ,{note}\n".encode())
+    assert frame.iloc[0]["breed"] == note
+
+
 def test_a_title_row_above_the_headers_is_skipped_and_rows_keep_their_numbers():
     frame = read(f"特驱集团融资客户清单,,,,,\n{ZH_HEADER}\n{ROW_A}\n".encode())
     assert frame["row"].tolist() == [3]
@@ -621,18 +627,21 @@ EDGE_CASES = {
         parse_amount,
         {},
         [
-            "0",
-            "-0",
-            "0.005",
-            "0.004",
-            "-0.001",
-            "1,200,000.00",
-            "1,20",
-            "１２０万",
-            "12.5万元",
-            "¥-5",
-            "-¥5",
-            "1" * 30,
+            *["0", "-0", "0.005", "0.004", "-0.001", "007", "1" * 30, "9" * 26 + ".999"],
+            *["1,200,000.00", "1,20", ",123", ",123,456", "1,234,56", "1,2345", "1234,567", "1,234.567"],
+            *[
+                "１２０万",
+                "12.5万元",
+                "1,200万",
+                "万",
+                "1万万",
+                "120元万",
+                "¥-5",
+                "-¥5",
+                "¥¥5",
+                "5 元",
+                "1\t200",
+            ],
         ],
     ),
     scores: (parse_score, {}, ["0", "100", "101", "100.00", "85.", "-0", "０８５", ""]),

@@ -10,7 +10,8 @@ class Command(BaseCommand):
     def handle(self, *args: object, **options: object) -> None:
         demo.demo_org_tree_ensure()
         logins = demo.demo_users_ensure()
-        demo.demo_anchor_ensure()
+        program = demo.demo_anchor_ensure()
+        demo.demo_batch_ensure(program)
         self.stdout.write(self.style.SUCCESS("Demo world ready."))
         self.stdout.write(f"Demo logins (password for all: {demo.DEMO_PASSWORD}):")
         for login in logins:

@@ -1,0 +1,625 @@
+"""Times the recommendation intake (``batch_upload``) end to end on PostgreSQL.
+
+For a large farmer list (100,000 rows by default) made by
+../shared/samples/make_samples.py, one run measures:
+
+* ``batch_upload`` of the GBK CSV and of the XLSX: read, checked and stored,
+  each on a fresh programme, once with the farmers new (the cold case, the
+  headline) and once with the farmers already known;
+* the baseline: the naive way, row by row with the scalar validators of
+  ``core.identifiers`` and ``Farmer(...).save()`` + ``BatchRow(...).save()``
+  per row (in one transaction), on the first 5,000 rows, scaled to the full
+  count;
+* the floor: plain ``COPY`` of the same rows, values already prepared, into
+  the farmer and batch-row tables (what the import writes).
+
+Every case runs in its own Python process (this script started again with
+``--child``), so the peak RSS it reports is that case's own. The timed part of
+an upload starts after a warm-up upload that is rolled back (a web worker
+has its imports, translations and connection ready), and includes the commit.
+
+The database named in ``DATABASE_URL`` is dropped and created again at the
+start and dropped at the end (unless ``--keep-db``); its name must contain
+"bench". Uploaded files go to a temporary ``MEDIA_ROOT``.
+
+Run from the repository root::
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/scf_bench \
+        .venv/bin/python bench/bench_intake.py [ROWS] [--samples DIR] [--keep-db]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+MAKE_SAMPLES = ROOT.parent / "shared" / "samples" / "make_samples.py"
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/scf_bench"
+TODAY = date(2027, 3, 1)  # make_samples.py's submission date
+BASELINE_ROWS = 5_000
+WARM_UP_ROWS = 200
+PASSWORD = "Bench#2027-intake"  # noqa: S105 - users of a throw-away database
+
+# The targets of the issue (seconds for 100,000 rows; ratios; bytes).
+CSV_SECONDS = 10.0
+XLSX_SECONDS = 20.0
+MIN_SPEED_UP = 30.0
+MAX_COPY_RATIO = 4.0
+MAX_RSS_BYTES = 1 << 30
+
+CSV_FILE = "farmer_list_gbk.csv"
+XLSX_FILE = "farmer_list.xlsx"
+
+
+# --- setting up ---------------------------------------------------------------
+
+
+def setup_django() -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+
+
+def database_name(url: str) -> str:
+    name = urlsplit(url).path.lstrip("/")
+    if "bench" not in name:
+        raise SystemExit(f"refusing to drop database {name!r}: its name must contain 'bench'")
+    return name
+
+
+def database_recreate(url: str, *, drop_only: bool = False) -> None:
+    """Drop the benchmark database and (unless ``drop_only``) create it empty, via the postgres db."""
+    import psycopg2
+    from psycopg2 import sql
+
+    name = database_name(url)
+    parts = urlsplit(url)
+    admin = psycopg2.connect(
+        host=parts.hostname or "127.0.0.1",
+        port=parts.port or 5432,
+        user=parts.username or "postgres",
+        password=parts.password or None,
+        dbname="postgres",
+    )
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            if not drop_only:
+                cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    finally:
+        admin.close()
+
+
+def samples_make(out: Path, rows: int) -> None:
+    """Write the sample files for ``rows`` farmers, unless ``out`` already holds them."""
+    stamp = out / ".bench_rows"
+    if stamp.exists() and stamp.read_text() == str(rows) and (out / XLSX_FILE).exists():
+        print(f"samples: reusing {out} ({rows:,} farmers)")
+        return
+    start = time.perf_counter()
+    subprocess.run([sys.executable, str(MAKE_SAMPLES), str(out), str(rows)], check=True)
+    stamp.write_text(str(rows))
+    print(f"samples: make_samples.py {rows:,} farmers in {time.perf_counter() - start:.1f} s")
+
+
+@dataclass
+class Cast:
+    """Who acts in the benchmark: created through the real services."""
+
+    manager_id: int
+    approver_id: int
+    anchor_id: int
+
+
+def cast_create() -> Cast:
+    from stdnum.cn import uscc
+
+    from core.business_date import business_date_set
+    from core.roles import Role
+    from partners.models import OrgNode
+    from partners.services.anchors import anchor_approve, anchor_create
+    from partners.services.org import org_node_create, user_create
+
+    business_date_set(new_date=TODAY, backwards_allowed=True)
+    branch = org_node_create(code="BB", name="基准分行", kind=OrgNode.Kind.BRANCH)
+    sub = org_node_create(
+        code="BS",
+        name="基准支行",
+        kind=OrgNode.Kind.SUB_BRANCH,
+        parent=branch,
+        sub_branch_class=OrgNode.SubBranchClass.PRIORITY,
+    )
+    outlet = org_node_create(code="BO", name="基准网点", kind=OrgNode.Kind.OUTLET, parent=sub)
+    manager = user_create(
+        username="bench_manager", password=PASSWORD, role=Role.ACCOUNT_MANAGER, org_node=outlet
+    )
+    approver = user_create(
+        username="bench_approver", password=PASSWORD, role=Role.RISK_APPROVER, org_node=branch
+    )
+    body = "91510100123456MA6C"[:17]
+    anchor = anchor_create(
+        actor=manager,
+        name="基准集团",
+        uscc=body + uscc.calc_check_digit(body),
+        guarantee_capacity=Decimal("500000000"),
+        org_node=outlet,
+    )
+    anchor = anchor_approve(anchor=anchor, actor=approver)
+    return Cast(manager_id=manager.pk, approver_id=approver.pk, anchor_id=anchor.pk)
+
+
+def program_new(cast: Cast, label: str) -> int:
+    """A fresh programme, so that neither duplicate_file nor already_recommended applies."""
+    from partners.models import Anchor, User
+    from partners.services.programs import program_create
+
+    program = program_create(
+        actor=User.objects.get(pk=cast.approver_id),
+        anchor=Anchor.objects.get(pk=cast.anchor_id),
+        name=f"基准养殖贷 {label}",
+        annual_rate=Decimal("0.0435"),
+        manager=User.objects.get(pk=cast.manager_id),
+    )
+    return program.pk
+
+
+def intake_reset() -> None:
+    """Empty the tables the intake writes, so that the next case starts with no farmer known."""
+    from django.db import connection
+
+    from origination.models import Batch
+    from partners.models import Farmer
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {Farmer._meta.db_table}, {Batch._meta.db_table} RESTART IDENTITY CASCADE")
+        cursor.execute(f"VACUUM ANALYZE {Farmer._meta.db_table}")
+
+
+def rows_stored(batch_id: int) -> tuple[int, int]:
+    from origination.models import BatchRow
+    from partners.models import Farmer
+
+    return BatchRow.objects.filter(batch_id=batch_id).count(), Farmer.objects.count()
+
+
+# --- the cases (each in a child process) ----------------------------------------------
+
+
+def peak_rss_bytes() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux reports KiB
+
+
+def case_upload(spec: dict[str, Any]) -> dict[str, Any]:
+    """``batch_upload`` of the file, after a rolled-back warm-up upload."""
+    from django.conf import settings
+    from django.db import transaction
+
+    from core.identifiers import known_region_codes
+    from origination.services.intake import Upload, batch_upload
+    from partners.models import Program, User
+
+    path = Path(spec["path"])
+    content = path.read_bytes()
+    settings.UPLOAD_MAX_ROWS = max(settings.UPLOAD_MAX_ROWS, spec["rows"] + 1)
+    settings.UPLOAD_MAX_BYTES = max(settings.UPLOAD_MAX_BYTES, len(content) + 1)
+    actor = User.objects.get(pk=spec["actor"])
+    program = Program.objects.get(pk=spec["program"])
+
+    known_region_codes()
+    head = Path(spec["warm_up"]).read_bytes().splitlines(keepends=True)[: WARM_UP_ROWS + 1]
+
+    class RollBack(Exception):
+        pass
+
+    try:
+        with transaction.atomic():
+            batch_upload(program=program, actor=actor, farmer_list=Upload(b"".join(head), "warm-up.csv"))
+            raise RollBack
+    except RollBack:
+        pass
+
+    start = time.perf_counter()
+    batch = batch_upload(program=program, actor=actor, farmer_list=Upload(content, path.name))
+    seconds = time.perf_counter() - start
+    return {
+        "seconds": seconds,
+        "batch": batch.pk,
+        "rows_total": batch.rows_total,
+        "rows_valid": batch.rows_valid,
+        "rss": peak_rss_bytes(),
+    }
+
+
+def case_baseline(spec: dict[str, Any]) -> dict[str, Any]:
+    """The naive import: csv.reader, scalar validators and two save() calls per row."""
+    from django.db import transaction
+
+    from core import identifiers as ids
+    from core.files import sha256_of, stored_file_create
+    from core.masking import mask_id_number, pii_hash
+    from origination.importers import FARMER_COLUMNS
+    from origination.models import Batch, BatchRow
+    from partners.models import Farmer, Program, User
+
+    content = Path(spec["path"]).read_bytes()
+    actor = User.objects.get(pk=spec["actor"])
+    program = Program.objects.get(pk=spec["program"])
+    limit = spec["rows"]
+    aliases = {alias.lower(): column.field for column in FARMER_COLUMNS for alias in column.aliases}
+    ids.known_region_codes()
+
+    start = time.perf_counter()
+    with transaction.atomic():
+        stored = stored_file_create(content=content, name="baseline.csv", uploaded_by=actor)
+        batch = Batch.objects.create(
+            program=program,
+            submitted_on=TODAY,
+            farmer_list=stored,
+            farmer_list_sha256=sha256_of(content),
+            status=Batch.Status.VALIDATED,
+            uploaded_by=actor,
+        )
+        try:
+            text = content.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = content.decode("gb18030")
+        reader = csv.reader(io.StringIO(text, newline=""))
+        position = {aliases[cell.strip().lower()]: i for i, cell in enumerate(next(reader))}
+        kept = refused = 0
+        for number, record in enumerate(reader, start=2):
+            if kept + refused >= limit:
+                break
+
+            def cell(field: str, record: list[str] = record) -> str:
+                return record[position[field]] if field in position else ""
+
+            try:
+                name = ids.normalize_text(cell("name"))
+                if not name or len(name) > 50:
+                    raise ids.InvalidValue("required", "")
+                resident = ids.validate_resident_id(cell("id_number"), today=TODAY)
+                phone = ids.validate_mobile(cell("phone"))
+                recommended = ids.parse_amount(cell("recommended_amount"))
+                declared = ids.parse_amount(cell("declared_orders_12m"))
+                score = ids.parse_score(cell("score"))
+            except ids.InvalidValue:
+                refused += 1
+                continue
+            region = ids.normalize_text(cell("region_code"))
+            breed = ids.normalize_text(cell("breed"))
+            id_hash = pii_hash(resident.number)
+            id_masked = mask_id_number(resident.number)
+            farmer = Farmer(
+                name=name,
+                id_number=resident.number,
+                id_hash=id_hash,
+                id_masked=id_masked,
+                birth_date=resident.birth_date,
+                phone=phone,
+                region_code=region or resident.region_code,
+                breed=breed,
+                org_node_id=program.org_node_id,
+                account_manager_id=program.manager_id,
+            )
+            farmer.save()
+            BatchRow(
+                batch=batch,
+                row=number,
+                farmer=farmer,
+                name=name,
+                id_hash=id_hash,
+                id_masked=id_masked,
+                phone=phone,
+                recommended_amount=recommended,
+                declared_orders_12m=declared,
+                score=score,
+                customer_code=ids.normalize_text(cell("customer_code")),
+                region_code=region,
+                breed=breed,
+            ).save()
+            kept += 1
+        batch.rows_total, batch.rows_valid = kept + refused, kept
+        batch.save(update_fields=["rows_total", "rows_valid"])
+    seconds = time.perf_counter() - start
+    return {"seconds": seconds, "batch": batch.pk, "rows_valid": kept, "rss": peak_rss_bytes()}
+
+
+NULL_MARK = "\x01NULL\x01"
+
+
+def _copy_text(rows: list[tuple[Any, ...]]) -> str:
+    """CSV for COPY: every value quoted, None as the one unquoted empty field."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\n")
+    writer.writerows([NULL_MARK if value is None else value for value in row] for row in rows)
+    return buffer.getvalue().replace(f'"{NULL_MARK}"', "")
+
+
+def case_copy(spec: dict[str, Any]) -> dict[str, Any]:
+    """The floor: COPY of already-prepared farmer and batch-row values, then commit."""
+    from django.conf import settings
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from core.files import sha256_of, stored_file_create
+    from origination.importers import read_farmer_list
+    from origination.models import Batch, BatchRow
+    from origination.services.farmer_bulk import FARMER_COLUMNS
+    from origination.services.intake import ROW_COLUMNS
+    from partners.models import Farmer, Program, User
+
+    content = Path(spec["path"]).read_bytes()
+    settings.UPLOAD_MAX_ROWS = max(settings.UPLOAD_MAX_ROWS, spec["rows"] + 1)
+    settings.UPLOAD_MAX_BYTES = max(settings.UPLOAD_MAX_BYTES, len(content) + 1)
+    actor = User.objects.get(pk=spec["actor"])
+    program = Program.objects.get(pk=spec["program"])
+
+    # Preparing the values is not timed.
+    valid = read_farmer_list(content, "copy.csv", today=TODAY).valid
+    stored = stored_file_create(content=content, name="copy.csv", uploaded_by=actor)
+    batch = Batch.objects.create(
+        program=program,
+        submitted_on=TODAY,
+        farmer_list=stored,
+        farmer_list_sha256=sha256_of(content),
+        status=Batch.Status.VALIDATED,
+        uploaded_by=actor,
+        rows_total=len(valid),
+        rows_valid=len(valid),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [Farmer._meta.db_table])
+        (sequence,) = cursor.fetchone()
+        cursor.execute("SELECT setval(%s, nextval(%s) + %s - 1)", [sequence, sequence, len(valid)])
+        (last,) = cursor.fetchone()
+    first = last - len(valid) + 1
+    now = timezone.now()
+    farmers: list[tuple[Any, ...]] = []
+    rows: list[tuple[Any, ...]] = []
+    for offset, r in enumerate(valid.itertuples(index=False)):
+        farmer_id = first + offset
+        number = r.id_number
+        birth = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+        region = r.region_code or number[:6]
+        farmers.append(
+            (
+                *(farmer_id, r.name, number, r.id_hash, r.id_masked, birth, r.phone, region, r.breed),
+                *(program.org_node_id, program.manager_id, now, now),
+            )
+        )
+        rows.append(
+            (
+                *(batch.pk, int(r.row), farmer_id, r.name, r.id_hash, r.id_masked, r.phone),
+                *(r.recommended_amount, r.declared_orders_12m, int(r.score), r.customer_code),
+                *(r.region_code, r.breed, "", 0, 0, "", BatchRow.Decision.PENDING, ""),
+            )
+        )
+    farmer_text, row_text = _copy_text(farmers), _copy_text(rows)
+    del valid, farmers, rows
+    farmer_columns = ", ".join(("id", *FARMER_COLUMNS))
+    row_columns = ", ".join(ROW_COLUMNS)
+
+    start = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.copy_expert(
+            f"COPY {Farmer._meta.db_table} ({farmer_columns}) FROM STDIN WITH (FORMAT csv)",
+            io.StringIO(farmer_text),
+        )
+        cursor.copy_expert(
+            f"COPY {BatchRow._meta.db_table} ({row_columns}) FROM STDIN WITH (FORMAT csv)",
+            io.StringIO(row_text),
+        )
+    seconds = time.perf_counter() - start
+    return {"seconds": seconds, "batch": batch.pk, "rows_valid": batch.rows_valid, "rss": peak_rss_bytes()}
+
+
+CASES = {"upload": case_upload, "baseline": case_baseline, "copy": case_copy}
+
+
+def child_main(spec_json: str) -> None:
+    spec = json.loads(spec_json)
+    setup_django()
+    result = CASES[spec["case"]](spec)
+    print("RESULT " + json.dumps(result))
+
+
+def child_run(spec: dict[str, Any]) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--child", json.dumps(spec)],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    for line in done.stdout.splitlines():
+        if line.startswith("RESULT "):
+            result: dict[str, Any] = json.loads(line.removeprefix("RESULT "))
+            return result
+    raise RuntimeError(f"no result from child {spec['case']}:\n{done.stdout}\n{done.stderr}")
+
+
+# --- the run -----------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    case: str
+    rows: int
+    seconds: float
+    rss: int
+    measured_rows: int = 0  # when the time is scaled from fewer rows
+
+    @property
+    def per_second(self) -> float:
+        return self.rows / self.seconds
+
+
+def run(count: int, samples: Path, cast: Cast) -> dict[str, Row]:
+    from django.db import connection
+
+    csv_path, xlsx_path = samples / CSV_FILE, samples / XLSX_FILE
+    results: dict[str, Row] = {}
+
+    def upload(key: str, label: str, path: Path, *, cold: bool) -> None:
+        if cold:
+            intake_reset()
+        program = program_new(cast, key)
+        connection.close()  # the child is the only client while it runs
+        spec = {
+            "case": "upload",
+            "path": str(path),
+            "warm_up": str(csv_path),
+            "program": program,
+            "actor": cast.manager_id,
+            "rows": count,
+        }
+        result = child_run(spec)
+        stored, farmers = rows_stored(result["batch"])
+        if stored != result["rows_valid"] or farmers < stored:
+            raise RuntimeError(f"{label}: {stored} rows stored, {result['rows_valid']} valid")
+        print(
+            f"  {label}: {result['seconds']:.2f} s, {result['rows_valid']:,} of "
+            f"{result['rows_total']:,} rows valid, peak RSS {result['rss'] / 2**20:.0f} MiB"
+        )
+        results[key] = Row(label, count, result["seconds"], result["rss"])
+
+    print("measuring:")
+    upload("csv", "CSV (GBK), farmers new", csv_path, cold=True)
+    upload("csv_known", "CSV (GBK), farmers known", csv_path, cold=False)
+    upload("xlsx", "XLSX, farmers new", xlsx_path, cold=True)
+    upload("xlsx_known", "XLSX, farmers known", xlsx_path, cold=False)
+
+    intake_reset()
+    program = program_new(cast, "copy")
+    connection.close()
+    result = child_run(
+        {"case": "copy", "path": str(csv_path), "program": program, "actor": cast.manager_id, "rows": count}
+    )
+    if rows_stored(result["batch"])[0] != result["rows_valid"]:
+        raise RuntimeError("COPY: rows missing")
+    print(f"  COPY: {result['seconds']:.2f} s")
+    results["copy"] = Row("floor: plain COPY", count, result["seconds"], result["rss"])
+
+    intake_reset()
+    program = program_new(cast, "baseline")
+    connection.close()
+    measured = min(BASELINE_ROWS, count)
+    result = child_run(
+        {
+            "case": "baseline",
+            "path": str(csv_path),
+            "program": program,
+            "actor": cast.manager_id,
+            "rows": measured,
+        }
+    )
+    if rows_stored(result["batch"])[0] != result["rows_valid"]:
+        raise RuntimeError("baseline: rows missing")
+    scaled = result["seconds"] * count / measured
+    print(f"  baseline: {result['seconds']:.2f} s for {measured:,} rows, {scaled:.1f} s scaled")
+    results["baseline"] = Row(
+        f"baseline: ORM save() per row (x{count / measured:g})", count, scaled, result["rss"], measured
+    )
+    intake_reset()
+    return results
+
+
+def report(results: dict[str, Row]) -> bool:
+    baseline, floor = results["baseline"].seconds, results["copy"].seconds
+    width = max(len(row.case) for row in results.values()) + 2
+    print()
+    print(
+        "case".ljust(width)
+        + f"{'rows':>9}{'seconds':>10}{'rows/s':>10}{'x faster than baseline':>24}"
+        + f"{'x COPY time':>13}{'peak RSS MiB':>14}"
+    )
+    for row in results.values():
+        print(
+            row.case.ljust(width)
+            + f"{row.rows:>9,}{row.seconds:>10.2f}{row.per_second:>10,.0f}"
+            + f"{baseline / row.seconds:>24.1f}{row.seconds / floor:>13.2f}{row.rss / 2**20:>14.0f}"
+        )
+    csv_row, xlsx_row = results["csv"], results["xlsx"]
+    scale = csv_row.rows / 100_000  # the targets are for 100,000 rows
+    checks = [
+        (f"CSV import <= {CSV_SECONDS * scale:g} s", csv_row.seconds <= CSV_SECONDS * scale),
+        (f"XLSX import <= {XLSX_SECONDS * scale:g} s", xlsx_row.seconds <= XLSX_SECONDS * scale),
+        (
+            f"CSV import >= {MIN_SPEED_UP:g}x faster than the baseline",
+            baseline / csv_row.seconds >= MIN_SPEED_UP,
+        ),
+        (f"CSV import within {MAX_COPY_RATIO:g}x of COPY", csv_row.seconds / floor <= MAX_COPY_RATIO),
+        (
+            "peak RSS of each import <= 1 GiB",
+            all(results[key].rss <= MAX_RSS_BYTES for key in ("csv", "csv_known", "xlsx", "xlsx_known")),
+        ),
+    ]
+    print()
+    for label, ok in checks:
+        print(f"{'PASS' if ok else 'FAIL'}  {label}")
+    return all(ok for _label, ok in checks)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("rows", nargs="?", type=int, default=100_000)
+    parser.add_argument("--samples", type=Path, help="a directory to keep (and reuse) the sample files in")
+    parser.add_argument("--keep-db", action="store_true", help="leave the benchmark database behind")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child_main(args.child)
+        return
+
+    url = os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
+    if not url.startswith(("postgres://", "postgresql://")):
+        raise SystemExit("DATABASE_URL must name a PostgreSQL database")
+    with tempfile.TemporaryDirectory(prefix="bench_intake_") as temp:
+        os.environ["MEDIA_ROOT"] = str(Path(temp) / "media")
+        database_recreate(url)
+        try:
+            setup_django()
+            from django.core.management import call_command
+            from django.db import connection
+
+            start = time.perf_counter()
+            call_command("migrate", verbosity=0)
+            print(f"database {database_name(url)}: migrated in {time.perf_counter() - start:.1f} s")
+            samples = args.samples or Path(temp) / "samples"
+            samples.mkdir(parents=True, exist_ok=True)
+            samples_make(samples, args.rows)
+            cast = cast_create()
+            results = run(args.rows, samples, cast)
+            connection.close()
+        finally:
+            if not args.keep_db:
+                from django.db import connections
+
+                connections.close_all()
+                database_recreate(url, drop_only=True)
+    ok = report(results)
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()

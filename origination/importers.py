@@ -1,0 +1,193 @@
+"""Reading an anchor's farmer list (融资客户清单). The only pandas in this app.
+
+Every column is read as text, normalised a whole column at a time, and each
+row gets the first reason it cannot be used. Good rows go on as plain
+Python values; money is ``Decimal`` from the start.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from core import tabular
+from core.errors import DomainError
+from core.masking import mask_id_number, pii_hash
+
+FARMER_COLUMNS = (
+    tabular.ColumnSpec("name", ("姓名", "name"), True),
+    tabular.ColumnSpec("id_number", ("身份证号", "身份证号码", "id_number"), True),
+    tabular.ColumnSpec("phone", ("手机号", "手机号码", "phone"), True),
+    tabular.ColumnSpec("recommended_amount", ("推荐金额", "recommended_amount"), True),
+    tabular.ColumnSpec("declared_orders_12m", ("近12个月订单金额", "declared_orders_12m"), True),
+    tabular.ColumnSpec("score", ("打分卡得分", "score"), True),
+    tabular.ColumnSpec("customer_code", ("客户编号", "customer_code"), False),
+    tabular.ColumnSpec("region_code", ("地区代码", "region_code"), False),
+    tabular.ColumnSpec("breed", ("养殖品种", "breed"), False),
+)
+COLUMN_ORDER = tuple(spec.field for spec in FARMER_COLUMNS)
+TEXT_LIMITS = {"name": 50, "customer_code": 50, "breed": 50}
+
+
+def row_error_detail(code: str) -> str:
+    """The sentence a clerk reads beside a refused cell."""
+    messages = {
+        "required": _("This column is required and the cell is empty."),
+        "too_long": _("The text is too long."),
+        "invalid_id_format": _("A resident ID number has 18 characters: 17 digits and a final digit or X."),
+        "invalid_id_checksum": _("The check digit of this resident ID number is wrong."),
+        "invalid_birth_date": _("The birth date in this resident ID number is not a real date."),
+        "unknown_region_code": _(
+            "The first six digits of this resident ID number are not a known region code."
+        ),
+        "invalid_phone": _("Not a mainland mobile number (11 digits beginning with 13 to 19)."),
+        "invalid_amount": _("Not an amount in yuan: write it like 1200000, 1,200,000.00 or 120万."),
+        "negative_amount": _("An amount may not be negative."),
+        "invalid_score": _("The score must be a whole number from 0 to 100."),
+        "invalid_region_code": _("A region code has 6 digits."),
+        "duplicate_in_file": _("This resident ID number appears earlier in the same file."),
+        "already_recommended": _("This farmer is already recommended in an open batch of this programme."),
+    }
+    return messages.get(code, code)
+
+
+@dataclass
+class FarmerList:
+    """The outcome of reading a list: the rows to keep and the reasons for those refused."""
+
+    rows_total: int
+    valid: pd.DataFrame  # typed columns, one row per kept farmer, with id_hash and id_masked
+    source: pd.DataFrame  # the rows as sent, for the error report
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def rows_valid(self) -> int:
+        return len(self.valid)
+
+
+def read_farmer_list(content: bytes, filename: str, *, today: dt.date) -> FarmerList:
+    """Read and check a farmer list. A file that is not a usable table raises DomainError (400)."""
+    if len(content) > settings.UPLOAD_MAX_BYTES:
+        raise DomainError(
+            "file_too_large",
+            _("%(file)s is %(size)s MB; at most %(max)s MB are accepted.")
+            % {
+                "file": filename,
+                "size": f"{len(content) / 1_048_576:.1f}",
+                "max": f"{settings.UPLOAD_MAX_BYTES / 1_048_576:.0f}",
+            },
+        )
+    try:
+        frame = tabular.read_table(content, filename, FARMER_COLUMNS, max_rows=settings.UPLOAD_MAX_ROWS)
+    except tabular.TableError as exc:
+        raise DomainError(exc.code, exc.detail) from None
+    if frame.empty:
+        raise DomainError("no_data_rows", _("%(file)s has a header but no data rows.") % {"file": filename})
+    return _check(frame, today=today)
+
+
+def _check(frame: pd.DataFrame, *, today: dt.date) -> FarmerList:
+    index = frame.index
+    codes: dict[str, pd.Series] = {}
+    clean = pd.DataFrame({"row": frame["row"]}, index=index)
+
+    for text_field in ("name", "customer_code", "breed"):
+        values = tabular.normalize_series(frame[text_field])
+        clean[text_field] = values
+        code = pd.Series("", index=index, dtype=object)
+        code[values.str.len() > TEXT_LIMITS[text_field]] = "too_long"
+        codes[text_field] = code
+    codes["name"] = codes["name"].where(clean["name"] != "", "required")
+
+    clean["id_number"], codes["id_number"] = tabular.resident_ids(frame["id_number"], today=today)
+    clean["phone"], codes["phone"] = tabular.mobiles(frame["phone"])
+    for money_field in ("recommended_amount", "declared_orders_12m"):
+        clean[money_field], codes[money_field] = tabular.amounts(frame[money_field])
+    clean["score"], codes["score"] = tabular.scores(frame["score"])
+
+    region = tabular.normalize_series(frame["region_code"])
+    codes["region_code"] = pd.Series(
+        np.where((region != "") & ~region.str.fullmatch(r"\d{6}"), "invalid_region_code", ""), index=index
+    )
+    clean["region_code"] = region
+
+    # An empty required cell reads better as "required" than as its format error.
+    for spec in FARMER_COLUMNS:
+        if spec.required and spec.field != "name":
+            empty = frame[spec.field].astype(str).str.strip() == ""
+            codes[spec.field] = codes[spec.field].where(~empty, "required")
+
+    # The first occurrence of an identity number stays; later ones are refused.
+    good_id = codes["id_number"] == ""
+    repeated = clean["id_number"].where(good_id).duplicated(keep="first") & good_id
+    codes["id_number"] = codes["id_number"].where(~repeated, "duplicate_in_file")
+
+    errors = _row_errors(frame, codes)
+    failed = {error["row"] for error in errors}
+    valid = clean[~clean["row"].isin(failed)].copy()
+    valid["id_hash"] = [pii_hash(number) for number in valid["id_number"]]
+    valid["id_masked"] = [mask_id_number(number) for number in valid["id_number"]]
+    valid["score"] = valid["score"].astype(int)
+    return FarmerList(rows_total=len(frame), valid=valid, source=frame, errors=errors)
+
+
+def _row_errors(frame: pd.DataFrame, codes: dict[str, pd.Series]) -> list[dict[str, Any]]:
+    """One entry per refused cell, in row then column order, with the row as it was sent."""
+    errors: list[dict[str, Any]] = []
+    bad_any = np.zeros(len(frame), dtype=bool)
+    for column in COLUMN_ORDER:
+        bad_any |= (codes[column] != "").to_numpy()
+    if not bad_any.any():
+        return errors
+    bad = frame[bad_any]
+    for position, (_index, row) in zip(np.flatnonzero(bad_any), bad.iterrows(), strict=True):
+        original = {column: str(row[column]) for column in COLUMN_ORDER}
+        for column in COLUMN_ORDER:
+            code = codes[column].iat[position]
+            if code:
+                errors.append(
+                    {
+                        "row": int(row["row"]),
+                        "column": column,
+                        "code": code,
+                        "detail": row_error_detail(code),
+                        "original": original,
+                    }
+                )
+    return errors
+
+
+def refuse_rows(farmers: FarmerList, id_hashes: set[str], code: str) -> FarmerList:
+    """Move the rows whose identity is in ``id_hashes`` from the kept rows to the errors."""
+    if not id_hashes:
+        return farmers
+    refused = farmers.valid["id_hash"].isin(id_hashes)
+    refused_rows = set(farmers.valid.loc[refused, "row"].astype(int))
+    source = farmers.source[farmers.source["row"].isin(refused_rows)]
+    extra = [
+        {
+            "row": int(row["row"]),
+            "column": "id_number",
+            "code": code,
+            "detail": row_error_detail(code),
+            "original": {column: str(row[column]) for column in COLUMN_ORDER},
+        }
+        for _index, row in source.iterrows()
+    ]
+    errors = sorted(
+        [*farmers.errors, *extra], key=lambda error: (error["row"], COLUMN_ORDER.index(error["column"]))
+    )
+    return FarmerList(
+        rows_total=farmers.rows_total, valid=farmers.valid[~refused], source=farmers.source, errors=errors
+    )
+
+
+def money_text(value: Decimal) -> str:
+    return f"{value:.2f}"

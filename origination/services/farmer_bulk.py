@@ -1,0 +1,112 @@
+"""Farmers of a whole list at once: insert the new ones, find the known ones, link them to the anchor."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+import pandas as pd
+from django.db import connection
+from django.utils import timezone
+
+from core.bulk import copy_rows, is_postgres
+from partners.models import AnchorFarmer, Farmer
+
+FARMER_COLUMNS = (
+    "name",
+    "id_number",
+    "id_hash",
+    "id_masked",
+    "birth_date",
+    "phone",
+    "region_code",
+    "breed",
+    "org_node_id",
+    "account_manager_id",
+    "created_at",
+    "updated_at",
+)
+LOOKUP_CHUNK = 900  # SQLite's limit on parameters per statement is near 1000
+
+
+def _farmer_records(
+    valid: pd.DataFrame, org_node_id: int, account_manager_id: int | None
+) -> list[tuple[object, ...]]:
+    now = timezone.now()
+    births = pd.to_datetime(valid["id_number"].str.slice(6, 14), format="%Y%m%d").dt.date
+    regions = valid["region_code"].where(valid["region_code"] != "", valid["id_number"].str.slice(0, 6))
+    return [
+        (name, number, digest, masked, birth, phone, region, breed, org_node_id, account_manager_id, now, now)
+        for name, number, digest, masked, birth, phone, region, breed in zip(
+            valid["name"],
+            valid["id_number"],
+            valid["id_hash"],
+            valid["id_masked"],
+            births,
+            valid["phone"],
+            regions,
+            valid["breed"],
+            strict=True,
+        )
+    ]
+
+
+def farmers_upsert(
+    valid: pd.DataFrame, *, org_node_id: int, account_manager_id: int | None, today: dt.date
+) -> dict[str, int]:
+    """Insert the farmers not yet known (by identity hash) and return hash → farmer id for all of them."""
+    records = _farmer_records(valid, org_node_id, account_manager_id)
+    table = Farmer._meta.db_table
+    if is_postgres():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE TEMP TABLE intake_farmer (LIKE {table} INCLUDING DEFAULTS) ON COMMIT DROP"
+            )
+            cursor.execute("ALTER TABLE intake_farmer DROP COLUMN id")
+        copy_rows("intake_farmer", FARMER_COLUMNS, records)
+        columns = ", ".join(FARMER_COLUMNS)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) SELECT {columns} FROM intake_farmer "
+                "ON CONFLICT (id_hash) DO NOTHING"
+            )
+            cursor.execute(
+                f"SELECT f.id_hash, f.id FROM {table} f JOIN intake_farmer i ON i.id_hash = f.id_hash"
+            )
+            found = dict(cursor.fetchall())
+            cursor.execute("DROP TABLE intake_farmer")
+        return found
+    Farmer.objects.bulk_create(
+        [Farmer(**dict(zip(FARMER_COLUMNS, record, strict=True))) for record in records],
+        batch_size=2000,
+        ignore_conflicts=True,
+    )
+    return _ids_by_hash(list(valid["id_hash"]))
+
+
+def _ids_by_hash(hashes: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for start in range(0, len(hashes), LOOKUP_CHUNK):
+        chunk = hashes[start : start + LOOKUP_CHUNK]
+        found.update(Farmer.objects.filter(id_hash__in=chunk).values_list("id_hash", "id"))
+    return found
+
+
+def farmers_link_anchor(*, anchor_id: int, farmer_ids: Iterable[int], on: dt.date) -> None:
+    ids = list(farmer_ids)
+    if is_postgres():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {AnchorFarmer._meta.db_table} (anchor_id, farmer_id, first_recommended_on) "
+                "SELECT %s, unnest(%s::bigint[]), %s ON CONFLICT (anchor_id, farmer_id) DO NOTHING",
+                [anchor_id, ids, on],
+            )
+        return
+    AnchorFarmer.objects.bulk_create(
+        [
+            AnchorFarmer(anchor_id=anchor_id, farmer_id=farmer_id, first_recommended_on=on)
+            for farmer_id in ids
+        ],
+        batch_size=2000,
+        ignore_conflicts=True,
+    )

@@ -1,0 +1,245 @@
+"""Recommendation intake (推荐): an anchor's farmer list becomes a batch, or nothing at all.
+
+Reading and checking happen before any write. The writes (files, batch,
+farmers, rows, row errors) are one transaction under a lock on the
+programme, so two uploads cannot both recommend the same farmer and a
+failure half-way leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from core.audit import audit_record
+from core.bulk import copy_rows, is_postgres
+from core.business_date import business_date_get
+from core.errors import DomainError
+from core.files import sha256_of, stored_file_create
+from core.permissions import require_role
+from core.roles import Role
+from origination.importers import FarmerList, read_farmer_list, refuse_rows
+from origination.models import Batch, BatchRow, BatchRowError, BatchStatusChange
+from origination.services.farmer_bulk import farmers_link_anchor, farmers_upsert
+from partners.models import Program, User
+
+Progress = Callable[[int, str], None]
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file as the user sent it."""
+
+    content: bytes
+    name: str
+    content_type: str = ""
+
+
+ATTACHMENTS = ("scorecard", "recommendation_letter", "guarantee_letter")
+UPLOAD_ROLES = (Role.ANCHOR_OPERATOR, Role.ACCOUNT_MANAGER)
+
+
+def _no_progress(percent: int, stage: str) -> None:
+    return None
+
+
+def batch_status_record(*, batch: Batch, to_status: str, actor: User | None, note: str = "") -> None:
+    BatchStatusChange.objects.create(
+        batch=batch,
+        from_status=batch.status if batch.pk and batch.status != to_status else "",
+        to_status=to_status,
+        actor=actor,
+        business_date=business_date_get(),
+        note=note,
+    )
+    batch.status = to_status
+
+
+def _refuse_if_suspended(program: Program) -> None:
+    if program.status == Program.Status.SUSPENDED:
+        raise DomainError(
+            "program_suspended",
+            _("The programme %(name)s is suspended: it takes no new recommendations.")
+            % {"name": program.name},
+        )
+
+
+def _refuse_duplicate_file(program: Program, digest: str) -> None:
+    first = Batch.objects.filter(program=program, farmer_list_sha256=digest).order_by("id").first()
+    if first is not None:
+        raise DomainError(
+            "duplicate_file",
+            _("This farmer list was already uploaded to this programme as batch %(batch)s.")
+            % {"batch": first.pk},
+            status=409,
+            batch=first.pk,
+        )
+
+
+def batch_upload(
+    *,
+    program: Program,
+    actor: User,
+    farmer_list: Upload,
+    scorecard: Upload | None = None,
+    recommendation_letter: Upload | None = None,
+    guarantee_letter: Upload | None = None,
+    progress: Progress = _no_progress,
+) -> Batch:
+    require_role(actor, *UPLOAD_ROLES)
+    if actor.role == Role.ANCHOR_OPERATOR and not actor.is_superuser and actor.anchor_id != program.anchor_id:
+        raise DomainError("permission_denied", _("You may upload only for your own enterprise."), status=403)
+    _refuse_if_suspended(program)
+    digest = sha256_of(farmer_list.content)
+    _refuse_duplicate_file(program, digest)
+    today = business_date_get()
+
+    progress(10, _("Reading the file"))
+    farmers = read_farmer_list(farmer_list.content, farmer_list.name, today=today)
+    progress(50, _("Saving"))
+    try:
+        with transaction.atomic():
+            attachments = _given(scorecard, recommendation_letter, guarantee_letter)
+            batch = _write(program, actor, farmer_list, digest, farmers, today, attachments)
+    except IntegrityError:
+        # Another upload of the same file won the race for the unique constraint.
+        _refuse_duplicate_file(program, digest)
+        raise
+    progress(100, _("Done"))
+    return batch
+
+
+def _given(*uploads: Upload | None) -> dict[str, Upload]:
+    return {name: upload for name, upload in zip(ATTACHMENTS, uploads, strict=True) if upload is not None}
+
+
+def _write(
+    program: Program,
+    actor: User,
+    farmer_list: Upload,
+    digest: str,
+    farmers: FarmerList,
+    today: dt.date,
+    attachments: dict[str, Upload],
+) -> Batch:
+    program = Program.objects.select_for_update().get(pk=program.pk)
+    _refuse_if_suspended(program)
+    open_hashes = set(
+        BatchRow.objects.filter(batch__program=program, batch__status__in=Batch.OPEN_STATUSES).values_list(
+            "id_hash", flat=True
+        )
+    )
+    farmers = refuse_rows(farmers, open_hashes & set(farmers.valid["id_hash"]), "already_recommended")
+    if farmers.rows_valid == 0:
+        raise DomainError(
+            "no_valid_rows",
+            _("No row of %(file)s can be used: see the reason for each row.") % {"file": farmer_list.name},
+            errors=[
+                {key: error[key] for key in ("row", "column", "code", "detail")} for error in farmers.errors
+            ],
+        )
+    stored = stored_file_create(
+        content=farmer_list.content,
+        name=farmer_list.name,
+        content_type=farmer_list.content_type,
+        uploaded_by=actor,
+    )
+    files = {
+        name: stored_file_create(
+            content=up.content, name=up.name, content_type=up.content_type, uploaded_by=actor
+        )
+        for name, up in attachments.items()
+    }
+    batch = Batch(
+        program=program,
+        submitted_on=today,
+        farmer_list=stored,
+        farmer_list_sha256=digest,
+        rows_total=farmers.rows_total,
+        rows_valid=farmers.rows_valid,
+        uploaded_by=actor,
+        **files,
+    )
+    batch.save()
+    batch_status_record(batch=batch, to_status=Batch.Status.UPLOADED, actor=actor)
+    batch_status_record(batch=batch, to_status=Batch.Status.VALIDATED, actor=actor)
+    batch.save(update_fields=["status"])
+
+    farmer_ids = farmers_upsert(
+        farmers.valid, org_node_id=program.org_node_id, account_manager_id=program.manager_id, today=today
+    )
+    farmers_link_anchor(anchor_id=program.anchor_id, farmer_ids=list(farmer_ids.values()), on=today)
+    _rows_insert(batch, farmers.valid, farmer_ids)
+    BatchRowError.objects.bulk_create(
+        [BatchRowError(batch=batch, **error) for error in farmers.errors], batch_size=2000
+    )
+    audit_record(
+        actor=actor,
+        action="batch_upload",
+        subject=batch,
+        sha256=digest,
+        rows=farmers.rows_total,
+        valid=farmers.rows_valid,
+    )
+    return batch
+
+
+ROW_COLUMNS = (
+    "batch_id",
+    "row",
+    "farmer_id",
+    "name",
+    "id_hash",
+    "id_masked",
+    "phone",
+    "recommended_amount",
+    "declared_orders_12m",
+    "score",
+    "customer_code",
+    "region_code",
+    "breed",
+    "validation",
+    "trade_count",
+    "granted_elsewhere",
+    "bound_by",
+    "decision",
+    "decision_reason",
+)
+
+
+def _rows_insert(batch: Batch, valid: pd.DataFrame, farmer_ids: dict[str, int]) -> None:
+    records: list[tuple[Any, ...]] = [
+        (
+            batch.pk,
+            int(r.row),
+            farmer_ids[r.id_hash],
+            r.name,
+            r.id_hash,
+            r.id_masked,
+            r.phone,
+            r.recommended_amount,
+            r.declared_orders_12m,
+            int(r.score),
+            r.customer_code,
+            r.region_code,
+            r.breed,
+            "",
+            0,
+            0,
+            "",
+            BatchRow.Decision.PENDING,
+            "",
+        )
+        for r in valid.itertuples(index=False)
+    ]
+    if is_postgres():
+        copy_rows(BatchRow._meta.db_table, ROW_COLUMNS, records)
+    else:
+        rows = [BatchRow(**dict(zip(ROW_COLUMNS, record, strict=True))) for record in records]
+        BatchRow.objects.bulk_create(rows, batch_size=2000)

@@ -1,0 +1,68 @@
+"""Celery tasks: take ids, call one service, nothing else."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from core.errors import DomainError
+from core.models import StoredFile
+from origination.models import UploadJob
+from origination.services.intake import Upload, batch_upload
+
+log = logging.getLogger(__name__)
+
+
+def _upload_of(stored: StoredFile) -> Upload:
+    with stored.content.open("rb") as handle:
+        return Upload(content=handle.read(), name=stored.name, content_type=stored.content_type)
+
+
+@shared_task(name="origination.batch_intake_run")
+def batch_intake_run(job_id: int) -> str:
+    """Read and store an uploaded farmer list in the background, reporting progress on the job."""
+    job = UploadJob.objects.select_related("program", "uploaded_by", "farmer_list").get(pk=job_id)
+    if job.state in {UploadJob.State.DONE, UploadJob.State.FAILED}:
+        return job.state  # a redelivered message does nothing twice
+
+    def progress(percent: int, stage: str) -> None:
+        UploadJob.objects.filter(pk=job_id).update(
+            state=UploadJob.State.RUNNING, progress=percent, stage=stage[:100]
+        )
+
+    attachments = {
+        name: _upload_of(StoredFile.objects.get(pk=file_id)) for name, file_id in job.attachments.items()
+    }
+    with override("zh-hans"):
+        try:
+            batch = batch_upload(
+                program=job.program,
+                actor=job.uploaded_by,
+                farmer_list=_upload_of(job.farmer_list),
+                progress=progress,
+                **attachments,
+            )
+        except DomainError as exc:
+            UploadJob.objects.filter(pk=job_id).update(
+                state=UploadJob.State.FAILED,
+                progress=100,
+                error_code=exc.code,
+                error_detail=exc.detail,
+                errors=exc.report or exc.extra.get("errors", []),
+                batch_id=exc.extra.get("batch"),
+            )
+            return UploadJob.State.FAILED
+        except Exception:
+            log.exception("upload job %s failed", job_id)
+            UploadJob.objects.filter(pk=job_id).update(
+                state=UploadJob.State.FAILED,
+                progress=100,
+                error_code="internal_error",
+                error_detail=_("The file could not be processed. Nothing was saved; please try again."),
+            )
+            return UploadJob.State.FAILED
+    UploadJob.objects.filter(pk=job_id).update(state=UploadJob.State.DONE, progress=100, batch=batch)
+    return UploadJob.State.DONE

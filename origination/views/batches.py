@@ -1,0 +1,147 @@
+"""Pages of the recommendation intake: upload with progress, the batch and its row errors."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from core.errors import DomainError
+from core.files import stored_file_create
+from core.roles import Role
+from core.views import paginate
+from origination.exports import row_errors_xlsx
+from origination.models import Batch, UploadJob
+from origination.services.intake import ATTACHMENTS, UPLOAD_ROLES
+from origination.tasks import batch_intake_run
+from partners.auth import acting_user
+from partners.models import Program, User
+from partners.scoping import visible_programs
+from partners.services.farmers import can_view_identity
+
+
+def visible_batches(user: User) -> QuerySet[Batch]:
+    return Batch.objects.filter(program__in=visible_programs(user))
+
+
+def _uploadable_program(user: User, pk: int) -> Program:
+    program = get_object_or_404(visible_programs(user).select_related("anchor"), pk=pk)
+    if not user.has_role(*UPLOAD_ROLES):
+        raise DomainError("permission_denied", _("Your role may not upload farmer lists."), status=403)
+    return program
+
+
+@login_required
+def batch_upload_page(request: HttpRequest, pk: int) -> HttpResponse:
+    user = acting_user(request)
+    program = _uploadable_program(user, pk)
+    if request.method == "POST":
+        farmer_list = request.FILES.get("farmer_list")
+        if farmer_list is None:
+            return render(
+                request,
+                "origination/batch_upload.html",
+                {"program": program, "error": _("Choose the farmer list to upload.")},
+                status=400,
+            )
+        with transaction.atomic():
+            stored = stored_file_create(
+                content=farmer_list.read(),
+                name=farmer_list.name or "farmer_list",
+                content_type=farmer_list.content_type or "",
+                uploaded_by=user,
+            )
+            attachments = {}
+            for name in ATTACHMENTS:
+                upload = request.FILES.get(name)
+                if upload is not None:
+                    attachments[name] = stored_file_create(
+                        content=upload.read(),
+                        name=upload.name or name,
+                        content_type=upload.content_type or "",
+                        uploaded_by=user,
+                    ).pk
+            job = UploadJob.objects.create(
+                program=program, uploaded_by=user, farmer_list=stored, attachments=attachments
+            )
+            transaction.on_commit(lambda: batch_intake_run.delay(job.pk))
+        target = reverse("upload-job", args=[job.pk])
+        if request.headers.get("HX-Request"):
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = target
+            return response
+        return redirect(target)
+    return render(request, "origination/batch_upload.html", {"program": program})
+
+
+def _job_for(request: HttpRequest, pk: int) -> UploadJob:
+    user = acting_user(request)
+    return get_object_or_404(
+        UploadJob.objects.filter(program__in=visible_programs(user)).select_related("program", "batch"), pk=pk
+    )
+
+
+@login_required
+def upload_job_page(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _job_for(request, pk)
+    if job.state == UploadJob.State.DONE and job.batch_id:
+        return redirect("batch-detail", pk=job.batch_id)
+    return render(request, "origination/upload_job.html", {"job": job, "errors": job.errors[:200]})
+
+
+@login_required
+def upload_job_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """The progress fragment htmx polls; when the job has finished the whole page reloads."""
+    job = _job_for(request, pk)
+    if job.state in {UploadJob.State.DONE, UploadJob.State.FAILED}:
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = reverse("upload-job", args=[job.pk])
+        return response
+    return render(request, "origination/_upload_progress.html", {"job": job})
+
+
+@login_required
+def upload_job_errors(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _job_for(request, pk)
+    reveal = can_view_identity(acting_user(request))
+    return row_errors_xlsx(f"upload-{job.pk}-errors.xlsx", job.errors, reveal=reveal)
+
+
+@login_required
+def batch_list(request: HttpRequest) -> HttpResponse:
+    batches = (
+        visible_batches(acting_user(request)).select_related("program", "program__anchor").order_by("-id")
+    )
+    return render(request, "origination/batch_list.html", {"page": paginate(request, batches)})
+
+
+@login_required
+def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = acting_user(request)
+    batch = get_object_or_404(
+        visible_batches(user).select_related("program", "program__anchor", "farmer_list"), pk=pk
+    )
+    errors = batch.row_errors.order_by("row", "id")
+    context = {
+        "batch": batch,
+        "errors_page": paginate(request, errors, per_page=100),
+        "error_count": errors.count(),
+        "status_changes": batch.status_changes.select_related("actor"),
+        "attachments": [
+            (name, getattr(batch, name)) for name in ATTACHMENTS if getattr(batch, name) is not None
+        ],
+        "is_staff_user": user.role != Role.ANCHOR_OPERATOR or user.is_superuser,
+    }
+    return render(request, "origination/batch_detail.html", context)
+
+
+@login_required
+def batch_errors_download(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = get_object_or_404(visible_batches(acting_user(request)), pk=pk)
+    errors = batch.row_errors.order_by("row", "id").values("row", "column", "code", "detail", "original")
+    reveal = can_view_identity(acting_user(request))
+    return row_errors_xlsx(f"batch-{batch.pk}-errors.xlsx", errors.iterator(), reveal=reveal)

@@ -1,0 +1,101 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+from django.contrib.auth.admin import UserAdmin
+from simple_history.admin import SimpleHistoryAdmin
+
+from core.admin import ReadOnlyAdmin
+from partners.models import (
+    Agreement,
+    Anchor,
+    AnchorAssessment,
+    AnchorFarmer,
+    Farmer,
+    MarginEntry,
+    OrgNode,
+    Program,
+    ProgramStatusChange,
+    User,
+)
+
+
+@admin.register(OrgNode)
+class OrgNodeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["code", "name", "kind", "sub_branch_class", "parent"]
+    list_filter = ["kind", "sub_branch_class"]
+    search_fields = ["code", "name"]
+    list_select_related = ["parent"]
+    readonly_fields = ["path"]
+
+
+@admin.register(User)
+class BankUserAdmin(UserAdmin):  # type: ignore[type-arg]
+    list_display = ["username", "display_name", "role", "org_node", "anchor", "is_active"]
+    list_filter = ["role", "is_active"]
+    search_fields = ["username", "display_name"]
+    list_select_related = ["org_node", "anchor"]
+    fieldsets = (
+        *UserAdmin.fieldsets,
+        (_("Role"), {"fields": ("role", "org_node", "anchor", "display_name", "phone")}),
+    )  # type: ignore[operator]
+
+
+@admin.register(Anchor)
+class AnchorAdmin(SimpleHistoryAdmin):  # type: ignore[type-arg]
+    list_display = ["name", "uscc", "status", "org_node", "approved_on"]
+    list_filter = ["status"]
+    search_fields = ["name", "uscc"]
+    list_select_related = ["org_node"]
+    readonly_fields = ["status", "approved_by", "approved_on", "created_by"]
+
+
+@admin.register(AnchorAssessment)
+class AnchorAssessmentAdmin(ReadOnlyAdmin):
+    list_display = ["anchor", "assessed_on", "guarantee_capacity", "rating"]
+    search_fields = ["anchor__name"]
+    list_select_related = ["anchor"]
+
+
+@admin.register(Agreement)
+class AgreementAdmin(ReadOnlyAdmin):
+    list_display = ["anchor", "kind", "number", "signed_on", "expires_on"]
+    search_fields = ["number", "anchor__name"]
+    list_select_related = ["anchor"]
+
+
+@admin.register(Program)
+class ProgramAdmin(SimpleHistoryAdmin):  # type: ignore[type-arg]
+    list_display = ["name", "anchor", "status", "annual_rate", "total_cap"]
+    list_filter = ["status"]
+    search_fields = ["name", "anchor__name"]
+    list_select_related = ["anchor"]
+    readonly_fields = ["status", "breaker_accepted_ratio"]
+
+
+@admin.register(ProgramStatusChange)
+class ProgramStatusChangeAdmin(ReadOnlyAdmin):
+    list_display = ["program", "business_date", "from_status", "to_status", "npl_ratio", "actor"]
+    list_select_related = ["program", "actor"]
+    search_fields = ["program__name"]
+
+
+@admin.register(MarginEntry)
+class MarginEntryAdmin(ReadOnlyAdmin):
+    list_display = ["program", "business_date", "kind", "amount", "reference"]
+    list_filter = ["kind"]
+    list_select_related = ["program"]
+    search_fields = ["program__name", "reference"]
+
+
+@admin.register(Farmer)
+class FarmerAdmin(ReadOnlyAdmin):
+    list_display = ["name", "id_masked", "region_code", "org_node"]
+    search_fields = ["name", "id_hash"]
+    list_select_related = ["org_node"]
+    exclude = ["id_number", "phone"]
+
+
+@admin.register(AnchorFarmer)
+class AnchorFarmerAdmin(ReadOnlyAdmin):
+    list_display = ["anchor", "farmer", "first_recommended_on"]
+    list_select_related = ["anchor", "farmer"]
+    search_fields = ["anchor__name", "farmer__name"]
