@@ -72,6 +72,11 @@ HEADER_SEARCH_ROWS = 10  # a title row or two above the headers is common in Chi
 ROWS_LISTED = 10  # how many row numbers an error detail lists before "…"
 EXACT_FLOAT_LIMIT = 1e15  # whole numbers below this have the same digits in a float and in Excel
 
+# numpy ufuncs over object arrays: one C call per cell, no Python frame per row.
+TYPE_OF = np.frompyfunc(type, 1, 1)
+STRIP = np.frompyfunc(str.strip, 1, 1)
+LENGTH = np.frompyfunc(len, 1, 1)
+
 BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.int64]
 
@@ -187,13 +192,8 @@ def _locate(
 
 def _stripped(values: npt.NDArray[np.object_]) -> tuple[npt.NDArray[np.object_], BoolArray]:
     """A column of str with surrounding whitespace removed, and which cells are not empty."""
-    longest = max(map(len, values), default=0)
-    if longest > MAX_FAST_WIDTH * 4:  # a long note: a numpy array would be as wide as it
-        texts = np.empty(len(values), dtype=object)
-        texts[:] = [value.strip() for value in values]
-        return texts, texts != ""
-    array = np.strings.strip(values.astype(f"U{max(1, longest)}"))
-    return array.astype(object), np.strings.str_len(array) > 0
+    texts = np.asarray(STRIP(values), dtype=object)
+    return texts, texts.astype(bool)
 
 
 def _decode(content: bytes, filename: str) -> str:
@@ -230,7 +230,6 @@ def _read_xlsx(content: bytes, filename: str) -> pd.DataFrame:
     return pd.DataFrame(rows, dtype=object).apply(_cells_as_text)
 
 
-TYPE_OF = np.frompyfunc(type, 1, 1)  # the type of every cell, in one call
 FLOAT_TYPE = np.array(float, dtype=object)
 STR_TYPE = np.array(str, dtype=object)
 
@@ -441,7 +440,7 @@ class _Column:
 
 def _column(s: pd.Series) -> _Column:
     text = s.fillna("").astype(str).to_numpy(dtype=object)
-    lengths = pd.Series(text, dtype=object).str.len().to_numpy(dtype=np.int64)
+    lengths = LENGTH(text).astype(np.int64) if text.size else np.zeros(0, dtype=np.int64)
     short = lengths <= MAX_FAST_WIDTH
     width = max(1, int(lengths.max(initial=0, where=short)))
     array = np.where(short, text, "").astype(f"U{width}")

@@ -1,6 +1,6 @@
 from django.contrib import admin
-from django.utils.translation import gettext_lazy as _
 from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin import ReadOnlyAdmin
@@ -34,13 +34,13 @@ class BankUserAdmin(UserAdmin):  # type: ignore[type-arg]
     search_fields = ["username", "display_name"]
     list_select_related = ["org_node", "anchor"]
     fieldsets = (
-        *UserAdmin.fieldsets,
+        *(UserAdmin.fieldsets or ()),
         (_("Role"), {"fields": ("role", "org_node", "anchor", "display_name", "phone")}),
-    )  # type: ignore[operator]
+    )
 
 
 @admin.register(Anchor)
-class AnchorAdmin(SimpleHistoryAdmin):  # type: ignore[type-arg]
+class AnchorAdmin(SimpleHistoryAdmin):  # type: ignore[misc]
     list_display = ["name", "uscc", "status", "org_node", "approved_on"]
     list_filter = ["status"]
     search_fields = ["name", "uscc"]
@@ -63,7 +63,7 @@ class AgreementAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Program)
-class ProgramAdmin(SimpleHistoryAdmin):  # type: ignore[type-arg]
+class ProgramAdmin(SimpleHistoryAdmin):  # type: ignore[misc]
     list_display = ["name", "anchor", "status", "annual_rate", "total_cap"]
     list_filter = ["status"]
     search_fields = ["name", "anchor__name"]

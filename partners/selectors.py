@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import datetime as dt
+from decimal import Decimal
 
 from django.db.models import OuterRef, QuerySet, Subquery
 

@@ -10,13 +10,13 @@ from django.db import transaction
 
 from core.business_date import business_date_set
 from core.roles import Role
+from origination.models import Batch
+from origination.services.intake import Upload, batch_upload
 from partners.models import Agreement, AnchorAssessment, OrgNode, Program, User
 from partners.services.anchors import agreement_add, anchor_approve, anchor_create, assessment_add
 from partners.services.margin import margin_deposit
 from partners.services.org import org_node_create, user_create
 from partners.services.programs import program_create
-from origination.models import Batch
-from origination.services.intake import Upload, batch_upload
 from postloan.book import book_has_loans
 from postloan.demo_data import DemoFarmer, demo_farmers, demo_trades, verified_total
 

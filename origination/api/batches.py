@@ -23,29 +23,20 @@ def visible_batches(user: Any) -> QuerySet[Batch]:
     return Batch.objects.filter(program__in=visible_programs(user))
 
 
-class BatchSerializer(serializers.ModelSerializer[Batch]):
-    errors = serializers.SerializerMethodField()
-
+class BatchListSerializer(serializers.ModelSerializer[Batch]):
     class Meta:
         model = Batch
-        fields = [
-            "id",
-            "program",
-            "status",
-            "submitted_on",
-            "rows_total",
-            "rows_valid",
-            "errors",
-            "created_at",
-        ]
-
-    def get_errors(self, batch: Batch) -> list[dict[str, Any]]:
-        return list(batch.row_errors.order_by("row", "id").values("row", "column", "code", "detail"))
-
-
-class BatchListSerializer(BatchSerializer):
-    class Meta(BatchSerializer.Meta):
         fields = ["id", "program", "status", "submitted_on", "rows_total", "rows_valid", "created_at"]
+
+
+class BatchSerializer(BatchListSerializer):
+    """A batch with every row error (``errors`` names a serializer attribute, so it is added here)."""
+
+    def to_representation(self, instance: Batch) -> dict[str, Any]:
+        data = dict(super().to_representation(instance))
+        errors = instance.row_errors.order_by("row", "id").values("row", "column", "code", "detail")
+        data["errors"] = [dict(error) for error in errors]
+        return data
 
 
 UploadRequest = inline_serializer(
@@ -88,5 +79,5 @@ class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def get_queryset(self) -> QuerySet[Batch]:
         return visible_batches(acting_user(self.request)).order_by("-id")
 
-    def get_serializer_class(self) -> type[BatchSerializer]:
+    def get_serializer_class(self) -> type[BatchListSerializer]:
         return BatchListSerializer if self.action == "list" else BatchSerializer

@@ -144,4 +144,6 @@ def batch_errors_download(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(visible_batches(acting_user(request)), pk=pk)
     errors = batch.row_errors.order_by("row", "id").values("row", "column", "code", "detail", "original")
     reveal = can_view_identity(acting_user(request))
-    return row_errors_xlsx(f"batch-{batch.pk}-errors.xlsx", errors.iterator(), reveal=reveal)
+    return row_errors_xlsx(
+        f"batch-{batch.pk}-errors.xlsx", (dict(e) for e in errors.iterator()), reveal=reveal
+    )

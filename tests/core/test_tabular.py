@@ -217,9 +217,8 @@ def test_columns_may_come_in_any_order_and_unknown_columns_are_dropped():
 
 
 def test_values_are_stripped_and_quoted_commas_and_newlines_stay_in_their_cell():
-    frame = read(
-        f'{ZH_HEADER},养殖品种\n  王伟 ,511521197008191967, 138 1234 5678 ,"1,200","x",76,"生猪,\n肉鸡"\n'.encode()
-    )
+    row = '  王伟 ,511521197008191967, 138 1234 5678 ,"1,200","x",76,"生猪,\n肉鸡"'
+    frame = read(f"{ZH_HEADER},养殖品种\n{row}\n".encode())
     row = frame.iloc[0]
     assert row["name"] == "王伟"
     assert row["phone"] == "138 1234 5678"
@@ -274,8 +273,32 @@ def test_an_xlsx_with_numeric_cells_gives_the_digits_the_cells_show():
     assert frame["score"].tolist() == ["85", "85"]
     assert frame["region_code"].tolist() == ["510122", "510122"]
     assert frame["id_number"].tolist() == ["511521197008191967", "510181196804133038"]
-    values, codes = amounts(frame["declared_orders_12m"])
-    assert values.tolist() == [Decimal("197361.50"), Decimal("1200000.00")]
+    assert amounts(frame["declared_orders_12m"])[0].tolist() == [Decimal("197361.50"), Decimal("1200000.00")]
+
+
+def test_other_xlsx_cells_read_as_a_spreadsheet_shows_them():
+    content = xlsx(
+        [
+            ["身份证号", "订单日期", "订单金额", "数值", "详情"],
+            [511521197008191967, datetime(2027, 2, 13, 10, 30), 0.1 + 0.2, True, 1e-05],
+        ]
+    )
+    columns = [
+        ColumnSpec("id_number", ("身份证号",), required=True),
+        ColumnSpec("order_date", ("订单日期",), required=True),
+        ColumnSpec("amount", ("订单金额",), required=True),
+        ColumnSpec("value", ("数值",), required=True),
+        ColumnSpec("detail", ("详情",), required=True),
+    ]
+    row = read_table(content, "mixed.xlsx", columns, max_rows=10).iloc[0]
+    # An 18-digit number keeps only the 15 significant digits Excel shows; its check digit then fails.
+    assert row["id_number"] == "511521197008192000"
+    assert resident_ids(pd.Series([row["id_number"]]), today=TODAY)[1].tolist() == ["invalid_id_checksum"]
+    assert row["order_date"] == "2027-02-13 10:30:00"
+    assert dates(pd.Series([row["order_date"]]))[0].tolist() == [date(2027, 2, 13)]
+    assert row["amount"] == "0.3"
+    assert row["value"] == "True"
+    assert row["detail"] == "0.00001"
 
 
 def test_an_xlsx_date_cell_reads_as_a_date():
@@ -479,7 +502,7 @@ def test_normalisers_keep_the_index_of_their_input():
         assert list(values.index) == list(index)
         assert list(codes.index) == list(index)
     numbers, codes = resident_ids(series, today=TODAY)
-    assert list(codes.index) == list(index)
+    assert list(numbers.index) == list(codes.index) == list(index)
 
 
 def test_normalisers_accept_an_empty_column():
