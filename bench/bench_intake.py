@@ -444,11 +444,12 @@ def child_main(spec_json: str) -> None:
 def child_run(spec: dict[str, Any]) -> dict[str, Any]:
     done = subprocess.run(
         [sys.executable, str(Path(__file__).resolve()), "--child", json.dumps(spec)],
-        check=True,
         capture_output=True,
         text=True,
         cwd=ROOT,
     )
+    if done.returncode != 0:
+        raise RuntimeError(f"child {spec['case']} failed:\n{done.stdout}\n{done.stderr}")
     for line in done.stdout.splitlines():
         if line.startswith("RESULT "):
             result: dict[str, Any] = json.loads(line.removeprefix("RESULT "))

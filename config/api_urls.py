@@ -4,7 +4,7 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from core.api.views import BusinessDateView
-from origination.api.batches import BatchViewSet
+from origination.api.batches import BatchViewSet, CreditLimitViewSet
 from origination.api.programs import ProgramViewSet
 from partners.api.views import AnchorViewSet, FarmerViewSet, TokenView
 
@@ -13,6 +13,7 @@ router.register("anchors", AnchorViewSet, basename="anchor")
 router.register("farmers", FarmerViewSet, basename="farmer")
 router.register("programs", ProgramViewSet, basename="program")
 router.register("batches", BatchViewSet, basename="batch")
+router.register("credit-limits", CreditLimitViewSet, basename="credit-limit")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),

@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import DecimalField, F, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
 
 from core.business_date import business_date_get
 from core.money import ZERO, money, ratio
-from origination.models import CreditLimit, Loan
-from partners.models import Program
+from origination.models import Batch, CreditLimit, Loan
+from partners.models import Program, User
+from partners.scoping import is_anchor_operator, visible_farmers, visible_programs
 from partners.services.margin import margin_balance
 
 NPL_CLASSES = (Loan.Classification.SUBSTANDARD, Loan.Classification.DOUBTFUL, Loan.Classification.LOSS)
@@ -66,3 +68,23 @@ def program_figures(program: Program) -> ProgramFigures:
         margin_balance=margin_balance(program.pk),
         margin_required=money(program.margin_ratio * outstanding),
     )
+
+
+def visible_batches(user: User) -> QuerySet[Batch]:
+    return Batch.objects.filter(program__in=visible_programs(user))
+
+
+def limits_with_available(queryset: QuerySet[CreditLimit]) -> QuerySet[CreditLimit]:
+    """Each limit with ``outstanding`` (principal of its active loans) and ``available`` (revolving)."""
+    outstanding = Coalesce(
+        Sum("loans__principal_outstanding", filter=Q(loans__status=Loan.Status.ACTIVE)),
+        Value(ZERO),
+        output_field=DecimalField(max_digits=18, decimal_places=2),
+    )
+    return queryset.annotate(outstanding=outstanding).annotate(available=F("amount") - F("outstanding"))
+
+
+def visible_limits(user: User) -> QuerySet[CreditLimit]:
+    if is_anchor_operator(user):
+        return CreditLimit.objects.filter(program__in=visible_programs(user))
+    return CreditLimit.objects.filter(program__in=visible_programs(user), farmer__in=visible_farmers(user))

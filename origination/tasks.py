@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import logging
 
-from celery import shared_task
+from celery import chord, shared_task
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from core.errors import DomainError
 from core.models import StoredFile
-from origination.models import UploadJob
+from origination.models import Batch, UploadJob
 from origination.services.intake import Upload, batch_upload
+from origination.services.processing import (
+    Chunk,
+    batch_chunk_process,
+    batch_process_finish,
+    batch_process_start,
+)
+from partners.models import User
 
 log = logging.getLogger(__name__)
 
@@ -66,3 +73,24 @@ def batch_intake_run(job_id: int) -> str:
             return UploadJob.State.FAILED
     UploadJob.objects.filter(pk=job_id).update(state=UploadJob.State.DONE, progress=100, batch=batch)
     return UploadJob.State.DONE
+
+
+@shared_task(name="origination.batch_chunk_process", acks_late=True)
+def batch_chunk_process_task(batch_id: int, first_row_id: int, last_row_id: int) -> int:
+    return batch_chunk_process(Chunk(batch_id, first_row_id, last_row_id))
+
+
+@shared_task(name="origination.batch_process_finish")
+def batch_process_finish_task(batch_id: int, actor_id: int) -> str:
+    batch = batch_process_finish(batch_id=batch_id, actor=User.objects.get(pk=actor_id))
+    return batch.status
+
+
+def batch_process_dispatch(batch: Batch, actor: User) -> None:
+    """Process a batch as a chord of chunk tasks followed by the finishing step (inline without a broker)."""
+    chunks = batch_process_start(batch=batch, actor=actor)
+    finish = batch_process_finish_task.si(batch.pk, actor.pk)
+    if not chunks:
+        finish.apply_async()
+        return
+    chord(batch_chunk_process_task.si(c.batch_id, c.first_row_id, c.last_row_id) for c in chunks)(finish)

@@ -100,3 +100,35 @@ def make_farmer(node: OrgNode, *, body17: str = "51152119700819196", name: str =
     if anchor is not None:
         farmer_link_anchor(farmer=farmer, anchor=anchor, on=dt.date(2027, 3, 1))
     return farmer
+
+
+def make_trades(anchor, id_number: str, orders, *, prefix: str = "T"):
+    """Provider trade records for one farmer: ``orders`` is [(date, "amount"), ...]."""
+    from decimal import Decimal
+
+    from core.masking import pii_hash
+    from risk.models import DataProvider, ProviderDelivery, TradeRecord
+
+    provider, _ = DataProvider.objects.get_or_create(
+        code="test", defaults={"name": "测试数据商", "secret": "s" * 64}
+    )
+    delivery = ProviderDelivery.objects.create(
+        provider=provider,
+        kind="trades",
+        channel="file",
+        anchor=anchor,
+        sha256="0" * 64,
+        business_date=orders[0][0],
+    )
+    start = TradeRecord.objects.count()
+    TradeRecord.objects.bulk_create(
+        TradeRecord(
+            anchor=anchor,
+            id_hash=pii_hash(id_number),
+            order_no=f"{prefix}{start + i:08d}",
+            order_date=day,
+            amount=Decimal(amount),
+            delivery=delivery,
+        )
+        for i, (day, amount) in enumerate(orders)
+    )

@@ -6,21 +6,23 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.api.fields import MoneyField
+from core.api.pagination import StandardPagination
+from core.business_date import business_date_get
 from core.errors import DomainError
-from origination.models import Batch
+from origination.models import Batch, BatchRow, CreditLimit
+from origination.selectors import limits_with_available, visible_batches, visible_limits
+from origination.services.approval import Decision, batch_approve, batch_reject, batch_submit
 from origination.services.intake import Upload, batch_upload
+from origination.tasks import batch_process_dispatch
 from partners.auth import acting_user
 from partners.models import Program
-from partners.scoping import visible_programs
-
-
-def visible_batches(user: Any) -> QuerySet[Batch]:
-    return Batch.objects.filter(program__in=visible_programs(user))
 
 
 class BatchListSerializer(serializers.ModelSerializer[Batch]):
@@ -73,7 +75,137 @@ def program_batch_upload(request: Request, program: Program) -> Response:
     return Response(BatchSerializer(batch).data, status=status.HTTP_201_CREATED)
 
 
-class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Batch]):
+class BatchResultSerializer(serializers.ModelSerializer[BatchRow]):
+    """One valid row: the anchor's figures, the provider's, the limit and why."""
+
+    id_number = serializers.CharField(source="id_masked")
+    recommended_amount = MoneyField()
+    declared_orders_12m = MoneyField()
+    verified_orders_12m = MoneyField(allow_null=True)
+    limit = serializers.SerializerMethodField()
+    status = serializers.CharField(source="decision")
+
+    class Meta:
+        model = BatchRow
+        fields = [
+            "row",
+            "name",
+            "id_number",
+            "recommended_amount",
+            "declared_orders_12m",
+            "verified_orders_12m",
+            "validation",
+            "limit",
+            "bound_by",
+            "status",
+            "window_start",
+            "window_end",
+            "trade_count",
+        ]
+
+    def get_limit(self, row: BatchRow) -> str | None:
+        amount = row.decided_amount if row.decision == BatchRow.Decision.APPROVED else row.computed_limit
+        return None if amount is None else f"{amount:.2f}"
+
+
+class DecisionSerializer(serializers.Serializer[Decision]):
+    row = serializers.IntegerField(min_value=2)
+    approve = serializers.BooleanField()
+    amount = MoneyField(required=False, allow_null=True)
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ApproveSerializer(serializers.Serializer[Any]):
+    decisions = DecisionSerializer(many=True, required=False)
+
+
+class BatchActionsMixin(viewsets.GenericViewSet[Batch]):
+    """Processing, results, submission and approval of a batch."""
+
+    def _answer(self, batch: Batch, code: int = status.HTTP_200_OK) -> Response:
+        return Response(BatchSerializer(batch).data, status=code)
+
+    @extend_schema(request=None, responses=BatchSerializer)
+    @action(detail=True, methods=["post"])
+    def process(self, request: Request, pk: str | None = None) -> Response:
+        batch = self.get_object()
+        batch_process_dispatch(batch, acting_user(request))
+        batch.refresh_from_db()
+        done = batch.status == Batch.Status.PROCESSED and batch.rows_processed == batch.rows_valid
+        return self._answer(batch, status.HTTP_200_OK if done else status.HTTP_202_ACCEPTED)
+
+    @extend_schema(responses=BatchResultSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def results(self, request: Request, pk: str | None = None) -> Response:
+        rows = self.get_object().rows.order_by("row")
+        paginator = StandardPagination()
+        page = paginator.paginate_queryset(rows, request, view=self)
+        return paginator.get_paginated_response(BatchResultSerializer(page, many=True).data)
+
+    @extend_schema(request=None, responses=BatchSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request: Request, pk: str | None = None) -> Response:
+        return self._answer(batch_submit(batch=self.get_object(), actor=acting_user(request)))
+
+    @extend_schema(request=ApproveSerializer, responses=BatchSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, pk: str | None = None) -> Response:
+        payload = ApproveSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        decisions = [Decision(**item) for item in payload.validated_data.get("decisions", [])]
+        batch = batch_approve(batch=self.get_object(), actor=acting_user(request), decisions=decisions)
+        return self._answer(batch)
+
+    @extend_schema(
+        request=inline_serializer("Reject", {"reason": serializers.CharField()}), responses=BatchSerializer
+    )
+    @action(detail=True, methods=["post"])
+    def reject(self, request: Request, pk: str | None = None) -> Response:
+        reason = str(request.data.get("reason", ""))
+        return self._answer(batch_reject(batch=self.get_object(), actor=acting_user(request), reason=reason))
+
+
+class CreditLimitSerializer(serializers.ModelSerializer[CreditLimit]):
+    id_number = serializers.CharField(source="farmer.id_masked")
+    farmer_name = serializers.CharField(source="farmer.name")
+    amount = MoneyField()
+    available = MoneyField()
+    status = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CreditLimit
+        fields = [
+            "id",
+            "farmer",
+            "farmer_name",
+            "id_number",
+            "program",
+            "amount",
+            "available",
+            "approved_on",
+            "expires_on",
+            "status",
+        ]
+
+    def get_status(self, limit: CreditLimit) -> str:
+        """An active limit past its expiry reads as expired even before the nightly job marks it."""
+        if limit.status == CreditLimit.Status.ACTIVE and limit.expires_on <= business_date_get():
+            return CreditLimit.Status.EXPIRED
+        return limit.status
+
+
+class CreditLimitViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[CreditLimit]
+):
+    serializer_class = CreditLimitSerializer
+    filterset_fields = ["program", "farmer", "status"]
+
+    def get_queryset(self) -> QuerySet[CreditLimit]:
+        limits = visible_limits(acting_user(self.request)).select_related("farmer").order_by("id")
+        return limits_with_available(limits)
+
+
+class BatchViewSet(BatchActionsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     filterset_fields = ["program", "status"]
 
     def get_queryset(self) -> QuerySet[Batch]:

@@ -1,5 +1,6 @@
 from origination.models.batches import Batch, BatchRow, BatchRowError, BatchStatusChange, UploadJob
 from origination.models.loans import CreditLimit, Loan, LoanDue, LoanEntry, Repayment
+from origination.models.whitelist import Notification, WhitelistEntry
 
 __all__ = [
     "Batch",
@@ -10,6 +11,8 @@ __all__ = [
     "Loan",
     "LoanDue",
     "LoanEntry",
+    "Notification",
     "Repayment",
     "UploadJob",
+    "WhitelistEntry",
 ]

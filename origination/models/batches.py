@@ -69,6 +69,10 @@ class Batch(TimeStampedModel):
     decided_by = models.ForeignKey(
         User, verbose_name=_("approved by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # Processing: which provider records were used (every record with an id up to this one), and progress.
+    trade_snapshot_id = models.BigIntegerField(_("trade records up to id"), null=True, blank=True)
+    processed_on = models.DateField(_("processed on"), null=True, blank=True)
+    rows_processed = models.PositiveIntegerField(_("rows processed"), default=0)
 
     class Meta:
         verbose_name = _("recommendation batch")

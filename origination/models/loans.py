@@ -46,7 +46,10 @@ class CreditLimit(TimeStampedModel):
     class Meta:
         verbose_name = _("credit limit")
         verbose_name_plural = _("credit limits")
-        indexes = [models.Index(fields=["program", "status", "expires_on"])]
+        indexes = [
+            models.Index(fields=["program", "status", "expires_on"]),
+            models.Index(fields=["farmer", "status"]),
+        ]
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="credit_limit_positive"),
             models.CheckConstraint(

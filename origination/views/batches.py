@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,17 +14,14 @@ from core.files import stored_file_create
 from core.roles import Role
 from core.views import paginate
 from origination.exports import row_errors_xlsx
-from origination.models import Batch, UploadJob
+from origination.models import UploadJob
+from origination.selectors import visible_batches
 from origination.services.intake import ATTACHMENTS, UPLOAD_ROLES
 from origination.tasks import batch_intake_run
 from partners.auth import acting_user
 from partners.models import Program, User
 from partners.scoping import visible_programs
 from partners.services.farmers import can_view_identity
-
-
-def visible_batches(user: User) -> QuerySet[Batch]:
-    return Batch.objects.filter(program__in=visible_programs(user))
 
 
 def _uploadable_program(user: User, pk: int) -> Program:

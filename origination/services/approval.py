@@ -1,0 +1,244 @@
+"""Review, submission and approval of a batch's limits; the whitelist and the drawdown notice.
+
+Maker-checker: the person who submits never approves. The sum of approved,
+unexpired limits of a programme never exceeds its total cap: approvals of
+one programme are serialised by a lock on its row, so two approvers cannot
+both use the same room.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q, Sum
+from django.utils.translation import gettext as _
+
+from core.audit import audit_record
+from core.business_date import business_date_get
+from core.errors import DomainError
+from core.money import ZERO, floor_to, format_yuan, money
+from core.permissions import require_other_person, require_role
+from core.roles import Role
+from origination.interest import add_months
+from origination.models import Batch, BatchRow, CreditLimit, Notification, WhitelistEntry
+from origination.outbox import notifications_send
+from origination.selectors import program_approved_limits
+from origination.services.intake import batch_status_record
+from partners.models import Farmer, Program, User
+
+THOUSAND = Decimal(1000)
+
+
+@dataclass(frozen=True)
+class Decision:
+    row: int
+    approve: bool
+    amount: Decimal | None = None
+    reason: str = ""
+
+
+def _decide(row: BatchRow, decision: Decision, actor: User) -> None:
+    if decision.approve:
+        computed = row.computed_limit or ZERO
+        amount = money(decision.amount) if decision.amount is not None else computed
+        if amount <= 0 or amount > computed:
+            raise DomainError(
+                "amount_above_limit",
+                _("Row %(row)s: the amount must be above zero and at most the computed limit %(limit)s.")
+                % {"row": row.row, "limit": format_yuan(computed)},
+            )
+        row.decision, row.decided_amount, row.decision_reason = (
+            BatchRow.Decision.APPROVED,
+            amount,
+            decision.reason,
+        )
+    else:
+        if not decision.reason.strip():
+            raise DomainError(
+                "reason_required", _("Row %(row)s: give the reason for refusing.") % {"row": row.row}
+            )
+        row.decision, row.decided_amount, row.decision_reason = (
+            BatchRow.Decision.REFUSED,
+            None,
+            decision.reason,
+        )
+    row.decided_by = actor
+
+
+@transaction.atomic
+def batch_row_decide(*, batch: Batch, actor: User, decision: Decision) -> BatchRow:
+    """An account manager's decision on one row (a mismatch is decided by a person, one by one)."""
+    require_role(actor, Role.ACCOUNT_MANAGER, Role.RISK_APPROVER)
+    batch = Batch.objects.select_for_update().get(pk=batch.pk)
+    if batch.status != Batch.Status.PROCESSED:
+        raise DomainError("invalid_status", _("Rows are decided after processing and before submission."))
+    row = BatchRow.objects.get(batch=batch, row=decision.row)
+    _decide(row, decision, actor)
+    row.save(update_fields=["decision", "decided_amount", "decision_reason", "decided_by"])
+    audit_record(
+        actor=actor,
+        action="batch_row_decide",
+        subject=row,
+        approve=decision.approve,
+        amount=row.decided_amount,
+    )
+    return row
+
+
+@transaction.atomic
+def batch_submit(*, batch: Batch, actor: User) -> Batch:
+    require_role(actor, Role.ACCOUNT_MANAGER, Role.RISK_APPROVER)
+    batch = Batch.objects.select_for_update().get(pk=batch.pk)
+    if batch.status != Batch.Status.PROCESSED:
+        raise DomainError("invalid_status", _("Only a processed batch can be submitted for approval."))
+    batch.proposed_by = actor
+    batch_status_record(batch=batch, to_status=Batch.Status.SUBMITTED, actor=actor)
+    batch.save(update_fields=["status", "proposed_by", "updated_at"])
+    audit_record(actor=actor, action="batch_submit", subject=batch)
+    return batch
+
+
+def _approvable(batch: Batch) -> list[BatchRow]:
+    """Matched rows not refused, and rows a person approved; each with a positive amount."""
+    rows = BatchRow.objects.filter(batch=batch).filter(
+        Q(decision=BatchRow.Decision.APPROVED)
+        | Q(validation=BatchRow.Validation.MATCHED, decision=BatchRow.Decision.PENDING)
+    )
+    return [row for row in rows if (row.decided_amount or row.computed_limit or ZERO) > 0]
+
+
+def _granted_by_farmer(program: Program, farmer_ids: list[int], today: Any) -> dict[int, Decimal]:
+    totals = (
+        CreditLimit.objects.filter(
+            farmer_id__in=farmer_ids,
+            program__anchor_id=program.anchor_id,
+            status=CreditLimit.Status.ACTIVE,
+            expires_on__gt=today,
+        )
+        .values("farmer_id")
+        .annotate(total=Sum("amount"))
+    )
+    return {item["farmer_id"]: item["total"] for item in totals}
+
+
+@transaction.atomic
+def batch_approve(*, batch: Batch, actor: User, decisions: list[Decision] | None = None) -> Batch:
+    require_role(actor, Role.RISK_APPROVER)
+    batch = Batch.objects.select_for_update().get(pk=batch.pk)
+    program = Program.objects.select_for_update().get(pk=batch.program_id)
+    if batch.status != Batch.Status.SUBMITTED:
+        raise DomainError("invalid_status", _("Only a batch submitted for approval can be approved."))
+    require_other_person(actor, batch.proposed_by, _("A batch"))
+    if program.status == Program.Status.SUSPENDED:
+        raise DomainError("program_suspended", _("The programme is suspended: no new approvals."))
+    today = business_date_get()
+    by_row = {row.row: row for row in BatchRow.objects.filter(batch=batch)}
+    for decision in decisions or []:
+        if decision.row not in by_row:
+            raise DomainError("unknown_row", _("Row %(row)s is not in this batch.") % {"row": decision.row})
+        _decide(by_row[decision.row], decision, actor)
+        by_row[decision.row].save(
+            update_fields=["decision", "decided_amount", "decision_reason", "decided_by"]
+        )
+
+    rows = _approvable(batch)
+    granted = _granted_by_farmer(program, [row.farmer_id for row in rows], today)
+    amounts: dict[int, Decimal] = {}
+    for row in rows:
+        wanted = row.decided_amount or row.computed_limit or ZERO
+        room = max(ZERO, program.per_farmer_cap - granted.get(row.farmer_id, ZERO))
+        amounts[row.pk] = floor_to(min(wanted, room), THOUSAND)
+    approved_rows = [row for row in rows if amounts[row.pk] > 0]
+    total_new = sum((amounts[row.pk] for row in approved_rows), ZERO)
+    room = program.total_cap - program_approved_limits(program.pk)
+    if total_new > room:
+        raise DomainError(
+            "program_cap_exceeded",
+            _("These limits total %(total)s yuan; the programme's cap leaves room for only %(room)s yuan.")
+            % {"total": format_yuan(total_new), "room": format_yuan(max(room, ZERO))},
+            room=f"{max(room, ZERO):.2f}",
+        )
+
+    expires_on = add_months(today, program.limit_validity_months)
+    limits = CreditLimit.objects.bulk_create(
+        [
+            CreditLimit(
+                farmer_id=row.farmer_id,
+                program=program,
+                batch_row=row,
+                amount=amounts[row.pk],
+                approved_on=today,
+                expires_on=expires_on,
+                approved_by=actor,
+            )
+            for row in approved_rows
+        ],
+        batch_size=2000,
+    )
+    _whitelist_and_notify(program, limits, today)
+    for row in approved_rows:
+        row.decision, row.decided_amount, row.decided_by = BatchRow.Decision.APPROVED, amounts[row.pk], actor
+    BatchRow.objects.bulk_update(approved_rows, ["decision", "decided_amount", "decided_by"], batch_size=2000)
+    approved_ids = [row.pk for row in approved_rows]
+    BatchRow.objects.filter(batch=batch).exclude(pk__in=approved_ids).exclude(
+        decision=BatchRow.Decision.REFUSED
+    ).update(decision=BatchRow.Decision.REFUSED, decided_by=actor)
+    batch.decided_by = actor
+    batch_status_record(batch=batch, to_status=Batch.Status.APPROVED, actor=actor)
+    batch.save(update_fields=["status", "decided_by", "updated_at"])
+    audit_record(actor=actor, action="batch_approve", subject=batch, limits=len(limits), total=total_new)
+    transaction.on_commit(notifications_send.delay)
+    return batch
+
+
+@transaction.atomic
+def batch_reject(*, batch: Batch, actor: User, reason: str) -> Batch:
+    require_role(actor, Role.RISK_APPROVER)
+    batch = Batch.objects.select_for_update().get(pk=batch.pk)
+    if batch.status != Batch.Status.SUBMITTED:
+        raise DomainError("invalid_status", _("Only a batch submitted for approval can be rejected."))
+    require_other_person(actor, batch.proposed_by, _("A batch"))
+    if not reason.strip():
+        raise DomainError("reason_required", _("Give the reason for rejecting the batch."))
+    batch.decided_by = actor
+    batch_status_record(batch=batch, to_status=Batch.Status.REJECTED, actor=actor, note=reason[:200])
+    batch.save(update_fields=["status", "decided_by", "updated_at"])
+    audit_record(actor=actor, action="batch_reject", subject=batch, reason=reason)
+    return batch
+
+
+def _whitelist_and_notify(program: Program, limits: list[CreditLimit], today: Any) -> None:
+    farmers = Farmer.objects.in_bulk([limit.farmer_id for limit in limits])
+    WhitelistEntry.objects.bulk_create(
+        [
+            WhitelistEntry(program=program, farmer_id=limit.farmer_id, credit_limit=limit, added_on=today)
+            for limit in limits
+        ],
+        batch_size=2000,
+    )
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                idempotency_key=f"limit-approved:{limit.pk}",
+                recipient=farmers[limit.farmer_id].phone,
+                farmer_id=limit.farmer_id,
+                template="limit_approved",
+                text=_(
+                    "Dear %(name)s, your pre-approved credit limit of %(amount)s yuan in %(program)s is "
+                    "ready until %(expires)s. Contact your account manager to draw it down."
+                )
+                % {
+                    "name": farmers[limit.farmer_id].name,
+                    "amount": format_yuan(limit.amount),
+                    "program": program.name,
+                    "expires": limit.expires_on.isoformat(),
+                },
+            )
+            for limit in limits
+        ],
+        batch_size=2000,
+        ignore_conflicts=True,
+    )

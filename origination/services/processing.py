@@ -1,0 +1,223 @@
+"""Processing a batch (交叉验证 + 预授信额度): the provider's figures against the anchor's, then the limit.
+
+The work is split into chunks of rows (by id range) so that Celery workers
+can share a large batch; each chunk is one aggregate query over the trade
+records and one bulk update, and recomputes its rows from scratch, so a
+chunk (or the whole batch) can be run again safely. The formula itself is
+``risk.limits``: the one place the seed's rule is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Max, Min
+from django.utils.translation import gettext as _
+
+from core.audit import audit_record
+from core.bulk import copy_rows, is_postgres
+from core.business_date import business_date_get
+from core.errors import DomainError
+from core.permissions import require_role
+from core.roles import Role
+from origination.models import Batch, BatchRow, CreditLimit
+from origination.services.intake import batch_status_record
+from partners.models import Program, User
+from risk.limits import LimitResult, Validation, compute_limit, cross_validate, lookback_window
+from risk.models import TradeRecord
+
+CHUNK_ROWS = 20_000
+PROCESSABLE = (Batch.Status.VALIDATED, Batch.Status.PROCESSED)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    batch_id: int
+    first_row_id: int
+    last_row_id: int
+
+
+def batch_process_start(*, batch: Batch, actor: User) -> list[Chunk]:
+    """Check the batch may be processed, fix the window and the trade snapshot, and cut it into chunks."""
+    require_role(actor, Role.ACCOUNT_MANAGER, Role.RISK_APPROVER)
+    with transaction.atomic():
+        batch = Batch.objects.select_for_update().get(pk=batch.pk)
+        if batch.status not in PROCESSABLE:
+            raise DomainError(
+                "invalid_status",
+                _("A batch that is %(status)s cannot be processed.") % {"status": batch.get_status_display()},
+            )
+        batch.trade_snapshot_id = TradeRecord.objects.aggregate(last=Max("id"))["last"] or 0
+        batch.rows_processed = 0
+        batch.save(update_fields=["trade_snapshot_id", "rows_processed", "updated_at"])
+    bounds = BatchRow.objects.filter(batch=batch).aggregate(low=Min("id"), high=Max("id"))
+    if bounds["low"] is None:
+        return []
+    return [
+        Chunk(batch.pk, low, min(low + CHUNK_ROWS - 1, bounds["high"]))
+        for low in range(bounds["low"], bounds["high"] + 1, CHUNK_ROWS)
+    ]
+
+
+_TOTALS_SQL = """
+SELECT r.id, r.declared_orders_12m, r.recommended_amount,
+       COALESCE(SUM(t.amount), 0) AS verified, COUNT(t.id) AS trades,
+       COALESCE((
+           SELECT SUM(l.amount) FROM {limit_table} l JOIN {program_table} p ON p.id = l.program_id
+           WHERE l.farmer_id = r.farmer_id AND p.anchor_id = %(anchor)s
+             AND l.status = 'active' AND l.expires_on > %(today)s
+       ), 0) AS granted
+FROM {row_table} r
+LEFT JOIN {trade_table} t
+       ON t.anchor_id = %(anchor)s AND t.id_hash = r.id_hash
+      AND t.order_date BETWEEN %(start)s AND %(end)s AND t.id <= %(snapshot)s
+WHERE r.batch_id = %(batch)s AND r.id BETWEEN %(low)s AND %(high)s
+GROUP BY r.id, r.declared_orders_12m, r.recommended_amount, r.farmer_id
+"""
+
+
+def batch_chunk_process(chunk: Chunk) -> int:
+    """Cross-validate and compute the limits of one chunk of rows; returns how many rows it did."""
+    batch = Batch.objects.select_related("program").get(pk=chunk.batch_id)
+    program: Program = batch.program
+    start, end = lookback_window(batch.submitted_on, program.lookback_months)
+    sql = _TOTALS_SQL.format(
+        limit_table=CreditLimit._meta.db_table,
+        program_table=Program._meta.db_table,
+        row_table=BatchRow._meta.db_table,
+        trade_table=TradeRecord._meta.db_table,
+    )
+    params: dict[str, Any] = {
+        "anchor": program.anchor_id,
+        "today": business_date_get(),
+        "start": start,
+        "end": end,
+        "snapshot": batch.trade_snapshot_id or 0,
+        "batch": batch.pk,
+        "low": chunk.first_row_id,
+        "high": chunk.last_row_id,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        totals = cursor.fetchall()
+    results = [_row_result(program, row) for row in totals]
+    with transaction.atomic():
+        _rows_update(results, start, end)
+        Batch.objects.filter(pk=batch.pk).update(rows_processed=_processed_count(batch.pk))
+    return len(results)
+
+
+def _row_result(program: Program, row: Sequence[Any]) -> tuple[Any, ...]:
+    row_id, declared, recommended, verified, trades, granted = row
+    verified, declared, recommended, granted = (
+        Decimal(v) for v in (verified, declared, recommended, granted)
+    )
+    validation = cross_validate(
+        declared=declared, verified=verified, trade_count=int(trades), tolerance=program.mismatch_tolerance
+    )
+    limit: LimitResult = compute_limit(
+        validation=validation,
+        recommended=recommended,
+        verified_orders=verified,
+        order_ratio=program.order_ratio,
+        per_farmer_cap=program.per_farmer_cap,
+        granted_elsewhere=granted,
+    )
+    return (row_id, str(validation), verified, int(trades), granted, limit.amount, str(limit.bound_by))
+
+
+_UPDATE_COLUMNS = (
+    "id",
+    "validation",
+    "verified_orders_12m",
+    "trade_count",
+    "granted_elsewhere",
+    "computed_limit",
+    "bound_by",
+)
+
+
+def _rows_update(results: list[tuple[Any, ...]], start: dt.date, end: dt.date) -> None:
+    if not results:
+        return
+    table = BatchRow._meta.db_table
+    if is_postgres():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "CREATE TEMP TABLE processed_rows (id bigint, validation varchar(16), "
+                "verified numeric(18,2), trades integer, granted numeric(18,2), computed numeric(18,2), "
+                "bound_by varchar(16)) ON COMMIT DROP"
+            )
+            copy_rows(
+                "processed_rows",
+                ("id", "validation", "verified", "trades", "granted", "computed", "bound_by"),
+                results,
+            )
+            cursor.execute(
+                f"UPDATE {table} r SET validation = p.validation, verified_orders_12m = p.verified, "
+                "trade_count = p.trades, granted_elsewhere = p.granted, computed_limit = p.computed, "
+                "bound_by = p.bound_by, window_start = %s, window_end = %s, "
+                "decision = 'pending', decided_amount = NULL, decision_reason = '', decided_by_id = NULL "
+                "FROM processed_rows p WHERE r.id = p.id",
+                [start, end],
+            )
+            cursor.execute("DROP TABLE processed_rows")
+        return
+    rows = []
+    for values in results:
+        row = BatchRow(**dict(zip(_UPDATE_COLUMNS, values, strict=True)))
+        row.window_start, row.window_end = start, end
+        row.decision, row.decided_amount, row.decision_reason, row.decided_by = (
+            BatchRow.Decision.PENDING,
+            None,
+            "",
+            None,
+        )
+        rows.append(row)
+    BatchRow.objects.bulk_update(
+        rows,
+        [
+            "validation",
+            "verified_orders_12m",
+            "trade_count",
+            "granted_elsewhere",
+            "computed_limit",
+            "bound_by",
+            "window_start",
+            "window_end",
+            "decision",
+            "decided_amount",
+            "decision_reason",
+            "decided_by",
+        ],
+        batch_size=1000,
+    )
+
+
+def _processed_count(batch_id: int) -> int:
+    return BatchRow.objects.filter(batch_id=batch_id).exclude(validation="").count()
+
+
+@transaction.atomic
+def batch_process_finish(*, batch_id: int, actor: User) -> Batch:
+    batch = Batch.objects.select_for_update().get(pk=batch_id)
+    unprocessed = BatchRow.objects.filter(batch=batch, validation="").count()
+    if unprocessed:
+        raise DomainError(
+            "processing_incomplete", _("%(count)s rows are not processed yet.") % {"count": unprocessed}
+        )
+    if batch.status != Batch.Status.PROCESSED:
+        batch_status_record(batch=batch, to_status=Batch.Status.PROCESSED, actor=actor)
+    batch.processed_on = business_date_get()
+    batch.rows_processed = batch.rows_valid
+    batch.save(update_fields=["status", "processed_on", "rows_processed", "updated_at"])
+    counts = {str(v): BatchRow.objects.filter(batch=batch, validation=v).count() for v in Validation}
+    audit_record(
+        actor=actor, action="batch_process", subject=batch, snapshot=batch.trade_snapshot_id, **counts
+    )
+    return batch
