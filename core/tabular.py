@@ -550,7 +550,7 @@ def amounts(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     )
     values = np.full(count, None, dtype=object)
     codes = np.full(count, "", dtype=object)
-    values[simple] = [Decimal(text) for text in np.where(wan, in_wan, yuan)[simple].tolist()]
+    values[simple] = list(map(Decimal, np.where(wan, in_wan, yuan)[simple].tolist()))
     # More decimals than that, or a very long number: the shared rounding rule.
     for i in np.flatnonzero(shaped & ~simple):
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -10,10 +11,11 @@ from django.db.models.functions import Coalesce
 
 from core.business_date import business_date_get
 from core.money import ZERO, money, ratio
-from origination.models import Batch, CreditLimit, Loan
+from origination.models import Batch, BatchRow, CreditLimit, Loan
 from partners.models import Program, User
 from partners.scoping import is_anchor_operator, visible_farmers, visible_programs
 from partners.services.margin import margin_balance
+from risk.models import TradeRecord
 
 NPL_CLASSES = (Loan.Classification.SUBSTANDARD, Loan.Classification.DOUBTFUL, Loan.Classification.LOSS)
 
@@ -88,3 +90,27 @@ def visible_limits(user: User) -> QuerySet[CreditLimit]:
     if is_anchor_operator(user):
         return CreditLimit.objects.filter(program__in=visible_programs(user))
     return CreditLimit.objects.filter(program__in=visible_programs(user), farmer__in=visible_farmers(user))
+
+
+def row_trades(row: BatchRow) -> QuerySet[TradeRecord]:
+    """The provider records a row's verified figure was built from (window, anchor, snapshot)."""
+    if row.window_start is None or row.window_end is None:
+        return TradeRecord.objects.none()
+    return TradeRecord.objects.filter(
+        anchor_id=row.batch.program.anchor_id,
+        id_hash=row.id_hash,
+        order_date__range=(row.window_start, row.window_end),
+        id__lte=row.batch.trade_snapshot_id or 0,
+    ).order_by("order_date", "id")
+
+
+def monthly_totals(trades: QuerySet[TradeRecord], start: dt.date, end: dt.date) -> list[tuple[str, Decimal]]:
+    """Verified orders per calendar month of the window, months without orders included (for the chart)."""
+    totals: dict[str, Decimal] = {}
+    month = start.replace(day=1)
+    while month <= end:
+        totals[f"{month:%Y-%m}"] = ZERO
+        month = (month + dt.timedelta(days=32)).replace(day=1)
+    for day, amount in trades.values_list("order_date", "amount"):
+        totals[f"{day:%Y-%m}"] += amount
+    return list(totals.items())

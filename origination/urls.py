@@ -1,6 +1,6 @@
 from django.urls import path
 
-from origination.views import batches, programs
+from origination.views import batches, programs, review
 
 urlpatterns = [
     path("programs/", programs.program_list, name="program-list"),
@@ -16,4 +16,8 @@ urlpatterns = [
     path("batches/", batches.batch_list, name="batch-list"),
     path("batches/<int:pk>/", batches.batch_detail, name="batch-detail"),
     path("batches/<int:pk>/errors.xlsx", batches.batch_errors_download, name="batch-errors"),
+    path("batches/<int:pk>/review/", review.batch_review, name="batch-review"),
+    path("batches/<int:pk>/rows/<int:row>/", review.batch_row_panel, name="batch-row"),
+    path("batches/<int:pk>/rows/<int:row>/decide/", review.batch_row_decide_view, name="batch-row-decide"),
+    path("batches/<int:pk>/<str:name>/", review.batch_action, name="batch-action"),
 ]

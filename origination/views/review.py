@@ -1,0 +1,133 @@
+"""The account manager's review of a processed batch, and the approver's decision."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core.errors import DomainError
+from core.roles import Role
+from core.views import paginate
+from origination.models import Batch, BatchRow
+from origination.selectors import monthly_totals, row_trades, visible_batches
+from origination.services.approval import (
+    Decision,
+    batch_approve,
+    batch_reject,
+    batch_row_decide,
+    batch_submit,
+)
+from origination.tasks import batch_process_dispatch
+from partners.auth import acting_user
+
+FILTERS = {"matched", "mismatch", "no_trade_data"}
+
+
+def _batch(request: HttpRequest, pk: int) -> Batch:
+    return get_object_or_404(
+        visible_batches(acting_user(request)).select_related("program", "program__anchor"), pk=pk
+    )
+
+
+@login_required
+def batch_review(request: HttpRequest, pk: int) -> HttpResponse:
+    user = acting_user(request)
+    batch = _batch(request, pk)
+    rows = batch.rows.order_by("row")
+    shown = request.GET.get("validation", "")
+    if shown in FILTERS:
+        rows = rows.filter(validation=shown)
+    counts = {value: batch.rows.filter(validation=value).count() for value in FILTERS}
+    context = {
+        "batch": batch,
+        "page": paginate(request, rows, per_page=50),
+        "shown": shown,
+        "counts": counts,
+        "is_staff_user": user.role != Role.ANCHOR_OPERATOR or user.is_superuser,
+        "can_decide": batch.status == Batch.Status.PROCESSED
+        and user.has_role(Role.ACCOUNT_MANAGER, Role.RISK_APPROVER),
+        "can_approve": batch.status == Batch.Status.SUBMITTED
+        and user.has_role(Role.RISK_APPROVER)
+        and batch.proposed_by_id != user.pk,
+    }
+    return render(request, "origination/batch_review.html", context)
+
+
+@login_required
+def batch_row_panel(request: HttpRequest, pk: int, row: int) -> HttpResponse:
+    """One farmer's figures side by side, with his verified orders month by month (htmx fragment)."""
+    batch = _batch(request, pk)
+    batch_row = get_object_or_404(BatchRow.objects.select_related("batch__program"), batch=batch, row=row)
+    trades = row_trades(batch_row)
+    months = (
+        monthly_totals(trades, batch_row.window_start, batch_row.window_end)
+        if batch_row.window_start and batch_row.window_end
+        else []
+    )
+    chart = {"months": [m for m, _ in months], "amounts": [str(a) for _, a in months]}
+    context = {"row": batch_row, "trades": trades[:100], "trade_total": trades.count(), "chart": chart}
+    return render(request, "origination/_batch_row_panel.html", context)
+
+
+def _amount(text: str) -> Decimal | None:
+    try:
+        return Decimal(text.replace(",", "")) if text.strip() else None
+    except InvalidOperation:
+        raise DomainError("invalid_amount", _("The amount is not a number.")) from None
+
+
+@login_required
+@require_POST
+def batch_row_decide_view(request: HttpRequest, pk: int, row: int) -> HttpResponse:
+    batch = _batch(request, pk)
+    decision = Decision(
+        row=row,
+        approve=request.POST.get("approve") == "1",
+        amount=_amount(request.POST.get("amount", "")),
+        reason=request.POST.get("reason", ""),
+    )
+    try:
+        batch_row_decide(batch=batch, actor=acting_user(request), decision=decision)
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, _("Row %(row)s is decided.") % {"row": row})
+    query = request.POST.get("query", "")
+    return redirect(f"{reverse('batch-review', args=[pk])}{'?' + query if query else ''}")
+
+
+@login_required
+@require_POST
+def batch_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    """Process, submit, approve or reject, then back to the review page with the outcome."""
+    user = acting_user(request)
+    batch = _batch(request, pk)
+    done = {
+        "process": _("Processing has run."),
+        "submit": _("The batch is submitted for approval."),
+        "approve": _("The batch is approved: limits granted, farmers whitelisted and notified."),
+        "reject": _("The batch is rejected."),
+    }
+    try:
+        if name == "process":
+            batch_process_dispatch(batch, user)
+        elif name == "submit":
+            batch_submit(batch=batch, actor=user)
+        elif name == "approve":
+            batch_approve(batch=batch, actor=user)
+        elif name == "reject":
+            batch_reject(batch=batch, actor=user, reason=request.POST.get("reason", ""))
+        else:
+            raise DomainError("unknown_action", _("Unknown action."), status=404)
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, done[name])
+    return redirect("batch-review", pk=pk)
