@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from core.api.views import BusinessDateView
 from origination.api.batches import BatchViewSet, CreditLimitViewSet
+from origination.api.loans import LoanViewSet
 from origination.api.programs import ProgramViewSet
 from partners.api.views import AnchorViewSet, FarmerViewSet, TokenView
 
@@ -14,6 +15,7 @@ router.register("farmers", FarmerViewSet, basename="farmer")
 router.register("programs", ProgramViewSet, basename="program")
 router.register("batches", BatchViewSet, basename="batch")
 router.register("credit-limits", CreditLimitViewSet, basename="credit-limit")
+router.register("loans", LoanViewSet, basename="loan")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),

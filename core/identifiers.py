@@ -3,8 +3,9 @@
 Every function is pure: it reads no clock, no settings and no database, and
 either returns the value in its canonical form or raises ``InvalidValue``
 with a stable snake_case ``code``. ``core.tabular`` applies the same rules to
-whole columns at once and shares the patterns defined here, so that a value
-gets the same verdict in a form and in an uploaded file.
+whole columns at once (falling back to these functions for unusual values,
+and tested against them), so that a value gets the same verdict in a form and
+in an uploaded file.
 
 Error details never repeat the value itself: identity and phone numbers are
 personal information, and the caller already knows which field it passed.

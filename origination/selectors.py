@@ -13,7 +13,7 @@ from core.business_date import business_date_get
 from core.money import ZERO, money, ratio
 from origination.models import Batch, BatchRow, CreditLimit, Loan
 from partners.models import Program, User
-from partners.scoping import is_anchor_operator, visible_farmers, visible_programs
+from partners.scoping import filter_by_subtree, is_anchor_operator, visible_farmers, visible_programs
 from partners.services.margin import margin_balance
 from risk.models import TradeRecord
 
@@ -114,3 +114,9 @@ def monthly_totals(trades: QuerySet[TradeRecord], start: dt.date, end: dt.date) 
     for day, amount in trades.values_list("order_date", "amount"):
         totals[f"{day:%Y-%m}"] += amount
     return list(totals.items())
+
+
+def visible_loans(user: User) -> QuerySet[Loan]:
+    if is_anchor_operator(user):
+        return Loan.objects.filter(program__in=visible_programs(user))
+    return filter_by_subtree(Loan.objects.all(), user)

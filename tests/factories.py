@@ -132,3 +132,28 @@ def make_trades(anchor, id_number: str, orders, *, prefix: str = "T"):
         )
         for i, (day, amount) in enumerate(orders)
     )
+
+
+def make_lending_world(users, *, on, amount="1000000.00", margin="10000000.00", **program_parameters):
+    """An approved anchor, a programme with margin, a farmer with an approved limit: ready to draw down."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from core.business_date import business_date_set
+    from origination.models import CreditLimit
+    from partners.services.margin import margin_deposit
+
+    business_date_set(new_date=on, backwards_allowed=True)
+    anchor = make_anchor(users["manager"], approver=users["approver"])
+    program = make_program(anchor, users["approver"], **program_parameters)
+    margin_deposit(program=program, amount=Decimal(margin), actor=users["manager"])
+    farmer = make_farmer(users["manager"].org_node, anchor=anchor)
+    limit = CreditLimit.objects.create(
+        farmer=farmer,
+        program=program,
+        amount=Decimal(amount),
+        approved_on=on,
+        expires_on=on + dt.timedelta(days=400),
+        approved_by=users["approver"],
+    )
+    return program, farmer, limit

@@ -1,4 +1,5 @@
 from origination.models.batches import Batch, BatchRow, BatchRowError, BatchStatusChange, UploadJob
+from origination.models.compensation import CompensationDemand
 from origination.models.loans import CreditLimit, Loan, LoanDue, LoanEntry, Repayment
 from origination.models.whitelist import Notification, WhitelistEntry
 
@@ -7,6 +8,7 @@ __all__ = [
     "BatchRow",
     "BatchRowError",
     "BatchStatusChange",
+    "CompensationDemand",
     "CreditLimit",
     "Loan",
     "LoanDue",

@@ -103,8 +103,12 @@ class Loan(TimeStampedModel):
     # Running balances (projection of the ledger).
     principal_outstanding = MoneyField(_("principal outstanding"))
     principal_overdue = MoneyField(_("overdue principal"), default=0)
+    # Principal-days (积数) are kept as a base plus the day it runs to: principal only changes on
+    # events, so days without one need no write (principal-days through X = base + principal × days).
     interest_base = PrincipalDaysField(_("principal-days not yet charged"), default=0)
+    accrued_through = models.DateField(_("interest accrued through"))
     penalty_base = PrincipalDaysField(_("overdue principal-days not yet charged"), default=0)
+    penalty_through = models.DateField(_("penalty accrued through"), null=True, blank=True)
     interest_due = MoneyField(_("interest charged, not yet due"), default=0)
     interest_overdue = MoneyField(_("overdue interest"), default=0)
     penalty_due = MoneyField(_("penalty interest"), default=0)
@@ -126,6 +130,9 @@ class Loan(TimeStampedModel):
             models.Index(fields=["program", "status"]),
             models.Index(fields=["status", "maturity_on"]),
             models.Index(fields=["farmer", "status"]),
+            models.Index(
+                fields=["oldest_due_date"], name="loan_overdue", condition=models.Q(status="active")
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(principal__gt=0), name="loan_principal_positive"),

@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from core.audit import audit_record
-from core.bulk import copy_rows, is_postgres
+from core.bulk import copy_frame, is_postgres
 from core.business_date import business_date_get
 from core.errors import DomainError
 from core.files import sha256_of, stored_file_create
@@ -214,32 +214,37 @@ ROW_COLUMNS = (
 
 
 def _rows_insert(batch: Batch, valid: pd.DataFrame, farmer_ids: dict[str, int]) -> None:
-    records: list[tuple[Any, ...]] = [
-        (
-            batch.pk,
-            int(r.row),
-            farmer_ids[r.id_hash],
-            r.name,
-            r.id_hash,
-            r.id_masked,
-            r.phone,
-            r.recommended_amount,
-            r.declared_orders_12m,
-            int(r.score),
-            r.customer_code,
-            r.region_code,
-            r.breed,
-            "",
-            0,
-            0,
-            "",
-            BatchRow.Decision.PENDING,
-            "",
-        )
-        for r in valid.itertuples(index=False)
-    ]
+    farmer_id = valid["id_hash"].map(farmer_ids)
+    if farmer_id.isna().any():
+        raise KeyError(f"no farmer for {valid.loc[farmer_id.isna(), 'id_hash'].iloc[0]}")
+    rows = pd.DataFrame(
+        {
+            "row": valid["row"].astype(int),
+            "farmer_id": farmer_id.astype(int),
+            "name": valid["name"],
+            "id_hash": valid["id_hash"],
+            "id_masked": valid["id_masked"],
+            "phone": valid["phone"],
+            "recommended_amount": valid["recommended_amount"],
+            "declared_orders_12m": valid["declared_orders_12m"],
+            "score": valid["score"].astype(int),
+            "customer_code": valid["customer_code"],
+            "region_code": valid["region_code"],
+            "breed": valid["breed"],
+        }
+    )
+    constants: dict[str, Any] = {
+        "batch_id": batch.pk,
+        "validation": "",
+        "trade_count": 0,
+        "granted_elsewhere": 0,
+        "bound_by": "",
+        "decision": BatchRow.Decision.PENDING,
+        "decision_reason": "",
+    }
     if is_postgres():
-        copy_rows(BatchRow._meta.db_table, ROW_COLUMNS, records)
+        copy_frame(BatchRow._meta.db_table, rows, constants)
     else:
-        rows = [BatchRow(**dict(zip(ROW_COLUMNS, record, strict=True))) for record in records]
-        BatchRow.objects.bulk_create(rows, batch_size=2000)
+        BatchRow.objects.bulk_create(
+            [BatchRow(**record, **constants) for record in rows.to_dict("records")], batch_size=2000
+        )

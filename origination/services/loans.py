@@ -1,0 +1,324 @@
+"""Drawdown (提款) and repayment (还款): one loan at a time, under row locks.
+
+Every movement is a ``LoanEntry``; the balance columns of the loan are
+updated in the same transaction. The arithmetic is ``origination.interest``
+and ``origination.waterfall``, the same as the reference model.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import F, Sum
+from django.utils.translation import gettext as _
+
+from core.audit import audit_record
+from core.business_date import business_date_get
+from core.errors import DomainError
+from core.money import ZERO, format_yuan, money
+from core.permissions import require_role
+from core.roles import Role
+from origination.interest import interest_charge, maturity_date, penalty_charge, settlement_dates
+from origination.models import CreditLimit, Loan, LoanDue, LoanEntry, Repayment
+from origination.selectors import program_outstanding
+from origination.waterfall import Allocation, Overpayment, Owed, allocate
+from partners.models import Program, User
+from partners.services.margin import margin_balance
+from risk.classification import SEVERITY, LoanClass, classify_by_dpd
+
+LENDING_ROLES = (Role.ACCOUNT_MANAGER,)
+
+
+def limit_outstanding(limit_id: int) -> Decimal:
+    total = Loan.objects.filter(credit_limit_id=limit_id, status=Loan.Status.ACTIVE).aggregate(
+        total=Sum("principal_outstanding")
+    )["total"]
+    return money(total or ZERO)
+
+
+@transaction.atomic
+def loan_disburse(*, credit_limit: CreditLimit, amount: Decimal, term_months: int, actor: User) -> Loan:
+    """Draw down from an approved limit on the business date."""
+    require_role(actor, *LENDING_ROLES)
+    today = business_date_get()
+    amount = money(amount)
+    program = Program.objects.select_for_update().get(pk=credit_limit.program_id)  # margin and cap checks
+    limit = CreditLimit.objects.select_for_update().select_related("farmer").get(pk=credit_limit.pk)
+    if program.status == Program.Status.SUSPENDED:
+        raise DomainError("program_suspended", _("The programme is suspended: no new drawdowns."))
+    if limit.status != CreditLimit.Status.ACTIVE or limit.expires_on <= today:
+        raise DomainError("limit_expired", _("This credit limit is no longer valid."))
+    if amount <= 0:
+        raise DomainError("invalid_amount", _("The amount must be greater than zero."))
+    available = limit.amount - limit_outstanding(limit.pk)
+    if amount > available:
+        raise DomainError(
+            "limit_exceeded",
+            _("Only %(available)s yuan of this limit is available.") % {"available": format_yuan(available)},
+        )
+    if term_months < 1 or term_months > program.max_term_months:
+        raise DomainError(
+            "term_too_long",
+            _("The term must be from 1 to %(max)s months.") % {"max": program.max_term_months},
+        )
+    maturity = maturity_date(today, term_months)
+    if maturity > limit.expires_on:
+        raise DomainError(
+            "term_too_long",
+            _("The loan would mature on %(maturity)s, after the limit expires on %(expires)s.")
+            % {"maturity": maturity.isoformat(), "expires": limit.expires_on.isoformat()},
+        )
+    outstanding, _npl = program_outstanding(program.pk)
+    required = money(program.margin_ratio * (outstanding + amount))
+    balance = margin_balance(program.pk)
+    if balance < required:
+        raise DomainError(
+            "margin_insufficient",
+            _("The anchor's margin %(balance)s yuan would fall short of the %(required)s yuan required.")
+            % {"balance": format_yuan(balance), "required": format_yuan(required)},
+        )
+    farmer = limit.farmer
+    loan = Loan.objects.create(
+        credit_limit=limit,
+        farmer=farmer,
+        program=program,
+        org_node_id=farmer.org_node_id,
+        account_manager_id=farmer.account_manager_id
+        or (actor.pk if actor.role == Role.ACCOUNT_MANAGER else None),
+        principal=amount,
+        annual_rate=program.annual_rate,
+        penalty_markup=program.penalty_markup,
+        term_months=term_months,
+        disbursed_on=today,
+        maturity_on=maturity,
+        principal_outstanding=amount,
+        accrued_through=today - dt.timedelta(days=1),  # the disbursement day accrues at its close
+    )
+    LoanEntry.objects.create(loan=loan, business_date=today, kind=LoanEntry.Kind.DISBURSEMENT, amount=amount)
+    audit_record(actor=actor, action="loan_disburse", subject=loan, amount=amount, term=term_months)
+    return loan
+
+
+def next_interest_date(loan: Loan, on: dt.date) -> dt.date:
+    """When interest charged on ``on`` falls due: the next 20th before maturity, else maturity."""
+    return next(
+        (d for d in settlement_dates(loan.disbursed_on, loan.maturity_on) if d >= on), loan.maturity_on
+    )
+
+
+def interest_days_through(loan: Loan, day: dt.date) -> Decimal:
+    """Principal-days not yet charged, through ``day`` (interest never runs past maturity)."""
+    days = (min(day, loan.maturity_on) - loan.accrued_through).days
+    return Decimal(loan.interest_base + (loan.principal_outstanding * days if days > 0 else 0))
+
+
+def penalty_days_through(loan: Loan, day: dt.date) -> Decimal:
+    """Overdue principal-days not yet charged, through ``day`` (from the day after maturity)."""
+    if loan.penalty_through is None:
+        return Decimal(loan.penalty_base)
+    days = (day - loan.penalty_through).days
+    return Decimal(loan.penalty_base + (loan.principal_overdue * days if days > 0 else 0))
+
+
+def accrued_interest(loan: Loan, through: dt.date) -> Decimal:
+    return interest_charge(interest_days_through(loan, through), loan.annual_rate)
+
+
+def accrued_penalty(loan: Loan, through: dt.date) -> Decimal:
+    return penalty_charge(penalty_days_through(loan, through), loan.annual_rate, loan.penalty_markup)
+
+
+def loan_owed(loan: Loan, today: dt.date) -> Owed:
+    """What a repayment today faces: charges posted plus interest and penalty accrued to yesterday's close."""
+    yesterday = today - dt.timedelta(days=1)
+    return Owed(
+        penalty=loan.penalty_due + accrued_penalty(loan, yesterday),
+        overdue_interest=loan.interest_overdue,
+        overdue_principal=loan.principal_overdue,
+        current_interest=loan.interest_due + accrued_interest(loan, yesterday),
+        current_principal=loan.principal_outstanding - loan.principal_overdue,
+    )
+
+
+def charge_accrued_interest(loan: Loan, today: dt.date) -> None:
+    """Turn the interest accrued to yesterday's close into a charge (one rounding), due on the next 20th.
+
+    Today then accrues on whatever principal is left at its close.
+    """
+    yesterday = today - dt.timedelta(days=1)
+    loan.interest_base = interest_days_through(loan, yesterday)
+    loan.accrued_through = max(loan.accrued_through, yesterday)
+    if loan.interest_base == 0:
+        return
+    amount = interest_charge(loan.interest_base, loan.annual_rate)
+    loan.interest_base = ZERO
+    if amount == 0:
+        return
+    due_on = next_interest_date(loan, today)
+    LoanEntry.objects.create(
+        loan=loan, business_date=today, kind=LoanEntry.Kind.INTEREST_CHARGE, amount=amount
+    )
+    due, _created = LoanDue.objects.get_or_create(
+        loan=loan, kind=LoanDue.Kind.INTEREST, due_on=due_on, defaults={"amount": ZERO}
+    )
+    LoanDue.objects.filter(pk=due.pk).update(amount=F("amount") + amount, settled_on=None)
+    loan.interest_due += amount
+
+
+def charge_accrued_penalty(loan: Loan, through: dt.date, on: dt.date) -> None:
+    """Turn the penalty accrued through ``through`` into a charge, posted on business date ``on``."""
+    if loan.penalty_through is None:
+        return
+    loan.penalty_base = penalty_days_through(loan, through)
+    loan.penalty_through = max(loan.penalty_through, through)
+    if loan.penalty_base == 0:
+        return
+    amount = penalty_charge(loan.penalty_base, loan.annual_rate, loan.penalty_markup)
+    loan.penalty_base = ZERO
+    if amount > 0:
+        LoanEntry.objects.create(
+            loan=loan, business_date=on, kind=LoanEntry.Kind.PENALTY_CHARGE, amount=amount
+        )
+        loan.penalty_due += amount
+
+
+def _settle_dues(
+    loan: Loan, kind: str, amount: Decimal, today: dt.date, *, overdue: bool, by_anchor: bool
+) -> None:
+    """Apply ``amount`` to the oldest open dues of ``kind`` (overdue ones, or those not yet due)."""
+    dues = LoanDue.objects.select_for_update().filter(loan=loan, kind=kind, settled_on__isnull=True)
+    dues = dues.filter(due_on__lt=today) if overdue else dues.filter(due_on__gte=today)
+    for due in dues.order_by("due_on"):
+        if amount <= 0:
+            break
+        part = min(amount, due.remaining)
+        if by_anchor:
+            due.compensated += part
+        else:
+            due.paid += part
+        amount -= part
+        if due.remaining == 0:
+            due.settled_on = today
+        due.save(update_fields=["paid", "compensated", "settled_on"])
+
+
+def refresh_delinquency(loan: Loan, today: dt.date) -> None:
+    """The oldest unpaid due date (bank's DPD) and the oldest the farmer did not pay himself (shadow DPD)."""
+    open_overdue = LoanDue.objects.filter(loan=loan, settled_on__isnull=True, due_on__lt=today)
+    loan.oldest_due_date = open_overdue.order_by("due_on").values_list("due_on", flat=True).first()
+    missed = LoanDue.objects.filter(loan=loan, due_on__lt=today, paid__lt=F("amount"))
+    loan.shadow_oldest_due_date = missed.order_by("due_on").values_list("due_on", flat=True).first()
+
+
+def apply_allocation(
+    loan: Loan, allocation: Allocation, today: dt.date, *, by_anchor: bool, repayment=None
+) -> None:  # type: ignore[no-untyped-def]
+    """Write an allocation to the loan: ledger entries, dues and balances."""
+    kinds = (
+        (
+            LoanEntry.Kind.COMPENSATED_PENALTY,
+            LoanEntry.Kind.COMPENSATED_INTEREST,
+            LoanEntry.Kind.COMPENSATED_PRINCIPAL,
+        )
+        if by_anchor
+        else (LoanEntry.Kind.REPAID_PENALTY, LoanEntry.Kind.REPAID_INTEREST, LoanEntry.Kind.REPAID_PRINCIPAL)
+    )
+    for kind, amount in zip(
+        kinds, (allocation.penalty, allocation.interest, allocation.principal), strict=True
+    ):
+        if amount > 0:
+            LoanEntry.objects.create(
+                loan=loan, business_date=today, kind=kind, amount=amount, repayment=repayment
+            )
+    _settle_dues(
+        loan, LoanDue.Kind.INTEREST, allocation.overdue_interest, today, overdue=True, by_anchor=by_anchor
+    )
+    _settle_dues(
+        loan, LoanDue.Kind.INTEREST, allocation.current_interest, today, overdue=False, by_anchor=by_anchor
+    )
+    _settle_dues(
+        loan, LoanDue.Kind.PRINCIPAL, allocation.overdue_principal, today, overdue=True, by_anchor=by_anchor
+    )
+    loan.penalty_due -= allocation.penalty
+    loan.interest_overdue -= allocation.overdue_interest
+    loan.interest_due -= allocation.current_interest
+    loan.principal_overdue -= allocation.overdue_principal
+    loan.principal_outstanding -= allocation.principal
+    if by_anchor:
+        loan.compensated += allocation.total
+    refresh_delinquency(loan, today)
+    if (
+        loan.principal_outstanding == 0
+        and loan.interest_due == 0
+        and loan.interest_overdue == 0
+        and loan.penalty_due == 0
+    ):
+        loan.status = Loan.Status.CLOSED
+        loan.closed_on = today
+    loan.save()
+
+
+@transaction.atomic
+def repayment_record(*, loan: Loan, amount: Decimal, actor: User) -> Repayment:
+    """A farmer's payment, split by the waterfall: penalty, overdue interest, overdue principal, current."""
+    require_role(actor, Role.ACCOUNT_MANAGER)
+    today = business_date_get()
+    loan = Loan.objects.select_for_update().get(pk=loan.pk)
+    if loan.status != Loan.Status.ACTIVE:
+        raise DomainError("loan_closed", _("This loan is paid off."))
+    amount = money(amount)
+    if amount <= 0:
+        raise DomainError("invalid_amount", _("The amount must be greater than zero."))
+    try:
+        allocation = allocate(amount, loan_owed(loan, today))
+    except Overpayment as exc:
+        raise DomainError(
+            "overpayment",
+            _("%(amount)s yuan is more than the %(owed)s yuan owed today.")
+            % {"amount": format_yuan(amount), "owed": format_yuan(exc.owed_total)},
+            owed=f"{exc.owed_total:.2f}",
+        ) from None
+    charge_accrued_interest(loan, today)
+    charge_accrued_penalty(loan, today - dt.timedelta(days=1), today)
+    repayment = Repayment.objects.create(
+        loan=loan,
+        business_date=today,
+        amount=amount,
+        penalty=allocation.penalty,
+        interest=allocation.interest,
+        principal=allocation.principal,
+        recorded_by=actor,
+    )
+    apply_allocation(loan, allocation, today, by_anchor=False, repayment=repayment)
+    audit_record(actor=actor, action="repayment_record", subject=loan, amount=amount)
+    return repayment
+
+
+@transaction.atomic
+def loan_classify(*, loan: Loan, classification: str, reason: str, actor: User) -> Loan:
+    """A risk approver classifies a loan worse than its DPD says (never better)."""
+    require_role(actor, Role.RISK_APPROVER)
+    if not reason.strip():
+        raise DomainError("reason_required", _("Give the reason for the classification."))
+    loan = Loan.objects.select_for_update().get(pk=loan.pk)
+    by_dpd = classify_by_dpd(loan_dpd(loan, business_date_get()))
+    wanted = LoanClass(classification)
+    if SEVERITY[wanted] < SEVERITY[by_dpd]:
+        raise DomainError(
+            "classification_too_good",
+            _("A loan %(dpd)s days past due cannot be classified better than %(floor)s.")
+            % {"dpd": loan_dpd(loan, business_date_get()), "floor": Loan.Classification(by_dpd.value).label},
+        )
+    loan.manual_classification = wanted.value
+    loan.classification = max((by_dpd, wanted), key=SEVERITY.__getitem__).value
+    loan.save(update_fields=["manual_classification", "classification", "updated_at"])
+    audit_record(
+        actor=actor, action="loan_classify", subject=loan, classification=wanted.value, reason=reason
+    )
+    return loan
+
+
+def loan_dpd(loan: Loan, on: dt.date) -> int:
+    return (on - loan.oldest_due_date).days if loan.oldest_due_date and loan.oldest_due_date < on else 0

@@ -1,0 +1,158 @@
+"""The close of business (日终): the day's steps, in order, each chunk done exactly once.
+
+Steps: accrual, settlement, overdue, compensation, classification, limits,
+breaker, then the steps other parts register (warnings, aggregates). A
+chunked step splits the active book by loan id; each chunk runs in one
+transaction together with the row that records it as done, so a run killed
+at any moment loses at most the chunk in flight, and the next call skips
+every recorded chunk and finishes the day. The business date moves only
+when every step of the day is recorded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Min
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.business_date import business_date_get, business_date_set
+from core.errors import DomainError
+from origination.breaker import programs_breaker
+from origination.compensation import compensate_month_end
+from origination.models import Loan
+from origination.servicing import classify, expire_limits, mark_overdue, settle
+from postloan.models import DayClose, DayCloseStep
+
+log = logging.getLogger(__name__)
+CHUNK_LOANS = 100_000
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    run: Callable[..., Any]
+    chunked: bool  # chunked steps take (day, first_id, last_id); whole steps take (day)
+
+
+def _accrual(day: dt.date) -> int:
+    """Interest needs no write on an ordinary day: principal-days run from their as-of date (see Loan).
+
+    The step is kept so the order of the day reads as the domain describes it; it reports how
+    many loans accrue today.
+    """
+    return Loan.objects.filter(
+        status=Loan.Status.ACTIVE, disbursed_on__lte=day, principal_outstanding__gt=0
+    ).count()
+
+
+def _compensation(day: dt.date) -> int:
+    return compensate_month_end(day).loans
+
+
+def _breaker(day: dt.date) -> int:
+    return len(programs_breaker(day))
+
+
+STEPS: list[Step] = [
+    Step("accrual", _accrual, chunked=False),
+    Step("settlement", settle, chunked=True),
+    Step("overdue", mark_overdue, chunked=True),
+    Step("compensation", _compensation, chunked=False),
+    Step("classification", classify, chunked=True),
+    Step("limits", expire_limits, chunked=False),
+    Step("breaker", _breaker, chunked=False),
+]
+
+
+def register_step(step: Step) -> None:
+    """Later parts of the day (the warning run, dashboard aggregates) add themselves at the end."""
+    if all(existing.name != step.name for existing in STEPS):
+        STEPS.append(step)
+
+
+def loan_chunks(size: int = CHUNK_LOANS) -> list[tuple[int, int, int]]:
+    """(chunk number, first id, last id) over the active book."""
+    bounds = Loan.objects.filter(status=Loan.Status.ACTIVE).aggregate(low=Min("id"), high=Max("id"))
+    if bounds["low"] is None:
+        return []
+    return [
+        (number, low, min(low + size - 1, bounds["high"]))
+        for number, low in enumerate(range(bounds["low"], bounds["high"] + 1, size))
+    ]
+
+
+def run_chunk(day: dt.date, step_name: str, chunk: int, first_id: int, last_id: int) -> int:
+    """Run one chunk unless it is recorded as done; the work and the record commit together."""
+    step = next(s for s in STEPS if s.name == step_name)
+    try:
+        with transaction.atomic():
+            if DayCloseStep.objects.filter(day=day, step=step_name, chunk=chunk).exists():
+                return 0
+            rows = step.run(day, first_id, last_id) if step.chunked else step.run(day)
+            DayCloseStep.objects.create(day=day, step=step_name, chunk=chunk, rows=int(rows or 0))
+            return int(rows or 0)
+    except IntegrityError:
+        # Another worker recorded the same chunk first: its work stands, ours rolled back.
+        if DayCloseStep.objects.filter(day=day, step=step_name, chunk=chunk).exists():
+            return 0
+        raise
+
+
+def _run_step(
+    day: dt.date, step: Step, dispatch: Callable[[dt.date, str, list[tuple[int, int, int]]], None]
+) -> None:
+    started = timezone.now()
+    if step.chunked:
+        dispatch(day, step.name, loan_chunks())
+    else:
+        run_chunk(day, step.name, 0, 0, 0)
+    log.info("close of %s: %s in %.1f s", day, step.name, (timezone.now() - started).total_seconds())
+
+
+def _inline(day: dt.date, step_name: str, chunks: list[tuple[int, int, int]]) -> None:
+    for chunk, first_id, last_id in chunks:
+        run_chunk(day, step_name, chunk, first_id, last_id)
+
+
+def close_day(
+    day: dt.date, dispatch: Callable[[dt.date, str, list[tuple[int, int, int]]], None] = _inline
+) -> DayClose:
+    """Close business date ``day`` (resuming a run that stopped) and move the date to the next day."""
+    record, created = DayClose.objects.get_or_create(day=day)
+    if record.status == DayClose.Status.DONE:
+        raise DomainError("day_already_closed", _("%(day)s is already closed.") % {"day": day.isoformat()})
+    if not created:
+        DayClose.objects.filter(pk=record.pk).update(attempts=record.attempts + 1)
+    for step in STEPS:
+        _run_step(day, step, dispatch)
+    with transaction.atomic():
+        business_date_set(new_date=day + dt.timedelta(days=1), backwards_allowed=False)
+        DayClose.objects.filter(pk=record.pk).update(status=DayClose.Status.DONE, finished_at=timezone.now())
+    record.refresh_from_db()
+    return record
+
+
+def close_business_days(
+    *,
+    to: dt.date | None = None,
+    dispatch: Callable[[dt.date, str, list[tuple[int, int, int]]], None] = _inline,
+) -> list[DayClose]:
+    """Close each day from the business date up to (not including) ``to``; one day when ``to`` is omitted."""
+    today = business_date_get()
+    target = to or today + dt.timedelta(days=1)
+    if target <= today:
+        raise DomainError(
+            "nothing_to_close",
+            _("The business date is already %(today)s; --to must be later.") % {"today": today.isoformat()},
+        )
+    closed = []
+    while (day := business_date_get()) < target:
+        closed.append(close_day(day, dispatch))
+    return closed

@@ -1,0 +1,465 @@
+"""Reading what the data provider delivers: trade records and monitoring events. The only pandas in risk.
+
+A file goes through ``core.tabular`` (CSV in UTF-8 or GBK, or XLSX; Chinese
+or English headers); an API push is first turned into the same table of text
+cells, so both channels are checked by the same code and give the same rows.
+
+Each cell is checked a whole column at a time and a bad cell is reported as
+``{row, column, code, detail}``; the other rows go on. Provider files are
+large (a year of orders of an anchor's farmers: millions of rows, some two
+dozen per farmer), so identity numbers and dates are checked once per
+distinct value and identity numbers are hashed once per distinct value.
+
+What goes on is plain text per column, ready for PostgreSQL ``COPY``, with
+``records()`` giving the same rows as Python values (``Decimal``, ``date``)
+for the ``bulk_create`` path. Money never passes through a float.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, TypedDict
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from core import tabular
+from core.identifiers import InvalidValue, validate_uscc
+from core.masking import pii_hash
+from risk.models import EventType, MonitoringEvent
+
+ObjectArray = npt.NDArray[np.object_]
+
+TRADE_COLUMNS = (
+    tabular.ColumnSpec("id_number", ("身份证号", "身份证号码", "id_number"), True),
+    tabular.ColumnSpec("order_no", ("订单号", "订单编号", "order_no"), True),
+    tabular.ColumnSpec("order_date", ("订单日期", "order_date"), True),
+    tabular.ColumnSpec("amount", ("订单金额", "amount"), True),
+)
+EVENT_COLUMNS = (
+    tabular.ColumnSpec("subject_id", ("主体证件号", "subject_id"), True),
+    tabular.ColumnSpec("event_type", ("事件类型", "event_type"), True),
+    tabular.ColumnSpec("event_date", ("事件日期", "event_date"), True),
+    tabular.ColumnSpec("value", ("数值", "value"), False),
+    tabular.ColumnSpec("detail", ("详情", "detail"), False),
+    tabular.ColumnSpec("event_id", ("事件编号", "event_id"), True),
+)
+TRADE_FIELDS = tuple(spec.field for spec in TRADE_COLUMNS)
+EVENT_FIELDS = tuple(spec.field for spec in EVENT_COLUMNS)
+
+KEY_MAX_LENGTH = 64  # order and event numbers: the width of their columns
+MAX_ERRORS_LISTED = 10_000  # a systematically broken file must not become a giant answer
+# NUMERIC(18, 2) holds up to 16 digits before the point.
+AMOUNT_LIMIT = Decimal(10) ** 16
+PLAIN_AMOUNT_WIDTH = 19  # 16 digits, a point and two decimals
+# A key with a control character is broken data; a backslash is escaped for COPY.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+COPY_SPECIAL = re.compile(r"[\\\t\n\r]")
+FULL_WIDTH = re.compile("[\uff01-\uff5e\u3000]")
+COPY_NULL = "\\N"
+
+
+class RowError(TypedDict):
+    row: int
+    column: str
+    code: str
+    detail: str
+
+
+def row_error_detail(code: str) -> str:
+    """The sentence a clerk reads beside a refused cell."""
+    messages = {
+        "required": _("This column is required and the cell is empty."),
+        "too_long": _("The text is too long."),
+        "invalid_id_format": _("A resident ID number has 18 characters: 17 digits and a final digit or X."),
+        "invalid_id_checksum": _("The check digit of this resident ID number is wrong."),
+        "invalid_birth_date": _("The birth date in this resident ID number is not a real date."),
+        "unknown_region_code": _(
+            "The first six digits of this resident ID number are not a known region code."
+        ),
+        "invalid_amount": _("Not an amount in yuan: write it like 1200000, 1,200,000.00 or 120万."),
+        "negative_amount": _("An amount may not be negative."),
+        "amount_too_large": _("The amount is too large."),
+        "invalid_date": _("This is not a date: write it like 2027-02-13."),
+        "invalid_key": _(
+            "Order and event numbers may not contain tabs, line breaks or other control characters."
+        ),
+        "invalid_subject_id": _(
+            "This is neither a valid resident ID number nor a valid unified social credit code."
+        ),
+        "unknown_event_type": _(
+            "Unknown event type: use litigation, enforcement, dishonest, multi_lender, "
+            "credit_overdue or business_abnormal."
+        ),
+        "invalid_value": _("The value must be a number that is not negative."),
+    }
+    return messages.get(code, code)
+
+
+@dataclass(frozen=True)
+class ProviderRows:
+    """The rows of a delivery that go on, column by column as text, and the errors of the others.
+
+    ``columns`` holds one array of text per name in ``fields``, in the form
+    PostgreSQL's ``COPY`` text format reads (``\\N`` for NULL, special
+    characters escaped). ``repeated`` counts good rows whose key (order or
+    event number) came earlier in the same delivery: they are duplicates,
+    not errors, and are left out.
+    """
+
+    fields: tuple[str, ...]
+    columns: dict[str, ObjectArray]
+    rows_total: int
+    repeated: int
+    errors: list[RowError] = field(default_factory=list)
+    errors_total: int = 0
+    # field → how its COPY text becomes a Python value for ``records()``
+    converters: dict[str, Callable[[str], Any]] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.columns[self.fields[0]]) if self.fields else 0
+
+    def copy_text(self) -> bytes:
+        """The rows as PostgreSQL ``COPY … FROM STDIN`` text format, UTF-8."""
+        if not len(self):
+            return b""
+        columns = [self.columns[name].tolist() for name in self.fields]
+        return ("\n".join(map("\t".join, zip(*columns, strict=True))) + "\n").encode()
+
+    def records(self) -> Iterator[tuple[Any, ...]]:
+        """The rows as Python values in ``fields`` order (``Decimal``, ``date``, ``None``)."""
+        convert = [self.converters.get(name, _unescape) for name in self.fields]
+        for cells in zip(*(self.columns[name] for name in self.fields), strict=True):
+            yield tuple(
+                None if cell == COPY_NULL else how(cell) for how, cell in zip(convert, cells, strict=True)
+            )
+
+
+def provider_max_rows() -> int:
+    return int(getattr(settings, "PROVIDER_MAX_ROWS", 5_000_000))
+
+
+# --- trade records (三方交易数据) ------------------------------------------------------
+
+
+def read_trade_file(content: bytes, filename: str, *, today: dt.date | None = None) -> ProviderRows:
+    """Read and check a trade file. A file that is not a usable table raises ``TableError``.
+
+    ``today`` is the business date (identity numbers may not be born after it).
+    """
+    frame = tabular.read_table(content, filename, TRADE_COLUMNS, max_rows=provider_max_rows())
+    return _check_trades(frame, today=today or _business_date())
+
+
+def trade_rows_from_records(records: Sequence[Any], *, today: dt.date | None = None) -> ProviderRows:
+    """The same check for the records of an API push; ``row`` is the record's position from 1."""
+    return _check_trades(_frame_from_records(records, TRADE_FIELDS), today=today or _business_date())
+
+
+def _check_trades(frame: pd.DataFrame, *, today: dt.date) -> ProviderRows:
+    count = len(frame)
+    codes: dict[str, ObjectArray] = {}
+    hashes, codes["id_number"] = _identity_hashes(frame["id_number"], today=today)
+    order_no, codes["order_no"] = _keys(frame["order_no"])
+    order_date, codes["order_date"] = _dates(frame["order_date"])
+    amount, codes["amount"] = _amounts(frame["amount"])
+    for name in TRADE_FIELDS:
+        codes[name] = _required(frame[name], codes[name])
+
+    errors, errors_total, bad = _row_errors(frame, codes, TRADE_FIELDS)
+    keep, repeated = _first_of_each_key(order_no, ~bad)
+    # Sorted by farmer and date, the rows fill the (anchor, id_hash, order_date)
+    # index in order rather than at random places: a bulk load runs faster.
+    keep = keep[np.lexsort((_ranks(order_date[keep]), _ranks(hashes[keep])))]
+    return ProviderRows(
+        fields=("id_hash", "order_no", "order_date", "amount"),
+        columns={
+            "id_hash": hashes[keep],
+            "order_no": _copy_escaped(order_no[keep]),
+            "order_date": order_date[keep],
+            "amount": amount[keep],
+        },
+        rows_total=count,
+        repeated=repeated,
+        errors=errors,
+        errors_total=errors_total,
+        converters={"order_date": dt.date.fromisoformat, "amount": Decimal},
+    )
+
+
+# --- monitoring events (三方监测数据) ---------------------------------------------------
+
+
+def read_event_file(content: bytes, filename: str, *, today: dt.date | None = None) -> ProviderRows:
+    """Read and check a monitoring-event file. A file that is not a usable table raises ``TableError``."""
+    frame = tabular.read_table(content, filename, EVENT_COLUMNS, max_rows=provider_max_rows())
+    return _check_events(frame, today=today or _business_date())
+
+
+def event_rows_from_records(records: Sequence[Any], *, today: dt.date | None = None) -> ProviderRows:
+    """The same check for the events of an API push; ``row`` is the event's position from 1."""
+    return _check_events(_frame_from_records(records, EVENT_FIELDS), today=today or _business_date())
+
+
+def _check_events(frame: pd.DataFrame, *, today: dt.date) -> ProviderRows:
+    count = len(frame)
+    codes: dict[str, ObjectArray] = {}
+    subject_hash, subject_kind, codes["subject_id"] = _subjects(frame["subject_id"], today=today)
+    event_type = tabular.normalize_series(frame["event_type"]).str.lower().to_numpy(dtype=object)
+    codes["event_type"] = np.where(np.isin(event_type, EventType.values), "", "unknown_event_type").astype(
+        object
+    )
+    event_date, codes["event_date"] = _dates(frame["event_date"])
+    value, codes["value"] = _values(frame["value"])
+    codes["detail"] = np.full(count, "", dtype=object)
+    event_id, codes["event_id"] = _keys(frame["event_id"])
+    for name in ("subject_id", "event_type", "event_date", "event_id"):
+        codes[name] = _required(frame[name], codes[name])
+
+    errors, errors_total, bad = _row_errors(frame, codes, EVENT_FIELDS)
+    keep, repeated = _first_of_each_key(event_id, ~bad)
+    # PostgreSQL text cannot hold NUL; no reader of a detail misses it.
+    detail = frame["detail"].astype(str).str.replace("\x00", "", regex=False).to_numpy(dtype=object)
+    return ProviderRows(
+        fields=("event_id", "subject_hash", "subject_kind", "event_type", "event_date", "value", "detail"),
+        columns={
+            "event_id": _copy_escaped(event_id[keep]),
+            "subject_hash": subject_hash[keep],
+            "subject_kind": subject_kind[keep],
+            "event_type": event_type[keep],
+            "event_date": event_date[keep],
+            "value": value[keep],
+            "detail": _copy_escaped(detail[keep]),
+        },
+        rows_total=count,
+        repeated=repeated,
+        errors=errors,
+        errors_total=errors_total,
+        converters={"event_date": dt.date.fromisoformat, "value": Decimal},
+    )
+
+
+# --- columns ----------------------------------------------------------------------------
+
+
+def _business_date() -> dt.date:
+    from core.business_date import business_date_get
+
+    return business_date_get()
+
+
+def _distinct(column: pd.Series) -> tuple[npt.NDArray[np.intp], pd.Series]:
+    """Each row's position among the distinct values, and those values."""
+    positions, uniques = pd.factorize(column.to_numpy(dtype=object), use_na_sentinel=False)
+    return positions, pd.Series(np.asarray(uniques, dtype=object), dtype=object)
+
+
+def _identity_hashes(column: pd.Series, *, today: dt.date) -> tuple[ObjectArray, ObjectArray]:
+    """(pii_hash of the normalised resident ID or "", error code or ""), each distinct number once."""
+    positions, uniques = _distinct(column)
+    numbers, codes = tabular.resident_ids(uniques, today=today)
+    hashes = np.array(
+        [pii_hash(number) if not code else "" for number, code in zip(numbers, codes, strict=True)],
+        dtype=object,
+    )
+    return hashes[positions], codes.to_numpy(dtype=object)[positions]
+
+
+def _subjects(column: pd.Series, *, today: dt.date) -> tuple[ObjectArray, ObjectArray, ObjectArray]:
+    """A subject is a person (resident ID) or an enterprise (USCC): (hash, kind, error code)."""
+    positions, uniques = _distinct(column)
+    numbers, codes = tabular.resident_ids(uniques, today=today)
+    hashes = np.full(len(uniques), "", dtype=object)
+    kinds = np.full(len(uniques), "", dtype=object)
+    errors = np.full(len(uniques), "", dtype=object)
+    for i, (number, code) in enumerate(zip(numbers, codes, strict=True)):
+        if not code:
+            hashes[i], kinds[i] = pii_hash(number), MonitoringEvent.SubjectKind.PERSON.value
+            continue
+        try:
+            hashes[i] = pii_hash(validate_uscc(str(uniques.iat[i])))
+            kinds[i] = MonitoringEvent.SubjectKind.ENTERPRISE.value
+        except InvalidValue:
+            errors[i] = "invalid_subject_id"
+    return hashes[positions], kinds[positions], errors[positions]
+
+
+def _dates(column: pd.Series) -> tuple[ObjectArray, ObjectArray]:
+    """(ISO date text or "", error code or ""): a file holds few distinct dates, each checked once."""
+    positions, uniques = _distinct(column)
+    values, codes = tabular.dates(uniques)
+    texts = np.array([value.isoformat() if value is not None else "" for value in values], dtype=object)
+    return texts[positions], codes.to_numpy(dtype=object)[positions]
+
+
+def _amounts(column: pd.Series) -> tuple[ObjectArray, ObjectArray]:
+    """(amount as exact decimal text or "", error code or "")."""
+    texts = column.to_numpy(dtype=object).copy()
+    codes = np.full(len(texts), "", dtype=object)
+    other = np.flatnonzero(~_plain_amounts(texts))
+    if other.size:
+        values, value_codes = tabular.amounts(column.iloc[other])
+        for i, value, code in zip(other, values, value_codes, strict=True):
+            if code:
+                texts[i], codes[i] = "", code
+            elif value >= AMOUNT_LIMIT:
+                texts[i], codes[i] = "", "amount_too_large"
+            else:
+                texts[i] = format(value, "f")
+    return texts, codes
+
+
+def _plain_amounts(texts: ObjectArray) -> npt.NDArray[np.bool_]:
+    """Which cells are plain decimals: 1 to 16 digits, then optionally a point and 1 or 2 digits.
+
+    Such a cell is its own exact value (``parse_amount`` reads it unchanged),
+    so it needs no ``Decimal``: the text goes to the database as it is. The
+    test works on the code points of a fixed-width array, all rows at once.
+    """
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    short = np.flatnonzero((lengths >= 1) & (lengths <= PLAIN_AMOUNT_WIDTH))
+    plain = np.zeros(len(texts), dtype=bool)
+    if not short.size:
+        return plain
+    width = int(lengths[short].max())
+    points = np.asarray(texts[short].tolist(), dtype=f"U{width}").view(np.uint32).reshape(short.size, width)
+    length = lengths[short]
+    inside = np.arange(width)[None, :] < length[:, None]
+    digit = (points >= ord("0")) & (points <= ord("9"))
+    dot = points == ord(".")
+    dots = dot.sum(axis=1)
+    where = np.where(dots == 1, dot.argmax(axis=1), length)  # position of the point, or the length
+    plain[short] = (
+        ((digit | dot) | ~inside).all(axis=1)
+        & (dots <= 1)
+        & (where >= 1)
+        & (where <= 16)
+        & ((dots == 0) | (length - where - 1 >= 1) & (length - where - 1 <= 2))
+    )
+    return plain
+
+
+def _values(column: pd.Series) -> tuple[ObjectArray, ObjectArray]:
+    """An event's optional number: (decimal text or ``\\N``, error code or "")."""
+    texts, codes = _amounts(column)
+    given = column.to_numpy(dtype=object) != ""
+    codes = np.where(given & (codes != ""), "invalid_value", "").astype(object)
+    texts = np.where(given, texts, COPY_NULL).astype(object)
+    return texts, codes
+
+
+def _keys(column: pd.Series) -> tuple[ObjectArray, ObjectArray]:
+    """Order or event numbers: full-width forms folded, (text, error code or "")."""
+    keys = column.to_numpy(dtype=object)
+    if _any_match(keys, FULL_WIDTH):
+        keys = tabular.normalize_series(column).to_numpy(dtype=object)
+    lengths = np.fromiter(map(len, keys), dtype=np.int64, count=len(keys))
+    codes = np.where(lengths > KEY_MAX_LENGTH, "too_long", "").astype(object)
+    if _any_match(keys, CONTROL_CHARACTERS):
+        broken = np.fromiter((CONTROL_CHARACTERS.search(key) is not None for key in keys), dtype=bool)
+        codes[broken & (codes == "")] = "invalid_key"
+    return keys, codes
+
+
+def _any_match(texts: ObjectArray, pattern: re.Pattern[str]) -> bool:
+    """Whether any cell holds the pattern (a character class): one search over all cells at once."""
+    return pattern.search("".join(texts.tolist())) is not None
+
+
+def _required(cells: pd.Series, codes: ObjectArray) -> ObjectArray:
+    """An empty required cell reads better as ``required`` than as its format error."""
+    empty = cells.to_numpy(dtype=object) == ""
+    return np.where(empty, "required", codes).astype(object)
+
+
+def _copy_escaped(texts: ObjectArray) -> ObjectArray:
+    """Backslash, tab and line breaks as COPY's text format writes them; other rows untouched."""
+    if not _any_match(texts, COPY_SPECIAL):
+        return texts
+    escaped = texts.copy()
+    for i in np.flatnonzero(np.fromiter((COPY_SPECIAL.search(t) is not None for t in texts), dtype=bool)):
+        text = texts[i]
+        escaped[i] = text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return escaped
+
+
+def _unescape(text: str) -> str:
+    if "\\" not in text:
+        return text
+    out, chars = [], iter(text)
+    for char in chars:
+        if char == "\\":
+            following = next(chars, "")
+            out.append({"t": "\t", "n": "\n", "r": "\r"}.get(following, following))
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def _ranks(texts: ObjectArray) -> npt.NDArray[np.intp]:
+    """Each text's rank among the distinct texts: integers sort far faster than Python strings."""
+    ranks, _uniques = pd.factorize(texts, sort=True)
+    return np.asarray(ranks, dtype=np.intp)
+
+
+def _first_of_each_key(keys: ObjectArray, good: npt.NDArray[np.bool_]) -> tuple[npt.NDArray[np.intp], int]:
+    """Positions of good rows whose key is the first of its kind in the delivery; how many repeat one."""
+    good_positions = np.flatnonzero(good)
+    repeated = pd.Series(keys[good_positions], dtype=object).duplicated(keep="first").to_numpy()
+    return good_positions[~repeated], int(repeated.sum())
+
+
+def _row_errors(
+    frame: pd.DataFrame, codes: dict[str, ObjectArray], order: tuple[str, ...]
+) -> tuple[list[RowError], int, npt.NDArray[np.bool_]]:
+    """The refused cells in row then column order (the first ``MAX_ERRORS_LISTED``), their count, bad rows."""
+    bad = np.zeros(len(frame), dtype=bool)
+    positions: list[npt.NDArray[np.intp]] = []
+    columns: list[npt.NDArray[np.intp]] = []
+    for index, name in enumerate(order):
+        where = np.flatnonzero(codes[name] != "")
+        bad[where] = True
+        positions.append(where)
+        columns.append(np.full(where.size, index, dtype=np.intp))
+    position = np.concatenate(positions)
+    column = np.concatenate(columns)
+    listed = np.lexsort((column, position))[:MAX_ERRORS_LISTED]
+    rows = frame[tabular.ROW].to_numpy()
+    errors: list[RowError] = []
+    for i in listed:
+        name = order[column[i]]
+        code = str(codes[name][position[i]])
+        errors.append(
+            {"row": int(rows[position[i]]), "column": name, "code": code, "detail": row_error_detail(code)}
+        )
+    return errors, int(position.size), bad
+
+
+def _frame_from_records(records: Sequence[Any], fields: tuple[str, ...]) -> pd.DataFrame:
+    """JSON records as the table ``read_table`` would give: stripped text cells and ``row``."""
+    cells: dict[str, list[str]] = {name: [] for name in fields}
+    for record in records:
+        for name in fields:
+            value = record.get(name) if isinstance(record, dict) else None
+            cells[name].append(_json_cell(value))
+    frame = pd.DataFrame({name: pd.Series(cells[name], dtype=object) for name in fields})
+    frame[tabular.ROW] = np.arange(1, len(records) + 1, dtype=np.int64)
+    return frame
+
+
+def _json_cell(value: Any) -> str:
+    """Text as a file would hold it. Numbers come as ``Decimal`` (``parse_float=Decimal``), never float."""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return ""  # null, true/false, lists and objects are no cell value

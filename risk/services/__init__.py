@@ -1,0 +1,1 @@
+"""State changes of the risk app: provider deliveries, providers, outbreaks."""

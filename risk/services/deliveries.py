@@ -1,0 +1,421 @@
+"""Deliveries of the data provider: trade records (三方交易数据) and monitoring events (三方监测数据).
+
+A delivery comes as a file uploaded by a member of staff or as a signed API
+push. Both are kept byte for byte, recorded as one ``ProviderDelivery`` and
+written by the same set-based insert: on PostgreSQL ``COPY`` into a staging
+table, then one ``INSERT … SELECT … ON CONFLICT DO NOTHING``; elsewhere
+``bulk_create(ignore_conflicts=True)``. The natural keys (order number per
+anchor, event number per provider) make a re-delivery change nothing: a row
+already known is counted as a duplicate, as is a key repeated in the
+delivery itself. Everything happens in one transaction.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.db import connection, models, transaction
+from django.utils.translation import gettext as _
+
+from core.audit import audit_record
+from core.business_date import business_date_get
+from core.errors import DomainError
+from core.files import stored_file_create
+from core.identifiers import InvalidValue, validate_uscc
+from core.models import StoredFile
+from core.permissions import require_role
+from core.roles import Role
+from core.tabular import TableError
+from partners.models import Anchor, User
+from risk import importers
+from risk.importers import ProviderRows
+from risk.models import DataProvider, MonitoringEvent, ProviderDelivery, TradeRecord
+from risk.services.providers import provider_default, provider_verify_request
+
+IMPORT_ROLES = (Role.ACCOUNT_MANAGER, Role.RISK_APPROVER, Role.ADMINISTRATOR)
+BULK_CREATE_CHUNK = 5_000
+COPY_BLOCK_BYTES = 1 << 20
+
+
+@dataclass(frozen=True)
+class DeliveryResult:
+    created: int
+    duplicates: int
+    errors: list[importers.RowError]
+    delivery_id: int
+    errors_total: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "created": self.created,
+            "duplicates": self.duplicates,
+            "errors": self.errors,
+            "errors_total": self.errors_total,
+            "delivery": self.delivery_id,
+        }
+
+
+# --- files -----------------------------------------------------------------------------
+
+
+def trade_records_import(
+    *,
+    anchor: Anchor,
+    content: bytes,
+    filename: str,
+    actor: User | None = None,
+    provider: DataProvider | None = None,
+    channel: str = ProviderDelivery.Channel.FILE,
+) -> DeliveryResult:
+    """Import a provider's trade file for an anchor; bad rows are reported, good rows go on."""
+    _require_importer(actor)
+    _refuse_oversized(content, filename)
+    rows = _read(importers.read_trade_file, content, filename)
+    with _atomic_keeping_no_orphan_file() as stored_names:
+        return _trades_write(
+            anchor=anchor,
+            rows=rows,
+            content=content,
+            filename=filename,
+            actor=actor,
+            provider=provider or provider_default(),
+            channel=channel,
+            stored_names=stored_names,
+        )
+
+
+def monitoring_events_import(
+    *,
+    content: bytes,
+    filename: str,
+    actor: User | None = None,
+    provider: DataProvider | None = None,
+    channel: str = ProviderDelivery.Channel.FILE,
+) -> DeliveryResult:
+    """Import a provider's monitoring-event file; bad rows are reported, good rows go on."""
+    _require_importer(actor)
+    _refuse_oversized(content, filename)
+    rows = _read(importers.read_event_file, content, filename)
+    with _atomic_keeping_no_orphan_file() as stored_names:
+        return _events_write(
+            rows=rows,
+            content=content,
+            filename=filename,
+            actor=actor,
+            provider=provider or provider_default(),
+            channel=channel,
+            stored_names=stored_names,
+        )
+
+
+# --- signed API pushes ------------------------------------------------------------------
+
+
+def trade_records_push(
+    *, provider_code: str, timestamp: str, signature: str, body: bytes, now: float
+) -> DeliveryResult:
+    """``{"anchor_uscc", "records": [{id_number, order_no, order_date, amount}]}`` signed by a provider."""
+    with _atomic_keeping_no_orphan_file() as stored_names:
+        provider = provider_verify_request(
+            provider_code=provider_code, timestamp=timestamp, signature=signature, body=body, now=now
+        )
+        payload = _json_object(body)
+        anchor = _anchor_by_uscc(payload.get("anchor_uscc"))
+        rows = importers.trade_rows_from_records(_json_list(payload, "records"), today=business_date_get())
+        return _trades_write(
+            anchor=anchor,
+            rows=rows,
+            content=body,
+            filename=f"trade-records-{provider.code}.json",
+            actor=None,
+            provider=provider,
+            channel=ProviderDelivery.Channel.API,
+            stored_names=stored_names,
+        )
+
+
+def monitoring_events_push(
+    *, provider_code: str, timestamp: str, signature: str, body: bytes, now: float
+) -> DeliveryResult:
+    """``{"events": [{subject_id, event_type, event_date, value, detail, event_id}]}``, signed."""
+    with _atomic_keeping_no_orphan_file() as stored_names:
+        provider = provider_verify_request(
+            provider_code=provider_code, timestamp=timestamp, signature=signature, body=body, now=now
+        )
+        payload = _json_object(body)
+        rows = importers.event_rows_from_records(_json_list(payload, "events"), today=business_date_get())
+        return _events_write(
+            rows=rows,
+            content=body,
+            filename=f"monitoring-events-{provider.code}.json",
+            actor=None,
+            provider=provider,
+            channel=ProviderDelivery.Channel.API,
+            stored_names=stored_names,
+        )
+
+
+# --- writing -----------------------------------------------------------------------------
+
+
+def _trades_write(
+    *,
+    anchor: Anchor,
+    rows: ProviderRows,
+    content: bytes,
+    filename: str,
+    actor: User | None,
+    provider: DataProvider,
+    channel: str,
+    stored_names: list[str],
+) -> DeliveryResult:
+    delivery = _delivery_open(
+        kind=ProviderDelivery.Kind.TRADES,
+        rows=rows,
+        content=content,
+        filename=filename,
+        actor=actor,
+        provider=provider,
+        channel=channel,
+        anchor=anchor,
+        stored_names=stored_names,
+    )
+    created = _rows_insert(
+        model=TradeRecord,
+        rows=rows,
+        constants={"anchor_id": anchor.pk, "delivery_id": delivery.pk},
+        conflict=("anchor_id", "order_no"),
+        delivery_id=delivery.pk,
+    )
+    return _delivery_close(delivery, rows=rows, created=created, actor=actor, action="trade_records_import")
+
+
+def _events_write(
+    *,
+    rows: ProviderRows,
+    content: bytes,
+    filename: str,
+    actor: User | None,
+    provider: DataProvider,
+    channel: str,
+    stored_names: list[str],
+) -> DeliveryResult:
+    delivery = _delivery_open(
+        kind=ProviderDelivery.Kind.EVENTS,
+        rows=rows,
+        content=content,
+        filename=filename,
+        actor=actor,
+        provider=provider,
+        channel=channel,
+        anchor=None,
+        stored_names=stored_names,
+    )
+    created = _rows_insert(
+        model=MonitoringEvent,
+        rows=rows,
+        constants={"provider_id": provider.pk, "delivery_id": delivery.pk},
+        conflict=("provider_id", "event_id"),
+        delivery_id=delivery.pk,
+    )
+    return _delivery_close(
+        delivery, rows=rows, created=created, actor=actor, action="monitoring_events_import"
+    )
+
+
+def _delivery_open(
+    *,
+    kind: str,
+    rows: ProviderRows,
+    content: bytes,
+    filename: str,
+    actor: User | None,
+    provider: DataProvider,
+    channel: str,
+    anchor: Anchor | None,
+    stored_names: list[str],
+) -> ProviderDelivery:
+    if not len(rows):
+        raise DomainError(
+            "no_valid_rows",
+            _("%(file)s has no row that can be imported.") % {"file": filename},
+            errors=rows.errors,
+            errors_total=rows.errors_total,
+        )
+    content_type = "application/json" if channel == ProviderDelivery.Channel.API else ""
+    stored = stored_file_create(content=content, name=filename, content_type=content_type, uploaded_by=actor)
+    stored_names.append(stored.content.name)
+    return ProviderDelivery.objects.create(
+        provider=provider,
+        kind=kind,
+        channel=channel,
+        anchor=anchor,
+        file=stored,
+        sha256=stored.sha256,
+        business_date=business_date_get(),
+        received_by=actor,
+        errors=rows.errors_total,
+    )
+
+
+def _delivery_close(
+    delivery: ProviderDelivery, *, rows: ProviderRows, created: int, actor: User | None, action: str
+) -> DeliveryResult:
+    delivery.created = created
+    delivery.duplicates = rows.repeated + len(rows) - created
+    delivery.save(update_fields=["created", "duplicates"])
+    audit_record(
+        actor=actor,
+        action=action,
+        subject=delivery,
+        provider=delivery.provider_id,
+        anchor=delivery.anchor_id,
+        channel=delivery.channel,
+        sha256=delivery.sha256,
+        rows=rows.rows_total,
+        created=delivery.created,
+        duplicates=delivery.duplicates,
+        errors=delivery.errors,
+    )
+    return DeliveryResult(
+        created=delivery.created,
+        duplicates=delivery.duplicates,
+        errors=rows.errors,
+        delivery_id=delivery.pk,
+        errors_total=rows.errors_total,
+    )
+
+
+def _rows_insert(
+    *,
+    model: type[models.Model],
+    rows: ProviderRows,
+    constants: dict[str, int],
+    conflict: tuple[str, ...],
+    delivery_id: int,
+) -> int:
+    """Insert the rows that are new; return how many were. One way for every delivery."""
+    if connection.vendor == "postgresql":
+        return _rows_copy_insert(model=model, rows=rows, constants=constants, conflict=conflict)
+    # No COPY here: bulk_create ignores the rows whose key exists (INSERT OR IGNORE),
+    # and the rows that carry this delivery are the ones it inserted.
+    objects = (model(**constants, **dict(zip(rows.fields, record, strict=True))) for record in rows.records())
+    while chunk := [obj for _i, obj in zip(range(BULK_CREATE_CHUNK), objects, strict=False)]:
+        model._default_manager.bulk_create(chunk, ignore_conflicts=True)
+    return model._default_manager.filter(delivery_id=delivery_id).count()
+
+
+def _rows_copy_insert(
+    *, model: type[models.Model], rows: ProviderRows, constants: dict[str, int], conflict: tuple[str, ...]
+) -> int:
+    table = model._meta.db_table
+    staging = f"pg_temp.{table}_staging"
+    fields = ", ".join(rows.fields)
+    constant_names = ", ".join(constants)
+    placeholders = ", ".join(["%s"] * len(constants))
+    with connection.cursor() as cursor:
+        # Same column types as the table, none of its constraints or indexes; gone at commit.
+        cursor.execute(f"DROP TABLE IF EXISTS {staging}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {table}_staging ON COMMIT DROP "
+            f"AS SELECT {fields} FROM {table} WITH NO DATA"
+        )
+        cursor.copy_expert(
+            f"COPY {staging} ({fields}) FROM STDIN", io.BytesIO(rows.copy_text()), size=COPY_BLOCK_BYTES
+        )
+        cursor.execute(
+            f"INSERT INTO {table} ({constant_names}, {fields}) "
+            f"SELECT {placeholders}, {fields} FROM {staging} "
+            f"ON CONFLICT ({', '.join(conflict)}) DO NOTHING",
+            list(constants.values()),
+        )
+        created = cursor.rowcount
+        cursor.execute(f"DROP TABLE {staging}")
+    return int(created)
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _require_importer(actor: User | None) -> None:
+    """Files come from staff; ``None`` is the system itself (a signed push, the demo loader)."""
+    if actor is not None:
+        require_role(actor, *IMPORT_ROLES)
+
+
+def _refuse_oversized(content: bytes, filename: str) -> None:
+    limit = int(getattr(settings, "PROVIDER_MAX_BYTES", 1 << 30))
+    if len(content) > limit:
+        raise DomainError(
+            "file_too_large",
+            _("%(file)s is %(size)s MB; at most %(max)s MB are accepted.")
+            % {
+                "file": filename,
+                "size": f"{len(content) / 1_048_576:.1f}",
+                "max": f"{limit / 1_048_576:.0f}",
+            },
+        )
+
+
+def _read(reader: Any, content: bytes, filename: str) -> ProviderRows:
+    try:
+        rows: ProviderRows = reader(content, filename, today=business_date_get())
+    except TableError as exc:
+        raise DomainError(exc.code, exc.detail, status=400) from None
+    return rows
+
+
+@contextmanager
+def _atomic_keeping_no_orphan_file() -> Iterator[list[str]]:
+    """One transaction; when it fails, a file it stored that no row uses is removed from storage too.
+
+    ``stored_file_create`` writes to storage at once, which no rollback undoes.
+    """
+    stored_names: list[str] = []
+    try:
+        with transaction.atomic():
+            yield stored_names
+    except BaseException:
+        for name in stored_names:
+            if not StoredFile.objects.filter(content=name).exists():
+                default_storage.delete(name)
+        raise
+
+
+def _json_object(body: bytes) -> dict[str, Any]:
+    try:
+        # Numbers keep the digits they were sent with: never a float.
+        payload = json.loads(body, parse_float=Decimal)
+    except (ValueError, UnicodeDecodeError):
+        payload = None
+    if not isinstance(payload, dict):
+        raise DomainError("invalid_payload", _("The request body must be a JSON object."))
+    return payload
+
+
+def _json_list(payload: dict[str, Any], key: str) -> list[Any]:
+    value = payload.get(key)
+    if not isinstance(value, list):
+        raise DomainError(
+            "invalid_payload", _("The request body must have a list named %(key)s.") % {"key": key}
+        )
+    return value
+
+
+def _anchor_by_uscc(value: Any) -> Anchor:
+    try:
+        code = validate_uscc(value if isinstance(value, str) else "")
+    except InvalidValue as exc:
+        raise DomainError("invalid_uscc", exc.detail) from None
+    anchor = Anchor.objects.filter(uscc=code).first()
+    if anchor is None:
+        raise DomainError("unknown_anchor", _("No anchor has this unified social credit code."), status=404)
+    return anchor
