@@ -13,7 +13,6 @@ import io
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from django.db import connection
 
@@ -41,29 +40,42 @@ def _csv_field(value: Any) -> str:
     return "" if value is None else '"' + str(value).replace('"', '""') + '"'
 
 
-def _csv_column(values: pd.Series) -> list[str]:
-    """One column as ``csv_for_copy`` writes it: quoted ``str(value)``, None as the empty field."""
+def _csv_column(values: pd.Series) -> tuple[str, list[str]]:
+    """A column's place in the row pattern (see ``csv_for_copy_frame``) and the texts that fill it."""
+    if values.dtype.kind in "iu":  # integers: never NULL, never a quote
+        ints: list[str] = values.astype(str).tolist()
+        return '"{}"', ints
     array = values.to_numpy(dtype=object)
-    text = pd.Series(array, dtype=object).astype(str).str.replace('"', '""', regex=False)
-    fields = ('"' + text + '"').to_numpy(dtype=object)
-    fields[np.array([value is None for value in array], dtype=bool)] = ""
-    result: list[str] = fields.tolist()
-    return result
+    if any(value is None for value in array):
+        return "{}", [_csv_field(value) for value in array]
+    texts = [str(value) for value in array]
+    if any('"' in text for text in texts):
+        texts = [text.replace('"', '""') for text in texts]
+    return '"{}"', texts
 
 
 def csv_for_copy_frame(frame: pd.DataFrame, constants: Mapping[str, Any] | None = None) -> io.StringIO:
     """``csv_for_copy`` for a DataFrame (its columns, then ``constants``), built a column at a time.
 
     Same text as ``csv_for_copy`` gives for the same rows, at about a third of
-    the cost for 100,000 rows: each column is converted and quoted with pandas
-    string operations, and only the final joining of fields runs per row.
+    the cost for 100,000 rows: each column is turned into text once, and each
+    row is then a single ``str.format`` call on a pattern such as
+    ``"{}","{}",,"pending"`` in which the constants are written already.
+    A value of None is NULL; NaN is not (keep nullable columns as objects).
     """
-    count = len(frame)
-    columns = [_csv_column(frame[name]) for name in frame.columns]
-    columns += [[_csv_field(value)] * count for value in (constants or {}).values()]
-    if count == 0 or not columns:
+    places: list[str] = []
+    columns: list[list[str]] = []
+    for name in frame.columns:
+        place, texts = _csv_column(frame[name])
+        places.append(place)
+        columns.append(texts)
+    for value in (constants or {}).values():
+        places.append(_csv_field(value).replace("{", "{{").replace("}", "}}"))
+    if len(frame) == 0 or not places:
         return io.StringIO("")
-    return io.StringIO("\n".join(map(",".join, zip(*columns, strict=True))) + "\n")
+    pattern = ",".join(places)
+    lines = map(pattern.format, *columns) if columns else [pattern.format()] * len(frame)
+    return io.StringIO("\n".join(lines) + "\n")
 
 
 def copy_frame(table: str, frame: pd.DataFrame, constants: Mapping[str, Any] | None = None) -> None:

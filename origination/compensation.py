@@ -17,7 +17,7 @@ from django.db import transaction
 from core.calendar import is_month_end
 from core.money import ZERO
 from origination.models import CompensationDemand, Loan
-from origination.services.loans import apply_allocation, charge_accrued_penalty
+from origination.services.loans import accrued_penalty, apply_allocation, charge_accrued_penalty
 from origination.waterfall import Owed, allocate
 from partners.models import MarginEntry, Program
 from partners.services.margin import margin_balance, margin_entry_post, margin_program_lock
@@ -58,14 +58,21 @@ def _compensate_program(program_id: int, day: dt.date, summary: CompensationSumm
         .order_by("oldest_due_date", "id")
     )
     for loan in loans:
-        charge_accrued_penalty(loan, day, day)
-        owed = Owed(
-            penalty=loan.penalty_due,
-            overdue_interest=loan.interest_overdue,
-            overdue_principal=loan.principal_overdue,
-        )
-        paid = min(owed.total, balance)
-        if paid > 0:
+        if balance <= 0:
+            # Nothing left to deduct: the whole overdue amount stays a claim; no charge is posted.
+            owed_total = (
+                loan.penalty_due + accrued_penalty(loan, day) + loan.interest_overdue + loan.principal_overdue
+            )
+            paid = ZERO
+        else:
+            charge_accrued_penalty(loan, day, day)
+            owed = Owed(
+                penalty=loan.penalty_due,
+                overdue_interest=loan.interest_overdue,
+                overdue_principal=loan.principal_overdue,
+            )
+            owed_total = owed.total
+            paid = min(owed_total, balance)
             apply_allocation(loan, allocate(paid, owed), day, by_anchor=True)
             margin_entry_post(
                 program=program,
@@ -75,9 +82,7 @@ def _compensate_program(program_id: int, day: dt.date, summary: CompensationSumm
                 reference=f"loan:{loan.pk}",
             )
             balance -= paid
-        else:
-            loan.save()
-        left = owed.total - paid
+        left = owed_total - paid
         demands = CompensationDemand.objects.filter(
             loan=loan, status__in=[CompensationDemand.Status.OPEN, CompensationDemand.Status.CLAIM]
         )

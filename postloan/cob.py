@@ -113,7 +113,7 @@ def _run_step(
         dispatch(day, step.name, loan_chunks())
     else:
         run_chunk(day, step.name, 0, 0, 0)
-    log.info("close of %s: %s in %.1f s", day, step.name, (timezone.now() - started).total_seconds())
+    log.debug("close of %s: %s in %.1f s", day, step.name, (timezone.now() - started).total_seconds())
 
 
 def _inline(day: dt.date, step_name: str, chunks: list[tuple[int, int, int]]) -> None:

@@ -53,7 +53,19 @@ EVENT_COLUMNS = (
 )
 TRADE_FIELDS = tuple(spec.field for spec in TRADE_COLUMNS)
 EVENT_FIELDS = tuple(spec.field for spec in EVENT_COLUMNS)
+# The model fields each kind of row fills, in the order of the COPY text.
+TRADE_RECORD_FIELDS = ("id_hash", "order_no", "order_date", "amount")
+EVENT_RECORD_FIELDS = (
+    "event_id",
+    "subject_hash",
+    "subject_kind",
+    "event_type",
+    "event_date",
+    "value",
+    "detail",
+)
 
+CHUNK_ROWS = 200_000  # rows checked at a time: large enough to stay vectorised
 KEY_MAX_LENGTH = 64  # order and event numbers: the width of their columns
 MAX_ERRORS_LISTED = 10_000  # a systematically broken file must not become a giant answer
 # NUMERIC(18, 2) holds up to 16 digits before the point.
@@ -104,8 +116,8 @@ def row_error_detail(code: str) -> str:
 
 
 @dataclass(frozen=True)
-class ProviderRows:
-    """The rows of a delivery that go on, column by column as text, and the errors of the others.
+class RowsChunk:
+    """A slice of a delivery's rows: those that go on, column by column as text, and the errors of the others.
 
     ``columns`` holds one array of text per name in ``fields``, in the form
     PostgreSQL's ``COPY`` text format reads (``\\N`` for NULL, special
@@ -142,6 +154,30 @@ class ProviderRows:
             )
 
 
+@dataclass
+class ProviderRows:
+    """A delivery read as a table and checked a slice of rows at a time, as it is iterated.
+
+    Slices let the database write one while the next is being checked. The
+    slices come in row order; a key repeated in a later slice is left to the
+    database's unique constraint, which keeps the first one as well.
+    Identity numbers are checked and hashed once for the whole delivery.
+    """
+
+    frame: pd.DataFrame
+    fields: tuple[str, ...]
+    check: Callable[[pd.DataFrame], RowsChunk]
+
+    @property
+    def rows_total(self) -> int:
+        return len(self.frame)
+
+    def __iter__(self) -> Iterator[RowsChunk]:
+        size = CHUNK_ROWS
+        for start in range(0, max(len(self.frame), 1), size):
+            yield self.check(self.frame.iloc[start : start + size])
+
+
 def provider_max_rows() -> int:
     return int(getattr(settings, "PROVIDER_MAX_ROWS", 5_000_000))
 
@@ -150,100 +186,109 @@ def provider_max_rows() -> int:
 
 
 def read_trade_file(content: bytes, filename: str, *, today: dt.date | None = None) -> ProviderRows:
-    """Read and check a trade file. A file that is not a usable table raises ``TableError``.
+    """Read a trade file, to be checked as it is iterated. An unusable table raises ``TableError``.
 
     ``today`` is the business date (identity numbers may not be born after it).
     """
     frame = tabular.read_table(content, filename, TRADE_COLUMNS, max_rows=provider_max_rows())
-    return _check_trades(frame, today=today or _business_date())
+    return ProviderRows(frame, TRADE_RECORD_FIELDS, _trade_check(today or _business_date()))
 
 
 def trade_rows_from_records(records: Sequence[Any], *, today: dt.date | None = None) -> ProviderRows:
-    """The same check for the records of an API push; ``row`` is the record's position from 1."""
-    return _check_trades(_frame_from_records(records, TRADE_FIELDS), today=today or _business_date())
+    """The same for the records of an API push; ``row`` is the record's position from 1."""
+    frame = _frame_from_records(records, TRADE_FIELDS)
+    return ProviderRows(frame, TRADE_RECORD_FIELDS, _trade_check(today or _business_date()))
 
 
-def _check_trades(frame: pd.DataFrame, *, today: dt.date) -> ProviderRows:
-    count = len(frame)
-    codes: dict[str, ObjectArray] = {}
-    hashes, codes["id_number"] = _identity_hashes(frame["id_number"], today=today)
-    order_no, codes["order_no"] = _keys(frame["order_no"])
-    order_date, codes["order_date"] = _dates(frame["order_date"])
-    amount, codes["amount"] = _amounts(frame["amount"])
-    for name in TRADE_FIELDS:
-        codes[name] = _required(frame[name], codes[name])
+def _trade_check(today: dt.date) -> Callable[[pd.DataFrame], RowsChunk]:
+    identities: dict[str, tuple[str, str]] = {}
 
-    errors, errors_total, bad = _row_errors(frame, codes, TRADE_FIELDS)
-    keep, repeated = _first_of_each_key(order_no, ~bad)
-    # Sorted by farmer and date, the rows fill the (anchor, id_hash, order_date)
-    # index in order rather than at random places: a bulk load runs faster.
-    keep = keep[np.lexsort((_ranks(order_date[keep]), _ranks(hashes[keep])))]
-    return ProviderRows(
-        fields=("id_hash", "order_no", "order_date", "amount"),
-        columns={
-            "id_hash": hashes[keep],
-            "order_no": _copy_escaped(order_no[keep]),
-            "order_date": order_date[keep],
-            "amount": amount[keep],
-        },
-        rows_total=count,
-        repeated=repeated,
-        errors=errors,
-        errors_total=errors_total,
-        converters={"order_date": dt.date.fromisoformat, "amount": Decimal},
-    )
+    def check(frame: pd.DataFrame) -> RowsChunk:
+        codes: dict[str, ObjectArray] = {}
+        hashes, codes["id_number"] = _identity_hashes(frame["id_number"], today=today, memo=identities)
+        order_no, codes["order_no"] = _keys(frame["order_no"])
+        order_date, codes["order_date"] = _dates(frame["order_date"])
+        amount, codes["amount"] = _amounts(frame["amount"])
+        for name in TRADE_FIELDS:
+            codes[name] = _required(frame[name], codes[name])
+
+        errors, errors_total, bad = _row_errors(frame, codes, TRADE_FIELDS)
+        keep, repeated = _first_of_each_key(order_no, ~bad)
+        return RowsChunk(
+            fields=TRADE_RECORD_FIELDS,
+            columns={
+                "id_hash": hashes[keep],
+                "order_no": _copy_escaped(order_no[keep]),
+                "order_date": order_date[keep],
+                "amount": amount[keep],
+            },
+            rows_total=len(frame),
+            repeated=repeated,
+            errors=errors,
+            errors_total=errors_total,
+            converters={"order_date": dt.date.fromisoformat, "amount": Decimal},
+        )
+
+    return check
 
 
 # --- monitoring events (三方监测数据) ---------------------------------------------------
 
 
 def read_event_file(content: bytes, filename: str, *, today: dt.date | None = None) -> ProviderRows:
-    """Read and check a monitoring-event file. A file that is not a usable table raises ``TableError``."""
+    """Read an event file, to be checked as it is iterated. An unusable table raises ``TableError``."""
     frame = tabular.read_table(content, filename, EVENT_COLUMNS, max_rows=provider_max_rows())
-    return _check_events(frame, today=today or _business_date())
+    return ProviderRows(frame, EVENT_RECORD_FIELDS, _event_check(today or _business_date()))
 
 
 def event_rows_from_records(records: Sequence[Any], *, today: dt.date | None = None) -> ProviderRows:
-    """The same check for the events of an API push; ``row`` is the event's position from 1."""
-    return _check_events(_frame_from_records(records, EVENT_FIELDS), today=today or _business_date())
+    """The same for the events of an API push; ``row`` is the event's position from 1."""
+    frame = _frame_from_records(records, EVENT_FIELDS)
+    return ProviderRows(frame, EVENT_RECORD_FIELDS, _event_check(today or _business_date()))
 
 
-def _check_events(frame: pd.DataFrame, *, today: dt.date) -> ProviderRows:
-    count = len(frame)
-    codes: dict[str, ObjectArray] = {}
-    subject_hash, subject_kind, codes["subject_id"] = _subjects(frame["subject_id"], today=today)
-    event_type = tabular.normalize_series(frame["event_type"]).str.lower().to_numpy(dtype=object)
-    codes["event_type"] = np.where(np.isin(event_type, EventType.values), "", "unknown_event_type").astype(
-        object
-    )
-    event_date, codes["event_date"] = _dates(frame["event_date"])
-    value, codes["value"] = _values(frame["value"])
-    codes["detail"] = np.full(count, "", dtype=object)
-    event_id, codes["event_id"] = _keys(frame["event_id"])
-    for name in ("subject_id", "event_type", "event_date", "event_id"):
-        codes[name] = _required(frame[name], codes[name])
+def _event_check(today: dt.date) -> Callable[[pd.DataFrame], RowsChunk]:
+    subjects: dict[str, tuple[str, str, str]] = {}
 
-    errors, errors_total, bad = _row_errors(frame, codes, EVENT_FIELDS)
-    keep, repeated = _first_of_each_key(event_id, ~bad)
-    # PostgreSQL text cannot hold NUL; no reader of a detail misses it.
-    detail = frame["detail"].astype(str).str.replace("\x00", "", regex=False).to_numpy(dtype=object)
-    return ProviderRows(
-        fields=("event_id", "subject_hash", "subject_kind", "event_type", "event_date", "value", "detail"),
-        columns={
-            "event_id": _copy_escaped(event_id[keep]),
-            "subject_hash": subject_hash[keep],
-            "subject_kind": subject_kind[keep],
-            "event_type": event_type[keep],
-            "event_date": event_date[keep],
-            "value": value[keep],
-            "detail": _copy_escaped(detail[keep]),
-        },
-        rows_total=count,
-        repeated=repeated,
-        errors=errors,
-        errors_total=errors_total,
-        converters={"event_date": dt.date.fromisoformat, "value": Decimal},
-    )
+    def check(frame: pd.DataFrame) -> RowsChunk:
+        count = len(frame)
+        codes: dict[str, ObjectArray] = {}
+        subject_hash, subject_kind, codes["subject_id"] = _subjects(
+            frame["subject_id"], today=today, memo=subjects
+        )
+        event_type = tabular.normalize_series(frame["event_type"]).str.lower().to_numpy(dtype=object)
+        known = np.isin(event_type, EventType.values)
+        codes["event_type"] = np.where(known, "", "unknown_event_type").astype(object)
+        event_date, codes["event_date"] = _dates(frame["event_date"])
+        value, codes["value"] = _values(frame["value"])
+        codes["detail"] = np.full(count, "", dtype=object)
+        event_id, codes["event_id"] = _keys(frame["event_id"])
+        for name in ("subject_id", "event_type", "event_date", "event_id"):
+            codes[name] = _required(frame[name], codes[name])
+
+        errors, errors_total, bad = _row_errors(frame, codes, EVENT_FIELDS)
+        keep, repeated = _first_of_each_key(event_id, ~bad)
+        # PostgreSQL text cannot hold NUL; no reader of a detail misses it.
+        detail = frame["detail"].astype(str).str.replace("\x00", "", regex=False).to_numpy(dtype=object)
+        return RowsChunk(
+            fields=EVENT_RECORD_FIELDS,
+            columns={
+                "event_id": _copy_escaped(event_id[keep]),
+                "subject_hash": subject_hash[keep],
+                "subject_kind": subject_kind[keep],
+                "event_type": event_type[keep],
+                "event_date": event_date[keep],
+                "value": value[keep],
+                "detail": _copy_escaped(detail[keep]),
+            },
+            rows_total=count,
+            repeated=repeated,
+            errors=errors,
+            errors_total=errors_total,
+            converters={"event_date": dt.date.fromisoformat, "value": Decimal},
+        )
+
+    return check
 
 
 # --- columns ----------------------------------------------------------------------------
@@ -261,34 +306,47 @@ def _distinct(column: pd.Series) -> tuple[npt.NDArray[np.intp], pd.Series]:
     return positions, pd.Series(np.asarray(uniques, dtype=object), dtype=object)
 
 
-def _identity_hashes(column: pd.Series, *, today: dt.date) -> tuple[ObjectArray, ObjectArray]:
-    """(pii_hash of the normalised resident ID or "", error code or ""), each distinct number once."""
+def _identity_hashes(
+    column: pd.Series, *, today: dt.date, memo: dict[str, tuple[str, str]]
+) -> tuple[ObjectArray, ObjectArray]:
+    """(pii_hash of the normalised resident ID or "", error code or ""), each distinct cell once.
+
+    ``memo`` carries the verdicts from one slice of the delivery to the next.
+    """
     positions, uniques = _distinct(column)
-    numbers, codes = tabular.resident_ids(uniques, today=today)
-    hashes = np.array(
-        [pii_hash(number) if not code else "" for number, code in zip(numbers, codes, strict=True)],
-        dtype=object,
-    )
-    return hashes[positions], codes.to_numpy(dtype=object)[positions]
+    new = [cell for cell in uniques if cell not in memo]
+    if new:
+        numbers, codes = tabular.resident_ids(pd.Series(new, dtype=object), today=today)
+        for cell, number, code in zip(new, numbers, codes, strict=True):
+            memo[cell] = ("" if code else pii_hash(number), code)
+    verdicts = [memo[cell] for cell in uniques]
+    hashes = np.array([verdict[0] for verdict in verdicts], dtype=object)
+    errors = np.array([verdict[1] for verdict in verdicts], dtype=object)
+    return hashes[positions], errors[positions]
 
 
-def _subjects(column: pd.Series, *, today: dt.date) -> tuple[ObjectArray, ObjectArray, ObjectArray]:
+def _subjects(
+    column: pd.Series, *, today: dt.date, memo: dict[str, tuple[str, str, str]]
+) -> tuple[ObjectArray, ObjectArray, ObjectArray]:
     """A subject is a person (resident ID) or an enterprise (USCC): (hash, kind, error code)."""
     positions, uniques = _distinct(column)
-    numbers, codes = tabular.resident_ids(uniques, today=today)
-    hashes = np.full(len(uniques), "", dtype=object)
-    kinds = np.full(len(uniques), "", dtype=object)
-    errors = np.full(len(uniques), "", dtype=object)
-    for i, (number, code) in enumerate(zip(numbers, codes, strict=True)):
-        if not code:
-            hashes[i], kinds[i] = pii_hash(number), MonitoringEvent.SubjectKind.PERSON.value
-            continue
-        try:
-            hashes[i] = pii_hash(validate_uscc(str(uniques.iat[i])))
-            kinds[i] = MonitoringEvent.SubjectKind.ENTERPRISE.value
-        except InvalidValue:
-            errors[i] = "invalid_subject_id"
-    return hashes[positions], kinds[positions], errors[positions]
+    new = [cell for cell in uniques if cell not in memo]
+    if new:
+        numbers, codes = tabular.resident_ids(pd.Series(new, dtype=object), today=today)
+        for cell, number, code in zip(new, numbers, codes, strict=True):
+            memo[cell] = _subject(cell, number, code)
+    verdicts = [memo[cell] for cell in uniques]
+    columns = [np.array([verdict[i] for verdict in verdicts], dtype=object) for i in range(3)]
+    return columns[0][positions], columns[1][positions], columns[2][positions]
+
+
+def _subject(cell: str, number: str, resident_id_code: str) -> tuple[str, str, str]:
+    if not resident_id_code:
+        return pii_hash(number), MonitoringEvent.SubjectKind.PERSON.value, ""
+    try:
+        return pii_hash(validate_uscc(cell)), MonitoringEvent.SubjectKind.ENTERPRISE.value, ""
+    except InvalidValue:
+        return "", "", "invalid_subject_id"
 
 
 def _dates(column: pd.Series) -> tuple[ObjectArray, ObjectArray]:
@@ -401,12 +459,6 @@ def _unescape(text: str) -> str:
         else:
             out.append(char)
     return "".join(out)
-
-
-def _ranks(texts: ObjectArray) -> npt.NDArray[np.intp]:
-    """Each text's rank among the distinct texts: integers sort far faster than Python strings."""
-    ranks, _uniques = pd.factorize(texts, sort=True)
-    return np.asarray(ranks, dtype=np.intp)
 
 
 def _first_of_each_key(keys: ObjectArray, good: npt.NDArray[np.bool_]) -> tuple[npt.NDArray[np.intp], int]:

@@ -146,7 +146,8 @@ def make_lending_world(users, *, on, amount="1000000.00", margin="10000000.00", 
     business_date_set(new_date=on, backwards_allowed=True)
     anchor = make_anchor(users["manager"], approver=users["approver"])
     program = make_program(anchor, users["approver"], **program_parameters)
-    margin_deposit(program=program, amount=Decimal(margin), actor=users["manager"])
+    if margin is not None:
+        margin_deposit(program=program, amount=Decimal(margin), actor=users["manager"])
     farmer = make_farmer(users["manager"].org_node, anchor=anchor)
     limit = CreditLimit.objects.create(
         farmer=farmer,

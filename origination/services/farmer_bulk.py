@@ -102,12 +102,15 @@ def farmers_link_anchor(*, anchor_id: int, farmer_ids: Iterable[int], on: dt.dat
     ids = list(farmer_ids)
     if is_postgres():
         with connection.cursor() as cursor:
-            # In farmer order, for the same reason as the farmers themselves (see farmers_upsert).
+            # The ids go as one array literal: psycopg2 would spell a list as
+            # ARRAY[1, 2, ...], which PostgreSQL parses element by element
+            # (0.15 s for 100,000 ids). They are inserted in farmer order, for
+            # the same reason as the farmers themselves (see farmers_upsert).
             cursor.execute(
                 f"INSERT INTO {AnchorFarmer._meta.db_table} (anchor_id, farmer_id, first_recommended_on) "
                 "SELECT %s, farmer_id, %s FROM unnest(%s::bigint[]) AS farmer_id ORDER BY farmer_id "
                 "ON CONFLICT (anchor_id, farmer_id) DO NOTHING",
-                [anchor_id, on, ids],
+                [anchor_id, on, "{" + ",".join(str(int(farmer_id)) for farmer_id in ids) + "}"],
             )
         return
     AnchorFarmer.objects.bulk_create(

@@ -61,7 +61,9 @@ class EventPushSerializer(serializers.Serializer[None]):
 
 
 class OutbreakSerializer(serializers.ModelSerializer[Outbreak]):
-    region_code = serializers.CharField(max_length=20)
+    # Blank passes here so that the service answers with its own codes.
+    region_code = serializers.CharField(max_length=20, allow_blank=True)
+    disease = serializers.CharField(max_length=100, allow_blank=True)
     note = serializers.CharField(required=False, allow_blank=True, default="")
     created_by = serializers.IntegerField(source="created_by_id", read_only=True)
 

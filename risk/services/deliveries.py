@@ -15,9 +15,11 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import islice
 from typing import Any
 
 from django.conf import settings
@@ -36,12 +38,12 @@ from core.roles import Role
 from core.tabular import TableError
 from partners.models import Anchor, User
 from risk import importers
-from risk.importers import ProviderRows
+from risk.importers import ProviderRows, RowsChunk
 from risk.models import DataProvider, MonitoringEvent, ProviderDelivery, TradeRecord
 from risk.services.providers import provider_default, provider_verify_request
 
 IMPORT_ROLES = (Role.ACCOUNT_MANAGER, Role.RISK_APPROVER, Role.ADMINISTRATOR)
-BULK_CREATE_CHUNK = 5_000
+BULK_CREATE_BATCH = 5_000
 COPY_BLOCK_BYTES = 1 << 20
 
 
@@ -166,6 +168,27 @@ def monitoring_events_push(
 # --- writing -----------------------------------------------------------------------------
 
 
+@dataclass
+class _Tally:
+    """What became of a delivery's rows, added up slice by slice."""
+
+    rows_total: int = 0
+    valid: int = 0  # good rows, repeats included
+    created: int = 0
+    errors: list[importers.RowError] = field(default_factory=list)
+    errors_total: int = 0
+
+    def add(self, chunk: RowsChunk) -> None:
+        self.rows_total += chunk.rows_total
+        self.valid += len(chunk) + chunk.repeated
+        self.errors.extend(chunk.errors[: importers.MAX_ERRORS_LISTED - len(self.errors)])
+        self.errors_total += chunk.errors_total
+
+    @property
+    def duplicates(self) -> int:
+        return self.valid - self.created
+
+
 def _trades_write(
     *,
     anchor: Anchor,
@@ -179,7 +202,6 @@ def _trades_write(
 ) -> DeliveryResult:
     delivery = _delivery_open(
         kind=ProviderDelivery.Kind.TRADES,
-        rows=rows,
         content=content,
         filename=filename,
         actor=actor,
@@ -188,14 +210,16 @@ def _trades_write(
         anchor=anchor,
         stored_names=stored_names,
     )
-    created = _rows_insert(
+    tally = _rows_insert(
         model=TradeRecord,
         rows=rows,
         constants={"anchor_id": anchor.pk, "delivery_id": delivery.pk},
         conflict=("anchor_id", "order_no"),
         delivery_id=delivery.pk,
     )
-    return _delivery_close(delivery, rows=rows, created=created, actor=actor, action="trade_records_import")
+    return _delivery_close(
+        delivery, tally=tally, filename=filename, actor=actor, action="trade_records_import"
+    )
 
 
 def _events_write(
@@ -210,7 +234,6 @@ def _events_write(
 ) -> DeliveryResult:
     delivery = _delivery_open(
         kind=ProviderDelivery.Kind.EVENTS,
-        rows=rows,
         content=content,
         filename=filename,
         actor=actor,
@@ -219,7 +242,7 @@ def _events_write(
         anchor=None,
         stored_names=stored_names,
     )
-    created = _rows_insert(
+    tally = _rows_insert(
         model=MonitoringEvent,
         rows=rows,
         constants={"provider_id": provider.pk, "delivery_id": delivery.pk},
@@ -227,14 +250,13 @@ def _events_write(
         delivery_id=delivery.pk,
     )
     return _delivery_close(
-        delivery, rows=rows, created=created, actor=actor, action="monitoring_events_import"
+        delivery, tally=tally, filename=filename, actor=actor, action="monitoring_events_import"
     )
 
 
 def _delivery_open(
     *,
     kind: str,
-    rows: ProviderRows,
     content: bytes,
     filename: str,
     actor: User | None,
@@ -243,13 +265,6 @@ def _delivery_open(
     anchor: Anchor | None,
     stored_names: list[str],
 ) -> ProviderDelivery:
-    if not len(rows):
-        raise DomainError(
-            "no_valid_rows",
-            _("%(file)s has no row that can be imported.") % {"file": filename},
-            errors=rows.errors,
-            errors_total=rows.errors_total,
-        )
     content_type = "application/json" if channel == ProviderDelivery.Channel.API else ""
     stored = stored_file_create(content=content, name=filename, content_type=content_type, uploaded_by=actor)
     stored_names.append(stored.content.name)
@@ -262,16 +277,24 @@ def _delivery_open(
         sha256=stored.sha256,
         business_date=business_date_get(),
         received_by=actor,
-        errors=rows.errors_total,
     )
 
 
 def _delivery_close(
-    delivery: ProviderDelivery, *, rows: ProviderRows, created: int, actor: User | None, action: str
+    delivery: ProviderDelivery, *, tally: _Tally, filename: str, actor: User | None, action: str
 ) -> DeliveryResult:
-    delivery.created = created
-    delivery.duplicates = rows.repeated + len(rows) - created
-    delivery.save(update_fields=["created", "duplicates"])
+    if not tally.valid:
+        # Raised inside the transaction: the delivery and its file go with it.
+        raise DomainError(
+            "no_valid_rows",
+            _("%(file)s has no row that can be imported.") % {"file": filename},
+            errors=tally.errors,
+            errors_total=tally.errors_total,
+        )
+    delivery.created = tally.created
+    delivery.duplicates = tally.duplicates
+    delivery.errors = tally.errors_total
+    delivery.save(update_fields=["created", "duplicates", "errors"])
     audit_record(
         actor=actor,
         action=action,
@@ -280,7 +303,7 @@ def _delivery_close(
         anchor=delivery.anchor_id,
         channel=delivery.channel,
         sha256=delivery.sha256,
-        rows=rows.rows_total,
+        rows=tally.rows_total,
         created=delivery.created,
         duplicates=delivery.duplicates,
         errors=delivery.errors,
@@ -288,9 +311,9 @@ def _delivery_close(
     return DeliveryResult(
         created=delivery.created,
         duplicates=delivery.duplicates,
-        errors=rows.errors,
+        errors=tally.errors,
         delivery_id=delivery.pk,
-        errors_total=rows.errors_total,
+        errors_total=tally.errors_total,
     )
 
 
@@ -301,45 +324,76 @@ def _rows_insert(
     constants: dict[str, int],
     conflict: tuple[str, ...],
     delivery_id: int,
-) -> int:
-    """Insert the rows that are new; return how many were. One way for every delivery."""
+) -> _Tally:
+    """Insert the rows whose key is new; count what became of every row. One way for every delivery."""
+    tally = _Tally()
     if connection.vendor == "postgresql":
-        return _rows_copy_insert(model=model, rows=rows, constants=constants, conflict=conflict)
-    # No COPY here: bulk_create ignores the rows whose key exists (INSERT OR IGNORE),
+        _rows_copy_insert(model=model, rows=rows, constants=constants, conflict=conflict, tally=tally)
+        return tally
+    # No COPY here: bulk_create skips the rows whose key exists (INSERT OR IGNORE),
     # and the rows that carry this delivery are the ones it inserted.
-    objects = (model(**constants, **dict(zip(rows.fields, record, strict=True))) for record in rows.records())
-    while chunk := [obj for _i, obj in zip(range(BULK_CREATE_CHUNK), objects, strict=False)]:
-        model._default_manager.bulk_create(chunk, ignore_conflicts=True)
-    return model._default_manager.filter(delivery_id=delivery_id).count()
+    manager = model._default_manager
+    for chunk in rows:
+        tally.add(chunk)
+        records = (dict(zip(rows.fields, record, strict=True)) for record in chunk.records())
+        while batch := [model(**constants, **values) for values in islice(records, BULK_CREATE_BATCH)]:
+            manager.bulk_create(batch, ignore_conflicts=True)
+    tally.created = manager.filter(delivery_id=delivery_id).count()
+    return tally
 
 
 def _rows_copy_insert(
-    *, model: type[models.Model], rows: ProviderRows, constants: dict[str, int], conflict: tuple[str, ...]
-) -> int:
+    *,
+    model: type[models.Model],
+    rows: ProviderRows,
+    constants: dict[str, int],
+    conflict: tuple[str, ...],
+    tally: _Tally,
+) -> None:
+    """COPY each slice into a staging table and move the new rows on with one INSERT … ON CONFLICT.
+
+    The database writes a slice while this thread checks the next one: the
+    writer thread only drives the connection of this transaction (psycopg2
+    releases the GIL while it waits), and at most one slice is in flight, so
+    slices land in file order and the first of two equal keys wins.
+    """
     table = model._meta.db_table
-    staging = f"pg_temp.{table}_staging"
+    staging = f"{table}_staging"
     fields = ", ".join(rows.fields)
-    constant_names = ", ".join(constants)
-    placeholders = ", ".join(["%s"] * len(constants))
+    copy_sql = f"COPY pg_temp.{staging} ({fields}) FROM STDIN"
+    insert_sql = (
+        f"INSERT INTO {table} ({', '.join(constants)}, {fields}) "
+        f"SELECT {', '.join(['%s'] * len(constants))}, {fields} FROM pg_temp.{staging} "
+        f"ON CONFLICT ({', '.join(conflict)}) DO NOTHING"
+    )
     with connection.cursor() as cursor:
-        # Same column types as the table, none of its constraints or indexes; gone at commit.
-        cursor.execute(f"DROP TABLE IF EXISTS {staging}")
+        cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{staging}")
+        # The table's column types without its constraints and indexes; dropped at commit at the latest.
         cursor.execute(
-            f"CREATE TEMPORARY TABLE {table}_staging ON COMMIT DROP "
-            f"AS SELECT {fields} FROM {table} WITH NO DATA"
+            f"CREATE TEMPORARY TABLE {staging} ON COMMIT DROP AS SELECT {fields} FROM {table} WITH NO DATA"
         )
-        cursor.copy_expert(
-            f"COPY {staging} ({fields}) FROM STDIN", io.BytesIO(rows.copy_text()), size=COPY_BLOCK_BYTES
-        )
-        cursor.execute(
-            f"INSERT INTO {table} ({constant_names}, {fields}) "
-            f"SELECT {placeholders}, {fields} FROM {staging} "
-            f"ON CONFLICT ({', '.join(conflict)}) DO NOTHING",
-            list(constants.values()),
-        )
-        created = cursor.rowcount
-        cursor.execute(f"DROP TABLE {staging}")
-    return int(created)
+    raw = connection.connection  # the DB-API connection that holds this transaction
+
+    def write(text: bytes) -> int:
+        with raw.cursor() as cursor:
+            cursor.copy_expert(copy_sql, io.BytesIO(text), size=COPY_BLOCK_BYTES)
+            cursor.execute(insert_sql, list(constants.values()))
+            created = int(cursor.rowcount)
+            cursor.execute(f"TRUNCATE pg_temp.{staging}")
+        return created
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="risk-copy") as writer:
+        pending: Future[int] | None = None
+        for chunk in rows:  # checking happens here, in this thread
+            tally.add(chunk)
+            text = chunk.copy_text()
+            if pending is not None:
+                tally.created += pending.result()
+            pending = writer.submit(write, text) if text else None
+        if pending is not None:
+            tally.created += pending.result()
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE pg_temp.{staging}")
 
 
 # --- helpers -------------------------------------------------------------------------------

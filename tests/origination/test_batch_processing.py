@@ -1,4 +1,4 @@
-"""Flow steps 4–7: cross-validation over the exact window, limits, review, maker-checker approval, whitelist."""
+"""Flow steps 4–7: cross-validation over the exact window, limits, review, approval, whitelist."""
 
 import datetime as dt
 from decimal import Decimal

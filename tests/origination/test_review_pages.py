@@ -1,4 +1,4 @@
-"""The review page: figures side by side, the monthly chart data, decisions one by one, submission and approval."""
+"""The review page: both figures, the monthly chart data, decisions, submission and approval."""
 
 import pytest
 from django.test import Client

@@ -9,8 +9,10 @@ from decimal import Decimal
 import pytest
 
 from core.business_date import business_date_get
-from origination.models import Loan, LoanEntry
+from origination.models import CompensationDemand, Loan, LoanEntry
+from origination.reconcile import loans_reconcile
 from origination.services.loans import loan_disburse, loan_dpd, repayment_record
+from partners.services.margin import margin_balance
 from postloan.cob import close_business_days
 from tests.conftest import api_as
 from tests.factories import make_lending_world
@@ -145,3 +147,43 @@ def test_dpd_90_then_91_moves_the_loan_to_substandard(users):
     loan.refresh_from_db()
     assert loan_dpd(loan, business_date_get()) == 91
     assert loan.classification == "substandard"
+
+
+def test_month_end_deducts_what_is_still_overdue_from_the_margin(users):
+    # Margin 150.00 covers part of the 193.33 interest overdue since 20 March.
+    program, _farmer, limit = make_lending_world(
+        users, on=D(2027, 3, 5), margin="150.00", margin_ratio=Decimal("0")
+    )
+    loan = loan_disburse(
+        credit_limit=limit, amount=Decimal("100000.00"), term_months=6, actor=users["manager"]
+    )
+    close_to(D(2027, 3, 31))
+    demand = CompensationDemand.objects.get(loan=loan)
+    assert (demand.raised_on, demand.amount, demand.status) == (D(2027, 3, 20), Decimal("193.33"), "open")
+    close_to(D(2027, 4, 1))  # the close of 31 March is the month's last business day
+    loan.refresh_from_db()
+    demand.refresh_from_db()
+    assert margin_balance(program.pk) == Decimal("0.00")
+    assert loan.interest_overdue == Decimal("43.33")  # 193.33 − 150.00, no penalty on interest
+    assert loan.compensated == Decimal("150.00")
+    assert (demand.status, demand.compensated, demand.unrecovered) == (
+        "claim",
+        Decimal("150.00"),
+        Decimal("43.33"),
+    )
+    assert loan_dpd(loan, business_date_get()) == 12  # the bank is still owed 43.33 since 20 March
+    assert loans_reconcile([loan.pk]) == []
+
+
+def test_compensation_clears_the_bank_but_not_the_farmers_record(users):
+    _program, _farmer, limit = make_lending_world(
+        users, on=D(2027, 3, 5), margin="10000.00", margin_ratio=Decimal("0")
+    )
+    loan = loan_disburse(
+        credit_limit=limit, amount=Decimal("100000.00"), term_months=6, actor=users["manager"]
+    )
+    close_to(D(2027, 4, 1))
+    body = api_as(users["manager"]).get(f"/api/v1/loans/{loan.pk}/").json()
+    assert body["dpd"] == 0 and body["overdue_amount"] == "0.00"
+    assert body["compensated"] == "193.33"
+    assert body["shadow_dpd"] == 12  # he was late since 20 March, whoever paid

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from core.business_date import business_date_set
@@ -227,6 +228,7 @@ def test_a_file_without_a_valid_row_is_refused_and_leaves_nothing(users, anchor)
     assert [(e["row"], e["column"]) for e in body["errors"]] == [(2, "order_date"), (3, "id_number")]
     assert not ProviderDelivery.objects.exists()
     assert not StoredFile.objects.exists()
+    assert not default_storage.exists(f"files/{sha256_of(content)[:2]}/{sha256_of(content)}")
     assert not TradeRecord.objects.exists()
 
 
@@ -327,3 +329,31 @@ def make_second_anchor(users, org):
         return make_anchor(users["manager"], org.outlet_a, approver=users["approver"], name="新希望")
 
     return make
+
+
+def test_a_large_file_checked_and_written_in_slices_gives_the_same_result(users, anchor, monkeypatch):
+    # given slices of two rows, so that a repeat and the errors fall in different slices
+    monkeypatch.setattr("risk.importers.CHUNK_ROWS", 2)
+    monkeypatch.setattr("risk.importers.MAX_ERRORS_LISTED", 2)
+    content = (
+        ZH_HEADER
+        + f"{ID_A},TQ1,2027-02-13,100\n"
+        + f"{ID_B},TQ2,2027-02-13,bad\n"
+        + f"{ID_B},TQ3,2027-02-13,300\n"
+        + f"{ID_A},TQ1,2027-02-14,999\n"
+        + f"{ID_A},TQ5,someday,500\n"
+        + f"{ID_A},TQ6,2027-02-13,-1\n"
+        + f"{ID_B},TQ7,2027-02-13,700\n"
+    ).encode()
+
+    response = upload(users["manager"], anchor, content)
+
+    body = response.json()
+    assert (body["created"], body["duplicates"], body["errors_total"]) == (3, 1, 3)
+    assert [(e["row"], e["column"]) for e in body["errors"]] == [(3, "amount"), (6, "order_date")]
+    assert dict(TradeRecord.objects.values_list("order_no", "amount")) == {
+        "TQ1": Decimal("100.00"),
+        "TQ3": Decimal("300.00"),
+        "TQ7": Decimal("700.00"),
+    }
+    assert TradeRecord.objects.filter(id_hash=pii_hash(ID_B)).count() == 2

@@ -1,0 +1,265 @@
+"""Times the provider trade import (三方交易数据) on PostgreSQL against two baselines.
+
+Generates the trade file with ../shared/samples/make_samples.py (12 orders a
+farmer); ``--trades-per-farmer 24`` (any multiple of 12) adds copies of each
+order with a new order number, one year earlier per copy. Then, in the same
+run and on the same rows:
+
+  (a) the import: ``trade_records_import`` end to end (read and check the
+      file, keep it, COPY into staging, INSERT … ON CONFLICT, commit), then the
+      same file delivered again (every row a duplicate);
+  (b) a plain PostgreSQL COPY of the same rows straight into the trade table:
+      the floor any import of these rows stands on;
+  (c) the naive way: ``TradeRecord.objects.create`` per row, timed on a
+      5,000-row sample and scaled to the full size.
+
+Run from the repository root, against a database of its own (the schema is
+created if needed; the rows written are removed at the end):
+
+  DATABASE_URL=postgres://postgres@127.0.0.1:5432/scf_bench \\
+      .venv/bin/python bench/bench_trade_import.py [FARMERS] [--trades-per-farmer 24] [--phases]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+MAKE_SAMPLES = ROOT.parent / "shared" / "samples" / "make_samples.py"
+SAMPLE_ROWS = 5_000  # the naive ORM loop is timed on this many rows and scaled
+TARGET_SECONDS = 60.0
+BENCH_NAME = "bench_trade_import"
+DATE_FIELD = re.compile(rb",(TQ)(\d+),(\d{4})-")
+
+
+def setup_django(media_root: str) -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("MEDIA_ROOT", media_root)  # the kept files go to a temporary folder
+    import django
+
+    django.setup()
+
+
+def peak_memory_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
+
+
+def timed(func: Callable[[], Any]) -> tuple[float, Any]:
+    start = time.perf_counter()
+    result = func()
+    return time.perf_counter() - start, result
+
+
+def trade_file(farmers: int, per_farmer: int, out: Path) -> bytes:
+    """make_samples.py's trade file, with ``per_farmer / 12`` copies of every order."""
+    if per_farmer % 12:
+        raise SystemExit("--trades-per-farmer must be a multiple of 12")
+    subprocess.run([sys.executable, str(MAKE_SAMPLES), str(out), str(farmers)], check=True)
+    content = (out / "provider_trades.csv").read_bytes()
+    header, _, body = content.partition(b"\n")
+    parts = [header + b"\n", body]
+    for copy in range(1, per_farmer // 12):
+        prefix = b"T" + bytes([ord("Q") + copy])
+
+        def earlier(match: re.Match[bytes], prefix: bytes = prefix, years: int = copy) -> bytes:
+            return b"," + prefix + match.group(2) + b"," + str(int(match.group(3)) - years).encode() + b"-"
+
+        parts.append(DATE_FIELD.sub(earlier, body))
+    return b"".join(parts)
+
+
+def bench_world() -> tuple[Any, Any]:
+    """A node and an administrator of the benchmark's own, reused from run to run."""
+    from core.roles import Role
+    from partners.models import OrgNode, User
+    from partners.services.org import org_node_create, user_create
+
+    node = OrgNode.objects.filter(code="BENCH-TI").first() or org_node_create(
+        code="BENCH-TI", name=BENCH_NAME, kind=OrgNode.Kind.BRANCH
+    )
+    user = User.objects.filter(username=BENCH_NAME).first() or user_create(
+        username=BENCH_NAME, password="-", role=Role.ADMINISTRATOR, org_node=node, is_superuser=True
+    )
+    return node, user
+
+
+def bench_anchor(node: Any, user: Any, label: str) -> Any:
+    import random
+    from decimal import Decimal
+
+    from stdnum.cn import uscc
+
+    from partners.models import Anchor
+    from partners.services.anchors import anchor_create
+
+    while True:
+        body = f"9151010{random.randrange(10**6):06d}BENCH"[:17]
+        code = body + uscc.calc_check_digit(body)
+        if not Anchor.objects.filter(uscc=code).exists():
+            break
+    return anchor_create(
+        actor=user,
+        name=f"{BENCH_NAME} {label}",
+        uscc=code,
+        guarantee_capacity=Decimal("1"),
+        org_node=node,
+    )
+
+
+def remove_bench_rows() -> None:
+    """The trade records of earlier runs' anchors (never anyone else's)."""
+    from django.db import connection
+
+    from partners.models import Anchor
+    from risk.models import TradeRecord
+
+    anchors = list(Anchor.objects.filter(name__startswith=BENCH_NAME).values_list("pk", flat=True))
+    if anchors:
+        TradeRecord.objects.filter(anchor_id__in=anchors).delete()
+        with connection.cursor() as cursor:
+            cursor.execute(f"VACUUM ANALYZE {TradeRecord._meta.db_table}")
+
+
+def checked(rows: Any) -> tuple[list[Any], int]:
+    chunks = list(rows)
+    return chunks, sum(len(chunk) for chunk in chunks)
+
+
+def plain_copy(chunks: list[Any], anchor: Any, delivery: Any) -> float:
+    """COPY the rows the import wrote, as text already prepared, straight into the table."""
+    from django.db import connection, transaction
+
+    from risk.importers import TRADE_RECORD_FIELDS
+    from risk.models import TradeRecord
+
+    prefix = f"{anchor.pk}\t{delivery.pk}\t".encode()
+    text = b"".join(prefix + line + b"\n" for chunk in chunks for line in chunk.copy_text().splitlines())
+    columns = "anchor_id, delivery_id, " + ", ".join(TRADE_RECORD_FIELDS)
+    start = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.copy_expert(
+            f"COPY {TradeRecord._meta.db_table} ({columns}) FROM STDIN", io.BytesIO(text), size=1 << 20
+        )
+    return time.perf_counter() - start
+
+
+def orm_loop(chunks: list[Any], count: int, anchor: Any, delivery: Any) -> float:
+    from itertools import chain, islice
+
+    from risk.models import TradeRecord
+
+    records = chain.from_iterable(chunk.records() for chunk in chunks)
+    sample = list(islice(records, SAMPLE_ROWS))
+    start = time.perf_counter()
+    for id_hash, order_no, order_date, amount in sample:
+        TradeRecord.objects.create(
+            anchor=anchor,
+            delivery=delivery,
+            id_hash=id_hash,
+            order_no=order_no,
+            order_date=order_date,
+            amount=amount,
+        )
+    return (time.perf_counter() - start) * count / len(sample)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("farmers", nargs="?", type=int, default=100_000)
+    parser.add_argument("--trades-per-farmer", type=int, default=12)
+    parser.add_argument("--phases", action="store_true", help="also time reading and checking alone")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as media, tempfile.TemporaryDirectory() as out:
+        setup_django(media)
+        from django.core.management import call_command
+        from django.db import connection
+
+        if connection.vendor != "postgresql":
+            raise SystemExit("Run against PostgreSQL: set DATABASE_URL=postgres://…")
+        call_command("migrate", verbosity=0)
+
+        from core.business_date import business_date_get
+        from core.identifiers import known_region_codes
+        from risk import importers
+        from risk.models import ProviderDelivery
+        from risk.services.deliveries import trade_records_import
+        from risk.services.providers import provider_default
+
+        start = time.perf_counter()
+        content = trade_file(args.farmers, args.trades_per_farmer, Path(out))
+        print(f"trade file: {len(content) / 1e6:.0f} MB, made in {time.perf_counter() - start:.0f} s")
+        known_region_codes()  # stdnum's table, loaded once outside every timing
+        remove_bench_rows()
+        node, user = bench_world()
+        anchors = {label: bench_anchor(node, user, label) for label in ("import", "copy", "orm")}
+        today = business_date_get()
+
+        if args.phases:
+            seconds, rows = timed(lambda: importers.read_trade_file(content, "trades.csv", today=today))
+            print(f"phase: read the table, {rows.rows_total:,} rows: {seconds:.1f} s")
+            seconds, (chunks, _count) = timed(lambda: checked(rows))
+            print(f"phase: check the rows: {seconds:.1f} s")
+            seconds, texts = timed(lambda: [chunk.copy_text() for chunk in chunks])
+            print(f"phase: COPY text, {sum(map(len, texts)) / 1e6:.0f} MB: {seconds:.1f} s")
+            del rows, chunks, texts
+
+        import_seconds, result = timed(
+            lambda: trade_records_import(anchor=anchors["import"], content=content, filename="trades.csv")
+        )
+        import_memory = peak_memory_mb()
+        again_seconds, again = timed(
+            lambda: trade_records_import(anchor=anchors["import"], content=content, filename="again.csv")
+        )
+        if result.errors_total or again.created or again.duplicates != result.created:
+            raise SystemExit(f"unexpected counts: {result} then {again}")
+
+        chunks, count = checked(importers.read_trade_file(content, "trades.csv", today=today))
+        provider = provider_default()
+        deliveries = {
+            label: ProviderDelivery.objects.create(
+                provider=provider,
+                kind=ProviderDelivery.Kind.TRADES,
+                channel=ProviderDelivery.Channel.FILE,
+                anchor=anchors[label],
+                sha256="-",
+                business_date=today,
+            )
+            for label in ("copy", "orm")
+        }
+        copy_seconds = plain_copy(chunks, anchors["copy"], deliveries["copy"])
+        orm_seconds = orm_loop(chunks, count, anchors["orm"], deliveries["orm"])
+        remove_bench_rows()
+
+    count = result.created
+    table = [
+        ("(a) trade_records_import", count, import_seconds, ""),
+        ("(a) the same file again", count, again_seconds, "all duplicates"),
+        ("(b) plain COPY into the table", count, copy_seconds, "baseline"),
+        ("(c) ORM create() per row", count, orm_seconds, f"scaled from {SAMPLE_ROWS:,} rows"),
+    ]
+    print(f"\n{args.farmers:,} farmers x {args.trades_per_farmer} orders, PostgreSQL, {os.cpu_count()} cores")
+    print(f"{'':32}{'rows':>11}{'seconds':>10}{'rows/s':>11}")
+    for label, rows_count, seconds, note in table:
+        print(f"{label:32}{rows_count:>11,}{seconds:>10.1f}{rows_count / seconds:>11,.0f}  {note}")
+    print(f"peak memory (process, after the import): {import_memory:,.0f} MB")
+    verdict = "within" if import_seconds <= TARGET_SECONDS else "OVER"
+    print(f"import {verdict} the {TARGET_SECONDS:.0f} s target")
+
+
+if __name__ == "__main__":
+    main()

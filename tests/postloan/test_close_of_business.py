@@ -1,0 +1,104 @@
+"""The close of business: resumable after a crash, never twice, ending on the --to date."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import transaction
+
+from core.business_date import business_date_get
+from origination.models import Loan, LoanDue, LoanEntry
+from origination.services.loans import loan_disburse, repayment_record
+from postloan import cob
+from postloan.models import DayClose, DayCloseStep
+from tests.factories import make_lending_world
+
+D = dt.date
+
+
+def _book(users):
+    _program, _farmer, limit = make_lending_world(
+        users, on=D(2027, 3, 5), margin="100.00", margin_ratio=Decimal("0")
+    )
+    first = loan_disburse(
+        credit_limit=limit, amount=Decimal("100000.00"), term_months=3, actor=users["manager"]
+    )
+    second = loan_disburse(
+        credit_limit=limit, amount=Decimal("50000.00"), term_months=1, actor=users["manager"]
+    )
+    return first, second
+
+
+def _scenario(users, crash):
+    first, _second = _book(users)
+    cob.close_business_days(to=D(2027, 3, 25))
+    repayment_record(loan=first, amount=Decimal("100.00"), actor=users["manager"])
+    if crash:
+        real = cob.STEPS[4].run  # classification, after settlement, overdue and compensation
+
+        def killed(*args):
+            raise SystemExit("killed half-way")
+
+        cob.STEPS[4] = cob.Step(cob.STEPS[4].name, killed, chunked=True)
+        try:
+            with pytest.raises(SystemExit):
+                cob.close_business_days(to=D(2027, 4, 10))
+        finally:
+            cob.STEPS[4] = cob.Step(cob.STEPS[4].name, real, chunked=True)
+        assert business_date_get() == D(2027, 3, 25)  # the day did not move
+    cob.close_business_days(to=D(2027, 4, 10))
+    return _snapshot()
+
+
+def _snapshot():
+    loans = list(Loan.objects.order_by("id").values().iterator())
+    for loan in loans:
+        loan.pop("created_at"), loan.pop("updated_at")
+    entries = list(LoanEntry.objects.order_by("id").values_list("loan_id", "business_date", "kind", "amount"))
+    dues = list(
+        LoanDue.objects.order_by("id").values_list(
+            "loan_id", "kind", "due_on", "amount", "paid", "compensated"
+        )
+    )
+    steps = sorted(DayCloseStep.objects.values_list("day", "step", "chunk", "rows"))
+    return loans, entries, dues, steps, business_date_get()
+
+
+def test_a_run_killed_half_way_finishes_on_the_next_call_as_if_never_stopped(users):
+    with transaction.atomic():
+        uninterrupted = _scenario(users, crash=False)
+        transaction.set_rollback(True)
+    resumed = _scenario(users, crash=True)
+    assert resumed == uninterrupted
+    assert DayClose.objects.get(day=D(2027, 3, 25)).attempts == 2
+
+
+def test_the_command_closes_up_to_the_day_before_to(users):
+    _book(users)
+    call_command("close_business_day", "--to", "2027-03-10")
+    assert business_date_get() == D(2027, 3, 10)
+    assert list(DayClose.objects.order_by("day").values_list("day", flat=True)) == [
+        D(2027, 3, 5),
+        D(2027, 3, 6),
+        D(2027, 3, 7),
+        D(2027, 3, 8),
+        D(2027, 3, 9),
+    ]
+    call_command("close_business_day")
+    assert business_date_get() == D(2027, 3, 11)
+
+
+def test_a_day_cannot_be_closed_twice(users):
+    _book(users)
+    cob.close_business_days(to=D(2027, 3, 6))
+    with pytest.raises(Exception, match="already closed"):
+        cob.close_day(D(2027, 3, 5))
+    with pytest.raises(CommandError, match="nothing_to_close"):
+        call_command("close_business_day", "--to", "2027-03-06")
+
+
+def test_the_business_date_cannot_go_back_once_loans_exist(users):
+    _book(users)
+    with pytest.raises(CommandError, match="business_date_backwards"):
+        call_command("set_business_date", "2027-03-01")
