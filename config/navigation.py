@@ -28,6 +28,7 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem(_("Programmes"), "program-list", EVERYONE),
     MenuItem(_("Batches"), "batch-list", EVERYONE),
     MenuItem(_("Farmers"), "farmer-list", EVERYONE),
+    MenuItem(_("Loans"), "loan-list", ALL_STAFF),
 )
 
 

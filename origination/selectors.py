@@ -120,3 +120,40 @@ def visible_loans(user: User) -> QuerySet[Loan]:
     if is_anchor_operator(user):
         return Loan.objects.filter(program__in=visible_programs(user))
     return filter_by_subtree(Loan.objects.all(), user)
+
+
+@dataclass(frozen=True)
+class ProgramHealth:
+    overdue_interest: Decimal
+    overdue_principal: Decimal
+    compensated: Decimal
+    shadow_delinquent_principal: Decimal
+    classification_mix: dict[str, Decimal]
+    loans: int
+
+    @property
+    def gross_delinquency(self) -> Decimal:
+        """What the borrowers failed to pay on time, whoever then paid it: overdue plus compensated."""
+        return self.overdue_interest + self.overdue_principal + self.compensated
+
+
+def program_health(program: Program) -> ProgramHealth:
+    active = Loan.objects.filter(program=program, status=Loan.Status.ACTIVE)
+    totals = active.aggregate(
+        overdue_interest=Sum("interest_overdue"),
+        overdue_principal=Sum("principal_overdue"),
+        compensated=Sum("compensated"),
+        shadow=Sum("principal_outstanding", filter=Q(shadow_oldest_due_date__isnull=False)),
+    )
+    mix = {
+        row["classification"]: money(row["total"] or ZERO)
+        for row in active.values("classification").annotate(total=Sum("principal_outstanding"))
+    }
+    return ProgramHealth(
+        overdue_interest=money(totals["overdue_interest"] or ZERO),
+        overdue_principal=money(totals["overdue_principal"] or ZERO),
+        compensated=money(totals["compensated"] or ZERO),
+        shadow_delinquent_principal=money(totals["shadow"] or ZERO),
+        classification_mix={c.value: mix.get(c.value, ZERO) for c in Loan.Classification},
+        loans=active.count(),
+    )

@@ -11,5 +11,4 @@ urlpatterns = [
     path("anchors/<int:pk>/assessments/", views.assessment_add_view, name="assessment-add"),
     path("anchors/<int:pk>/agreements/", views.agreement_add_view, name="agreement-add"),
     path("farmers/", views.farmer_list, name="farmer-list"),
-    path("farmers/<int:pk>/", views.farmer_detail, name="farmer-detail"),
 ]

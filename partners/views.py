@@ -178,18 +178,17 @@ def farmer_list(request: HttpRequest) -> HttpResponse:
     return render(request, "partners/farmer_list.html", {"page": paginate(request, farmers), "query": query})
 
 
-@login_required
-def farmer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def farmer_page_context(request: HttpRequest, pk: int) -> dict[str, object]:
+    """The farmer's own page; the full numbers only on request, to a permitted user, and logged."""
     user = acting_user(request)
     farmer = get_object_or_404(visible_farmers(user).select_related("org_node", "account_manager"), pk=pk)
     identity = None
     if request.method == "POST" and request.POST.get("reveal"):
         identity = farmer_identity_reveal(farmer=farmer, actor=user)
-    context = {
+    return {
         "farmer": farmer,
         "identity": identity,
         "phone_masked": mask_phone(farmer.phone),
         "can_reveal": can_view_identity(user),
         "anchors": farmer.anchor_links.select_related("anchor"),
     }
-    return render(request, "partners/farmer_detail.html", context)

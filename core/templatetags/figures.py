@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from django import template
@@ -52,3 +53,11 @@ def sent_value(original: dict[str, str] | None, column: str) -> str:
     value = (original or {}).get(column, "")
     mask = PERSONAL_COLUMNS.get(column)
     return mask(value) if mask and value else value
+
+
+@register.filter
+def days_since(value: date | None, today: date) -> int | str:
+    """Days from ``value`` to ``today`` (DPD from the oldest unpaid due date); blank when there is none."""
+    if value is None or value >= today:
+        return ""
+    return (today - value).days

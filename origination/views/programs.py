@@ -10,7 +10,8 @@ from django.views.decorators.http import require_POST
 from core.roles import Role
 from core.views import call_service, form_errors_text
 from origination.forms import MarginForm, ProgramForm, ResumeForm, SuspendForm
-from origination.selectors import program_figures
+from origination.models import Loan
+from origination.selectors import program_figures, program_health
 from origination.services.intake import UPLOAD_ROLES
 from origination.services.margin import margin_withdraw
 from partners.auth import acting_user
@@ -48,6 +49,7 @@ def program_create_view(request: HttpRequest) -> HttpResponse:
 def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = acting_user(request)
     program = get_object_or_404(visible_programs(user).select_related("anchor", "org_node", "manager"), pk=pk)
+    health = program_health(program)
     parameters = [
         (getattr(Program._meta.get_field(name), "verbose_name", name), name, getattr(program, name))
         for name in PROGRAM_PARAMETERS
@@ -55,6 +57,11 @@ def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "program": program,
         "figures": program_figures(program),
+        "health": health,
+        "mix": [
+            {"name": Loan.Classification(key).label, "value": str(value)}
+            for key, value in health.classification_mix.items()
+        ],
         "parameters": parameters,
         "status_changes": program.status_changes.select_related("actor")[:50],
         "margin_entries": program.margin_entries.select_related("actor")[:100],
