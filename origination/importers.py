@@ -138,6 +138,12 @@ def _check(frame: pd.DataFrame, *, today: dt.date) -> FarmerList:
     return FarmerList(rows_total=len(frame), valid=valid, source=frame, errors=errors)
 
 
+def _originals(source: pd.DataFrame) -> list[dict[str, str]]:
+    """Each row as it was sent, for the error report (a column at a time, not ``iterrows``)."""
+    originals: list[dict[str, str]] = source[list(COLUMN_ORDER)].astype(str).to_dict("records")
+    return originals
+
+
 def _row_errors(frame: pd.DataFrame, codes: dict[str, pd.Series]) -> list[dict[str, Any]]:
     """One entry per refused cell, in row then column order, with the row as it was sent."""
     errors: list[dict[str, Any]] = []
@@ -146,18 +152,22 @@ def _row_errors(frame: pd.DataFrame, codes: dict[str, pd.Series]) -> list[dict[s
         bad_any |= (codes[column] != "").to_numpy()
     if not bad_any.any():
         return errors
-    bad = frame[bad_any]
-    for position, (_index, row) in zip(np.flatnonzero(bad_any), bad.iterrows(), strict=True):
-        original = {column: str(row[column]) for column in COLUMN_ORDER}
+    positions = np.flatnonzero(bad_any)
+    bad = frame.iloc[positions]
+    bad_codes = {column: codes[column].to_numpy()[positions] for column in COLUMN_ORDER}
+    details: dict[str, str] = {}  # row_error_detail translates all its messages at every call
+    for i, (row, original) in enumerate(zip(bad["row"].tolist(), _originals(bad), strict=True)):
         for column in COLUMN_ORDER:
-            code = codes[column].iat[position]
+            code = bad_codes[column][i]
             if code:
+                if code not in details:
+                    details[code] = row_error_detail(code)
                 errors.append(
                     {
-                        "row": int(row["row"]),
+                        "row": int(row),
                         "column": column,
                         "code": code,
-                        "detail": row_error_detail(code),
+                        "detail": details[code],
                         "original": original,
                     }
                 )
@@ -171,15 +181,10 @@ def refuse_rows(farmers: FarmerList, id_hashes: set[str], code: str) -> FarmerLi
     refused = farmers.valid["id_hash"].isin(id_hashes)
     refused_rows = set(farmers.valid.loc[refused, "row"].astype(int))
     source = farmers.source[farmers.source["row"].isin(refused_rows)]
+    detail = row_error_detail(code)
     extra = [
-        {
-            "row": int(row["row"]),
-            "column": "id_number",
-            "code": code,
-            "detail": row_error_detail(code),
-            "original": {column: str(row[column]) for column in COLUMN_ORDER},
-        }
-        for _index, row in source.iterrows()
+        {"row": int(row), "column": "id_number", "code": code, "detail": detail, "original": original}
+        for row, original in zip(source["row"].tolist(), _originals(source), strict=True)
     ]
     errors = sorted(
         [*farmers.errors, *extra], key=lambda error: (error["row"], COLUMN_ORDER.index(error["column"]))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -10,7 +11,7 @@ from django.db import transaction
 
 from core.business_date import business_date_set
 from core.roles import Role
-from origination.models import Batch
+from origination.models import Batch, Loan
 from origination.services.intake import Upload, batch_upload
 from partners.models import Agreement, AnchorAssessment, OrgNode, Program, User
 from partners.services.anchors import agreement_add, anchor_approve, anchor_create, assessment_add
@@ -18,6 +19,15 @@ from partners.services.margin import margin_deposit
 from partners.services.org import org_node_create, user_create
 from partners.services.programs import program_create
 from postloan.book import book_has_loans
+from postloan.demo_book import (
+    DEMO_END,
+    STEADY,
+    TROUBLED,
+    behaviours,
+    draw_loans,
+    service_book,
+    verify_and_approve,
+)
 from postloan.demo_data import DemoFarmer, demo_farmers, demo_trades, verified_total
 
 DEMO_PASSWORD = "Demo@2026"  # noqa: S105 - printed for the demo on purpose
@@ -221,3 +231,70 @@ def demo_batch_ensure(program: Program) -> Batch:
         recommendation_letter=Upload(content=b"%PDF-1.4 demo recommendation", name="推荐函.pdf"),
         guarantee_letter=Upload(content=b"%PDF-1.4 demo guarantee", name="担保函.pdf"),
     )
+
+
+SMALL_ANCHOR_USCC_BODY = "91511400MA62Q3K7X"
+
+
+def demo_small_program_ensure() -> Program:
+    """A smaller anchor with a thin margin: its late farmers are not all compensated."""
+    from stdnum.cn import uscc
+
+    code = SMALL_ANCHOR_USCC_BODY + uscc.calc_check_digit(SMALL_ANCHOR_USCC_BODY)
+    existing = Program.objects.filter(anchor__uscc=code).first()
+    if existing is not None:
+        return existing
+    manager = User.objects.get(username="manager_sl")
+    approver = User.objects.get(username="approver")
+    anchor = anchor_create(
+        actor=manager,
+        name="眉山丰泽饲料有限公司",
+        uscc=code,
+        guarantee_capacity=Decimal("30000000.00"),
+        org_node=OrgNode.objects.get(code="CD-SL"),
+        legal_representative="赵丰",
+        industry="饲料生产",
+    )
+    anchor_approve(anchor=anchor, actor=approver)
+    program = program_create(
+        actor=approver,
+        anchor=anchor,
+        name="丰泽养殖户贷",
+        annual_rate=Decimal("0.0480"),
+        manager=manager,
+        total_cap=Decimal("20000000.00"),
+        per_farmer_cap=Decimal("500000.00"),
+        margin_ratio=Decimal("0.0005"),
+    )
+    # Thin on purpose: it runs out at the first month end, and later lateness stays with the bank.
+    margin_deposit(program=program, amount=Decimal("4000.00"), actor=manager, note="首笔保证金")
+    return program
+
+
+def demo_book_build(program: Program) -> None:
+    """Verify, approve, lend and service: the demo's loans in every state."""
+    if Loan.objects.exists():
+        return
+    rng = random.Random(20270301)  # noqa: S311 - a reproducible demo, not a secret
+    manager, approver = User.objects.get(username="manager"), User.objects.get(username="approver2")
+    farmers = demo_farmers(DEMO_FARMER_COUNT)
+    trades = demo_trades(farmers, until=DEMO_START - dt.timedelta(days=1))
+    verify_and_approve(demo_batch_ensure(program), trades, manager, approver)
+
+    small = demo_small_program_ensure()
+    small_manager = User.objects.get(username="manager_sl")
+    small_farmers = demo_farmers(40, seed=1453)
+    small_trades = demo_trades(small_farmers, until=DEMO_START - dt.timedelta(days=1), seed=11, prefix="FZ")
+    small_batch = batch_upload(
+        program=small,
+        actor=small_manager,
+        farmer_list=Upload(
+            content=demo_farmer_list_csv(small_farmers, small_trades), name="丰泽推荐清单.csv"
+        ),
+    )
+    verify_and_approve(small_batch, small_trades, small_manager, approver)
+
+    sound = draw_loans(program, manager, rng, share=0.6)
+    troubled = draw_loans(small, small_manager, rng, share=0.9)
+    kinds = behaviours(sound, rng, STEADY) | behaviours(troubled, rng, TROUBLED)
+    service_book(sound + troubled, kinds, manager, rng, until=DEMO_END)

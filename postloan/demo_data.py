@@ -15,6 +15,9 @@ GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英�
 BREEDS = ("生猪", "肉鸡", "蛋鸡", "肉鸭")
 
 
+TradeList = list[tuple[str, str, dt.date, Decimal]]
+
+
 @dataclass(frozen=True)
 class DemoFarmer:
     name: str
@@ -61,12 +64,10 @@ def demo_farmers(count: int, seed: int = 20270301) -> list[DemoFarmer]:
     return farmers
 
 
-def demo_trades(
-    farmers: list[DemoFarmer], until: dt.date, seed: int = 7
-) -> list[tuple[str, str, dt.date, Decimal]]:
+def demo_trades(farmers: list[DemoFarmer], until: dt.date, seed: int = 7, prefix: str = "TQ") -> TradeList:
     """Orders over the 13 months before ``until``: (id_number, order_no, date, amount)."""
     rng = random.Random(seed)
-    trades: list[tuple[str, str, dt.date, Decimal]] = []
+    trades: TradeList = []
     for farmer in farmers:
         if not farmer.has_trades:
             continue
@@ -75,7 +76,12 @@ def demo_trades(
                 day = until - dt.timedelta(days=30 * month + rng.randrange(1, 29))
                 amount = Decimal(farmer.monthly_orders) * Decimal(rng.randrange(40, 61)) / Decimal(100)
                 trades.append(
-                    (farmer.id_number, f"TQ{len(trades) + 1:08d}", day, amount.quantize(Decimal("0.01")))
+                    (
+                        farmer.id_number,
+                        f"{prefix}{len(trades) + 1:08d}",
+                        day,
+                        amount.quantize(Decimal("0.01")),
+                    )
                 )
     return trades
 

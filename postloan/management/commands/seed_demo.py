@@ -11,7 +11,7 @@ class Command(BaseCommand):
         demo.demo_org_tree_ensure()
         logins = demo.demo_users_ensure()
         program = demo.demo_anchor_ensure()
-        demo.demo_batch_ensure(program)
+        demo.demo_book_build(program)
         self.stdout.write(self.style.SUCCESS("Demo world ready."))
         self.stdout.write(f"Demo logins (password for all: {demo.DEMO_PASSWORD}):")
         for login in logins:

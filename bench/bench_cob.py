@@ -1,0 +1,1077 @@
+"""Times the close of business (日终) on PostgreSQL over a book of 1,000,000 active loans.
+
+The world is built the way production builds it where rows are few (org
+nodes, users, approved anchors, programmes and their margin, through the real
+services) and loaded in bulk where they are many (farmers, their anchor
+links, credit limits, loans and their history, with ``COPY`` and plain SQL).
+The loaded book is what the services and past closes would have left on the
+evening of 17 June 2027 (business date 18 June):
+
+* loans disbursed on every day of the previous 11 months, terms 3–12 months,
+  amounts 10,000–2,000,000 (log-uniform, whole thousands), ten programmes
+  over five anchors at four rates; ids follow the disbursement date;
+* every past 20th settled: an interest charge (ledger entry and ``LoanDue``),
+  paid by the farmer the next morning (due settled, repayment entry, the
+  demand raised by that evening's close marked paid at the month end);
+  ``accrued_through`` is the last 20th, or the day before disbursement;
+* about 3 % of the loans, in the two programmes of a troubled anchor whose
+  margin ran out, left one or more 20ths unpaid (since February to May:
+  ``oldest_due_date`` set, DPD 29–118, some non-performing), each unpaid 20th
+  a claim on the anchor;
+* about 2.5 % past maturity with principal and the last interest overdue
+  (``penalty_through`` set): half matured in June in any programme (demand
+  open), half earlier this year in the troubled programmes (claims);
+* 0.1 % classified worse by a person; limits that expired are expired.
+
+Left out because no step reads them: ``Repayment`` rows behind the repayment
+entries (their ``repayment`` link is empty) and batches behind the limits.
+A sample of the loaded loans is checked against the reference model
+(``origination.interest.ReferenceLoan``) and the ledger reconciliation.
+
+Then, in one run and on the same book, it measures:
+
+  (a) ``postloan.cob.close_day`` of an ordinary day (18 June: not a 20th, not
+      a month end), inline dispatch — the headline — and the next day too;
+  (b) the close of the 20th: every active loan settles (an interest charge,
+      an upserted due) and, unpaid at the close, falls overdue (demand,
+      DPD 1, special mention) — the worst day; then (unless
+      ``--no-month-end``) the farmers pay on the 21st (simulated in SQL: 98 %
+      of those whose only overdue amount is the 20th's pay it), the 21st
+      (every payer back to normal) and the following days are closed up to
+      and including the month end (compensation from the margin);
+  (c) the baseline: one SQL pass reading every active loan's balances,
+      fetched to the client (the "one pass" the targets compare with), and
+      the same pass aggregated on the server; best of three each;
+  (d) the naive way: a per-loan ORM loop (load the loan, compute with
+      ``origination.interest``, save it, create the entries) doing the same
+      day's work on a 5,000-loan sample, in a transaction rolled back,
+      scaled to the book — for the ordinary day and for the 20th.
+
+Per-step times of a close come from ``DayCloseStep.finished_at``: each chunk
+ends when its row is written, so a step's time runs from the end of the
+step before (the start of the close for the first). Peak RSS is this
+process's (the PostgreSQL backend's memory is not in it).
+
+The database named in ``DATABASE_URL`` is dropped and created again at the
+start and dropped at the end (unless ``--keep-db``); its name must contain
+"bench". Run from the repository root::
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/scf_bench_cob \\
+        .venv/bin/python bench/bench_cob.py [LOANS] [--no-month-end] [--keep-db]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import resource
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/scf_bench_cob"
+PASSWORD = "Bench#2027-cob"  # noqa: S105 - users of a throw-away database
+SEED = 20270618
+
+BUILT_ON = dt.date(2026, 6, 1)  # anchors, programmes and margin exist before the first limit
+ORDINARY = dt.date(2027, 6, 18)  # business date of the loaded book: (a) closes it
+SETTLEMENT = dt.date(2027, 6, 20)  # (b)
+PAID_ON = dt.date(2027, 6, 21)  # the farmers pay the 20th's interest the next morning
+MONTH_END = dt.date(2027, 6, 30)
+LAST_MONTH_END = dt.date(2027, 5, 31)
+WINDOW_START = dt.date(2026, 7, 18)  # disbursements over the 11 months before ORDINARY
+OLD_MATURITY_FROM = dt.date(2027, 1, 1)
+
+NAIVE_SAMPLE = 5_000
+RECONCILE_SAMPLE = 2_000
+REFERENCE_SAMPLE = 150
+SHARE_PRINCIPAL_OVERDUE = 0.025
+SHARE_INTEREST_OVERDUE = 0.03
+SHARE_TROUBLED = 0.20  # of the performing book, in the troubled anchor's two programmes
+SHARE_MANUAL = 0.001
+SHARE_PAYING = 98  # percent of the 20th's debtors who pay on the 21st
+MARGIN_HEADROOM = Decimal("0.07")  # healthy programmes keep 7 % of outstanding (5 % required)
+
+# Targets of the issue.
+TARGET_SECONDS = 120.0
+TARGET_RATIO = 3.0
+
+CREATED = "2027-06-17 21:00:00+08"
+D = np.datetime64
+DAY = np.timedelta64(1, "D")
+
+
+def setup_django() -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+
+
+def database_name(url: str) -> str:
+    return urlsplit(url).path.lstrip("/")
+
+
+def database_recreate(url: str, *, drop_only: bool = False) -> None:
+    """Drop the benchmark database and (unless ``drop_only``) create it empty, via the postgres db."""
+    import psycopg2
+    from psycopg2 import sql
+
+    name = database_name(url)
+    if "bench" not in name:
+        raise SystemExit(f"refusing to drop {name!r}: the benchmark database's name must contain 'bench'")
+    parts = urlsplit(url)
+    admin = psycopg2.connect(
+        host=parts.hostname or "127.0.0.1",
+        port=parts.port or 5432,
+        user=parts.username or "postgres",
+        password=parts.password or None,
+        dbname="postgres",
+    )
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            if not drop_only:
+                cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    finally:
+        admin.close()
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
+
+
+def timed(func: Callable[[], Any]) -> tuple[float, Any]:
+    start = time.perf_counter()
+    result = func()
+    return time.perf_counter() - start, result
+
+
+def sql(statement: str, params: Any = None) -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        return int(cursor.rowcount)
+
+
+# -- the world: few rows, through the real services ---------------------------------------------------------
+
+
+@dataclass
+class World:
+    approver_id: int
+    outlets: list[int]  # org node ids
+    managers: list[int]  # the account manager of each outlet
+    programs: list[int]
+    anchors_of_program: list[int]
+    rates: list[Decimal]
+    troubled: list[int]  # indexes into ``programs``
+
+
+RATES = [Decimal("0.0435"), Decimal("0.0395"), Decimal("0.0475"), Decimal("0.0415"), Decimal("0.0455")]
+
+
+def world_create() -> World:
+    from stdnum.cn import uscc
+
+    from core.business_date import business_date_set
+    from core.roles import Role
+    from partners.models import OrgNode
+    from partners.services.anchors import anchor_approve, anchor_create
+    from partners.services.org import org_node_create, user_create
+    from partners.services.programs import program_create
+
+    business_date_set(new_date=BUILT_ON, backwards_allowed=True)
+    branch = org_node_create(code="CB", name="成都分行", kind=OrgNode.Kind.BRANCH)
+    outlets, managers = [], []
+    for number, klass in enumerate([OrgNode.SubBranchClass.PRIORITY, OrgNode.SubBranchClass.FOLLOW_UP]):
+        sub = org_node_create(
+            code=f"CS{number}",
+            name=f"基准支行{number}",
+            kind=OrgNode.Kind.SUB_BRANCH,
+            parent=branch,
+            sub_branch_class=klass,
+        )
+        for letter in "AB":
+            outlet = org_node_create(
+                code=f"CO{number}{letter}",
+                name=f"基准网点{number}{letter}",
+                kind=OrgNode.Kind.OUTLET,
+                parent=sub,
+            )
+            manager = user_create(
+                username=f"cob_manager_{number}{letter}",
+                password=PASSWORD,
+                role=Role.ACCOUNT_MANAGER,
+                org_node=outlet,
+            )
+            outlets.append(outlet.pk)
+            managers.append(manager.pk)
+    from partners.models import User
+
+    manager = User.objects.get(pk=managers[0])
+    approver = user_create(
+        username="cob_approver", password=PASSWORD, role=Role.RISK_APPROVER, org_node=branch
+    )
+    programs, anchors_of_program, rates = [], [], []
+    for number in range(5):
+        body = f"91510100{number:04d}2345MA"[:17]
+        anchor = anchor_create(
+            actor=manager,
+            name=f"基准集团{number}",
+            uscc=body + uscc.calc_check_digit(body),
+            guarantee_capacity=Decimal("5000000000"),
+            org_node=branch,
+        )
+        anchor = anchor_approve(anchor=anchor, actor=approver)
+        for kind in ("生猪", "饲料"):
+            program = program_create(
+                actor=approver,
+                anchor=anchor,
+                name=f"基准集团{number}{kind}养殖贷",
+                annual_rate=RATES[(2 * number + len(kind)) % len(RATES)],
+                manager=manager,
+                total_cap=Decimal("1000000000000"),  # a book of this size needs caps far above the default
+            )
+            programs.append(program.pk)
+            anchors_of_program.append(anchor.pk)
+            rates.append(program.annual_rate)
+    return World(
+        approver_id=approver.pk,
+        outlets=outlets,
+        managers=managers,
+        programs=programs,
+        anchors_of_program=anchors_of_program,
+        rates=rates,
+        troubled=[8, 9],
+    )
+
+
+def margin_fund(world: World, outstanding: dict[int, Decimal]) -> None:
+    """Deposits through the service; the troubled anchor's margin was deducted to nothing by 31 May."""
+    from core.business_date import business_date_set
+    from partners.models import MarginEntry, Program, User
+    from partners.services.margin import margin_deposit, margin_entry_post, margin_program_lock
+
+    manager = User.objects.get(pk=world.managers[0])
+    for index, program_id in enumerate(world.programs):
+        amount = (outstanding.get(index, Decimal(0)) * MARGIN_HEADROOM).quantize(Decimal("1")) + 1
+        margin_deposit(program=Program.objects.get(pk=program_id), amount=amount, actor=manager)
+    business_date_set(new_date=LAST_MONTH_END, backwards_allowed=False)
+    from django.db import transaction
+
+    for index in world.troubled:
+        with transaction.atomic():
+            program = margin_program_lock(world.programs[index])
+            amount = (outstanding.get(index, Decimal(0)) * MARGIN_HEADROOM).quantize(Decimal("1")) + 1
+            margin_entry_post(
+                program=program, kind=MarginEntry.Kind.DEDUCTION, amount=amount, actor=None, reference="bench"
+            )
+
+
+# -- the book: many rows, generated with numpy and loaded with COPY ------------------------------------------
+
+
+def month_index(days: np.ndarray) -> np.ndarray:
+    return days.astype("datetime64[M]").astype(np.int64)
+
+
+def day_of_month(days: np.ndarray) -> np.ndarray:
+    return (days - days.astype("datetime64[M]").astype("datetime64[D]")).astype(np.int64) + 1
+
+
+def add_months(days: np.ndarray, months: np.ndarray) -> np.ndarray:
+    """``origination.interest.add_months`` over arrays: same calendar day, clamped to the month end."""
+    target = days.astype("datetime64[M]") + months.astype("timedelta64[M]")
+    start = target.astype("datetime64[D]")
+    length = ((target + 1).astype("datetime64[D]") - start).astype(np.int64)
+    return start + (np.minimum(day_of_month(days), length) - 1).astype("timedelta64[D]")
+
+
+def twentieth(month: np.ndarray) -> np.ndarray:
+    """The 20th of month index ``month`` (months since 1970-01)."""
+    return month.astype("datetime64[M]").astype("datetime64[D]") + np.timedelta64(19, "D")
+
+
+def charge_fen(principal_fen: np.ndarray, days: np.ndarray, rate_ppm: np.ndarray) -> np.ndarray:
+    """``interest_charge`` in integers: principal × days × rate / 360, rounded half up to the fen."""
+    numerator = principal_fen * days * rate_ppm
+    denominator = 360 * 1_000_000
+    return (2 * numerator + denominator) // (2 * denominator)
+
+
+def money_text(fen: np.ndarray) -> np.ndarray:
+    sign = np.where(fen < 0, "-", "")
+    fen = np.abs(fen)
+    yuan = (fen // 100).astype(str)
+    cents = np.char.zfill((fen % 100).astype(str), 2)
+    return np.char.add(np.char.add(np.char.add(sign, yuan), "."), cents).astype(object)
+
+
+def date_text(days: np.ndarray, present: np.ndarray | None = None) -> np.ndarray:
+    text = np.datetime_as_string(days, unit="D").astype(object)
+    if present is not None:
+        text[~present] = None
+    return text
+
+
+@dataclass
+class Book:
+    """One row per loan (index = loan id − 1), the arrays every table is made from."""
+
+    n: int
+    program: np.ndarray  # index into World.programs
+    principal_fen: np.ndarray
+    rate_ppm: np.ndarray
+    term: np.ndarray
+    disbursed: np.ndarray
+    maturity: np.ndarray
+    approved: np.ndarray
+    oldest_due: np.ndarray  # NaT when nothing is overdue
+    matured: np.ndarray  # principal overdue
+    manual: np.ndarray
+    dues: pd.DataFrame = field(repr=False)  # loan_idx, kind, due_on, amount_fen, paid
+
+
+def book_generate(n: int, world: World) -> Book:
+    rng = np.random.default_rng(SEED)
+    window = (ORDINARY - WINDOW_START).days  # disbursed from WINDOW_START to the day before ORDINARY
+    n_matured = round(n * SHARE_PRINCIPAL_OVERDUE)
+    n_performing = n - n_matured
+    performing: list[tuple[np.ndarray, np.ndarray]] = []
+    recent: list[tuple[np.ndarray, np.ndarray]] = []
+    old: list[tuple[np.ndarray, np.ndarray]] = []
+    have = [0, 0, 0]
+    while have[0] < n_performing or have[1] < n_matured // 2 or have[2] < n_matured - n_matured // 2:
+        size = max(n, 1000)
+        disbursed = D(WINDOW_START) + rng.integers(0, window, size).astype("timedelta64[D]")
+        term = rng.integers(3, 13, size)
+        maturity = add_months(disbursed, term)
+        for slot, mask in enumerate(
+            (
+                maturity >= D(ORDINARY),
+                (maturity < D(ORDINARY)) & (maturity >= D(ORDINARY.replace(day=1))),
+                (maturity < D(ORDINARY.replace(day=1))) & (maturity >= D(OLD_MATURITY_FROM)),
+            )
+        ):
+            [performing, recent, old][slot].append((disbursed[mask], term[mask]))
+            have[slot] += int(mask.sum())
+    parts = [
+        [np.concatenate([p[i] for p in group])[:count] for i in (0, 1)]
+        for group, count in (
+            (performing, n_performing),
+            (recent, n_matured // 2),
+            (old, n_matured - n_matured // 2),
+        )
+    ]
+    disbursed = np.concatenate([p[0] for p in parts])
+    term = np.concatenate([p[1] for p in parts])
+    kind = np.concatenate([np.full(len(p[0]), k) for k, p in enumerate(parts)])  # 0 ok, 1 recent, 2 old
+    # Ids follow the disbursement date, as they do when loans are drawn day by day.
+    order = np.lexsort((rng.random(n), disbursed))
+    disbursed, term, kind = disbursed[order], term[order], kind[order]
+    maturity = add_months(disbursed, term)
+    troubled = np.array(world.troubled)
+    healthy = np.array([i for i in range(len(world.programs)) if i not in world.troubled])
+    program = np.where(rng.random(n) < SHARE_TROUBLED, rng.choice(troubled, n), rng.choice(healthy, n))
+    program[kind == 2] = rng.choice(troubled, int((kind == 2).sum()))
+    rate_ppm = np.array([int(r * 1_000_000) for r in world.rates])[program]
+    principal_fen = (
+        np.round(np.exp(rng.uniform(np.log(10_000), np.log(2_000_000), n)) / 1000) * 1000
+    ).astype(np.int64) * 100
+    approved = disbursed - rng.integers(0, 31, n).astype("timedelta64[D]")
+
+    # Overdue interest: troubled, performing loans that have a 20th from February to May behind them.
+    first_twentieth_month = np.where(
+        day_of_month(disbursed) <= 20, month_index(disbursed), month_index(disbursed) + 1
+    )
+    may = month_index(np.array([D(LAST_MONTH_END)]))[0]  # the last 20th before ORDINARY is 20 May
+    candidates = np.flatnonzero((kind == 0) & np.isin(program, troubled) & (first_twentieth_month <= may))
+    chosen = rng.choice(candidates, min(len(candidates), round(n * SHARE_INTEREST_OVERDUE)), replace=False)
+    back = rng.choice(4, len(chosen), p=[0.4, 0.25, 0.2, 0.15])  # May, April, March, February
+    oldest_month = np.maximum(may - back, first_twentieth_month[chosen])
+    oldest_due = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
+    oldest_due[chosen] = twentieth(oldest_month)
+    matured = kind > 0
+    oldest_due[matured] = maturity[matured]
+    manual = np.zeros(n, dtype=bool)
+    manual[rng.choice(np.flatnonzero(kind == 0), max(1, round(n * SHARE_MANUAL)), replace=False)] = True
+
+    # Every 20th on or after disbursement, before maturity and before ORDINARY is a settlement.
+    end = np.minimum(maturity - DAY, D(ORDINARY) - DAY)
+    last_month = np.where(day_of_month(end) >= 20, month_index(end), month_index(end) - 1)
+    count = np.maximum(last_month - first_twentieth_month + 1, 0)
+    loan_idx = np.repeat(np.arange(n), count)
+    starts = np.cumsum(count) - count
+    within = np.arange(len(loan_idx)) - np.repeat(starts, count)
+    due_on = twentieth(first_twentieth_month[loan_idx] + within)
+    # Charged through the 20th of the month before, or from the disbursement day for the first.
+    through = np.where(
+        within == 0, disbursed[loan_idx] - DAY, twentieth(first_twentieth_month[loan_idx] + within - 1)
+    )
+    days = (due_on - through).astype(np.int64)
+    amount = charge_fen(principal_fen[loan_idx], days, rate_ppm[loan_idx])
+    unpaid = ~np.isnat(oldest_due[loan_idx]) & (due_on >= oldest_due[loan_idx]) & ~matured[loan_idx]
+    dues = [
+        pd.DataFrame(
+            {
+                "loan_idx": loan_idx,
+                "kind": "interest",
+                "due_on": due_on,
+                "amount_fen": amount,
+                "paid": ~unpaid,
+            }
+        )
+    ]
+    # At maturity the rest of the interest and the principal fall due; the matured loans left them unpaid.
+    m = np.flatnonzero(matured)
+    last_settled = np.where(
+        count[m] > 0, twentieth(first_twentieth_month[m] + count[m] - 1), disbursed[m] - DAY
+    )
+    days_m = (maturity[m] - last_settled).astype(np.int64)
+    dues.append(
+        pd.DataFrame(
+            {
+                "loan_idx": m,
+                "kind": "interest",
+                "due_on": maturity[m],
+                "amount_fen": charge_fen(principal_fen[m], days_m, rate_ppm[m]),
+                "paid": False,
+            }
+        )
+    )
+    dues.append(
+        pd.DataFrame(
+            {
+                "loan_idx": m,
+                "kind": "principal",
+                "due_on": maturity[m],
+                "amount_fen": principal_fen[m],
+                "paid": False,
+            }
+        )
+    )
+    frame = pd.concat(dues, ignore_index=True)
+    frame = frame[frame["amount_fen"] > 0].sort_values(["loan_idx", "due_on", "kind"], kind="stable")
+    return Book(
+        n=n,
+        program=program,
+        principal_fen=principal_fen,
+        rate_ppm=rate_ppm,
+        term=term,
+        disbursed=disbursed,
+        maturity=maturity,
+        approved=approved,
+        oldest_due=oldest_due,
+        matured=matured,
+        manual=manual,
+        dues=frame.reset_index(drop=True),
+    )
+
+
+def classification_of(dpd: np.ndarray) -> np.ndarray:
+    from risk.classification import DPD_BANDS, LoanClass
+
+    result = np.full(len(dpd), LoanClass.LOSS.value, dtype=object)
+    for upper, loan_class in reversed(DPD_BANDS):
+        result[dpd <= upper] = loan_class.value
+    return result
+
+
+def id_numbers(n: int) -> list[str]:
+    """Distinct, well-formed resident ID numbers (GB 11643 check digit)."""
+    regions = ["510104", "510105", "510106", "510107", "510108", "510112", "510113", "510114", "510115",
+               "510116", "510117", "510118", "510121", "510129", "510131", "510181", "510182", "510183",
+               "510184", "511521"]  # fmt: skip
+    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    checks = "10X98765432"
+    born = dt.date(1962, 1, 1)
+    out = []
+    for i in range(n):
+        body = (
+            f"{regions[i % 20]}{(born + dt.timedelta(days=(i // 20) % 13_000)):%Y%m%d}"
+            f"{100 + (i // 260_000) * 2 + (i % 2):03d}"
+        )
+        out.append(body + checks[sum(int(c) * w for c, w in zip(body, weights, strict=True)) % 11])
+    return out
+
+
+def book_load(book: Book, world: World) -> dict[str, float]:
+    """COPY farmers, links, limits, loans and dues; derive entries and demands from them in SQL."""
+    from core.bulk import copy_frame
+    from core.masking import mask_id_number, pii_hash
+    from origination.models import CompensationDemand, CreditLimit, Loan, LoanDue, LoanEntry
+    from partners.models import AnchorFarmer, Farmer
+
+    n = book.n
+    ids = np.arange(1, n + 1)
+    timings: dict[str, float] = {}
+    rng = np.random.default_rng(SEED + 1)
+
+    start = time.perf_counter()
+    numbers = id_numbers(n)
+    surnames = np.array(list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"))
+    given = np.array(list("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华"))
+    outlet = ids % len(world.outlets)
+    farmers = pd.DataFrame(
+        {
+            "id": ids,
+            "name": np.char.add(surnames[rng.integers(0, len(surnames), n)], given[rng.integers(0, len(given), n)]).astype(
+                object
+            ),
+            "id_number": numbers,
+            "id_hash": [pii_hash(v) for v in numbers],
+            "id_masked": [mask_id_number(v) for v in numbers],
+            "birth_date": [f"{v[6:10]}-{v[10:12]}-{v[12:14]}" for v in numbers],
+            "phone": [f"13{v:09d}" for v in rng.integers(0, 10**9, n)],
+            "region_code": [v[:6] for v in numbers],
+            "org_node_id": np.array(world.outlets)[outlet],
+            "account_manager_id": np.array(world.managers)[outlet],
+        }
+    )
+    copy_frame(
+        Farmer._meta.db_table, farmers, {"breed": "生猪", "created_at": CREATED, "updated_at": CREATED}
+    )
+    del farmers, numbers
+    anchor_of = np.array(world.anchors_of_program)[book.program]
+    copy_frame(
+        AnchorFarmer._meta.db_table,
+        pd.DataFrame(
+            {"anchor_id": anchor_of, "farmer_id": ids, "first_recommended_on": date_text(book.approved)}
+        ),
+    )
+    timings["farmers"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    limit_fen = np.minimum(-(-book.principal_fen // 1_000_000) * 1_000_000, 200_000_000)
+    expires = add_months(book.approved, np.full(n, 12))
+    copy_frame(
+        CreditLimit._meta.db_table,
+        pd.DataFrame(
+            {
+                "id": ids,
+                "farmer_id": ids,
+                "program_id": np.array(world.programs)[book.program],
+                "amount": money_text(limit_fen),
+                "approved_on": date_text(book.approved),
+                "expires_on": date_text(expires),
+                "status": np.where(expires <= D(ORDINARY), "expired", "active").astype(object),
+            }
+        ),
+        {"approved_by_id": world.approver_id, "created_at": CREATED, "updated_at": CREATED},
+    )
+    timings["limits"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    dues = book.dues
+    idx = dues["loan_idx"].to_numpy()
+    interest = (dues["kind"] == "interest").to_numpy()
+    unpaid = ~dues["paid"].to_numpy()
+    due_on = dues["due_on"].to_numpy().astype("datetime64[D]")  # pandas keeps dates as seconds
+    interest_overdue = np.zeros(n, dtype=np.int64)
+    np.add.at(interest_overdue, idx[interest & unpaid], dues["amount_fen"].to_numpy()[interest & unpaid])
+    last_due = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
+    due_days = due_on[interest]
+    last_due_int = np.full(n, np.iinfo(np.int64).min)
+    np.maximum.at(last_due_int, idx[interest], due_days.astype(np.int64))
+    has_due = last_due_int != np.iinfo(np.int64).min
+    last_due[has_due] = last_due_int[has_due].astype("datetime64[D]")
+    accrued_through = np.where(has_due, last_due, book.disbursed - DAY)
+    accrued_through[book.matured] = book.maturity[book.matured]
+    overdue = ~np.isnat(book.oldest_due)
+    dpd = np.where(overdue, (D(ORDINARY) - book.oldest_due).astype(np.int64), 0)
+    classification = classification_of(dpd)
+    classification[book.manual & (classification == "normal")] = "special_mention"
+    principal = money_text(book.principal_fen)
+    outlet = ids % len(world.outlets)
+    loans = pd.DataFrame(
+        {
+            "id": ids,
+            "credit_limit_id": ids,
+            "farmer_id": ids,
+            "program_id": np.array(world.programs)[book.program],
+            "org_node_id": np.array(world.outlets)[outlet],
+            "account_manager_id": np.array(world.managers)[outlet],
+            "principal": principal,
+            "annual_rate": [f"{r / 1_000_000:.6f}" for r in book.rate_ppm],
+            "term_months": book.term,
+            "disbursed_on": date_text(book.disbursed),
+            "maturity_on": date_text(book.maturity),
+            "principal_outstanding": principal,
+            "principal_overdue": np.where(book.matured, principal, "0.00").astype(object),
+            "accrued_through": date_text(accrued_through),
+            "penalty_through": date_text(book.maturity, book.matured),
+            "interest_overdue": money_text(interest_overdue),
+            "oldest_due_date": date_text(book.oldest_due, overdue),
+            "shadow_oldest_due_date": date_text(book.oldest_due, overdue),
+            "classification": classification,
+            "manual_classification": np.where(book.manual, "special_mention", "").astype(object),
+        }
+    )
+    copy_frame(
+        Loan._meta.db_table,
+        loans,
+        {
+            "penalty_markup": "0.500000",
+            "status": "active",
+            "interest_base": "0.00",
+            "penalty_base": "0.00",
+            "interest_due": "0.00",
+            "penalty_due": "0.00",
+            "compensated": "0.00",
+            "created_at": CREATED,
+            "updated_at": CREATED,
+        },
+    )
+    del loans
+    timings["loans"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    settled = date_text(due_on + DAY, ~unpaid)
+    amount_text = money_text(dues["amount_fen"].to_numpy())
+    copy_frame(
+        LoanDue._meta.db_table,
+        pd.DataFrame(
+            {
+                "loan_id": idx + 1,
+                "kind": dues["kind"].to_numpy(dtype=object),
+                "due_on": date_text(due_on),
+                "amount": amount_text,
+                "paid": np.where(unpaid, "0.00", amount_text).astype(object),
+                "settled_on": settled,
+            }
+        ),
+        {"compensated": "0.00"},
+    )
+    timings["dues"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    entry, due, loan, demand = (
+        LoanEntry._meta.db_table,
+        LoanDue._meta.db_table,
+        Loan._meta.db_table,
+        CompensationDemand._meta.db_table,
+    )
+    sql(
+        f"INSERT INTO {entry} (loan_id, business_date, kind, amount, created_at) "
+        f"SELECT id, disbursed_on, 'disbursement', principal, created_at FROM {loan} ORDER BY id"
+    )
+    sql(
+        f"INSERT INTO {entry} (loan_id, business_date, kind, amount, created_at) "
+        "SELECT loan_id, business_date, kind, amount, %s FROM ("
+        f"  SELECT loan_id, due_on AS business_date, 'interest_charge' AS kind, amount FROM {due} "
+        "   WHERE kind = 'interest' "
+        f"  UNION ALL SELECT loan_id, settled_on, 'repaid_interest', paid FROM {due} "
+        "   WHERE kind = 'interest' AND paid > 0) e ORDER BY business_date, loan_id",
+        [CREATED],
+    )
+    # Each close raised a demand for what fell due unpaid; paid by the farmer next morning, it was
+    # marked paid at the month end; unpaid, the month end found no margin and left it a claim.
+    sql(
+        f"INSERT INTO {demand} (loan_id, program_id, raised_on, amount, compensated, unrecovered, status, "
+        "settled_on) "
+        "SELECT d.loan_id, l.program_id, d.due_on, SUM(d.amount), 0, "
+        "  CASE WHEN BOOL_AND(d.settled_on IS NOT NULL) OR d.due_on > %s THEN 0 ELSE SUM(d.amount) END, "
+        "  CASE WHEN BOOL_AND(d.settled_on IS NOT NULL) THEN 'paid' "
+        "       WHEN d.due_on > %s THEN 'open' ELSE 'claim' END, "
+        "  CASE WHEN BOOL_AND(d.settled_on IS NOT NULL) "
+        "       THEN (date_trunc('month', d.due_on) + interval '1 month - 1 day')::date END "
+        f"FROM {due} d JOIN {loan} l ON l.id = d.loan_id "
+        "GROUP BY d.loan_id, l.program_id, d.due_on ORDER BY d.due_on, d.loan_id",
+        [LAST_MONTH_END, LAST_MONTH_END],
+    )
+    for model in (Farmer, AnchorFarmer, CreditLimit, Loan, LoanDue, LoanEntry, CompensationDemand):
+        table = model._meta.db_table
+        sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")
+    timings["entries, demands"] = time.perf_counter() - start
+    return timings
+
+
+def database_settle() -> float:
+    """What a database that has run for a while has done: vacuumed, analysed, checkpointed."""
+    from django.db import connection
+
+    start = time.perf_counter()
+    old = connection.get_autocommit()
+    connection.set_autocommit(True)
+    try:
+        sql("VACUUM ANALYZE")
+        sql("CHECKPOINT")
+    finally:
+        connection.set_autocommit(old)
+    return time.perf_counter() - start
+
+
+def book_check(book: Book) -> list[str]:
+    """The loaded book is what the services would have left: reference model and ledger agree."""
+    from origination.interest import ReferenceLoan
+    from origination.models import Loan, LoanDue, LoanEntry
+    from origination.reconcile import loans_reconcile
+
+    problems: list[str] = []
+    rng = np.random.default_rng(SEED + 2)
+    sample = [
+        int(v) for v in rng.choice(np.arange(1, book.n + 1), min(book.n, RECONCILE_SAMPLE), replace=False)
+    ]
+    problems += [f"reconcile: {m}" for m in loans_reconcile(sample)]
+    for loan in Loan.objects.filter(pk__in=sample[:REFERENCE_SAMPLE]):
+        reference = ReferenceLoan()
+        reference.disburse(
+            loan.principal, loan.disbursed_on, loan.term_months, loan.annual_rate, loan.penalty_markup
+        )
+        while reference.business_day < ORDINARY:
+            reference.close_day(reference.business_day)
+        wanted = [(c.on, c.amount) for c in reference.charges if c.kind == "interest" and c.amount > 0]
+        got = list(
+            LoanEntry.objects.filter(loan=loan, kind=LoanEntry.Kind.INTEREST_CHARGE)
+            .order_by("business_date")
+            .values_list("business_date", "amount")
+        )
+        if got != wanted:
+            problems.append(f"loan {loan.pk}: charges {got} != reference {wanted}")
+        reference_days = reference.principal_days
+        stored_days = loan.interest_base + loan.principal_outstanding * max(
+            0, (min(ORDINARY - dt.timedelta(days=1), loan.maturity_on) - loan.accrued_through).days
+        )
+        if reference_days != stored_days:
+            problems.append(f"loan {loan.pk}: principal-days {stored_days} != reference {reference_days}")
+        dues = LoanDue.objects.filter(loan=loan, settled_on__isnull=True, due_on__lt=ORDINARY)
+        oldest = dues.order_by("due_on").values_list("due_on", flat=True).first()
+        if oldest != loan.oldest_due_date:
+            problems.append(f"loan {loan.pk}: oldest due {loan.oldest_due_date} / {oldest}")
+    return problems
+
+
+# -- the cases ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Case:
+    label: str
+    loans: int
+    seconds: float
+    note: str = ""
+    steps: list[tuple[str, float, int]] = field(default_factory=list)
+    rss_mb: float = 0.0
+
+
+BALANCES = (
+    "SELECT id, principal_outstanding, interest_due, interest_overdue, penalty_due, oldest_due_date, "
+    "classification FROM origination_loan WHERE status = 'active'"
+)
+BALANCES_AGGREGATE = (
+    "SELECT COUNT(*), SUM(principal_outstanding), SUM(interest_due), SUM(interest_overdue), "
+    "SUM(penalty_due), MIN(oldest_due_date), COUNT(*) FILTER (WHERE classification <> 'normal') "
+    "FROM origination_loan WHERE status = 'active'"
+)
+
+
+def baseline_fetch() -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(BALANCES)
+        return len(cursor.fetchall())
+
+
+def baseline_aggregate() -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(BALANCES_AGGREGATE)
+        return int(cursor.fetchone()[0])
+
+
+def best_of(runs: int, func: Callable[[], Any]) -> tuple[float, Any]:
+    results = [timed(func) for _ in range(runs)]
+    return min(results, key=lambda r: r[0])
+
+
+def close_timed(day: dt.date, label: str, loans: int) -> Case:
+    from postloan.cob import close_day
+    from postloan.models import DayClose, DayCloseStep
+
+    seconds, record = timed(lambda: close_day(day))
+    started = DayClose.objects.get(day=day).started_at
+    steps: dict[str, list[float]] = {}
+    previous = started
+    for step in DayCloseStep.objects.filter(day=day).order_by("id"):
+        entry = steps.setdefault(step.step, [0.0, 0])
+        entry[0] += (step.finished_at - previous).total_seconds()
+        entry[1] += step.rows
+        previous = step.finished_at
+    finish = (record.finished_at - previous).total_seconds()
+    rows = [(name, value[0], int(value[1])) for name, value in steps.items()]
+    rows.append(("(move the date)", finish, 0))
+    return Case(label, loans, seconds, steps=rows, rss_mb=peak_rss_mb())
+
+
+def active_count() -> int:
+    from origination.models import Loan
+
+    return Loan.objects.filter(status=Loan.Status.ACTIVE).count()
+
+
+def naive_day(day: dt.date, ids: list[int]) -> None:
+    """The same day's work one loan at a time with the ORM, in a transaction that is rolled back.
+
+    Accrual written daily (a naive book has no base-plus-date trick), the settlement and maturity
+    charges with their entry and due, the overdue transition with its demand, the classification.
+    """
+    from django.db import transaction
+
+    from origination.interest import SETTLEMENT_DAY, interest_charge
+    from origination.models import CompensationDemand, Loan, LoanDue, LoanEntry
+    from origination.services.loans import interest_days_through, loan_dpd
+    from risk.classification import LoanClass, classify_by_dpd, effective_class
+
+    next_day = day + dt.timedelta(days=1)
+    with transaction.atomic():
+        for pk in ids:
+            loan = Loan.objects.get(pk=pk)
+            principal_days = interest_days_through(loan, day)
+            settles = loan.maturity_on == day or (day.day == SETTLEMENT_DAY and loan.maturity_on > day)
+            if settles and loan.disbursed_on <= day:
+                charge = interest_charge(principal_days, loan.annual_rate)
+                loan.interest_base = Decimal(0)
+                if charge > 0:
+                    LoanEntry.objects.create(
+                        loan=loan, business_date=day, kind=LoanEntry.Kind.INTEREST_CHARGE, amount=charge
+                    )
+                    LoanDue.objects.create(loan=loan, kind=LoanDue.Kind.INTEREST, due_on=day, amount=charge)
+                    # Unpaid at the close: overdue, and a demand on the anchor.
+                    loan.interest_overdue += charge
+                    loan.oldest_due_date = loan.oldest_due_date or day
+                    loan.shadow_oldest_due_date = loan.shadow_oldest_due_date or day
+                    CompensationDemand.objects.create(
+                        loan=loan, program_id=loan.program_id, raised_on=day, amount=charge
+                    )
+            else:
+                loan.interest_base = principal_days
+            loan.accrued_through = max(loan.accrued_through, min(day, loan.maturity_on))
+            manual = LoanClass(loan.manual_classification) if loan.manual_classification else None
+            loan.classification = effective_class(classify_by_dpd(loan_dpd(loan, next_day)), manual).value
+            loan.save()
+        transaction.set_rollback(True)
+
+
+def month_end_prepare() -> int:
+    """The 21st's morning: 98 % of those whose only overdue amount is the 20th's interest pay it.
+
+    What ``repayment_record`` writes for such a payment (nothing accrued since the close, the waterfall
+    takes it all to overdue interest), set-based: the due settled, a repayment entry, the loan's
+    overdue interest and delinquency cleared.
+    """
+    from origination.models import Loan, LoanDue, LoanEntry
+
+    loan, due, entry = Loan._meta.db_table, LoanDue._meta.db_table, LoanEntry._meta.db_table
+    sql("DROP TABLE IF EXISTS bench_payers")
+    sql(
+        "CREATE TEMPORARY TABLE bench_payers AS "
+        f"SELECT d.id AS due_id, d.loan_id, d.amount FROM {loan} l JOIN {due} d ON d.loan_id = l.id "
+        "WHERE l.status = 'active' AND l.oldest_due_date = %s AND l.principal_overdue = 0 "
+        "AND d.kind = 'interest' AND d.due_on = %s AND d.settled_on IS NULL AND (l.id * 7919) %% 100 < %s",
+        [SETTLEMENT, SETTLEMENT, SHARE_PAYING],
+    )
+    sql(
+        f"UPDATE {due} SET paid = {due}.amount, settled_on = %s FROM bench_payers p "
+        f"WHERE {due}.id = p.due_id",
+        [PAID_ON],
+    )
+    sql(
+        f"INSERT INTO {entry} (loan_id, business_date, kind, amount, created_at) "
+        "SELECT loan_id, %s, 'repaid_interest', amount, now() FROM bench_payers ORDER BY loan_id",
+        [PAID_ON],
+    )
+    paid = sql(
+        f"UPDATE {loan} SET interest_overdue = interest_overdue - p.amount, oldest_due_date = NULL, "
+        f"shadow_oldest_due_date = NULL, updated_at = now() FROM bench_payers p WHERE {loan}.id = p.loan_id"
+    )
+    sql("DROP TABLE bench_payers")
+    return paid
+
+
+# -- the report --------------------------------------------------------------------------------------------
+
+
+def report(cases: list[Case], baseline: float, checks: list[tuple[str, bool]]) -> None:
+    print()
+    print(f"{'case':<58} {'loans':>10} {'seconds':>9} {'× (c)':>7} {'peak RSS MB':>12}")
+    print("-" * 100)
+    for case in cases:
+        ratio = f"{case.seconds / baseline:.2f}" if baseline else "-"
+        rss = f"{case.rss_mb:,.0f}" if case.rss_mb else ""
+        print(f"{case.label:<58} {case.loans:>10,} {case.seconds:>9.2f} {ratio:>7} {rss:>12}")
+        if case.note:
+            print(f"    {case.note}")
+    for case in cases:
+        if not case.steps:
+            continue
+        print()
+        print(f"steps of {case.label} (from DayCloseStep.finished_at):")
+        for name, seconds, rows in case.steps:
+            print(f"    {name:<22} {seconds:>8.2f} s  {rows:>10,} rows")
+    print()
+    for label, ok in checks:
+        print(f"{'PASS' if ok else 'FAIL'}  {label}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("loans", nargs="?", type=int, default=1_000_000)
+    parser.add_argument("--no-month-end", action="store_true", help="stop after the 20th")
+    parser.add_argument("--keep-db", action="store_true", help="leave the benchmark database behind")
+    args = parser.parse_args()
+    url = os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
+    if not url.startswith(("postgres://", "postgresql://")):
+        raise SystemExit("DATABASE_URL must name a PostgreSQL database")
+    began = time.perf_counter()
+    database_recreate(url)
+    try:
+        setup_django()
+        ok = run(args.loans, month_end=not args.no_month_end)
+    finally:
+        if not args.keep_db:
+            from django.db import connections
+
+            connections.close_all()
+            database_recreate(url, drop_only=True)
+    print(f"\nwhole run: {time.perf_counter() - began:.0f} s")
+    sys.exit(0 if ok else 1)
+
+
+def run(n: int, *, month_end: bool) -> bool:
+    from django.core.management import call_command
+
+    from core.business_date import business_date_set
+    from origination.breaker import programs_breaker
+    from origination.models import Loan
+
+    seconds, _ = timed(lambda: call_command("migrate", verbosity=0))
+    print(f"migrated in {seconds:.1f} s")
+    world = world_create()
+    seconds, book = timed(lambda: book_generate(n, world))
+    print(f"book generated in {seconds:.1f} s: {n:,} loans, {len(book.dues):,} dues")
+    start = time.perf_counter()
+    timings = book_load(book, world)
+    seconds = time.perf_counter() - start
+    print(f"book loaded in {seconds:.1f} s: " + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()))
+    outstanding: dict[int, Decimal] = {}
+    for index, total in pd.Series(book.principal_fen).groupby(book.program).sum().items():
+        outstanding[int(index)] = Decimal(int(total)) / 100
+    margin_fund(world, outstanding)
+    business_date_set(new_date=ORDINARY, backwards_allowed=False)
+    moves = programs_breaker(ORDINARY - dt.timedelta(days=1))  # the status the last close left
+    print(f"programme statuses: {[(m.program_id, m.to_status, f'{m.npl_ratio:.2%}') for m in moves]}")
+    seconds = database_settle()
+    print(f"VACUUM ANALYZE + CHECKPOINT in {seconds:.1f} s")
+    problems = book_check(book)
+    for problem in problems[:10]:
+        print("  ", problem)
+    checks = [
+        (
+            f"loaded book agrees with the reference model and the ledger ({len(problems)} problems)",
+            not problems,
+        )
+    ]
+    book_dues = len(book.dues)
+    del book
+
+    cases: list[Case] = []
+    loans = active_count()
+    baseline_fetch()  # warm the cache the way the closes find it
+    fetch_seconds, fetched = best_of(3, baseline_fetch)
+    aggregate_seconds, _ = best_of(3, baseline_aggregate)
+    rss = peak_rss_mb()
+    baseline = Case("(c) one pass: fetch every active loan's balances", fetched, fetch_seconds, rss_mb=rss)
+    aggregate = Case("(c') the same pass aggregated on the server", fetched, aggregate_seconds)
+
+    rng = np.random.default_rng(SEED + 3)
+    sample = sorted(int(v) for v in rng.choice(np.arange(1, n + 1), min(n, NAIVE_SAMPLE), replace=False))
+    scale = loans / len(sample)
+    seconds, _ = timed(lambda: naive_day(ORDINARY, sample))
+    naive_ordinary = Case(
+        f"(d) naive ORM loop, ordinary day ({len(sample):,} × {scale:.0f})",
+        loans,
+        seconds * scale,
+        note=f"measured {seconds:.1f} s on {len(sample):,} loans",
+        rss_mb=peak_rss_mb(),
+    )
+    seconds, _ = timed(lambda: naive_day(SETTLEMENT, sample))
+    naive_twentieth = Case(
+        f"(d) naive ORM loop, the 20th ({len(sample):,} × {scale:.0f})",
+        loans,
+        seconds * scale,
+        note=f"measured {seconds:.1f} s on {len(sample):,} loans (its accrual starts from the 18th's state)",
+        rss_mb=peak_rss_mb(),
+    )
+
+    ordinary = close_timed(ORDINARY, f"(a) close an ordinary day ({ORDINARY})", loans)
+    cases.append(ordinary)
+    print(f"(a) {ordinary.seconds:.1f} s")
+    nineteenth = ORDINARY + dt.timedelta(days=1)
+    cases.append(close_timed(nineteenth, f"(a) close the next ordinary day ({nineteenth})", active_count()))
+    twentieth_case = close_timed(SETTLEMENT, f"(b) close the 20th ({SETTLEMENT})", active_count())
+    cases.append(twentieth_case)
+    print(f"(b) {twentieth_case.seconds:.1f} s")
+    settled = Loan.objects.filter(status=Loan.Status.ACTIVE, oldest_due_date=SETTLEMENT).count()
+    checks.append(
+        (f"the 20th made every performing loan's interest overdue ({settled:,} loans)", settled > 0.9 * n)
+    )
+    if month_end:
+        seconds, paid = timed(month_end_prepare)
+        print(f"the 21st's payments simulated in {seconds:.1f} s ({paid:,} loans)")
+        day = PAID_ON
+        others: list[float] = []
+        while day <= MONTH_END:
+            case = close_timed(day, f"close {day}", active_count())
+            if day == PAID_ON:
+                case.label = f"(b) close the 21st ({day}: {paid:,} payers back to normal)"
+                cases.append(case)
+            elif day == MONTH_END:
+                case.label = f"(b) close the month end ({day})"
+                cases.append(case)
+            else:
+                others.append(case.seconds)
+            print(f"closed {day} in {case.seconds:.1f} s")
+            day += dt.timedelta(days=1)
+        if others:
+            cases.append(
+                Case(
+                    f"    ordinary days 22–29 June (mean of {len(others)})",
+                    loans,
+                    sum(others) / len(others),
+                    note=f"min {min(others):.1f} s, max {max(others):.1f} s",
+                )
+            )
+    cases += [baseline, aggregate, naive_ordinary, naive_twentieth]
+    print(f"\n{n:,} loans loaded with {book_dues:,} dues")
+    checks += [
+        (f"(a) ordinary day ≤ {TARGET_SECONDS:.0f} s", ordinary.seconds <= TARGET_SECONDS),
+        (
+            f"(a) ordinary day within {TARGET_RATIO:.0f}× the one pass (c)",
+            ordinary.seconds <= TARGET_RATIO * fetch_seconds,
+        ),
+        (f"(b) the 20th ≤ {TARGET_SECONDS:.0f} s", twentieth_case.seconds <= TARGET_SECONDS),
+    ]
+    report(cases, fetch_seconds, checks)
+    return all(ok for _label, ok in checks)
+
+
+if __name__ == "__main__":
+    main()
