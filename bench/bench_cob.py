@@ -223,9 +223,7 @@ def world_create() -> World:
     from partners.models import User
 
     manager = User.objects.get(pk=managers[0])
-    approver = user_create(
-        username="cob_approver", password=PASSWORD, role=Role.RISK_APPROVER, org_node=branch
-    )
+    approver = user_create(username="cob_approver", password=PASSWORD, role=Role.RISK_APPROVER, org_node=branch)
     programs, anchors_of_program, rates = [], [], []
     for number in range(5):
         body = f"91510100{number:04d}2345MA"[:17]
@@ -389,15 +387,13 @@ def book_generate(n: int, world: World) -> Book:
     program = np.where(rng.random(n) < SHARE_TROUBLED, rng.choice(troubled, n), rng.choice(healthy, n))
     program[kind == 2] = rng.choice(troubled, int((kind == 2).sum()))
     rate_ppm = np.array([int(r * 1_000_000) for r in world.rates])[program]
-    principal_fen = (
-        np.round(np.exp(rng.uniform(np.log(10_000), np.log(2_000_000), n)) / 1000) * 1000
-    ).astype(np.int64) * 100
+    principal_fen = (np.round(np.exp(rng.uniform(np.log(10_000), np.log(2_000_000), n)) / 1000) * 1000).astype(
+        np.int64
+    ) * 100
     approved = disbursed - rng.integers(0, 31, n).astype("timedelta64[D]")
 
     # Overdue interest: troubled, performing loans that have a 20th from February to May behind them.
-    first_twentieth_month = np.where(
-        day_of_month(disbursed) <= 20, month_index(disbursed), month_index(disbursed) + 1
-    )
+    first_twentieth_month = np.where(day_of_month(disbursed) <= 20, month_index(disbursed), month_index(disbursed) + 1)
     may = month_index(np.array([D(LAST_MONTH_END)]))[0]  # the last 20th before ORDINARY is 20 May
     candidates = np.flatnonzero((kind == 0) & np.isin(program, troubled) & (first_twentieth_month <= may))
     chosen = rng.choice(candidates, min(len(candidates), round(n * SHARE_INTEREST_OVERDUE)), replace=False)
@@ -419,9 +415,7 @@ def book_generate(n: int, world: World) -> Book:
     within = np.arange(len(loan_idx)) - np.repeat(starts, count)
     due_on = twentieth(first_twentieth_month[loan_idx] + within)
     # Charged through the 20th of the month before, or from the disbursement day for the first.
-    through = np.where(
-        within == 0, disbursed[loan_idx] - DAY, twentieth(first_twentieth_month[loan_idx] + within - 1)
-    )
+    through = np.where(within == 0, disbursed[loan_idx] - DAY, twentieth(first_twentieth_month[loan_idx] + within - 1))
     days = (due_on - through).astype(np.int64)
     amount = charge_fen(principal_fen[loan_idx], days, rate_ppm[loan_idx])
     unpaid = ~np.isnat(oldest_due[loan_idx]) & (due_on >= oldest_due[loan_idx]) & ~matured[loan_idx]
@@ -438,9 +432,7 @@ def book_generate(n: int, world: World) -> Book:
     ]
     # At maturity the rest of the interest and the principal fall due; the matured loans left them unpaid.
     m = np.flatnonzero(matured)
-    last_settled = np.where(
-        count[m] > 0, twentieth(first_twentieth_month[m] + count[m] - 1), disbursed[m] - DAY
-    )
+    last_settled = np.where(count[m] > 0, twentieth(first_twentieth_month[m] + count[m] - 1), disbursed[m] - DAY)
     days_m = (maturity[m] - last_settled).astype(np.int64)
     dues.append(
         pd.DataFrame(
@@ -529,9 +521,9 @@ def book_load(book: Book, world: World) -> dict[str, float]:
     farmers = pd.DataFrame(
         {
             "id": ids,
-            "name": np.char.add(surnames[rng.integers(0, len(surnames), n)], given[rng.integers(0, len(given), n)]).astype(
-                object
-            ),
+            "name": np.char.add(
+                surnames[rng.integers(0, len(surnames), n)], given[rng.integers(0, len(given), n)]
+            ).astype(object),
             "id_number": numbers,
             "id_hash": [pii_hash(v) for v in numbers],
             "id_masked": [mask_id_number(v) for v in numbers],
@@ -542,16 +534,12 @@ def book_load(book: Book, world: World) -> dict[str, float]:
             "account_manager_id": np.array(world.managers)[outlet],
         }
     )
-    copy_frame(
-        Farmer._meta.db_table, farmers, {"breed": "生猪", "created_at": CREATED, "updated_at": CREATED}
-    )
+    copy_frame(Farmer._meta.db_table, farmers, {"breed": "生猪", "created_at": CREATED, "updated_at": CREATED})
     del farmers, numbers
     anchor_of = np.array(world.anchors_of_program)[book.program]
     copy_frame(
         AnchorFarmer._meta.db_table,
-        pd.DataFrame(
-            {"anchor_id": anchor_of, "farmer_id": ids, "first_recommended_on": date_text(book.approved)}
-        ),
+        pd.DataFrame({"anchor_id": anchor_of, "farmer_id": ids, "first_recommended_on": date_text(book.approved)}),
     )
     timings["farmers"] = time.perf_counter() - start
 
@@ -723,15 +711,11 @@ def book_check(book: Book) -> list[str]:
 
     problems: list[str] = []
     rng = np.random.default_rng(SEED + 2)
-    sample = [
-        int(v) for v in rng.choice(np.arange(1, book.n + 1), min(book.n, RECONCILE_SAMPLE), replace=False)
-    ]
+    sample = [int(v) for v in rng.choice(np.arange(1, book.n + 1), min(book.n, RECONCILE_SAMPLE), replace=False)]
     problems += [f"reconcile: {m}" for m in loans_reconcile(sample)]
     for loan in Loan.objects.filter(pk__in=sample[:REFERENCE_SAMPLE]):
         reference = ReferenceLoan()
-        reference.disburse(
-            loan.principal, loan.disbursed_on, loan.term_months, loan.annual_rate, loan.penalty_markup
-        )
+        reference.disburse(loan.principal, loan.disbursed_on, loan.term_months, loan.annual_rate, loan.penalty_markup)
         while reference.business_day < ORDINARY:
             reference.close_day(reference.business_day)
         wanted = [(c.on, c.amount) for c in reference.charges if c.kind == "interest" and c.amount > 0]
@@ -887,8 +871,7 @@ def month_end_prepare() -> int:
         [SETTLEMENT, SETTLEMENT, SHARE_PAYING],
     )
     sql(
-        f"UPDATE {due} SET paid = {due}.amount, settled_on = %s FROM bench_payers p "
-        f"WHERE {due}.id = p.due_id",
+        f"UPDATE {due} SET paid = {due}.amount, settled_on = %s FROM bench_payers p WHERE {due}.id = p.due_id",
         [PAID_ON],
     )
     sql(
@@ -930,9 +913,7 @@ def report(cases: list[Case], baseline: float, checks: list[tuple[str, bool]]) -
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("loans", nargs="?", type=int, default=1_000_000)
     parser.add_argument("--no-month-end", action="store_true", help="stop after the 20th")
     parser.add_argument("--keep-db", action="store_true", help="leave the benchmark database behind")
@@ -1030,9 +1011,7 @@ def run(n: int, *, month_end: bool) -> bool:
     cases.append(twentieth_case)
     print(f"(b) {twentieth_case.seconds:.1f} s")
     settled = Loan.objects.filter(status=Loan.Status.ACTIVE, oldest_due_date=SETTLEMENT).count()
-    checks.append(
-        (f"the 20th made every performing loan's interest overdue ({settled:,} loans)", settled > 0.9 * n)
-    )
+    checks.append((f"the 20th made every performing loan's interest overdue ({settled:,} loans)", settled > 0.9 * n))
     if month_end:
         seconds, paid = timed(month_end_prepare)
         print(f"the 21st's payments simulated in {seconds:.1f} s ({paid:,} loans)")

@@ -148,12 +148,8 @@ def cast_create() -> Cast:
         sub_branch_class=OrgNode.SubBranchClass.PRIORITY,
     )
     outlet = org_node_create(code="BO", name="基准网点", kind=OrgNode.Kind.OUTLET, parent=sub)
-    manager = user_create(
-        username="bench_manager", password=PASSWORD, role=Role.ACCOUNT_MANAGER, org_node=outlet
-    )
-    approver = user_create(
-        username="bench_approver", password=PASSWORD, role=Role.RISK_APPROVER, org_node=branch
-    )
+    manager = user_create(username="bench_manager", password=PASSWORD, role=Role.ACCOUNT_MANAGER, org_node=outlet)
+    approver = user_create(username="bench_approver", password=PASSWORD, role=Role.RISK_APPROVER, org_node=branch)
     body = "91510100123456MA6C"[:17]
     anchor = anchor_create(
         actor=manager,
@@ -569,9 +565,7 @@ def run(count: int, samples: Path, cast: Cast, repeat: int) -> dict[str, Row]:
 def report(results: dict[str, Row]) -> bool:
     baseline, floor = results["baseline"].seconds, results["copy"].seconds
     width = max(len(row.case) for row in results.values()) + 2
-    print(
-        "\nbest of the runs; CPU = seconds of CPU used by the Python process and by its PostgreSQL backend\n"
-    )
+    print("\nbest of the runs; CPU = seconds of CPU used by the Python process and by its PostgreSQL backend\n")
     print(
         "case".ljust(width)
         + f"{'rows':>9}{'seconds':>9}{'CPU py':>8}{'CPU db':>8}{'rows/s':>9}"
@@ -606,9 +600,7 @@ def report(results: dict[str, Row]) -> bool:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("rows", nargs="?", type=int, default=100_000)
     parser.add_argument("--samples", type=Path, help="a directory to keep (and reuse) the sample files in")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each case; the fastest counts")

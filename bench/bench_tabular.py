@@ -93,9 +93,7 @@ def scalar_rows(header: list[str], rows: Iterable[list[str]]) -> dict[str, int]:
     from core import identifiers as ids
 
     keys = {alias.strip().lower(): spec.field for spec in farmer_columns() for alias in spec.aliases}
-    position = {
-        keys[cell.strip().lower()]: i for i, cell in enumerate(header) if cell.strip().lower() in keys
-    }
+    position = {keys[cell.strip().lower()]: i for i, cell in enumerate(header) if cell.strip().lower() in keys}
     checks: list[tuple[str, Callable[[str], Any]]] = [
         ("name", ids.normalize_text),
         ("recommended_amount", ids.parse_amount),
@@ -157,9 +155,7 @@ def main(count: int) -> None:
         for label, (filename, baseline) in files.items():
             content = (Path(out) / filename).read_bytes()
             seconds, found = vectorised(content, filename)
-            seconds["baseline: reader + scalar rows"], expected = best_of(
-                1, lambda b=baseline, c=content: b(c)
-            )
+            seconds["baseline: reader + scalar rows"], expected = best_of(1, lambda b=baseline, c=content: b(c))
             if found != expected:
                 raise SystemExit(f"{label}: vectorised found {found}, the baseline {expected}")
             results[label] = seconds

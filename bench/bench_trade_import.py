@@ -149,9 +149,7 @@ def plain_copy(chunks: list[Any], anchor: Any, delivery: Any) -> float:
     columns = "anchor_id, delivery_id, " + ", ".join(TRADE_RECORD_FIELDS)
     start = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.copy_expert(
-            f"COPY {TradeRecord._meta.db_table} ({columns}) FROM STDIN", io.BytesIO(text), size=1 << 20
-        )
+        cursor.copy_expert(f"COPY {TradeRecord._meta.db_table} ({columns}) FROM STDIN", io.BytesIO(text), size=1 << 20)
     return time.perf_counter() - start
 
 
@@ -176,9 +174,7 @@ def orm_loop(chunks: list[Any], count: int, anchor: Any, delivery: Any) -> float
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("farmers", nargs="?", type=int, default=100_000)
     parser.add_argument("--trades-per-farmer", type=int, default=12)
     parser.add_argument("--phases", action="store_true", help="also time reading and checking alone")

@@ -30,9 +30,7 @@ def env_bool(name: str, default: bool) -> bool:
         return True
     if value.lower() in _FALSE:
         return False
-    raise ImproperlyConfigured(
-        f"{name}={value!r} is not a boolean: use one of true/false, 1/0, yes/no, on/off."
-    )
+    raise ImproperlyConfigured(f"{name}={value!r} is not a boolean: use one of true/false, 1/0, yes/no, on/off.")
 
 
 def env_int(name: str, default: int, minimum: int = 0) -> int:
@@ -68,9 +66,7 @@ def env_url(name: str, schemes: set[str]) -> str | None:
     parsed = urlparse(value)
     if parsed.scheme not in schemes:
         expected = ", ".join(sorted(schemes))
-        raise ImproperlyConfigured(
-            f"{name}={value!r} is not a valid URL: its scheme must be one of {expected}."
-        )
+        raise ImproperlyConfigured(f"{name}={value!r} is not a valid URL: its scheme must be one of {expected}.")
     if parsed.scheme not in {"sqlite"} and not parsed.hostname and not parsed.path:
         raise ImproperlyConfigured(f"{name}={value!r} names no host.")
     return value

@@ -93,9 +93,7 @@ def _copy(table: str, columns: Sequence[str], text: io.StringIO) -> None:
         cursor.copy_expert(f"COPY {table} ({column_list}) FROM STDIN WITH (FORMAT csv)", text)
 
 
-def temp_table_load(
-    name: str, definition: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
-) -> None:
+def temp_table_load(name: str, definition: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     """Create a temporary table and fill it: COPY on PostgreSQL, executemany elsewhere.
 
     The caller drops it (``temp_table_drop``) inside the same transaction.

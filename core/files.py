@@ -14,9 +14,7 @@ def sha256_of(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
-def stored_file_create(
-    *, content: bytes, name: str, content_type: str = "", uploaded_by: Any = None
-) -> StoredFile:
+def stored_file_create(*, content: bytes, name: str, content_type: str = "", uploaded_by: Any = None) -> StoredFile:
     """Store the bytes as they came; a second upload of the same bytes reuses the file on disk."""
     digest = sha256_of(content)
     stored = StoredFile(

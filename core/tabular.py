@@ -92,9 +92,7 @@ class TableError(Exception):
     ``duplicate_columns``); ``rows`` the spreadsheet rows (for ``extra_cells``).
     """
 
-    def __init__(
-        self, code: str, detail: str, *, fields: tuple[str, ...] = (), rows: tuple[int, ...] = ()
-    ) -> None:
+    def __init__(self, code: str, detail: str, *, fields: tuple[str, ...] = (), rows: tuple[int, ...] = ()) -> None:
         super().__init__(f"{code}: {detail}")
         self.code = code
         self.detail = str(detail)
@@ -120,9 +118,7 @@ class ColumnSpec:
 # --- reading ------------------------------------------------------------------------
 
 
-def read_table(
-    content: bytes, filename: str, columns: Sequence[ColumnSpec], *, max_rows: int
-) -> pd.DataFrame:
+def read_table(content: bytes, filename: str, columns: Sequence[ColumnSpec], *, max_rows: int) -> pd.DataFrame:
     """Read an uploaded CSV or XLSX into one string column per spec, plus ``row``.
 
     XLSX is recognised by its bytes, whatever the file is called; anything
@@ -211,8 +207,7 @@ def _decode(content: bytes, filename: str) -> str:
         return text
     raise TableError(
         "not_a_table",
-        _("%(file)s is not a CSV or XLSX table: upload a CSV (UTF-8 or GBK) or an XLSX file.")
-        % {"file": filename},
+        _("%(file)s is not a CSV or XLSX table: upload a CSV (UTF-8 or GBK) or an XLSX file.") % {"file": filename},
     )
 
 
@@ -228,9 +223,7 @@ def _read_xlsx(content: bytes, filename: str) -> pd.DataFrame:
         sheet = CalamineWorkbook.from_filelike(io.BytesIO(content)).get_sheet_by_index(0)
         rows = sheet.to_python(skip_empty_area=False)  # from A1, blank rows included
     except Exception as exc:  # calamine and zipfile raise many kinds of errors for a broken file
-        raise TableError(
-            "not_a_table", _("%(file)s is not a readable XLSX workbook.") % {"file": filename}
-        ) from exc
+        raise TableError("not_a_table", _("%(file)s is not a readable XLSX workbook.") % {"file": filename}) from exc
     return pd.DataFrame(rows, dtype=object).apply(_cells_as_text)
 
 
@@ -292,9 +285,7 @@ def _read_csv_records(text: str, filename: str) -> tuple[pd.DataFrame, IntArray]
     try:
         records = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as exc:
-        raise TableError(
-            "not_a_table", _("%(file)s is not a readable CSV file.") % {"file": filename}
-        ) from exc
+        raise TableError("not_a_table", _("%(file)s is not a readable CSV file.") % {"file": filename}) from exc
     widths = np.array([len(record) for record in records], dtype=np.int64)
     width = int(widths.max(initial=0))
     if width == 0:
@@ -382,8 +373,7 @@ def _find_header(
         names = [_user_name(spec) for spec in columns if spec.field in missing]
         raise TableError(
             "missing_columns",
-            _("%(file)s lacks required columns: %(columns)s.")
-            % {"file": filename, "columns": ", ".join(names)},
+            _("%(file)s lacks required columns: %(columns)s.") % {"file": filename, "columns": ", ".join(names)},
             fields=missing,
         )
     return int(index), {field: places[0] for field, places in found.items()}
@@ -531,18 +521,11 @@ def amounts(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     digits = np.strings.replace(integer, ",", "")
     has_comma = np.strings.str_len(digits) != np.strings.str_len(integer)
     has_dot = dot == "."
-    shaped = (
-        column.exact
-        & _all_digits(digits)
-        & (~has_dot | _all_digits(fraction))
-        & (~has_comma | _grouped(integer))
-    )
+    shaped = column.exact & _all_digits(digits) & (~has_dot | _all_digits(fraction)) & (~has_comma | _grouped(integer))
     # The usual amounts are exact already: written with two decimals (and, for
     # 万, the decimal point moved four places) their text is the result.
     places = np.strings.str_len(fraction)
-    simple = (
-        shaped & (np.strings.str_len(digits) <= FAST_AMOUNT_DIGITS) & np.where(wan, places <= 6, places <= 2)
-    )
+    simple = shaped & (np.strings.str_len(digits) <= FAST_AMOUNT_DIGITS) & np.where(wan, places <= 6, places <= 2)
     six = np.strings.ljust(fraction, 6, "0")
     yuan = np.strings.add(np.strings.add(digits, "."), np.strings.slice(six, 0, 2))
     in_wan = np.strings.add(
@@ -687,9 +670,7 @@ def dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     digit = _is_digit(chars)
     number = _digit_values(chars)
     # The shapes files nearly always hold: 2027-02-13, 2027-02-13 00:00:00 and 20270213.
-    iso = (
-        digit[:, [0, 1, 2, 3, 5, 6, 8, 9]].all(axis=1) & (chars[:, 4] == ord("-")) & (chars[:, 7] == ord("-"))
-    )
+    iso = digit[:, [0, 1, 2, 3, 5, 6, 8, 9]].all(axis=1) & (chars[:, 4] == ord("-")) & (chars[:, 7] == ord("-"))
     clock = (
         digit[:, [11, 12, 14, 15, 17, 18]].all(axis=1)
         & (chars[:, 10] == ord(" "))

@@ -60,9 +60,7 @@ def _compensate_program(program_id: int, day: dt.date, summary: CompensationSumm
     for loan in loans:
         if balance <= 0:
             # Nothing left to deduct: the whole overdue amount stays a claim; no charge is posted.
-            owed_total = (
-                loan.penalty_due + accrued_penalty(loan, day) + loan.interest_overdue + loan.principal_overdue
-            )
+            owed_total = loan.penalty_due + accrued_penalty(loan, day) + loan.interest_overdue + loan.principal_overdue
             paid = ZERO
         else:
             charge_accrued_penalty(loan, day, day)

@@ -12,18 +12,14 @@ RATIO_HELP = _("As a decimal: 0.30 means 30 %.")
 
 
 class ProgramForm(forms.Form):
-    anchor: forms.ModelChoiceField[Anchor] = forms.ModelChoiceField(
-        label=_("anchor"), queryset=Anchor.objects.none()
-    )
+    anchor: forms.ModelChoiceField[Anchor] = forms.ModelChoiceField(label=_("anchor"), queryset=Anchor.objects.none())
     name = forms.CharField(label=_("programme name"), max_length=200)
     annual_rate = forms.DecimalField(
         label=_("annual interest rate"), max_digits=9, decimal_places=6, help_text=RATIO_HELP
     )
     total_cap = forms.DecimalField(label=_("total cap (yuan)"), max_digits=18, decimal_places=2)
     per_farmer_cap = forms.DecimalField(label=_("per-farmer cap (yuan)"), max_digits=18, decimal_places=2)
-    order_ratio = forms.DecimalField(
-        label=_("order ratio"), max_digits=9, decimal_places=6, help_text=RATIO_HELP
-    )
+    order_ratio = forms.DecimalField(label=_("order ratio"), max_digits=9, decimal_places=6, help_text=RATIO_HELP)
     lookback_months = forms.IntegerField(label=_("look-back months"), min_value=1, max_value=36)
     margin_ratio = forms.DecimalField(label=_("margin ratio"), max_digits=9, decimal_places=6)
     max_term_months = forms.IntegerField(label=_("maximum term (months)"), min_value=1, max_value=36)

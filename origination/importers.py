@@ -44,9 +44,7 @@ def row_error_detail(code: str) -> str:
         "invalid_id_format": _("A resident ID number has 18 characters: 17 digits and a final digit or X."),
         "invalid_id_checksum": _("The check digit of this resident ID number is wrong."),
         "invalid_birth_date": _("The birth date in this resident ID number is not a real date."),
-        "unknown_region_code": _(
-            "The first six digits of this resident ID number are not a known region code."
-        ),
+        "unknown_region_code": _("The first six digits of this resident ID number are not a known region code."),
         "invalid_phone": _("Not a mainland mobile number (11 digits beginning with 13 to 19)."),
         "invalid_amount": _("Not an amount in yuan: write it like 1200000, 1,200,000.00 or 120万."),
         "negative_amount": _("An amount may not be negative."),
@@ -186,9 +184,7 @@ def refuse_rows(farmers: FarmerList, id_hashes: set[str], code: str) -> FarmerLi
         {"row": int(row), "column": "id_number", "code": code, "detail": detail, "original": original}
         for row, original in zip(source["row"].tolist(), _originals(source), strict=True)
     ]
-    errors = sorted(
-        [*farmers.errors, *extra], key=lambda error: (error["row"], COLUMN_ORDER.index(error["column"]))
-    )
+    errors = sorted([*farmers.errors, *extra], key=lambda error: (error["row"], COLUMN_ORDER.index(error["column"])))
     return FarmerList(
         rows_total=farmers.rows_total, valid=farmers.valid[~refused], source=farmers.source, errors=errors
     )

@@ -36,13 +36,9 @@ def batch_intake_run(job_id: int) -> str:
         return job.state  # a redelivered message does nothing twice
 
     def progress(percent: int, stage: str) -> None:
-        UploadJob.objects.filter(pk=job_id).update(
-            state=UploadJob.State.RUNNING, progress=percent, stage=stage[:100]
-        )
+        UploadJob.objects.filter(pk=job_id).update(state=UploadJob.State.RUNNING, progress=percent, stage=stage[:100])
 
-    attachments = {
-        name: _upload_of(StoredFile.objects.get(pk=file_id)) for name, file_id in job.attachments.items()
-    }
+    attachments = {name: _upload_of(StoredFile.objects.get(pk=file_id)) for name, file_id in job.attachments.items()}
     with override("zh-hans"):
         try:
             batch = batch_upload(

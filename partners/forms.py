@@ -11,9 +11,7 @@ DATE_INPUT = forms.DateInput(attrs={"type": "date"})
 class AnchorForm(forms.Form):
     name = forms.CharField(label=_("enterprise name"), max_length=200)
     uscc = forms.CharField(label=_("unified social credit code"), max_length=32)
-    guarantee_capacity = forms.DecimalField(
-        label=_("guarantee capacity (yuan)"), max_digits=18, decimal_places=2
-    )
+    guarantee_capacity = forms.DecimalField(label=_("guarantee capacity (yuan)"), max_digits=18, decimal_places=2)
     legal_representative = forms.CharField(label=_("legal representative"), max_length=50, required=False)
     registered_capital = forms.DecimalField(
         label=_("registered capital (yuan)"), max_digits=18, decimal_places=2, required=False
@@ -26,24 +24,14 @@ class AnchorForm(forms.Form):
 
 class AssessmentForm(forms.Form):
     assessed_on = forms.DateField(label=_("assessed on"), widget=DATE_INPUT)
-    guarantee_capacity = forms.DecimalField(
-        label=_("guarantee capacity (yuan)"), max_digits=18, decimal_places=2
-    )
-    net_assets = forms.DecimalField(
-        label=_("net assets (yuan)"), max_digits=18, decimal_places=2, required=False
-    )
-    revenue = forms.DecimalField(
-        label=_("annual revenue (yuan)"), max_digits=18, decimal_places=2, required=False
-    )
+    guarantee_capacity = forms.DecimalField(label=_("guarantee capacity (yuan)"), max_digits=18, decimal_places=2)
+    net_assets = forms.DecimalField(label=_("net assets (yuan)"), max_digits=18, decimal_places=2, required=False)
+    revenue = forms.DecimalField(label=_("annual revenue (yuan)"), max_digits=18, decimal_places=2, required=False)
     existing_guarantees = forms.DecimalField(
         label=_("existing guarantees (yuan)"), max_digits=18, decimal_places=2, required=False
     )
-    rating = forms.ChoiceField(
-        label=_("rating"), choices=[("", "—"), *AnchorAssessment.Rating.choices], required=False
-    )
-    note = forms.CharField(
-        label=_("assessment note"), widget=forms.Textarea(attrs={"rows": 2}), required=False
-    )
+    rating = forms.ChoiceField(label=_("rating"), choices=[("", "—"), *AnchorAssessment.Rating.choices], required=False)
+    note = forms.CharField(label=_("assessment note"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
 
 class AgreementForm(forms.Form):

@@ -119,9 +119,7 @@ class Anchor(TimeStampedModel):
         OrgNode, verbose_name=_("managing node"), on_delete=models.PROTECT, related_name="anchors"
     )
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
-    created_by = models.ForeignKey(
-        User, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+"
-    )
+    created_by = models.ForeignKey(User, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+")
     approved_by = models.ForeignKey(
         User, verbose_name=_("approved by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -164,9 +162,7 @@ class AnchorAssessment(TimeStampedModel):
         verbose_name_plural = _("anchor assessments")
         ordering = ["-assessed_on", "-id"]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(guarantee_capacity__gte=0), name="assessment_capacity_positive"
-            )
+            models.CheckConstraint(condition=models.Q(guarantee_capacity__gte=0), name="assessment_capacity_positive")
         ]
 
     def __str__(self) -> str:
@@ -196,9 +192,7 @@ class Agreement(TimeStampedModel):
         ordering = ["-signed_on"]
         constraints = [
             models.UniqueConstraint(fields=["kind", "number"], name="agreement_number_unique"),
-            models.CheckConstraint(
-                condition=models.Q(expires_on__gt=models.F("signed_on")), name="agreement_dates"
-            ),
+            models.CheckConstraint(condition=models.Q(expires_on__gt=models.F("signed_on")), name="agreement_dates"),
         ]
 
     def __str__(self) -> str:
@@ -213,9 +207,7 @@ class Program(TimeStampedModel):
         WARNING = "warning", _("Warning")
         SUSPENDED = "suspended", _("Suspended")
 
-    anchor = models.ForeignKey(
-        Anchor, verbose_name=_("anchor"), on_delete=models.PROTECT, related_name="programs"
-    )
+    anchor = models.ForeignKey(Anchor, verbose_name=_("anchor"), on_delete=models.PROTECT, related_name="programs")
     name = models.CharField(_("programme name"), max_length=200)
     agreement = models.ForeignKey(
         Agreement,
@@ -225,9 +217,7 @@ class Program(TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="programs",
     )
-    org_node = models.ForeignKey(
-        OrgNode, verbose_name=_("managing node"), on_delete=models.PROTECT, related_name="+"
-    )
+    org_node = models.ForeignKey(OrgNode, verbose_name=_("managing node"), on_delete=models.PROTECT, related_name="+")
     manager = models.ForeignKey(
         User,
         verbose_name=_("programme manager"),
@@ -317,9 +307,7 @@ class MarginEntry(models.Model):
         verbose_name = _("margin entry")
         verbose_name_plural = _("margin entries")
         ordering = ["-id"]
-        constraints = [
-            models.CheckConstraint(condition=models.Q(amount__gt=0), name="margin_entry_amount_positive")
-        ]
+        constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="margin_entry_amount_positive")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.amount}"
@@ -340,9 +328,7 @@ class Farmer(TimeStampedModel):
     phone = models.CharField(_("mobile phone"), max_length=11)
     region_code = models.CharField(_("region code"), max_length=6, blank=True, db_index=True)
     breed = models.CharField(_("breed"), max_length=50, blank=True)
-    org_node = models.ForeignKey(
-        OrgNode, verbose_name=_("node"), on_delete=models.PROTECT, related_name="farmers"
-    )
+    org_node = models.ForeignKey(OrgNode, verbose_name=_("node"), on_delete=models.PROTECT, related_name="farmers")
     account_manager = models.ForeignKey(
         User,
         verbose_name=_("account manager"),

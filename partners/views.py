@@ -134,9 +134,7 @@ def assessment_add_view(request: HttpRequest, pk: int) -> HttpResponse:
     form = AssessmentForm(request.POST)
     if (
         form.is_valid()
-        and call_service(
-            form, lambda: assessment_add(anchor=anchor, actor=acting_user(request), **form.cleaned_data)
-        )
+        and call_service(form, lambda: assessment_add(anchor=anchor, actor=acting_user(request), **form.cleaned_data))
         is not None
     ):
         messages.success(request, _("The assessment is recorded."))

@@ -47,9 +47,7 @@ def _accrual(day: dt.date) -> int:
     The step is kept so the order of the day reads as the domain describes it; it reports how
     many loans accrue today.
     """
-    return Loan.objects.filter(
-        status=Loan.Status.ACTIVE, disbursed_on__lte=day, principal_outstanding__gt=0
-    ).count()
+    return Loan.objects.filter(status=Loan.Status.ACTIVE, disbursed_on__lte=day, principal_outstanding__gt=0).count()
 
 
 def _compensation(day: dt.date) -> int:
@@ -105,9 +103,7 @@ def run_chunk(day: dt.date, step_name: str, chunk: int, first_id: int, last_id: 
         raise
 
 
-def _run_step(
-    day: dt.date, step: Step, dispatch: Callable[[dt.date, str, list[tuple[int, int, int]]], None]
-) -> None:
+def _run_step(day: dt.date, step: Step, dispatch: Callable[[dt.date, str, list[tuple[int, int, int]]], None]) -> None:
     started = timezone.now()
     if step.chunked:
         dispatch(day, step.name, loan_chunks())
@@ -121,9 +117,7 @@ def _inline(day: dt.date, step_name: str, chunks: list[tuple[int, int, int]]) ->
         run_chunk(day, step_name, chunk, first_id, last_id)
 
 
-def close_day(
-    day: dt.date, dispatch: Callable[[dt.date, str, list[tuple[int, int, int]]], None] = _inline
-) -> DayClose:
+def close_day(day: dt.date, dispatch: Callable[[dt.date, str, list[tuple[int, int, int]]], None] = _inline) -> DayClose:
     """Close business date ``day`` (resuming a run that stopped) and move the date to the next day."""
     record, created = DayClose.objects.get_or_create(day=day)
     if record.status == DayClose.Status.DONE:

@@ -288,9 +288,7 @@ def demo_book_build(program: Program) -> None:
     small_batch = batch_upload(
         program=small,
         actor=small_manager,
-        farmer_list=Upload(
-            content=demo_farmer_list_csv(small_farmers, small_trades), name="丰泽推荐清单.csv"
-        ),
+        farmer_list=Upload(content=demo_farmer_list_csv(small_farmers, small_trades), name="丰泽推荐清单.csv"),
     )
     verify_and_approve(small_batch, small_trades, small_manager, approver)
 

@@ -31,26 +31,20 @@ def trades_csv(trades: TradeList) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["身份证号", "订单号", "订单日期", "订单金额"])
-    writer.writerows(
-        (number, order_no, day.isoformat(), f"{amount:.2f}") for number, order_no, day, amount in trades
-    )
+    writer.writerows((number, order_no, day.isoformat(), f"{amount:.2f}") for number, order_no, day, amount in trades)
     return buffer.getvalue().encode("utf-8-sig")
 
 
 def verify_and_approve(batch: Batch, trades: TradeList, manager: User, approver: User) -> None:
     """Provider data in, cross-validation and limits, mismatches decided one by one, maker-checker approval."""
     program = batch.program
-    trade_records_import(
-        anchor=program.anchor, content=trades_csv(trades), filename="三方交易数据.csv", actor=manager
-    )
+    trade_records_import(anchor=program.anchor, content=trades_csv(trades), filename="三方交易数据.csv", actor=manager)
     batch_process_dispatch(batch, manager)
     mismatches = BatchRow.objects.filter(batch=batch, validation=BatchRow.Validation.MISMATCH).order_by("row")
     for index, row in enumerate(mismatches):
         if index % 2 == 0 and row.computed_limit:
             amount = (row.computed_limit * Decimal("0.8")).quantize(Decimal("1000"))
-            decision = Decision(
-                row=row.row, approve=True, amount=max(amount, Decimal(1000)), reason="核实后按八成核定"
-            )
+            decision = Decision(row=row.row, approve=True, amount=max(amount, Decimal(1000)), reason="核实后按八成核定")
         else:
             decision = Decision(row=row.row, approve=False, reason="申报订单额与三方数据差异过大")
         batch_row_decide(batch=Batch.objects.get(pk=batch.pk), actor=manager, decision=decision)
@@ -97,9 +91,7 @@ def service_book(
         for loan in Loan.objects.filter(pk__in=behaviour, status=Loan.Status.ACTIVE):
             kind = behaviour[loan.pk]
             owed = loan_owed(loan, today)
-            pays_interest = kind in {"good", "partial", "early"} or (
-                kind == "stops" and today < stops_after[loan.pk]
-            )
+            pays_interest = kind in {"good", "partial", "early"} or (kind == "stops" and today < stops_after[loan.pk])
             if kind == "early" and today == early_on[loan.pk]:
                 repayment_record(loan=loan, amount=owed.total, actor=manager)
             elif kind == "partial" and today == early_on[loan.pk]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 
 class DayClose(models.Model):
@@ -43,3 +44,160 @@ class DayCloseStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.step}#{self.chunk}"
+
+
+class Severity(models.TextChoices):
+    HIGH = "high", _("High")
+    MEDIUM = "medium", _("Medium")
+    LOW = "low", _("Low")
+
+
+class SubjectType(models.TextChoices):
+    LOAN = "loan", _("Loan")
+    FARMER = "farmer", _("Farmer")
+    ANCHOR = "anchor", _("Anchor")
+    PROGRAM = "program", _("Programme")
+
+
+class WarningRule(models.Model):
+    """预警规则: one of the daily run's indicators; parameters editable by an administrator (audited)."""
+
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    description = models.CharField(_("raised when"), max_length=300)
+    severity = models.CharField(_("severity"), max_length=8, choices=Severity.choices)
+    subject_type = models.CharField(_("subject type"), max_length=8, choices=SubjectType.choices)
+    parameters = models.JSONField(_("parameters"), default=dict, blank=True)
+    deadline_days = models.PositiveSmallIntegerField(_("days to handle"))
+    enabled = models.BooleanField(_("enabled"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("warning rule")
+        verbose_name_plural = _("warning rules")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Warning(models.Model):
+    """预警: raised once per (rule, subject) while its condition holds; handled by a person."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
+    class Resolution(models.TextChoices):
+        NONE = "", _("—")
+        CONFIRMED = "confirmed_risk", _("Confirmed risk")
+        FALSE_ALARM = "false_alarm", _("False alarm")
+        CLEARED = "cleared", _("Condition cleared")
+
+    rule = models.ForeignKey(WarningRule, verbose_name=_("rule"), on_delete=models.PROTECT, related_name="warnings")
+    subject_type = models.CharField(_("subject type"), max_length=8, choices=SubjectType.choices)
+    subject_id = models.BigIntegerField(_("subject"))
+    severity = models.CharField(_("severity"), max_length=8, choices=Severity.choices)
+    org_node = models.ForeignKey("partners.OrgNode", verbose_name=_("node"), on_delete=models.PROTECT, related_name="+")
+    program = models.ForeignKey("partners.Program", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    assignee = models.ForeignKey(
+        "partners.User",
+        verbose_name=_("assigned to"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    raised_on = models.DateField(_("raised on"), db_index=True)
+    deadline = models.DateField(_("deadline"))
+    fact = models.CharField(_("what fired it"), max_length=200, blank=True)
+    active = models.BooleanField(_("condition holds"), default=True)
+    cleared_on = models.DateField(_("condition cleared on"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.OPEN)
+    resolution = models.CharField(_("resolution"), max_length=16, choices=Resolution.choices, blank=True)
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    closed_by = models.ForeignKey("partners.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    close_reason = models.TextField(_("reason"), blank=True)
+    escalated = models.BooleanField(_("escalated"), default=False)
+    escalated_to = models.ForeignKey(
+        "partners.User",
+        verbose_name=_("escalated to"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("warning")
+        verbose_name_plural = _("warnings")
+        constraints = [
+            # One warning per (rule, subject) while the condition holds, even under concurrent runs.
+            models.UniqueConstraint(
+                fields=["rule", "subject_type", "subject_id"],
+                condition=models.Q(active=True),
+                name="one_active_warning_per_rule_subject",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["status", "severity", "deadline"]),
+            models.Index(fields=["assignee", "status"]),
+            models.Index(fields=["subject_type", "subject_id"]),
+            models.Index(fields=["rule", "active"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule.code} {self.subject_type}#{self.subject_id}"
+
+
+class WarningAction(models.Model):
+    """预警处置: what the account manager did about a warning."""
+
+    class Kind(models.TextChoices):
+        CALLBACK = "callback", _("Phone callback")
+        VISIT = "visit", _("Visit")
+        VERIFICATION = "verification", _("Verification")
+        NOTE = "note", _("Note")
+
+    warning = models.ForeignKey(Warning, on_delete=models.CASCADE, related_name="actions")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    note = models.TextField(_("what was done"))
+    actor = models.ForeignKey("partners.User", on_delete=models.PROTECT, related_name="+")
+    business_date = models.DateField(_("business date"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("warning action")
+        verbose_name_plural = _("warning actions")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.warning_id} {self.kind}"
+
+
+class PostDrawdownCheck(models.Model):
+    """贷后检查: the trade-authenticity check and the phone callback after a drawdown."""
+
+    class Kind(models.TextChoices):
+        TRADE_AUTHENTICITY = "trade_authenticity", _("Trade authenticity check")
+        PHONE_CALLBACK = "phone_callback", _("Phone callback")
+
+    class Result(models.TextChoices):
+        OK = "ok", _("No issue")
+        ISSUE = "issue", _("Issue found")
+
+    loan = models.ForeignKey("origination.Loan", on_delete=models.CASCADE, related_name="checks")
+    kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
+    result = models.CharField(_("result"), max_length=8, choices=Result.choices)
+    note = models.TextField(_("note"), blank=True)
+    done_on = models.DateField(_("done on"))
+    actor = models.ForeignKey("partners.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("post-drawdown check")
+        verbose_name_plural = _("post-drawdown checks")
+        indexes = [models.Index(fields=["loan", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.loan_id} {self.kind}"

@@ -93,19 +93,13 @@ def row_error_detail(code: str) -> str:
         "invalid_id_format": _("A resident ID number has 18 characters: 17 digits and a final digit or X."),
         "invalid_id_checksum": _("The check digit of this resident ID number is wrong."),
         "invalid_birth_date": _("The birth date in this resident ID number is not a real date."),
-        "unknown_region_code": _(
-            "The first six digits of this resident ID number are not a known region code."
-        ),
+        "unknown_region_code": _("The first six digits of this resident ID number are not a known region code."),
         "invalid_amount": _("Not an amount in yuan: write it like 1200000, 1,200,000.00 or 120万."),
         "negative_amount": _("An amount may not be negative."),
         "amount_too_large": _("The amount is too large."),
         "invalid_date": _("This is not a date: write it like 2027-02-13."),
-        "invalid_key": _(
-            "Order and event numbers may not contain tabs, line breaks or other control characters."
-        ),
-        "invalid_subject_id": _(
-            "This is neither a valid resident ID number nor a valid unified social credit code."
-        ),
+        "invalid_key": _("Order and event numbers may not contain tabs, line breaks or other control characters."),
+        "invalid_subject_id": _("This is neither a valid resident ID number nor a valid unified social credit code."),
         "unknown_event_type": _(
             "Unknown event type: use litigation, enforcement, dishonest, multi_lender, "
             "credit_overdue or business_abnormal."
@@ -149,9 +143,7 @@ class RowsChunk:
         """The rows as Python values in ``fields`` order (``Decimal``, ``date``, ``None``)."""
         convert = [self.converters.get(name, _unescape) for name in self.fields]
         for cells in zip(*(self.columns[name] for name in self.fields), strict=True):
-            yield tuple(
-                None if cell == COPY_NULL else how(cell) for how, cell in zip(convert, cells, strict=True)
-            )
+            yield tuple(None if cell == COPY_NULL else how(cell) for how, cell in zip(convert, cells, strict=True))
 
 
 @dataclass
@@ -253,9 +245,7 @@ def _event_check(today: dt.date) -> Callable[[pd.DataFrame], RowsChunk]:
     def check(frame: pd.DataFrame) -> RowsChunk:
         count = len(frame)
         codes: dict[str, ObjectArray] = {}
-        subject_hash, subject_kind, codes["subject_id"] = _subjects(
-            frame["subject_id"], today=today, memo=subjects
-        )
+        subject_hash, subject_kind, codes["subject_id"] = _subjects(frame["subject_id"], today=today, memo=subjects)
         event_type = tabular.normalize_series(frame["event_type"]).str.lower().to_numpy(dtype=object)
         known = np.isin(event_type, EventType.values)
         codes["event_type"] = np.where(known, "", "unknown_event_type").astype(object)
@@ -488,9 +478,7 @@ def _row_errors(
     for i in listed:
         name = order[column[i]]
         code = str(codes[name][position[i]])
-        errors.append(
-            {"row": int(rows[position[i]]), "column": name, "code": code, "detail": row_error_detail(code)}
-        )
+        errors.append({"row": int(rows[position[i]]), "column": name, "code": code, "detail": row_error_detail(code)})
     return errors, int(position.size), bad
 
 

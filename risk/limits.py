@@ -44,9 +44,7 @@ class LimitResult:
     cap_room: Decimal  # per-farmer cap less the farmer's limits elsewhere, never below 0
 
 
-def cross_validate(
-    *, declared: Decimal, verified: Decimal, trade_count: int, tolerance: Decimal
-) -> Validation:
+def cross_validate(*, declared: Decimal, verified: Decimal, trade_count: int, tolerance: Decimal) -> Validation:
     """Compare declared and verified orders; the tolerance is a share of the *verified* figure.
 
     The provider's figure is the one that counts, so the tolerance is measured

@@ -138,9 +138,7 @@ class TradeRecord(models.Model):
         verbose_name_plural = _("trade records")
         constraints = [
             models.UniqueConstraint(fields=["anchor", "order_no"], name="trade_record_order_unique"),
-            models.CheckConstraint(
-                condition=models.Q(amount__gte=0), name="trade_record_amount_not_negative"
-            ),
+            models.CheckConstraint(condition=models.Q(amount__gte=0), name="trade_record_amount_not_negative"),
         ]
         indexes = [models.Index(fields=["anchor", "id_hash", "order_date"], name="trade_record_farmer_date")]
 
@@ -196,9 +194,7 @@ class MonitoringEvent(models.Model):
                 name="monitoring_event_type_known",
             ),
         ]
-        indexes = [
-            models.Index(fields=["subject_hash", "event_type", "event_date"], name="monitoring_event_subject")
-        ]
+        indexes = [models.Index(fields=["subject_hash", "event_type", "event_date"], name="monitoring_event_subject")]
 
     def __str__(self) -> str:
         return f"{self.get_event_type_display()} {self.event_date}"

@@ -60,17 +60,13 @@ def resident_id_with_check(body17: str) -> str:
 _anchor_seq = iter(range(100_000, 999_999))
 
 
-def make_anchor(
-    creator: User, node: OrgNode | None = None, *, approver: User | None = None, name: str = "特驱集团"
-):
+def make_anchor(creator: User, node: OrgNode | None = None, *, approver: User | None = None, name: str = "特驱集团"):
     from decimal import Decimal
 
     from partners.services.anchors import anchor_approve, anchor_create
 
     code = uscc_with_check(f"9151010{next(_anchor_seq):06d}MA6C")
-    anchor = anchor_create(
-        actor=creator, name=name, uscc=code, guarantee_capacity=Decimal("500000000"), org_node=node
-    )
+    anchor = anchor_create(actor=creator, name=name, uscc=code, guarantee_capacity=Decimal("500000000"), org_node=node)
     if approver is not None:
         anchor = anchor_approve(anchor=anchor, actor=approver)
     return anchor
@@ -109,9 +105,7 @@ def make_trades(anchor, id_number: str, orders, *, prefix: str = "T"):
     from core.masking import pii_hash
     from risk.models import DataProvider, ProviderDelivery, TradeRecord
 
-    provider, _ = DataProvider.objects.get_or_create(
-        code="test", defaults={"name": "测试数据商", "secret": "s" * 64}
-    )
+    provider, _ = DataProvider.objects.get_or_create(code="test", defaults={"name": "测试数据商", "secret": "s" * 64})
     delivery = ProviderDelivery.objects.create(
         provider=provider,
         kind="trades",

@@ -15,10 +15,7 @@ def test_seed_demo_builds_the_world_once_and_a_second_run_changes_nothing(db, ca
     assert "Demo logins" in out and "approver" in out
     call_command("seed_demo")
     assert _counts() == first
-    assert (
-        OrgNode.objects.filter(kind=OrgNode.Kind.SUB_BRANCH).values("sub_branch_class").distinct().count()
-        == 3
-    )
+    assert OrgNode.objects.filter(kind=OrgNode.Kind.SUB_BRANCH).values("sub_branch_class").distinct().count() == 3
     assert set(User.objects.values_list("role", flat=True)) >= {
         "administrator",
         "branch_manager",

@@ -156,9 +156,7 @@ class BatchActionsMixin(viewsets.GenericViewSet[Batch]):
         batch = batch_approve(batch=self.get_object(), actor=acting_user(request), decisions=decisions)
         return self._answer(batch)
 
-    @extend_schema(
-        request=inline_serializer("Reject", {"reason": serializers.CharField()}), responses=BatchSerializer
-    )
+    @extend_schema(request=inline_serializer("Reject", {"reason": serializers.CharField()}), responses=BatchSerializer)
     @action(detail=True, methods=["post"])
     def reject(self, request: Request, pk: str | None = None) -> Response:
         reason = str(request.data.get("reason", ""))
@@ -194,9 +192,7 @@ class CreditLimitSerializer(serializers.ModelSerializer[CreditLimit]):
         return limit.status
 
 
-class CreditLimitViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[CreditLimit]
-):
+class CreditLimitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[CreditLimit]):
     serializer_class = CreditLimitSerializer
     filterset_fields = ["program", "farmer", "status"]
 

@@ -107,9 +107,7 @@ class ProgramViewSet(
         return visible_programs(acting_user(self.request)).select_related("anchor")
 
     def get_serializer_class(self) -> type[serializers.BaseSerializer[Any]]:
-        return (
-            ProgramDetailSerializer if self.action in {"retrieve", "create", "resume"} else ProgramSerializer
-        )
+        return ProgramDetailSerializer if self.action in {"retrieve", "create", "resume"} else ProgramSerializer
 
     def perform_create(self, serializer: Any) -> None:
         serializer.instance = program_create(actor=acting_user(self.request), **serializer.validated_data)
@@ -122,9 +120,7 @@ class ProgramViewSet(
         entry_in.is_valid(raise_exception=True)
         values = entry_in.validated_data
         post = margin_deposit if values["kind"] == MarginEntry.Kind.DEPOSIT else margin_withdraw
-        entry = post(
-            program=program, amount=values["amount"], actor=acting_user(request), note=values.get("note", "")
-        )
+        entry = post(program=program, amount=values["amount"], actor=acting_user(request), note=values.get("note", ""))
         data = dict(MarginEntrySerializer(entry).data)
         data["balance"] = f"{margin_balance(program.pk):.2f}"
         return Response(data, status=status.HTTP_201_CREATED)

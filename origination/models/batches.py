@@ -20,9 +20,7 @@ class Batch(TimeStampedModel):
 
     OPEN_STATUSES = (Status.UPLOADED, Status.VALIDATED, Status.PROCESSED, Status.SUBMITTED)
 
-    program = models.ForeignKey(
-        Program, verbose_name=_("programme"), on_delete=models.PROTECT, related_name="batches"
-    )
+    program = models.ForeignKey(Program, verbose_name=_("programme"), on_delete=models.PROTECT, related_name="batches")
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.UPLOADED)
     submitted_on = models.DateField(_("submission date"))
     farmer_list = models.ForeignKey(
@@ -55,9 +53,7 @@ class Batch(TimeStampedModel):
     )
     rows_total = models.PositiveIntegerField(_("rows"), default=0)
     rows_valid = models.PositiveIntegerField(_("valid rows"), default=0)
-    uploaded_by = models.ForeignKey(
-        User, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
-    )
+    uploaded_by = models.ForeignKey(User, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+")
     proposed_by = models.ForeignKey(
         User,
         verbose_name=_("submitted by"),
@@ -80,9 +76,7 @@ class Batch(TimeStampedModel):
         ordering = ["-id"]
         constraints = [
             # The same farmer list is never imported twice into one programme.
-            models.UniqueConstraint(
-                fields=["program", "farmer_list_sha256"], name="batch_file_once_per_program"
-            )
+            models.UniqueConstraint(fields=["program", "farmer_list_sha256"], name="batch_file_once_per_program")
         ]
 
     def __str__(self) -> str:
@@ -149,9 +143,7 @@ class BatchRow(models.Model):
     computed_limit = MoneyField(_("computed limit"), null=True, blank=True)
     bound_by = models.CharField(_("bound by"), max_length=16, choices=BoundBy.choices, blank=True)
     # The person's decision.
-    decision = models.CharField(
-        _("decision"), max_length=16, choices=Decision.choices, default=Decision.PENDING
-    )
+    decision = models.CharField(_("decision"), max_length=16, choices=Decision.choices, default=Decision.PENDING)
     decided_amount = MoneyField(_("decided amount"), null=True, blank=True)
     decision_reason = models.CharField(_("reason"), max_length=200, blank=True)
     decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")

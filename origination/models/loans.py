@@ -26,21 +26,15 @@ class CreditLimit(TimeStampedModel):
         EXPIRED = "expired", _("Expired")
         REVOKED = "revoked", _("Revoked")
 
-    farmer = models.ForeignKey(
-        Farmer, verbose_name=_("farmer"), on_delete=models.PROTECT, related_name="limits"
-    )
-    program = models.ForeignKey(
-        Program, verbose_name=_("programme"), on_delete=models.PROTECT, related_name="limits"
-    )
+    farmer = models.ForeignKey(Farmer, verbose_name=_("farmer"), on_delete=models.PROTECT, related_name="limits")
+    program = models.ForeignKey(Program, verbose_name=_("programme"), on_delete=models.PROTECT, related_name="limits")
     batch_row = models.OneToOneField(
         "origination.BatchRow", null=True, blank=True, on_delete=models.PROTECT, related_name="credit_limit"
     )
     amount = MoneyField(_("limit"))
     approved_on = models.DateField(_("approved on"))
     expires_on = models.DateField(_("expires on"))
-    approved_by = models.ForeignKey(
-        User, verbose_name=_("approved by"), on_delete=models.PROTECT, related_name="+"
-    )
+    approved_by = models.ForeignKey(User, verbose_name=_("approved by"), on_delete=models.PROTECT, related_name="+")
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
 
     class Meta:
@@ -52,9 +46,7 @@ class CreditLimit(TimeStampedModel):
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="credit_limit_positive"),
-            models.CheckConstraint(
-                condition=models.Q(expires_on__gt=models.F("approved_on")), name="limit_dates"
-            ),
+            models.CheckConstraint(condition=models.Q(expires_on__gt=models.F("approved_on")), name="limit_dates"),
         ]
 
     def __str__(self) -> str:
@@ -76,12 +68,8 @@ class Loan(TimeStampedModel):
         LOSS = "loss", _("Loss")
 
     credit_limit = models.ForeignKey(CreditLimit, on_delete=models.PROTECT, related_name="loans")
-    farmer = models.ForeignKey(
-        Farmer, verbose_name=_("farmer"), on_delete=models.PROTECT, related_name="loans"
-    )
-    program = models.ForeignKey(
-        Program, verbose_name=_("programme"), on_delete=models.PROTECT, related_name="loans"
-    )
+    farmer = models.ForeignKey(Farmer, verbose_name=_("farmer"), on_delete=models.PROTECT, related_name="loans")
+    program = models.ForeignKey(Program, verbose_name=_("programme"), on_delete=models.PROTECT, related_name="loans")
     org_node = models.ForeignKey(OrgNode, verbose_name=_("node"), on_delete=models.PROTECT, related_name="+")
     account_manager = models.ForeignKey(
         User,
@@ -130,9 +118,7 @@ class Loan(TimeStampedModel):
             models.Index(fields=["program", "status"]),
             models.Index(fields=["status", "maturity_on"]),
             models.Index(fields=["farmer", "status"]),
-            models.Index(
-                fields=["oldest_due_date"], name="loan_overdue", condition=models.Q(status="active")
-            ),
+            models.Index(fields=["oldest_due_date"], name="loan_overdue", condition=models.Q(status="active")),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(principal__gt=0), name="loan_principal_positive"),
@@ -187,9 +173,7 @@ class LoanDue(models.Model):
             ),
         ]
         indexes = [
-            models.Index(
-                fields=["loan", "due_on"], name="loan_due_open", condition=models.Q(settled_on__isnull=True)
-            )
+            models.Index(fields=["loan", "due_on"], name="loan_due_open", condition=models.Q(settled_on__isnull=True))
         ]
 
     def __str__(self) -> str:

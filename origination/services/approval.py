@@ -57,9 +57,7 @@ def _decide(row: BatchRow, decision: Decision, actor: User) -> None:
         )
     else:
         if not decision.reason.strip():
-            raise DomainError(
-                "reason_required", _("Row %(row)s: give the reason for refusing.") % {"row": row.row}
-            )
+            raise DomainError("reason_required", _("Row %(row)s: give the reason for refusing.") % {"row": row.row})
         row.decision, row.decided_amount, row.decision_reason = (
             BatchRow.Decision.REFUSED,
             None,
@@ -140,9 +138,7 @@ def batch_approve(*, batch: Batch, actor: User, decisions: list[Decision] | None
         if decision.row not in by_row:
             raise DomainError("unknown_row", _("Row %(row)s is not in this batch.") % {"row": decision.row})
         _decide(by_row[decision.row], decision, actor)
-        by_row[decision.row].save(
-            update_fields=["decision", "decided_amount", "decision_reason", "decided_by"]
-        )
+        by_row[decision.row].save(update_fields=["decision", "decided_amount", "decision_reason", "decided_by"])
 
     rows = _approvable(batch)
     granted = _granted_by_farmer(program, [row.farmer_id for row in rows], today)

@@ -61,9 +61,7 @@ def farmers_upsert(
     table = Farmer._meta.db_table
     if is_postgres():
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"CREATE TEMP TABLE intake_farmer (LIKE {table} INCLUDING DEFAULTS) ON COMMIT DROP"
-            )
+            cursor.execute(f"CREATE TEMP TABLE intake_farmer (LIKE {table} INCLUDING DEFAULTS) ON COMMIT DROP")
             cursor.execute("ALTER TABLE intake_farmer DROP COLUMN id")
         # Farmers inserted in the order of the identity hash fill the unique
         # index on it (and its pattern-ops twin) page after page, instead of
@@ -74,12 +72,9 @@ def farmers_upsert(
         columns = ", ".join(FARMER_COLUMNS)
         with connection.cursor() as cursor:
             cursor.execute(
-                f"INSERT INTO {table} ({columns}) SELECT {columns} FROM intake_farmer "
-                "ON CONFLICT (id_hash) DO NOTHING"
+                f"INSERT INTO {table} ({columns}) SELECT {columns} FROM intake_farmer ON CONFLICT (id_hash) DO NOTHING"
             )
-            cursor.execute(
-                f"SELECT f.id_hash, f.id FROM {table} f JOIN intake_farmer i ON i.id_hash = f.id_hash"
-            )
+            cursor.execute(f"SELECT f.id_hash, f.id FROM {table} f JOIN intake_farmer i ON i.id_hash = f.id_hash")
             found = dict(cursor.fetchall())
             cursor.execute("DROP TABLE intake_farmer")
         return found
@@ -113,10 +108,7 @@ def farmers_link_anchor(*, anchor_id: int, farmer_ids: Iterable[int], on: dt.dat
             )
         return
     AnchorFarmer.objects.bulk_create(
-        [
-            AnchorFarmer(anchor_id=anchor_id, farmer_id=farmer_id, first_recommended_on=on)
-            for farmer_id in ids
-        ],
+        [AnchorFarmer(anchor_id=anchor_id, farmer_id=farmer_id, first_recommended_on=on) for farmer_id in ids],
         batch_size=2000,
         ignore_conflicts=True,
     )

@@ -65,8 +65,7 @@ def _refuse_if_suspended(program: Program) -> None:
     if program.status == Program.Status.SUSPENDED:
         raise DomainError(
             "program_suspended",
-            _("The programme %(name)s is suspended: it takes no new recommendations.")
-            % {"name": program.name},
+            _("The programme %(name)s is suspended: it takes no new recommendations.") % {"name": program.name},
         )
 
 
@@ -75,8 +74,7 @@ def _refuse_duplicate_file(program: Program, digest: str) -> None:
     if first is not None:
         raise DomainError(
             "duplicate_file",
-            _("This farmer list was already uploaded to this programme as batch %(batch)s.")
-            % {"batch": first.pk},
+            _("This farmer list was already uploaded to this programme as batch %(batch)s.") % {"batch": first.pk},
             status=409,
             batch=first.pk,
         )
@@ -140,9 +138,7 @@ def _write(
         raise DomainError(
             "no_valid_rows",
             _("No row of %(file)s can be used: see the reason for each row.") % {"file": farmer_list.name},
-            errors=[
-                {key: error[key] for key in ("row", "column", "code", "detail")} for error in farmers.errors
-            ],
+            errors=[{key: error[key] for key in ("row", "column", "code", "detail")} for error in farmers.errors],
         )
     stored = stored_file_create(
         content=farmer_list.content,
@@ -151,9 +147,7 @@ def _write(
         uploaded_by=actor,
     )
     files = {
-        name: stored_file_create(
-            content=up.content, name=up.name, content_type=up.content_type, uploaded_by=actor
-        )
+        name: stored_file_create(content=up.content, name=up.name, content_type=up.content_type, uploaded_by=actor)
         for name, up in attachments.items()
     }
     batch = Batch(

@@ -85,8 +85,7 @@ def loan_disburse(*, credit_limit: CreditLimit, amount: Decimal, term_months: in
         farmer=farmer,
         program=program,
         org_node_id=farmer.org_node_id,
-        account_manager_id=farmer.account_manager_id
-        or (actor.pk if actor.role == Role.ACCOUNT_MANAGER else None),
+        account_manager_id=farmer.account_manager_id or (actor.pk if actor.role == Role.ACCOUNT_MANAGER else None),
         principal=amount,
         annual_rate=program.annual_rate,
         penalty_markup=program.penalty_markup,
@@ -103,9 +102,7 @@ def loan_disburse(*, credit_limit: CreditLimit, amount: Decimal, term_months: in
 
 def next_interest_date(loan: Loan, on: dt.date) -> dt.date:
     """When interest charged on ``on`` falls due: the next 20th before maturity, else maturity."""
-    return next(
-        (d for d in settlement_dates(loan.disbursed_on, loan.maturity_on) if d >= on), loan.maturity_on
-    )
+    return next((d for d in settlement_dates(loan.disbursed_on, loan.maturity_on) if d >= on), loan.maturity_on)
 
 
 def interest_days_through(loan: Loan, day: dt.date) -> Decimal:
@@ -157,9 +154,7 @@ def charge_accrued_interest(loan: Loan, today: dt.date) -> None:
     if amount == 0:
         return
     due_on = next_interest_date(loan, today)
-    LoanEntry.objects.create(
-        loan=loan, business_date=today, kind=LoanEntry.Kind.INTEREST_CHARGE, amount=amount
-    )
+    LoanEntry.objects.create(loan=loan, business_date=today, kind=LoanEntry.Kind.INTEREST_CHARGE, amount=amount)
     due, _created = LoanDue.objects.get_or_create(
         loan=loan, kind=LoanDue.Kind.INTEREST, due_on=due_on, defaults={"amount": ZERO}
     )
@@ -178,15 +173,11 @@ def charge_accrued_penalty(loan: Loan, through: dt.date, on: dt.date) -> None:
     amount = penalty_charge(loan.penalty_base, loan.annual_rate, loan.penalty_markup)
     loan.penalty_base = ZERO
     if amount > 0:
-        LoanEntry.objects.create(
-            loan=loan, business_date=on, kind=LoanEntry.Kind.PENALTY_CHARGE, amount=amount
-        )
+        LoanEntry.objects.create(loan=loan, business_date=on, kind=LoanEntry.Kind.PENALTY_CHARGE, amount=amount)
         loan.penalty_due += amount
 
 
-def _settle_dues(
-    loan: Loan, kind: str, amount: Decimal, today: dt.date, *, overdue: bool, by_anchor: bool
-) -> None:
+def _settle_dues(loan: Loan, kind: str, amount: Decimal, today: dt.date, *, overdue: bool, by_anchor: bool) -> None:
     """Apply ``amount`` to the oldest open dues of ``kind`` (overdue ones, or those not yet due)."""
     dues = LoanDue.objects.select_for_update().filter(loan=loan, kind=kind, settled_on__isnull=True)
     dues = dues.filter(due_on__lt=today) if overdue else dues.filter(due_on__gte=today)
@@ -212,9 +203,7 @@ def refresh_delinquency(loan: Loan, today: dt.date) -> None:
     loan.shadow_oldest_due_date = missed.order_by("due_on").values_list("due_on", flat=True).first()
 
 
-def apply_allocation(
-    loan: Loan, allocation: Allocation, today: dt.date, *, by_anchor: bool, repayment=None
-) -> None:  # type: ignore[no-untyped-def]
+def apply_allocation(loan: Loan, allocation: Allocation, today: dt.date, *, by_anchor: bool, repayment=None) -> None:  # type: ignore[no-untyped-def]
     """Write an allocation to the loan: ledger entries, dues and balances."""
     kinds = (
         (
@@ -225,22 +214,12 @@ def apply_allocation(
         if by_anchor
         else (LoanEntry.Kind.REPAID_PENALTY, LoanEntry.Kind.REPAID_INTEREST, LoanEntry.Kind.REPAID_PRINCIPAL)
     )
-    for kind, amount in zip(
-        kinds, (allocation.penalty, allocation.interest, allocation.principal), strict=True
-    ):
+    for kind, amount in zip(kinds, (allocation.penalty, allocation.interest, allocation.principal), strict=True):
         if amount > 0:
-            LoanEntry.objects.create(
-                loan=loan, business_date=today, kind=kind, amount=amount, repayment=repayment
-            )
-    _settle_dues(
-        loan, LoanDue.Kind.INTEREST, allocation.overdue_interest, today, overdue=True, by_anchor=by_anchor
-    )
-    _settle_dues(
-        loan, LoanDue.Kind.INTEREST, allocation.current_interest, today, overdue=False, by_anchor=by_anchor
-    )
-    _settle_dues(
-        loan, LoanDue.Kind.PRINCIPAL, allocation.overdue_principal, today, overdue=True, by_anchor=by_anchor
-    )
+            LoanEntry.objects.create(loan=loan, business_date=today, kind=kind, amount=amount, repayment=repayment)
+    _settle_dues(loan, LoanDue.Kind.INTEREST, allocation.overdue_interest, today, overdue=True, by_anchor=by_anchor)
+    _settle_dues(loan, LoanDue.Kind.INTEREST, allocation.current_interest, today, overdue=False, by_anchor=by_anchor)
+    _settle_dues(loan, LoanDue.Kind.PRINCIPAL, allocation.overdue_principal, today, overdue=True, by_anchor=by_anchor)
     loan.penalty_due -= allocation.penalty
     loan.interest_overdue -= allocation.overdue_interest
     loan.interest_due -= allocation.current_interest
@@ -314,9 +293,7 @@ def loan_classify(*, loan: Loan, classification: str, reason: str, actor: User) 
     loan.manual_classification = wanted.value
     loan.classification = max((by_dpd, wanted), key=SEVERITY.__getitem__).value
     loan.save(update_fields=["manual_classification", "classification", "updated_at"])
-    audit_record(
-        actor=actor, action="loan_classify", subject=loan, classification=wanted.value, reason=reason
-    )
+    audit_record(actor=actor, action="loan_classify", subject=loan, classification=wanted.value, reason=reason)
     return loan
 
 

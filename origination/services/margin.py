@@ -41,6 +41,4 @@ def margin_withdraw(*, program: Program, amount: Decimal, actor: User, note: str
                 "room": format_yuan(max(balance - required, Decimal(0))),
             },
         )
-    return margin_entry_post(
-        program=locked, kind=MarginEntry.Kind.WITHDRAWAL, amount=amount, actor=actor, note=note
-    )
+    return margin_entry_post(program=locked, kind=MarginEntry.Kind.WITHDRAWAL, amount=amount, actor=actor, note=note)

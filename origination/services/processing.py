@@ -114,9 +114,7 @@ def batch_chunk_process(chunk: Chunk) -> int:
 
 def _row_result(program: Program, row: Sequence[Any]) -> tuple[Any, ...]:
     row_id, declared, recommended, verified, trades, granted = row
-    verified, declared, recommended, granted = (
-        Decimal(v) for v in (verified, declared, recommended, granted)
-    )
+    verified, declared, recommended, granted = (Decimal(v) for v in (verified, declared, recommended, granted))
     validation = cross_validate(
         declared=declared, verified=verified, trade_count=int(trades), tolerance=program.mismatch_tolerance
     )
@@ -208,16 +206,12 @@ def batch_process_finish(*, batch_id: int, actor: User) -> Batch:
     batch = Batch.objects.select_for_update().get(pk=batch_id)
     unprocessed = BatchRow.objects.filter(batch=batch, validation="").count()
     if unprocessed:
-        raise DomainError(
-            "processing_incomplete", _("%(count)s rows are not processed yet.") % {"count": unprocessed}
-        )
+        raise DomainError("processing_incomplete", _("%(count)s rows are not processed yet.") % {"count": unprocessed})
     if batch.status != Batch.Status.PROCESSED:
         batch_status_record(batch=batch, to_status=Batch.Status.PROCESSED, actor=actor)
     batch.processed_on = business_date_get()
     batch.rows_processed = batch.rows_valid
     batch.save(update_fields=["status", "processed_on", "rows_processed", "updated_at"])
     counts = {str(v): BatchRow.objects.filter(batch=batch, validation=v).count() for v in Validation}
-    audit_record(
-        actor=actor, action="batch_process", subject=batch, snapshot=batch.trade_snapshot_id, **counts
-    )
+    audit_record(actor=actor, action="batch_process", subject=batch, snapshot=batch.trade_snapshot_id, **counts)
     return batch

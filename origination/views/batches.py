@@ -109,27 +109,21 @@ def upload_job_errors(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def batch_list(request: HttpRequest) -> HttpResponse:
-    batches = (
-        visible_batches(acting_user(request)).select_related("program", "program__anchor").order_by("-id")
-    )
+    batches = visible_batches(acting_user(request)).select_related("program", "program__anchor").order_by("-id")
     return render(request, "origination/batch_list.html", {"page": paginate(request, batches)})
 
 
 @login_required
 def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = acting_user(request)
-    batch = get_object_or_404(
-        visible_batches(user).select_related("program", "program__anchor", "farmer_list"), pk=pk
-    )
+    batch = get_object_or_404(visible_batches(user).select_related("program", "program__anchor", "farmer_list"), pk=pk)
     errors = batch.row_errors.order_by("row", "id")
     context = {
         "batch": batch,
         "errors_page": paginate(request, errors, per_page=100),
         "error_count": errors.count(),
         "status_changes": batch.status_changes.select_related("actor"),
-        "attachments": [
-            (name, getattr(batch, name)) for name in ATTACHMENTS if getattr(batch, name) is not None
-        ],
+        "attachments": [(name, getattr(batch, name)) for name in ATTACHMENTS if getattr(batch, name) is not None],
         "is_staff_user": user.role != Role.ANCHOR_OPERATOR or user.is_superuser,
     }
     return render(request, "origination/batch_detail.html", context)
@@ -140,6 +134,4 @@ def batch_errors_download(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(visible_batches(acting_user(request)), pk=pk)
     errors = batch.row_errors.order_by("row", "id").values("row", "column", "code", "detail", "original")
     reveal = can_view_identity(acting_user(request))
-    return row_errors_xlsx(
-        f"batch-{batch.pk}-errors.xlsx", (dict(e) for e in errors.iterator()), reveal=reveal
-    )
+    return row_errors_xlsx(f"batch-{batch.pk}-errors.xlsx", (dict(e) for e in errors.iterator()), reveal=reveal)

@@ -106,9 +106,7 @@ def _schedule(loan: Loan, today: dt.date) -> list[dict[str, object]]:
 @login_required
 def loan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = acting_user(request)
-    loan = get_object_or_404(
-        visible_loans(user).select_related("farmer", "program", "program__anchor"), pk=pk
-    )
+    loan = get_object_or_404(visible_loans(user).select_related("farmer", "program", "program__anchor"), pk=pk)
     today = business_date_get()
     yesterday = today - dt.timedelta(days=1)
     context = {
@@ -175,9 +173,7 @@ def loan_classify_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def drawdown(request: HttpRequest, pk: int) -> HttpResponse:
     user = acting_user(request)
-    limit = get_object_or_404(
-        limits_with_available(visible_limits(user)).select_related("farmer", "program"), pk=pk
-    )
+    limit = get_object_or_404(limits_with_available(visible_limits(user)).select_related("farmer", "program"), pk=pk)
     if request.method == "POST":
         try:
             loan = loan_disburse(

@@ -23,9 +23,7 @@ from partners.services.programs import PROGRAM_PARAMETERS, program_create, progr
 
 @login_required
 def program_list(request: HttpRequest) -> HttpResponse:
-    programs = (
-        visible_programs(acting_user(request)).select_related("anchor").order_by("anchor__name", "name")
-    )
+    programs = visible_programs(acting_user(request)).select_related("anchor").order_by("anchor__name", "name")
     rows = [(program, program_figures(program)) for program in programs[:200]]
     return render(request, "origination/program_list.html", {"rows": rows})
 
@@ -126,9 +124,7 @@ def program_suspend_view(request: HttpRequest, pk: int) -> HttpResponse:
     form = SuspendForm(request.POST)
     if (
         form.is_valid()
-        and call_service(
-            form, lambda: program_suspend(program=program, actor=user, reason=form.cleaned_data["reason"])
-        )
+        and call_service(form, lambda: program_suspend(program=program, actor=user, reason=form.cleaned_data["reason"]))
         is not None
     ):
         messages.success(request, _("The programme is suspended."))

@@ -31,9 +31,7 @@ FILTERS = {"matched", "mismatch", "no_trade_data"}
 
 
 def _batch(request: HttpRequest, pk: int) -> Batch:
-    return get_object_or_404(
-        visible_batches(acting_user(request)).select_related("program", "program__anchor"), pk=pk
-    )
+    return get_object_or_404(visible_batches(acting_user(request)).select_related("program", "program__anchor"), pk=pk)
 
 
 @login_required

@@ -65,9 +65,7 @@ class FarmerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def get_queryset(self) -> QuerySet[Farmer]:
         return visible_farmers(acting_user(self.request)).order_by("id")
 
-    @extend_schema(
-        parameters=[OpenApiParameter("reveal", bool, description="show the full numbers (logged)")]
-    )
+    @extend_schema(parameters=[OpenApiParameter("reveal", bool, description="show the full numbers (logged)")])
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         farmer = self.get_object()
         data = dict(self.get_serializer(farmer).data)

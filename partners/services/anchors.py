@@ -140,9 +140,7 @@ def assessment_add(
         note=note,
         created_by=actor,
     )
-    audit_record(
-        actor=actor, action="assessment_add", subject=anchor, capacity=guarantee_capacity, on=assessed_on
-    )
+    audit_record(actor=actor, action="assessment_add", subject=anchor, capacity=guarantee_capacity, on=assessed_on)
     return assessment
 
 
@@ -163,9 +161,7 @@ def agreement_add(
     if expires_on <= signed_on:
         raise DomainError("invalid_dates", _("The expiry date must be after the signing date."))
     if Agreement.objects.filter(kind=kind, number=number.strip()).exists():
-        raise DomainError(
-            "duplicate_agreement", _("An agreement with this number already exists."), status=409
-        )
+        raise DomainError("duplicate_agreement", _("An agreement with this number already exists."), status=409)
     scan = None
     if scan_content is not None:
         scan = stored_file_create(

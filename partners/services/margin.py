@@ -56,6 +56,4 @@ def margin_entry_post(
 def margin_deposit(*, program: Program, amount: Decimal, actor: User, note: str = "") -> MarginEntry:
     require_role(actor, Role.ACCOUNT_MANAGER, Role.RISK_APPROVER, Role.ANCHOR_OPERATOR)
     locked = margin_program_lock(program.pk)
-    return margin_entry_post(
-        program=locked, kind=MarginEntry.Kind.DEPOSIT, amount=amount, actor=actor, note=note
-    )
+    return margin_entry_post(program=locked, kind=MarginEntry.Kind.DEPOSIT, amount=amount, actor=actor, note=note)

@@ -20,9 +20,7 @@ def org_node_create(
         OrgNode.Kind.OUTLET: OrgNode.Kind.SUB_BRANCH,
     }[OrgNode.Kind(kind)]
     if (parent.kind if parent else None) != expected_parent:
-        raise DomainError(
-            "invalid_org_parent", _("The parent of %(name)s is at the wrong level.") % {"name": name}
-        )
+        raise DomainError("invalid_org_parent", _("The parent of %(name)s is at the wrong level.") % {"name": name})
     if "/" in code:
         raise DomainError("invalid_org_code", _("A node code cannot contain “/”."))
     path = (parent.path if parent else "") + code + "/"

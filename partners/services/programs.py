@@ -45,21 +45,15 @@ class Range:
 PROGRAM_RANGES: dict[str, Range] = {
     "annual_rate": Range(Decimal(0), Decimal("0.36"), low_inclusive=False, label=gettext_lazy("annual rate")),
     "total_cap": Range(Decimal(0), Decimal("1e13"), low_inclusive=False, label=gettext_lazy("total cap")),
-    "per_farmer_cap": Range(
-        Decimal(0), Decimal("1e11"), low_inclusive=False, label=gettext_lazy("per-farmer cap")
-    ),
+    "per_farmer_cap": Range(Decimal(0), Decimal("1e11"), low_inclusive=False, label=gettext_lazy("per-farmer cap")),
     "order_ratio": Range(Decimal(0), Decimal(1), low_inclusive=False, label=gettext_lazy("order ratio")),
     "lookback_months": Range(Decimal(1), Decimal(36), label=gettext_lazy("look-back months")),
     "margin_ratio": Range(Decimal(0), Decimal(1), label=gettext_lazy("margin ratio")),
     "max_term_months": Range(Decimal(1), Decimal(36), label=gettext_lazy("maximum term")),
     "limit_validity_months": Range(Decimal(1), Decimal(36), label=gettext_lazy("limit validity")),
     "mismatch_tolerance": Range(Decimal(0), Decimal(1), label=gettext_lazy("mismatch tolerance")),
-    "npl_warning_ratio": Range(
-        Decimal(0), Decimal(1), low_inclusive=False, label=gettext_lazy("NPL warning ratio")
-    ),
-    "npl_suspend_ratio": Range(
-        Decimal(0), Decimal(1), low_inclusive=False, label=gettext_lazy("NPL suspension ratio")
-    ),
+    "npl_warning_ratio": Range(Decimal(0), Decimal(1), low_inclusive=False, label=gettext_lazy("NPL warning ratio")),
+    "npl_suspend_ratio": Range(Decimal(0), Decimal(1), low_inclusive=False, label=gettext_lazy("NPL suspension ratio")),
     "penalty_markup": Range(Decimal(0), Decimal(1), label=gettext_lazy("penalty markup")),
 }
 PROGRAM_PARAMETERS = tuple(PROGRAM_RANGES)
@@ -96,15 +90,12 @@ def program_create(
     require_role(actor, Role.RISK_APPROVER)
     unknown = set(parameters) - set(PROGRAM_DEFAULTS) - {"agreement"}
     if unknown:
-        raise DomainError(
-            "invalid_parameter", _("Unknown parameter: %(names)s") % {"names": ", ".join(unknown)}
-        )
+        raise DomainError("invalid_parameter", _("Unknown parameter: %(names)s") % {"names": ", ".join(unknown)})
     anchor = Anchor.objects.select_for_update().get(pk=anchor.pk)
     if anchor.status != Anchor.Status.APPROVED:
         raise DomainError(
             "anchor_not_approved",
-            _("The anchor %(name)s is not approved: a programme needs an approved anchor.")
-            % {"name": anchor.name},
+            _("The anchor %(name)s is not approved: a programme needs an approved anchor.") % {"name": anchor.name},
         )
     values = {
         **PROGRAM_DEFAULTS,
@@ -120,9 +111,7 @@ def program_create(
         created_by=actor,
         **values,
     )
-    audit_record(
-        actor=actor, action="program_create", subject=program, **{k: values[k] for k in PROGRAM_RANGES}
-    )
+    audit_record(actor=actor, action="program_create", subject=program, **{k: values[k] for k in PROGRAM_RANGES})
     return program
 
 
@@ -167,9 +156,7 @@ def program_suspend(*, program: Program, actor: User, reason: str) -> Program:
 
 
 @transaction.atomic
-def program_resume(
-    *, program: Program, actor: User, assessment: str, npl_ratio: Decimal | None = None
-) -> Program:
+def program_resume(*, program: Program, actor: User, assessment: str, npl_ratio: Decimal | None = None) -> Program:
     """A risk approver resumes a suspended programme with a new written risk assessment.
 
     After a manual suspension the one who suspended may not resume; after an automatic one

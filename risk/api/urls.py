@@ -16,9 +16,7 @@ router.register("outbreaks", OutbreakViewSet, basename="outbreak")
 
 urlpatterns = [
     path("trade-records/import/", TradeRecordImportView.as_view(), name="api-trade-record-import"),
-    path(
-        "monitoring-events/import/", MonitoringEventImportView.as_view(), name="api-monitoring-event-import"
-    ),
+    path("monitoring-events/import/", MonitoringEventImportView.as_view(), name="api-monitoring-event-import"),
     path("provider/trade-records/", TradeRecordPushView.as_view(), name="api-provider-trade-records"),
     path(
         "provider/monitoring-events/",

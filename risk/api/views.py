@@ -63,9 +63,7 @@ class TradeRecordImportView(APIView):
         user = acting_user(request)
         anchor = get_object_or_404(visible_anchors(user), pk=form.validated_data["anchor"])
         upload = form.validated_data["file"]
-        result = trade_records_import(
-            anchor=anchor, content=upload.read(), filename=upload.name or "", actor=user
-        )
+        result = trade_records_import(anchor=anchor, content=upload.read(), filename=upload.name or "", actor=user)
         return Response(result.as_dict())
 
 
@@ -79,9 +77,7 @@ class MonitoringEventImportView(APIView):
         form = EventImportSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         upload = form.validated_data["file"]
-        result = monitoring_events_import(
-            content=upload.read(), filename=upload.name or "", actor=acting_user(request)
-        )
+        result = monitoring_events_import(content=upload.read(), filename=upload.name or "", actor=acting_user(request))
         return Response(result.as_dict())
 
 
@@ -113,9 +109,7 @@ class _SignedPushView(APIView):
 class TradeRecordPushView(_SignedPushView):
     """POST /api/v1/provider/trade-records/: the provider pushes an anchor's orders."""
 
-    @extend_schema(
-        request=TradePushSerializer, responses=DeliveryResultSerializer, parameters=SIGNATURE_HEADERS
-    )
+    @extend_schema(request=TradePushSerializer, responses=DeliveryResultSerializer, parameters=SIGNATURE_HEADERS)
     def post(self, request: Request) -> Response:
         return self._push(request, trade_records_push)
 
@@ -123,9 +117,7 @@ class TradeRecordPushView(_SignedPushView):
 class MonitoringEventPushView(_SignedPushView):
     """POST /api/v1/provider/monitoring-events/: the provider pushes monitoring events."""
 
-    @extend_schema(
-        request=EventPushSerializer, responses=DeliveryResultSerializer, parameters=SIGNATURE_HEADERS
-    )
+    @extend_schema(request=EventPushSerializer, responses=DeliveryResultSerializer, parameters=SIGNATURE_HEADERS)
     def post(self, request: Request) -> Response:
         return self._push(request, monitoring_events_push)
 

@@ -217,9 +217,7 @@ def _trades_write(
         conflict=("anchor_id", "order_no"),
         delivery_id=delivery.pk,
     )
-    return _delivery_close(
-        delivery, tally=tally, filename=filename, actor=actor, action="trade_records_import"
-    )
+    return _delivery_close(delivery, tally=tally, filename=filename, actor=actor, action="trade_records_import")
 
 
 def _events_write(
@@ -249,9 +247,7 @@ def _events_write(
         conflict=("provider_id", "event_id"),
         delivery_id=delivery.pk,
     )
-    return _delivery_close(
-        delivery, tally=tally, filename=filename, actor=actor, action="monitoring_events_import"
-    )
+    return _delivery_close(delivery, tally=tally, filename=filename, actor=actor, action="monitoring_events_import")
 
 
 def _delivery_open(
@@ -369,9 +365,7 @@ def _rows_copy_insert(
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{staging}")
         # The table's column types without its constraints and indexes; dropped at commit at the latest.
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE {staging} ON COMMIT DROP AS SELECT {fields} FROM {table} WITH NO DATA"
-        )
+        cursor.execute(f"CREATE TEMPORARY TABLE {staging} ON COMMIT DROP AS SELECT {fields} FROM {table} WITH NO DATA")
     raw = connection.connection  # the DB-API connection that holds this transaction
 
     def write(text: bytes) -> int:
@@ -458,9 +452,7 @@ def _json_object(body: bytes) -> dict[str, Any]:
 def _json_list(payload: dict[str, Any], key: str) -> list[Any]:
     value = payload.get(key)
     if not isinstance(value, list):
-        raise DomainError(
-            "invalid_payload", _("The request body must have a list named %(key)s.") % {"key": key}
-        )
+        raise DomainError("invalid_payload", _("The request body must have a list named %(key)s.") % {"key": key})
     return value
 
 

@@ -22,9 +22,7 @@ OUTBREAK_ROLES = (Role.ACCOUNT_MANAGER, Role.RISK_APPROVER, Role.ADMINISTRATOR)
 
 
 @transaction.atomic
-def outbreak_create(
-    *, actor: User, region_code: str, disease: str, declared_on: dt.date, note: str = ""
-) -> Outbreak:
+def outbreak_create(*, actor: User, region_code: str, disease: str, declared_on: dt.date, note: str = "") -> Outbreak:
     require_role(actor, *OUTBREAK_ROLES)
     code = normalize_text(region_code)
     if not REGION_CODE_RE.fullmatch(code):
@@ -37,7 +35,5 @@ def outbreak_create(
     outbreak = Outbreak.objects.create(
         region_code=code, disease=disease, declared_on=declared_on, note=note.strip(), created_by=actor
     )
-    audit_record(
-        actor=actor, action="outbreak_create", subject=outbreak, region=code, disease=disease, on=declared_on
-    )
+    audit_record(actor=actor, action="outbreak_create", subject=outbreak, region=code, disease=disease, on=declared_on)
     return outbreak

@@ -114,9 +114,7 @@ def provider_verify_request(
         )
     try:
         with transaction.atomic():
-            ProviderRequestNonce.objects.create(
-                provider=provider, signature=given, received_at=timezone.now()
-            )
+            ProviderRequestNonce.objects.create(provider=provider, signature=given, received_at=timezone.now())
     except IntegrityError:
         raise DomainError("replayed_request", _("This request was received before."), status=409) from None
     return provider

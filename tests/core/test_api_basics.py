@@ -22,9 +22,7 @@ def test_a_token_opens_the_api(users):
 
 
 def test_a_wrong_password_gets_no_token(users):
-    response = APIClient().post(
-        "/api/v1/auth/token/", {"username": "manager", "password": "nope"}, format="json"
-    )
+    response = APIClient().post("/api/v1/auth/token/", {"username": "manager", "password": "nope"}, format="json")
     assert response.status_code == 400
     assert response.json()["code"] == "invalid"
     assert "token" not in response.json()

@@ -104,13 +104,9 @@ def test_a_valid_resident_id_gives_its_birth_date_region_and_sex():
 
 
 def test_a_resident_id_ending_in_a_lower_case_x_comes_back_upper_case():
-    number = next(
-        n for seq in range(1000) if (n := make_resident_id("510122", "19850304", f"{seq:03d}")).endswith("X")
-    )
+    number = next(n for seq in range(1000) if (n := make_resident_id("510122", "19850304", f"{seq:03d}")).endswith("X"))
     assert validate_resident_id(f" {number.lower()} ", today=TODAY).number == number
-    assert validate_resident_id(
-        number.translate(str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")), today=TODAY
-    )
+    assert validate_resident_id(number.translate(str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")), today=TODAY)
 
 
 def test_the_business_date_is_a_required_keyword_argument():
@@ -160,9 +156,7 @@ def test_a_birth_on_the_business_date_or_on_29_february_is_accepted():
 
 
 def test_a_resident_id_with_an_unknown_region_code_is_refused():
-    assert code_of(validate_resident_id, make_resident_id("990101", "19800101"), today=TODAY) == (
-        "unknown_region_code"
-    )
+    assert code_of(validate_resident_id, make_resident_id("990101", "19800101"), today=TODAY) == ("unknown_region_code")
 
 
 @pytest.mark.parametrize(
@@ -308,9 +302,7 @@ def test_an_amount_in_wan_is_ten_thousand_yuan(wan, fraction):
 # --- scores -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("text", "expected"), [("85", 85), ("85.0", 85), ("0", 0), ("100", 100), ("１００", 100)]
-)
+@pytest.mark.parametrize(("text", "expected"), [("85", 85), ("85.0", 85), ("0", 0), ("100", 100), ("１００", 100)])
 def test_a_score_is_a_whole_number_from_zero_to_one_hundred(text, expected):
     assert parse_score(text) == expected
 

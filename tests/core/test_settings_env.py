@@ -9,9 +9,7 @@ import pytest
 
 def _start(env_overrides: dict[str, str]) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, **env_overrides}
-    return subprocess.run(
-        [sys.executable, "manage.py", "check"], env=env, capture_output=True, text=True, timeout=60
-    )
+    return subprocess.run([sys.executable, "manage.py", "check"], env=env, capture_output=True, text=True, timeout=60)
 
 
 @pytest.mark.parametrize(

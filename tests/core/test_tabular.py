@@ -188,9 +188,7 @@ def test_english_headers_are_accepted():
 
 
 def test_headers_match_whatever_their_case_spaces_and_width():
-    header = (
-        " Name ,ID_NUMBER,  Phone,Recommended Amount,ｄｅｃｌａｒｅｄ＿ｏｒｄｅｒｓ＿１２ｍ, 打分卡得分 *"
-    )
+    header = " Name ,ID_NUMBER,  Phone,Recommended Amount,ｄｅｃｌａｒｅｄ＿ｏｒｄｅｒｓ＿１２ｍ, 打分卡得分 *"
     frame = read(f"{header}\n{ROW_A}\n".encode())
     assert frame.iloc[0]["score"] == "76"
     assert frame.iloc[0]["declared_orders_12m"] == "1,200,000.00"
@@ -303,9 +301,7 @@ def test_other_xlsx_cells_read_as_a_spreadsheet_shows_them():
 
 def test_an_xlsx_date_cell_reads_as_a_date():
     content = xlsx([["订单日期"], [datetime(2027, 2, 13)], ["2027/2/14"]])
-    frame = read_table(
-        content, "trades.xlsx", [ColumnSpec("order_date", ("订单日期",), required=True)], max_rows=10
-    )
+    frame = read_table(content, "trades.xlsx", [ColumnSpec("order_date", ("订单日期",), required=True)], max_rows=10)
     assert dates(frame["order_date"])[0].tolist() == [date(2027, 2, 13), date(2027, 2, 14)]
 
 
@@ -439,9 +435,7 @@ def test_normalize_series_turns_full_width_into_half_width_and_strips():
 
 
 def test_amounts_read_every_spelling_and_report_each_error():
-    values, codes = amounts(
-        pd.Series(["120万", "１，２００", "1,200,000.00", " 5 ", "-1", "abc", "", "12.345"])
-    )
+    values, codes = amounts(pd.Series(["120万", "１，２００", "1,200,000.00", " 5 ", "-1", "abc", "", "12.345"]))
     assert values.tolist() == [
         Decimal("1200000.00"),
         Decimal("1200.00"),
@@ -488,9 +482,7 @@ def test_scores_and_dates_report_bad_values():
     values, codes = scores(pd.Series(["85", "85.0", "101", "x"]))
     assert values.tolist() == [85, 85, None, None]
     assert codes.tolist() == ["", "", "invalid_score", "invalid_score"]
-    values, codes = dates(
-        pd.Series(["2027-02-13", "2027/2/13", "20270213", "2027-02-13 00:00:00", "2027-02-29"])
-    )
+    values, codes = dates(pd.Series(["2027-02-13", "2027/2/13", "20270213", "2027-02-13 00:00:00", "2027-02-29"]))
     assert values.tolist() == [date(2027, 2, 13)] * 4 + [None]
     assert codes.tolist() == ["", "", "", "", "invalid_date"]
 
@@ -534,9 +526,7 @@ def as_text(pairs_):
 
 amount_texts = st.one_of(
     st.text(alphabet="0123456789,.万元¥￥- １２３，．－　", max_size=14),
-    st.integers(0, 4)
-    .flatmap(lambda places: st.decimals(min_value=-(10**9), max_value=10**12, places=places))
-    .map(str),
+    st.integers(0, 4).flatmap(lambda places: st.decimals(min_value=-(10**9), max_value=10**12, places=places)).map(str),
     st.decimals(min_value=0, max_value=10**12, places=2).map(lambda d: f"{d:,.2f}"),
     st.builds(lambda n, f: f"{n}.{f}万", st.integers(0, 10**6), st.integers(0, 10**6)),
     st.text(alphabet="0123456789", min_size=18, max_size=40),
@@ -704,9 +694,7 @@ EDGE_CASES = {
             with_check_digit("51012219000229001"),  # 1900 was not a leap year
             with_check_digit("51012220000229001"),
             with_check_digit("11000019800101001"),  # a province-level code is in the table
-            next(
-                n for i in range(1000) if (n := with_check_digit(f"51012219850304{i:03d}")).endswith("X")
-            ).lower(),
+            next(n for i in range(1000) if (n := with_check_digit(f"51012219850304{i:03d}")).endswith("X")).lower(),
         ],
     ),
 }

@@ -7,9 +7,7 @@ from tests.factories import PASSWORD, uscc_with_check
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_manager_registers_an_anchor_an_approver_approves_it_and_creates_a_programme(
-    live_server, users, page
-):
+def test_a_manager_registers_an_anchor_an_approver_approves_it_and_creates_a_programme(live_server, users, page):
     # given an account manager on the anchor form
     log_in(page, live_server.url, "manager", PASSWORD)
     page.goto(f"{live_server.url}/anchors/new/")

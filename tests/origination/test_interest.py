@@ -389,9 +389,7 @@ amounts = st.decimals(min_value=1000, max_value=2_000_000, places=2)
 rates = st.decimals(min_value=Decimal("0.0001"), max_value=Decimal("0.2400"), places=4)
 starts = st.dates(min_value=date(2027, 1, 1), max_value=date(2030, 12, 31))
 steps = st.lists(
-    st.tuples(
-        st.integers(min_value=0, max_value=45), st.one_of(st.none(), st.integers(min_value=1, max_value=100))
-    ),
+    st.tuples(st.integers(min_value=0, max_value=45), st.one_of(st.none(), st.integers(min_value=1, max_value=100))),
     max_size=25,
 )
 

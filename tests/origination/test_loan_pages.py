@@ -22,9 +22,7 @@ def test_drawdown_from_the_farmer_page_then_the_loan_page(users):
     _program, farmer, limit = make_lending_world(users, on=D(2027, 3, 5))
     client = client_for(users["manager"])
     assert "提款" in client.get(f"/farmers/{farmer.pk}/").content.decode()
-    response = client.post(
-        f"/limits/{limit.pk}/drawdown/", {"amount": "100000", "term_months": "6"}, follow=True
-    )
+    response = client.post(f"/limits/{limit.pk}/drawdown/", {"amount": "100000", "term_months": "6"}, follow=True)
     loan = Loan.objects.get()
     assert response.redirect_chain[-1][0] == f"/loans/{loan.pk}/"
     page = response.content.decode()
@@ -42,9 +40,7 @@ def test_a_drawdown_above_the_limit_shows_why(users):
 
 def test_repayment_and_downgrade_from_the_loan_page(users):
     _program, _farmer, limit = make_lending_world(users, on=D(2027, 3, 5))
-    client_for(users["manager"]).post(
-        f"/limits/{limit.pk}/drawdown/", {"amount": "100000", "term_months": "6"}
-    )
+    client_for(users["manager"]).post(f"/limits/{limit.pk}/drawdown/", {"amount": "100000", "term_months": "6"})
     loan = Loan.objects.get()
     close_business_days(to=D(2027, 3, 21))
     page = client_for(users["manager"]).post(f"/loans/{loan.pk}/repay/", {"amount": "193.33"}, follow=True)
@@ -55,19 +51,13 @@ def test_repayment_and_downgrade_from_the_loan_page(users):
     loan.refresh_from_db()
     assert loan.classification == "substandard" and loan.manual_classification == "substandard"
     # a manual classification never upgrades below what DPD says; it may be raised again by a later review
-    client_for(users["approver"]).post(
-        f"/loans/{loan.pk}/classify/", {"classification": "loss", "reason": "核销准备"}
-    )
+    client_for(users["approver"]).post(f"/loans/{loan.pk}/classify/", {"classification": "loss", "reason": "核销准备"})
     assert Loan.objects.get(pk=loan.pk).classification == "loss"
 
 
 def test_the_programme_page_shows_its_health(users):
-    program, _farmer, limit = make_lending_world(
-        users, on=D(2027, 3, 5), margin="50.00", margin_ratio=Decimal("0")
-    )
-    client_for(users["manager"]).post(
-        f"/limits/{limit.pk}/drawdown/", {"amount": "100000", "term_months": "6"}
-    )
+    program, _farmer, limit = make_lending_world(users, on=D(2027, 3, 5), margin="50.00", margin_ratio=Decimal("0"))
+    client_for(users["manager"]).post(f"/limits/{limit.pk}/drawdown/", {"amount": "100000", "term_months": "6"})
     close_business_days(to=D(2027, 4, 1))
     page = client_for(users["leader"]).get(f"/programs/{program.pk}/").content.decode()
     assert "项目健康度" in page

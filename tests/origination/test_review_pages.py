@@ -34,9 +34,7 @@ def test_the_row_panel_gives_the_monthly_orders_and_the_records_used(users, proc
 
 
 def test_a_mismatch_is_decided_by_the_account_manager(users, processed):
-    client_for(users["manager"]).post(
-        f"/batches/{processed.pk}/rows/3/decide/", {"approve": "1", "amount": "25000"}
-    )
+    client_for(users["manager"]).post(f"/batches/{processed.pk}/rows/3/decide/", {"approve": "1", "amount": "25000"})
     row = BatchRow.objects.get(batch=processed, row=3)
     assert row.decision == "approved" and str(row.decided_amount) == "25000.00"
 

@@ -74,9 +74,7 @@ def test_paying_the_interest_the_next_morning_clears_the_dpd(users, loan):
 def test_early_full_repayment_pays_interest_to_the_day_before(users, loan):
     # Repaid on 15 March: 5–14 March is 10 days of interest → 120.83; the 15th itself does not count.
     close_to(D(2027, 3, 15))
-    body = api_as(users["manager"]).post(
-        f"/api/v1/loans/{loan.pk}/repayments/", {"amount": "100120.83"}, format="json"
-    )
+    body = api_as(users["manager"]).post(f"/api/v1/loans/{loan.pk}/repayments/", {"amount": "100120.83"}, format="json")
     assert body.status_code == 201, body.json()
     assert body.json()["allocated"] == {"penalty": "0.00", "interest": "120.83", "principal": "100000.00"}
     loan.refresh_from_db()
@@ -125,20 +123,14 @@ def test_penalty_interest_on_overdue_principal(users, loan):
     close_to(D(2027, 9, 16))
     body = api_as(users["manager"]).get(f"/api/v1/loans/{loan.pk}/").json()
     assert body["penalty_due"] == "181.25"
-    repayment = repayment_record(
-        loan=Loan.objects.get(pk=loan.pk), amount=Decimal("181.25"), actor=users["manager"]
-    )
+    repayment = repayment_record(loan=Loan.objects.get(pk=loan.pk), amount=Decimal("181.25"), actor=users["manager"])
     assert repayment.penalty == Decimal("181.25") and repayment.principal == 0
 
 
 def test_dpd_90_then_91_moves_the_loan_to_substandard(users):
     # No margin to compensate from, and the first interest (193.33, due 20 March) is never paid.
-    _program, _farmer, limit = make_lending_world(
-        users, on=D(2027, 3, 5), margin="0.01", margin_ratio=Decimal("0")
-    )
-    loan = loan_disburse(
-        credit_limit=limit, amount=Decimal("100000.00"), term_months=6, actor=users["manager"]
-    )
+    _program, _farmer, limit = make_lending_world(users, on=D(2027, 3, 5), margin="0.01", margin_ratio=Decimal("0"))
+    loan = loan_disburse(credit_limit=limit, amount=Decimal("100000.00"), term_months=6, actor=users["manager"])
     close_to(D(2027, 6, 18))  # 20 March + 90 days = 18 June
     loan.refresh_from_db()
     assert loan_dpd(loan, business_date_get()) == 90
@@ -151,12 +143,8 @@ def test_dpd_90_then_91_moves_the_loan_to_substandard(users):
 
 def test_month_end_deducts_what_is_still_overdue_from_the_margin(users):
     # Margin 150.00 covers part of the 193.33 interest overdue since 20 March.
-    program, _farmer, limit = make_lending_world(
-        users, on=D(2027, 3, 5), margin="150.00", margin_ratio=Decimal("0")
-    )
-    loan = loan_disburse(
-        credit_limit=limit, amount=Decimal("100000.00"), term_months=6, actor=users["manager"]
-    )
+    program, _farmer, limit = make_lending_world(users, on=D(2027, 3, 5), margin="150.00", margin_ratio=Decimal("0"))
+    loan = loan_disburse(credit_limit=limit, amount=Decimal("100000.00"), term_months=6, actor=users["manager"])
     close_to(D(2027, 3, 31))
     demand = CompensationDemand.objects.get(loan=loan)
     assert (demand.raised_on, demand.amount, demand.status) == (D(2027, 3, 20), Decimal("193.33"), "open")
@@ -176,12 +164,8 @@ def test_month_end_deducts_what_is_still_overdue_from_the_margin(users):
 
 
 def test_compensation_clears_the_bank_but_not_the_farmers_record(users):
-    _program, _farmer, limit = make_lending_world(
-        users, on=D(2027, 3, 5), margin="10000.00", margin_ratio=Decimal("0")
-    )
-    loan = loan_disburse(
-        credit_limit=limit, amount=Decimal("100000.00"), term_months=6, actor=users["manager"]
-    )
+    _program, _farmer, limit = make_lending_world(users, on=D(2027, 3, 5), margin="10000.00", margin_ratio=Decimal("0"))
+    loan = loan_disburse(credit_limit=limit, amount=Decimal("100000.00"), term_months=6, actor=users["manager"])
     close_to(D(2027, 4, 1))
     body = api_as(users["manager"]).get(f"/api/v1/loans/{loan.pk}/").json()
     assert body["dpd"] == 0 and body["overdue_amount"] == "0.00"

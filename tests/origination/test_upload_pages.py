@@ -34,9 +34,7 @@ def test_an_upload_lands_on_its_batch_page(clerk, django_capture_on_commit_callb
     client, program, _ = clerk
     content = (HEADER + f"甲,{GOOD},13812345678,100000,300000,80\n乙,123,13812345678,1,1,1\n").encode("gbk")
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(
-            f"/programs/{program.pk}/upload/", {"farmer_list": SimpleUploadedFile("list.csv", content)}
-        )
+        client.post(f"/programs/{program.pk}/upload/", {"farmer_list": SimpleUploadedFile("list.csv", content)})
     response = client.get(f"/uploads/{UploadJob.objects.get().pk}/", follow=True)
     batch = Batch.objects.get()
     assert response.redirect_chain[-1][0] == f"/batches/{batch.pk}/"
@@ -49,9 +47,7 @@ def test_a_refused_upload_shows_the_reason_and_every_row(clerk, django_capture_o
     client, program, _ = clerk
     content = (HEADER + "甲,123,1,x,y,z\n").encode()
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(
-            f"/programs/{program.pk}/upload/", {"farmer_list": SimpleUploadedFile("bad.csv", content)}
-        )
+        client.post(f"/programs/{program.pk}/upload/", {"farmer_list": SimpleUploadedFile("bad.csv", content)})
     response = client.get(f"/uploads/{UploadJob.objects.get().pk}/")
     page = response.content.decode()
     assert 'data-testid="upload-refused"' in page
@@ -66,9 +62,7 @@ def test_a_refused_upload_shows_the_reason_and_every_row(clerk, django_capture_o
     assert any(row[1] == "身份证号" for row in rows[1:])
 
 
-def test_the_errors_download_masks_identity_numbers_for_an_anchor_clerk(
-    clerk, django_capture_on_commit_callbacks
-):
+def test_the_errors_download_masks_identity_numbers_for_an_anchor_clerk(clerk, django_capture_on_commit_callbacks):
     client, program, _ = clerk
     bad_phone_row = f"乙,{GOOD},12345,1,1,1\n"
     content = (
@@ -88,9 +82,7 @@ def test_the_progress_fragment_polls_until_the_job_ends(clerk):
     from core.files import stored_file_create
 
     stored = stored_file_create(content=b"x", name="x.csv", uploaded_by=user)
-    job = UploadJob.objects.create(
-        program=program, uploaded_by=user, farmer_list=stored, progress=40, stage="读取文件"
-    )
+    job = UploadJob.objects.create(program=program, uploaded_by=user, farmer_list=stored, progress=40, stage="读取文件")
     fragment = client.get(f"/uploads/{job.pk}/status/")
     assert fragment.status_code == 200
     assert 'hx-trigger="every 1s"' in fragment.content.decode()

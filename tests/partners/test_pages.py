@@ -100,9 +100,7 @@ def test_a_withdrawal_refused_shows_why(users):
     program = make_program(make_anchor(users["manager"], approver=users["approver"]), users["approver"])
     client = client_for(users["manager"])
     client.post(f"/programs/{program.pk}/margin/", {"kind": "deposit", "amount": "10"})
-    response = client.post(
-        f"/programs/{program.pk}/margin/", {"kind": "withdrawal", "amount": "11"}, follow=True
-    )
+    response = client.post(f"/programs/{program.pk}/margin/", {"kind": "withdrawal", "amount": "11"}, follow=True)
     assert "保证金" in response.content.decode()
     assert program.margin_entries.count() == 1
 

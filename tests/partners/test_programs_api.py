@@ -71,29 +71,21 @@ def test_margin_deposits_and_withdrawals_are_ledger_entries(users, anchor):
     program = make_program(anchor, users["approver"])
     client = api_as(users["manager"])
     assert (
-        client.post(
-            f"/api/v1/programs/{program.pk}/margin/", {"kind": "deposit", "amount": "1000.00"}
-        ).status_code
+        client.post(f"/api/v1/programs/{program.pk}/margin/", {"kind": "deposit", "amount": "1000.00"}).status_code
         == 201
     )
-    response = client.post(
-        f"/api/v1/programs/{program.pk}/margin/", {"kind": "withdrawal", "amount": "400.00"}
-    )
+    response = client.post(f"/api/v1/programs/{program.pk}/margin/", {"kind": "withdrawal", "amount": "400.00"})
     assert response.status_code == 201
     assert response.json()["balance"] == "600.00"
     assert program.margin_entries.count() == 2
-    assert (
-        api_as(users["manager"]).get(f"/api/v1/programs/{program.pk}/").json()["margin_balance"] == "600.00"
-    )
+    assert api_as(users["manager"]).get(f"/api/v1/programs/{program.pk}/").json()["margin_balance"] == "600.00"
 
 
 def test_a_withdrawal_below_the_required_margin_is_refused(users, anchor):
     program = make_program(anchor, users["approver"])
     client = api_as(users["manager"])
     client.post(f"/api/v1/programs/{program.pk}/margin/", {"kind": "deposit", "amount": "100.00"})
-    response = client.post(
-        f"/api/v1/programs/{program.pk}/margin/", {"kind": "withdrawal", "amount": "100.01"}
-    )
+    response = client.post(f"/api/v1/programs/{program.pk}/margin/", {"kind": "withdrawal", "amount": "100.01"})
     assert response.status_code == 400
     assert response.json()["code"] == "margin_insufficient"
     assert program.margin_entries.count() == 1
@@ -103,14 +95,10 @@ def test_resume_needs_another_approver_than_the_one_who_suspended(users, anchor)
     program = make_program(anchor, users["approver"])
     program_suspend(program=program, actor=users["approver"], reason="贷后检查发现风险")
     url = f"/api/v1/programs/{program.pk}/resume/"
-    same = api_as(users["approver"]).post(
-        url, {"assessment": "经重新评估，风险可控，同意恢复。"}, format="json"
-    )
+    same = api_as(users["approver"]).post(url, {"assessment": "经重新评估，风险可控，同意恢复。"}, format="json")
     assert same.status_code == 403
     assert same.json()["code"] == "maker_checker"
-    other = api_as(users["approver2"]).post(
-        url, {"assessment": "经重新评估，风险可控，同意恢复。"}, format="json"
-    )
+    other = api_as(users["approver2"]).post(url, {"assessment": "经重新评估，风险可控，同意恢复。"}, format="json")
     assert other.status_code == 200
     assert other.json()["status"] == "active"
     assert ProgramStatusChange.objects.filter(program=program, to_status="active").count() == 1

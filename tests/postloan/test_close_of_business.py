@@ -18,15 +18,9 @@ D = dt.date
 
 
 def _book(users):
-    _program, _farmer, limit = make_lending_world(
-        users, on=D(2027, 3, 5), margin="100.00", margin_ratio=Decimal("0")
-    )
-    first = loan_disburse(
-        credit_limit=limit, amount=Decimal("100000.00"), term_months=3, actor=users["manager"]
-    )
-    second = loan_disburse(
-        credit_limit=limit, amount=Decimal("50000.00"), term_months=1, actor=users["manager"]
-    )
+    _program, _farmer, limit = make_lending_world(users, on=D(2027, 3, 5), margin="100.00", margin_ratio=Decimal("0"))
+    first = loan_disburse(credit_limit=limit, amount=Decimal("100000.00"), term_months=3, actor=users["manager"])
+    second = loan_disburse(credit_limit=limit, amount=Decimal("50000.00"), term_months=1, actor=users["manager"])
     return first, second
 
 
@@ -57,9 +51,7 @@ def _snapshot():
         loan.pop("created_at"), loan.pop("updated_at")
     entries = list(LoanEntry.objects.order_by("id").values_list("loan_id", "business_date", "kind", "amount"))
     dues = list(
-        LoanDue.objects.order_by("id").values_list(
-            "loan_id", "kind", "due_on", "amount", "paid", "compensated"
-        )
+        LoanDue.objects.order_by("id").values_list("loan_id", "kind", "due_on", "amount", "paid", "compensated")
     )
     steps = sorted(DayCloseStep.objects.values_list("day", "step", "chunk", "rows"))
     return loans, entries, dues, steps, business_date_get()

@@ -110,9 +110,7 @@ def test_a_loan_becomes_npl_on_its_91st_day_past_due():
 
 
 def breaker(current: ProgramStatus, npl_ratio: str) -> ProgramStatus:
-    return breaker_status(
-        current=current, npl_ratio=Decimal(npl_ratio), warning_ratio=WARNING, suspend_ratio=SUSPEND
-    )
+    return breaker_status(current=current, npl_ratio=Decimal(npl_ratio), warning_ratio=WARNING, suspend_ratio=SUSPEND)
 
 
 @pytest.mark.parametrize(
@@ -165,9 +163,7 @@ def test_thresholds_in_the_wrong_order_or_a_negative_ratio_are_refused():
     st.decimals(min_value=0, max_value=1, places=6),
 )
 def test_the_breaker_never_lifts_a_suspension_and_always_suspends_above_the_threshold(current, npl_ratio):
-    status = breaker_status(
-        current=current, npl_ratio=npl_ratio, warning_ratio=WARNING, suspend_ratio=SUSPEND
-    )
+    status = breaker_status(current=current, npl_ratio=npl_ratio, warning_ratio=WARNING, suspend_ratio=SUSPEND)
     if current is ProgramStatus.SUSPENDED or npl_ratio >= SUSPEND:
         assert status is ProgramStatus.SUSPENDED
     elif npl_ratio >= WARNING:

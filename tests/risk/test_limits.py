@@ -42,9 +42,7 @@ def limit(
 
 
 def test_no_provider_record_means_no_trade_data_whatever_was_declared():
-    outcome = cross_validate(
-        declared=Decimal(1000000), verified=Decimal(0), trade_count=0, tolerance=TEN_PERCENT
-    )
+    outcome = cross_validate(declared=Decimal(1000000), verified=Decimal(0), trade_count=0, tolerance=TEN_PERCENT)
     assert outcome is Validation.NO_TRADE_DATA
 
 
@@ -66,9 +64,7 @@ def test_a_fen_beyond_the_tolerance_is_a_mismatch():
 
 def test_the_tolerance_is_measured_against_the_provider_figure_not_the_declared_one():
     # |1,000,000 − 909,000| = 91,000: within 10 % of the declared 1,000,000 but not of the verified 909,000.
-    outcome = cross_validate(
-        declared=Decimal(1000000), verified=Decimal(909000), trade_count=3, tolerance=TEN_PERCENT
-    )
+    outcome = cross_validate(declared=Decimal(1000000), verified=Decimal(909000), trade_count=3, tolerance=TEN_PERCENT)
     assert outcome is Validation.MISMATCH
 
 
@@ -247,10 +243,7 @@ def test_a_limit_does_not_decrease_when_the_recommendation_grows(validation, a, 
 def test_a_limit_does_not_decrease_when_verified_orders_grow(validation, a, b, rec, ratio, cap):
     low, high = sorted((a, b))
     common = {"validation": validation, "recommended": rec, "order_ratio": ratio, "per_farmer_cap": cap}
-    assert (
-        compute_limit(verified_orders=low, **common).amount
-        <= compute_limit(verified_orders=high, **common).amount
-    )
+    assert compute_limit(verified_orders=low, **common).amount <= compute_limit(verified_orders=high, **common).amount
 
 
 @given(validations, amounts, amounts, amounts, amounts, ratios, amounts)
@@ -263,10 +256,7 @@ def test_a_limit_does_not_decrease_when_the_cap_grows(validation, a, b, rec, ord
         "order_ratio": ratio,
         "granted_elsewhere": elsewhere,
     }
-    assert (
-        compute_limit(per_farmer_cap=low, **common).amount
-        <= compute_limit(per_farmer_cap=high, **common).amount
-    )
+    assert compute_limit(per_farmer_cap=low, **common).amount <= compute_limit(per_farmer_cap=high, **common).amount
 
 
 @given(validations, amounts, amounts, amounts, amounts, ratios, amounts)
@@ -280,8 +270,7 @@ def test_a_limit_does_not_increase_when_more_is_granted_elsewhere(validation, a,
         "per_farmer_cap": cap,
     }
     assert (
-        compute_limit(granted_elsewhere=low, **common).amount
-        >= compute_limit(granted_elsewhere=high, **common).amount
+        compute_limit(granted_elsewhere=low, **common).amount >= compute_limit(granted_elsewhere=high, **common).amount
     )
 
 

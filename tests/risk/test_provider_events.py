@@ -74,9 +74,7 @@ def test_every_event_type_of_the_contract_is_imported_for_people_and_enterprises
 
 
 def test_an_unknown_event_type_is_refused_for_that_row_only(users):
-    content = (
-        HEADER + f"{PERSON},Litigation,2027-02-01,,,EV1\n" + f"{PERSON},bankruptcy,2027-02-01,,,EV2\n"
-    ).encode()
+    content = (HEADER + f"{PERSON},Litigation,2027-02-01,,,EV1\n" + f"{PERSON},bankruptcy,2027-02-01,,,EV2\n").encode()
 
     response = upload(users["manager"], content)
 
@@ -117,9 +115,7 @@ def test_values_are_optional_and_exact(users):
 
 
 def test_events_delivered_again_are_duplicates_of_the_same_provider(users):
-    content = (
-        HEADER + f"{PERSON},litigation,2027-02-01,,,EV1\n{PERSON},litigation,2027-02-02,,,EV1\n"
-    ).encode()
+    content = (HEADER + f"{PERSON},litigation,2027-02-01,,,EV1\n{PERSON},litigation,2027-02-02,,,EV1\n").encode()
 
     first = upload(users["manager"], content)
     second = upload(users["manager"], content)

@@ -58,9 +58,7 @@ RECORDS = [
 ]
 
 
-def test_a_signed_push_is_accepted_and_its_records_land_exactly_like_file_records(
-    users, provider, anchor, org
-):
+def test_a_signed_push_is_accepted_and_its_records_land_exactly_like_file_records(users, provider, anchor, org):
     # given the same orders, pushed for one anchor and uploaded as a file for another
     twin = make_anchor(users["manager"], org.outlet_a, approver=users["approver"], name="新希望")
     csv = f"身份证号,订单号,订单日期,订单金额\n{ID_A},TQ1,2027-02-13,394537.02\n{ID_B},TQ2,2027-01-18,1200\n"
@@ -151,13 +149,9 @@ def test_a_wrong_signature_is_refused_with_401(provider, anchor):
 
 def test_a_body_changed_after_signing_is_refused(provider, anchor):
     timestamp = str(int(time.time()))
-    signature = provider_signature(
-        secret=provider.secret, timestamp=timestamp, body=trade_body(anchor, RECORDS)
-    )
+    signature = provider_signature(secret=provider.secret, timestamp=timestamp, body=trade_body(anchor, RECORDS))
 
-    response = push(
-        TRADES, provider, trade_body(anchor, RECORDS[:1]), timestamp=timestamp, signature=signature
-    )
+    response = push(TRADES, provider, trade_body(anchor, RECORDS[:1]), timestamp=timestamp, signature=signature)
 
     assert response.status_code == 401
     assert response.json()["code"] == "bad_signature"
@@ -274,9 +268,7 @@ def test_a_signed_event_push_is_accepted(provider):
 
 
 def test_the_push_endpoints_ignore_a_session_or_token(users, provider, anchor):
-    response = api_as(users["admin"]).post(
-        TRADES, trade_body(anchor, RECORDS), content_type="application/json"
-    )
+    response = api_as(users["admin"]).post(TRADES, trade_body(anchor, RECORDS), content_type="application/json")
 
     assert (response.status_code, response.json()["code"]) == (401, "unknown_provider")
 

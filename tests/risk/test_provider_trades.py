@@ -48,9 +48,7 @@ def sample(name: str) -> bytes:
 
 
 def stored(anchor) -> set[tuple[str, str, dt.date, Decimal]]:
-    return set(
-        TradeRecord.objects.filter(anchor=anchor).values_list("id_hash", "order_no", "order_date", "amount")
-    )
+    return set(TradeRecord.objects.filter(anchor=anchor).values_list("id_hash", "order_no", "order_date", "amount"))
 
 
 def test_the_sample_trade_file_is_imported_whole_and_every_record_keeps_its_delivery(users, anchor):

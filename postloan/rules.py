@@ -1,0 +1,469 @@
+"""The 21 warning rules of the contract: each one a query for the subjects it fires for on a date.
+
+Every query returns the same columns — subject_id, org_node_id, program_id,
+assignee_id, fact — so that the engine raises and resolves warnings for all
+rules with the same few statements. Dates are computed here and passed as
+parameters, so the SQL is the same on PostgreSQL and SQLite except where a
+date is shifted by years.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection
+
+from core.calendar import last_full_quarter
+from core.masking import pii_hash
+from origination.interest import add_months
+from origination.models import CompensationDemand, CreditLimit, Loan
+from partners.models import Anchor, AnchorAssessment, Farmer, MarginEntry, Program
+from postloan.models import PostDrawdownCheck, Severity, SubjectType
+from risk.models import MonitoringEvent, Outbreak, TradeRecord
+
+LOAN = Loan._meta.db_table
+FARMER = Farmer._meta.db_table
+PROGRAM = Program._meta.db_table
+ANCHOR = Anchor._meta.db_table
+LIMIT = CreditLimit._meta.db_table
+TRADE = TradeRecord._meta.db_table
+EVENT = MonitoringEvent._meta.db_table
+OUTBREAK = Outbreak._meta.db_table
+CHECK = PostDrawdownCheck._meta.db_table
+ASSESSMENT = AnchorAssessment._meta.db_table
+MARGIN = MarginEntry._meta.db_table
+DEMAND = CompensationDemand._meta.db_table
+
+Query = tuple[str, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class RuleDefinition:
+    code: str
+    name: str
+    description: str
+    severity: str
+    subject_type: str
+    parameters: dict[str, Any]
+    deadline_days: int
+    query: Callable[[dt.date, dict[str, Any]], Query]
+
+
+# --- shared pieces -----------------------------------------------------------------
+
+ACTIVE_LOAN = "l.status = 'active' AND l.principal_outstanding > 0"
+
+# Farmers with money out: the only farmers the farmer rules look at.
+BORROWERS = (
+    f"SELECT l.farmer_id, MIN(l.org_node_id) AS org_node_id, MIN(l.program_id) AS program_id, "
+    f"MIN(l.account_manager_id) AS assignee_id FROM {LOAN} l WHERE {ACTIVE_LOAN} GROUP BY l.farmer_id"
+)
+
+
+def _loan_rule(condition: str, fact: str) -> str:
+    return (
+        f"SELECT l.id AS subject_id, l.org_node_id, l.program_id, l.account_manager_id AS assignee_id, "
+        f"{fact} AS fact FROM {LOAN} l WHERE l.status = 'active' AND {condition}"
+    )
+
+
+def _farmer_event_rule(types: tuple[str, ...], extra: str = "") -> str:
+    type_list = ", ".join(f"'{t}'" for t in types)
+    return (
+        "SELECT b.farmer_id AS subject_id, b.org_node_id, b.program_id, b.assignee_id, "
+        "MAX(e.event_type || ' ' || e.event_date) AS fact "
+        f"FROM ({BORROWERS}) b JOIN {FARMER} f ON f.id = b.farmer_id "
+        f"JOIN {EVENT} e ON e.subject_hash = f.id_hash "
+        f"WHERE e.event_type IN ({type_list}) AND e.event_date BETWEEN %(since)s AND %(today)s {extra} "
+        "GROUP BY b.farmer_id, b.org_node_id, b.program_id, b.assignee_id"
+    )
+
+
+def _years_before(column: str, years: int) -> str:
+    if connection.vendor == "postgresql":
+        return f"({column} - INTERVAL '{int(years)} years')::date"
+    return f"date({column}, '-{int(years)} years')"
+
+
+def _program_totals() -> str:
+    """Per programme: outstanding and NPL principal of active loans."""
+    return (
+        "SELECT l.program_id, SUM(l.principal_outstanding) AS outstanding, "
+        "SUM(CASE WHEN l.classification IN ('substandard', 'doubtful', 'loss') "
+        "THEN l.principal_outstanding ELSE 0 END) AS npl "
+        f"FROM {LOAN} l WHERE l.status = 'active' GROUP BY l.program_id"
+    )
+
+
+def _program_rule(condition: str, fact: str) -> str:
+    return (
+        f"SELECT p.id AS subject_id, p.org_node_id, p.id AS program_id, p.manager_id AS assignee_id, {fact} AS fact "
+        f"FROM {PROGRAM} p JOIN ({_program_totals()}) t ON t.program_id = p.id WHERE {condition}"
+    )
+
+
+def _anchor_manager() -> str:
+    """An anchor's warnings go to the manager of its first programme."""
+    return f"(SELECT p.manager_id FROM {PROGRAM} p WHERE p.anchor_id = a.id ORDER BY p.id LIMIT 1)"
+
+
+def _anchor_program() -> str:
+    return f"(SELECT p.id FROM {PROGRAM} p WHERE p.anchor_id = a.id ORDER BY p.id LIMIT 1)"
+
+
+def _since(today: dt.date, days: int) -> dt.date:
+    return today - dt.timedelta(days=int(days))
+
+
+# --- the rules ------------------------------------------------------------------------
+
+
+def interest_overdue(today: dt.date, p: dict[str, Any]) -> Query:
+    return _loan_rule("l.interest_overdue > 0", "l.interest_overdue"), {}
+
+
+def principal_overdue(today: dt.date, p: dict[str, Any]) -> Query:
+    return _loan_rule("l.principal_overdue > 0", "l.principal_overdue"), {}
+
+
+def maturity_soon(today: dt.date, p: dict[str, Any]) -> Query:
+    sql = _loan_rule("l.principal_outstanding > 0 AND l.maturity_on BETWEEN %(today)s AND %(until)s", "l.maturity_on")
+    return sql, {"today": today, "until": today + dt.timedelta(days=int(p["days"]))}
+
+
+def orders_drop(today: dt.date, p: dict[str, Any]) -> Query:
+    """Last full month's orders below ``ratio`` × the monthly average of the ``months`` before it."""
+    last_end = today.replace(day=1) - dt.timedelta(days=1)
+    last_start = last_end.replace(day=1)
+    base_start = add_months(last_start, -int(p["months"]))
+    sql = (
+        "SELECT b.farmer_id AS subject_id, b.org_node_id, b.program_id, b.assignee_id, "
+        "SUM(CASE WHEN t.order_date >= %(last_start)s THEN t.amount ELSE 0 END) AS fact "
+        f"FROM ({BORROWERS}) b JOIN {FARMER} f ON f.id = b.farmer_id "
+        f"JOIN {PROGRAM} pr ON pr.id = b.program_id "
+        f"JOIN {TRADE} t ON t.anchor_id = pr.anchor_id AND t.id_hash = f.id_hash "
+        "AND t.order_date BETWEEN %(base_start)s AND %(last_end)s "
+        "GROUP BY b.farmer_id, b.org_node_id, b.program_id, b.assignee_id "
+        "HAVING SUM(CASE WHEN t.order_date >= %(last_start)s THEN t.amount ELSE 0 END) "
+        "< %(ratio)s * SUM(CASE WHEN t.order_date < %(last_start)s THEN t.amount ELSE 0 END) / %(months)s"
+    )
+    params = {
+        "last_start": last_start,
+        "last_end": last_end,
+        "base_start": base_start,
+        "ratio": Decimal(str(p["ratio"])),
+        "months": int(p["months"]),
+    }
+    return sql, params
+
+
+def orders_stopped(today: dt.date, p: dict[str, Any]) -> Query:
+    sql = (
+        "SELECT b.farmer_id AS subject_id, b.org_node_id, b.program_id, b.assignee_id, "
+        f"(SELECT MAX(t.order_date) FROM {TRADE} t WHERE t.anchor_id = pr.anchor_id AND t.id_hash = f.id_hash) AS fact "
+        f"FROM ({BORROWERS}) b JOIN {FARMER} f ON f.id = b.farmer_id JOIN {PROGRAM} pr ON pr.id = b.program_id "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {TRADE} t WHERE t.anchor_id = pr.anchor_id AND t.id_hash = f.id_hash "
+        "AND t.order_date BETWEEN %(since)s AND %(today)s)"
+    )
+    return sql, {"since": _since(today, p["days"]), "today": today}
+
+
+def limit_high_usage(today: dt.date, p: dict[str, Any]) -> Query:
+    sql = (
+        "SELECT b.farmer_id AS subject_id, b.org_node_id, b.program_id, b.assignee_id, o.outstanding AS fact "
+        f"FROM ({BORROWERS}) b "
+        f"JOIN (SELECT farmer_id, SUM(principal_outstanding) AS outstanding FROM {LOAN} l WHERE {ACTIVE_LOAN} "
+        "GROUP BY farmer_id) o ON o.farmer_id = b.farmer_id "
+        f"JOIN (SELECT farmer_id, SUM(amount) AS limits FROM {LIMIT} WHERE status = 'active' GROUP BY farmer_id) m "
+        "ON m.farmer_id = b.farmer_id "
+        "WHERE o.outstanding >= %(ratio)s * m.limits"
+    )
+    return sql, {"ratio": Decimal(str(p["ratio"]))}
+
+
+def _check_missing(kind: str) -> Callable[[dt.date, dict[str, Any]], Query]:
+    def query(today: dt.date, p: dict[str, Any]) -> Query:
+        condition = (
+            "l.disbursed_on <= %(before)s AND l.principal_outstanding > 0 "
+            f"AND NOT EXISTS (SELECT 1 FROM {CHECK} c WHERE c.loan_id = l.id AND c.kind = '{kind}')"
+        )
+        return _loan_rule(condition, "l.disbursed_on"), {"before": _since(today, p["days"])}
+
+    return query
+
+
+def litigation(today: dt.date, p: dict[str, Any]) -> Query:
+    return _farmer_event_rule(("litigation",)), {"since": _since(today, p["lookback_days"]), "today": today}
+
+
+def enforcement(today: dt.date, p: dict[str, Any]) -> Query:
+    return _farmer_event_rule(("enforcement", "dishonest")), {
+        "since": _since(today, p["lookback_days"]),
+        "today": today,
+    }
+
+
+def multi_lender(today: dt.date, p: dict[str, Any]) -> Query:
+    sql = _farmer_event_rule(("multi_lender",), "AND e.value >= %(lenders)s")
+    return sql, {"since": _since(today, p["lookback_days"]), "today": today, "lenders": int(p["lenders"])}
+
+
+def credit_overdue_elsewhere(today: dt.date, p: dict[str, Any]) -> Query:
+    return _farmer_event_rule(("credit_overdue",)), {
+        "since": _since(today, p["lookback_days"]),
+        "today": today,
+    }
+
+
+def region_outbreak(today: dt.date, p: dict[str, Any]) -> Query:
+    sql = (
+        "SELECT b.farmer_id AS subject_id, b.org_node_id, b.program_id, b.assignee_id, "
+        "MAX(o.disease || ' ' || o.declared_on) AS fact "
+        f"FROM ({BORROWERS}) b JOIN {FARMER} f ON f.id = b.farmer_id "
+        f"JOIN {OUTBREAK} o ON o.region_code = f.region_code AND o.declared_on BETWEEN %(since)s AND %(today)s "
+        "GROUP BY b.farmer_id, b.org_node_id, b.program_id, b.assignee_id"
+    )
+    return sql, {"since": _since(today, p["days"]), "today": today}
+
+
+def borrower_age(today: dt.date, p: dict[str, Any]) -> Query:
+    condition = (
+        f"l.principal_outstanding > 0 AND EXISTS (SELECT 1 FROM {FARMER} f WHERE f.id = l.farmer_id "
+        f"AND f.birth_date < {_years_before('l.maturity_on', int(p['max_age']))})"
+    )
+    return _loan_rule(condition, "l.maturity_on"), {}
+
+
+def anchor_capacity_drop(today: dt.date, p: dict[str, Any]) -> Query:
+    latest = (
+        f"SELECT s.guarantee_capacity FROM {ASSESSMENT} s WHERE s.anchor_id = a.id "
+        "ORDER BY s.assessed_on DESC, s.id DESC LIMIT 1"
+    )
+    before = (
+        f"SELECT s.guarantee_capacity FROM {ASSESSMENT} s WHERE s.anchor_id = a.id "
+        "ORDER BY s.assessed_on DESC, s.id DESC LIMIT 1 OFFSET 1"
+    )
+    outstanding = (
+        f"SELECT COALESCE(SUM(l.principal_outstanding), 0) FROM {LOAN} l JOIN {PROGRAM} p ON p.id = l.program_id "
+        "WHERE p.anchor_id = a.id AND l.status = 'active'"
+    )
+    sql = (
+        f"SELECT a.id AS subject_id, a.org_node_id, {_anchor_program()} AS program_id, "
+        f"{_anchor_manager()} AS assignee_id, ({latest}) AS fact FROM {ANCHOR} a "
+        f"WHERE a.status = 'approved' AND (({latest}) < %(ratio)s * ({before}) OR ({latest}) < ({outstanding}))"
+    )
+    return sql, {"ratio": Decimal(str(p["ratio"]))}
+
+
+def anchor_abnormal(today: dt.date, p: dict[str, Any]) -> Query:
+    """The provider names an enterprise by its credit code; events keep it hashed like every subject."""
+    hashes = [(anchor_id, pii_hash(uscc)) for anchor_id, uscc in Anchor.objects.values_list("id", "uscc")]
+    if not hashes:
+        return _NOTHING, {}
+    values = " UNION ALL ".join(f"SELECT %(a{i})s AS anchor_id, %(h{i})s AS subject_hash" for i in range(len(hashes)))
+    params: dict[str, Any] = {"since": _since(today, p["lookback_days"]), "today": today}
+    for i, (anchor_id, digest) in enumerate(hashes):
+        params[f"a{i}"], params[f"h{i}"] = anchor_id, digest
+    sql = (
+        f"SELECT a.id AS subject_id, a.org_node_id, {_anchor_program()} AS program_id, "
+        f"{_anchor_manager()} AS assignee_id, MAX(e.event_type || ' ' || e.event_date) AS fact "
+        f"FROM {ANCHOR} a JOIN ({values}) h ON h.anchor_id = a.id JOIN {EVENT} e ON e.subject_hash = h.subject_hash "
+        "WHERE e.event_type IN ('litigation', 'enforcement', 'dishonest', 'business_abnormal') "
+        "AND e.event_date BETWEEN %(since)s AND %(today)s GROUP BY a.id, a.org_node_id"
+    )
+    return sql, params
+
+
+_NOTHING = "SELECT 0 AS subject_id, 0 AS org_node_id, 0 AS program_id, 0 AS assignee_id, '' AS fact WHERE 1 = 0"
+
+
+def margin_shortfall(today: dt.date, p: dict[str, Any]) -> Query:
+    balance = (
+        f"(SELECT COALESCE(SUM(CASE WHEN m.kind = 'deposit' THEN m.amount ELSE -m.amount END), 0) "
+        f"FROM {MARGIN} m WHERE m.program_id = p.id)"
+    )
+    return _program_rule(f"{balance} < p.margin_ratio * t.outstanding", balance), {}
+
+
+def compensation_unpaid(today: dt.date, p: dict[str, Any]) -> Query:
+    sql = (
+        "SELECT p.id AS subject_id, p.org_node_id, p.id AS program_id, p.manager_id AS assignee_id, "
+        "SUM(d.unrecovered) AS fact "
+        f"FROM {PROGRAM} p JOIN {DEMAND} d ON d.program_id = p.id JOIN {LOAN} l ON l.id = d.loan_id "
+        "WHERE d.status = 'claim' AND d.unrecovered > 0 AND l.status = 'active' AND l.oldest_due_date IS NOT NULL "
+        "GROUP BY p.id, p.org_node_id, p.manager_id"
+    )
+    return sql, {}
+
+
+def program_npl_warning(today: dt.date, p: dict[str, Any]) -> Query:
+    return _program_rule("t.outstanding > 0 AND t.npl >= p.npl_warning_ratio * t.outstanding", "t.npl"), {}
+
+
+def program_suspended(today: dt.date, p: dict[str, Any]) -> Query:
+    return _program_rule("t.outstanding > 0 AND t.npl >= p.npl_suspend_ratio * t.outstanding", "t.npl"), {}
+
+
+def anchor_review_overdue(today: dt.date, p: dict[str, Any]) -> Query:
+    start, end = last_full_quarter(today)
+    sql = (
+        f"SELECT a.id AS subject_id, a.org_node_id, {_anchor_program()} AS program_id, "
+        f"{_anchor_manager()} AS assignee_id, "
+        f"(SELECT MAX(s.assessed_on) FROM {ASSESSMENT} s WHERE s.anchor_id = a.id) AS fact FROM {ANCHOR} a "
+        f"WHERE a.status = 'approved' AND NOT EXISTS (SELECT 1 FROM {ASSESSMENT} s WHERE s.anchor_id = a.id "
+        "AND s.assessed_on BETWEEN %(start)s AND %(end)s)"
+    )
+    return sql, {"start": start, "end": end}
+
+
+H, M, L = Severity.HIGH, Severity.MEDIUM, Severity.LOW
+S = SubjectType
+RULES: tuple[RuleDefinition, ...] = (
+    RuleDefinition("INTEREST_OVERDUE", "欠息", "利息逾期未还", M, S.LOAN, {}, 7, interest_overdue),
+    RuleDefinition("PRINCIPAL_OVERDUE", "本金逾期", "到期本金未还", H, S.LOAN, {}, 3, principal_overdue),
+    RuleDefinition("MATURITY_SOON", "贷款临近到期", "本金未还且30天内到期", L, S.LOAN, {"days": 30}, 15, maturity_soon),
+    RuleDefinition(
+        "ORDERS_DROP",
+        "订单额骤降",
+        "上月订单额低于此前6个月月均的50%",
+        M,
+        S.FARMER,
+        {"ratio": "0.5", "months": 6},
+        7,
+        orders_drop,
+    ),
+    RuleDefinition(
+        "ORDERS_STOPPED", "交易中断", "有贷款余额且近60天无订单", H, S.FARMER, {"days": 60}, 3, orders_stopped
+    ),
+    RuleDefinition(
+        "LIMIT_HIGH_USAGE",
+        "额度使用率高",
+        "贷款余额达额度的95%",
+        L,
+        S.FARMER,
+        {"ratio": "0.95"},
+        15,
+        limit_high_usage,
+    ),
+    RuleDefinition(
+        "DRAWDOWN_NOT_VERIFIED",
+        "提款后交易未核实",
+        "提款15天后仍未做交易真实性核实",
+        L,
+        S.LOAN,
+        {"days": 15},
+        7,
+        _check_missing("trade_authenticity"),
+    ),
+    RuleDefinition(
+        "CALLBACK_MISSING",
+        "电话回访未完成",
+        "提款7天后仍未完成电话回访",
+        L,
+        S.LOAN,
+        {"days": 7},
+        7,
+        _check_missing("phone_callback"),
+    ),
+    RuleDefinition("LITIGATION", "涉诉", "借款人涉诉", M, S.FARMER, {"lookback_days": 365}, 7, litigation),
+    RuleDefinition(
+        "ENFORCEMENT",
+        "被执行/失信",
+        "借款人被执行或失信",
+        H,
+        S.FARMER,
+        {"lookback_days": 365},
+        3,
+        enforcement,
+    ),
+    RuleDefinition(
+        "MULTI_LENDER",
+        "多头借贷",
+        "多头借贷机构数不少于3家",
+        M,
+        S.FARMER,
+        {"lenders": 3, "lookback_days": 365},
+        7,
+        multi_lender,
+    ),
+    RuleDefinition(
+        "CREDIT_OVERDUE_ELSEWHERE",
+        "他行逾期",
+        "征信显示他行逾期",
+        H,
+        S.FARMER,
+        {"lookback_days": 365},
+        3,
+        credit_overdue_elsewhere,
+    ),
+    RuleDefinition(
+        "REGION_OUTBREAK",
+        "区域疫情",
+        "借款人所在地区90天内发生疫情",
+        M,
+        S.FARMER,
+        {"days": 90},
+        7,
+        region_outbreak,
+    ),
+    RuleDefinition(
+        "BORROWER_AGE",
+        "借款人年龄超限",
+        "到期时借款人年满65周岁",
+        L,
+        S.LOAN,
+        {"max_age": 65},
+        15,
+        borrower_age,
+    ),
+    RuleDefinition(
+        "ANCHOR_CAPACITY_DROP",
+        "龙头企业担保能力下降",
+        "担保能力低于上期的80%或低于在贷余额",
+        H,
+        S.ANCHOR,
+        {"ratio": "0.8"},
+        7,
+        anchor_capacity_drop,
+    ),
+    RuleDefinition(
+        "ANCHOR_ABNORMAL",
+        "龙头企业涉诉/经营异常",
+        "龙头企业涉诉、被执行、失信或经营异常",
+        H,
+        S.ANCHOR,
+        {"lookback_days": 365},
+        3,
+        anchor_abnormal,
+    ),
+    RuleDefinition("MARGIN_SHORTFALL", "保证金不足", "保证金余额低于应缴金额", H, S.PROGRAM, {}, 3, margin_shortfall),
+    RuleDefinition(
+        "COMPENSATION_UNPAID",
+        "代偿未履行",
+        "月末扣划保证金后仍有逾期未代偿",
+        H,
+        S.PROGRAM,
+        {},
+        3,
+        compensation_unpaid,
+    ),
+    RuleDefinition(
+        "PROGRAM_NPL_WARNING", "项目不良率预警", "不良率达到预警线", M, S.PROGRAM, {}, 7, program_npl_warning
+    ),
+    RuleDefinition("PROGRAM_SUSPENDED", "项目暂停", "不良率达到暂停线", H, S.PROGRAM, {}, 3, program_suspended),
+    RuleDefinition(
+        "ANCHOR_REVIEW_OVERDUE",
+        "龙头企业季度评估逾期",
+        "上一完整季度无担保能力评估",
+        L,
+        S.ANCHOR,
+        {},
+        15,
+        anchor_review_overdue,
+    ),
+)
+RULES_BY_CODE = {rule.code: rule for rule in RULES}

@@ -1,0 +1,140 @@
+"""The daily warning run (每日预警): raise, resolve and escalate for all rules in a few statements each.
+
+A warning is raised once per (rule, subject) while the condition holds (a
+partial unique index makes a second one impossible, even from two runs at
+once), resolved when the condition clears, and re-running a date changes
+nothing. Open warnings past their deadline are escalated to the branch
+manager of the subject's node.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
+
+from core.roles import Role
+from partners.models import OrgNode, User
+from postloan.models import Warning, WarningRule
+from postloan.rules import RULES, RULES_BY_CODE
+
+WARNING = Warning._meta.db_table
+
+
+@dataclass
+class RunSummary:
+    raised: dict[str, int] = field(default_factory=dict)
+    cleared: dict[str, int] = field(default_factory=dict)
+    escalated: int = 0
+
+
+def rules_ensure() -> None:
+    """The rule table holds every rule of the contract (parameters as the administrator left them)."""
+    existing = set(WarningRule.objects.values_list("code", flat=True))
+    WarningRule.objects.bulk_create(
+        [
+            WarningRule(
+                code=rule.code,
+                name=rule.name,
+                description=rule.description,
+                severity=rule.severity,
+                subject_type=rule.subject_type,
+                parameters=rule.parameters,
+                deadline_days=rule.deadline_days,
+            )
+            for rule in RULES
+            if rule.code not in existing
+        ]
+    )
+
+
+def _run_rule(rule: WarningRule, today: dt.date, summary: RunSummary) -> None:
+    definition = RULES_BY_CODE[rule.code]
+    sql, params = definition.query(today, {**definition.parameters, **rule.parameters})
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS warning_fired")
+        cursor.execute(
+            "CREATE TEMPORARY TABLE warning_fired AS SELECT subject_id, org_node_id, program_id, assignee_id, "
+            f"CAST(fact AS VARCHAR(200)) AS fact FROM ({sql}) q",
+            params,
+        )
+        cursor.execute(
+            f"INSERT INTO {WARNING} (rule_id, subject_type, subject_id, severity, org_node_id, program_id, "
+            "assignee_id, raised_on, deadline, fact, active, status, resolution, close_reason, escalated) "
+            "SELECT %(rule)s, %(type)s, f.subject_id, %(severity)s, f.org_node_id, f.program_id, f.assignee_id, "
+            "%(today)s, %(deadline)s, COALESCE(f.fact, ''), TRUE, 'open', '', '', FALSE FROM warning_fired f "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {WARNING} w WHERE w.rule_id = %(rule)s "
+            "AND w.subject_type = %(type)s AND w.subject_id = f.subject_id AND w.active) "
+            "ON CONFLICT (rule_id, subject_type, subject_id) WHERE active DO NOTHING",
+            {
+                "rule": rule.pk,
+                "type": rule.subject_type,
+                "severity": rule.severity,
+                "today": today,
+                "deadline": today + dt.timedelta(days=rule.deadline_days),
+            },
+        )
+        summary.raised[rule.code] = int(cursor.rowcount)
+        cursor.execute(
+            f"UPDATE {WARNING} SET active = FALSE, cleared_on = %(today)s, "
+            "resolution = CASE WHEN status = 'open' THEN 'cleared' ELSE resolution END, "
+            "closed_on = CASE WHEN status = 'open' THEN %(today)s ELSE closed_on END, "
+            "status = 'closed' "
+            "WHERE rule_id = %(rule)s AND active "
+            f"AND NOT EXISTS (SELECT 1 FROM warning_fired f WHERE f.subject_id = {WARNING}.subject_id)",
+            {"rule": rule.pk, "today": today},
+        )
+        summary.cleared[rule.code] = int(cursor.rowcount)
+        cursor.execute("DROP TABLE warning_fired")
+
+
+def branch_managers() -> dict[int, int]:
+    """For every node, the branch manager nearest above (or at) it: who receives its escalations."""
+    managers = {
+        node_id: user_id
+        for user_id, node_id in User.objects.filter(role=Role.BRANCH_MANAGER, is_active=True)
+        .order_by("id")
+        .values_list("id", "org_node_id")
+        if node_id is not None
+    }
+    paths = dict(OrgNode.objects.values_list("path", "id"))
+    result: dict[int, int] = {}
+    for path, node_id in paths.items():
+        parts = path.rstrip("/").split("/")
+        for depth in range(len(parts), 0, -1):
+            ancestor = paths.get("/".join(parts[:depth]) + "/")
+            if ancestor in managers:
+                result[node_id] = managers[ancestor]
+                break
+    return result
+
+
+def escalate(today: dt.date) -> int:
+    """Open warnings past their deadline go to the branch manager (one statement per manager)."""
+    by_manager: dict[int, list[int]] = {}
+    for node_id, manager_id in branch_managers().items():
+        by_manager.setdefault(manager_id, []).append(node_id)
+    count = 0
+    for manager_id, node_ids in by_manager.items():
+        count += Warning.objects.filter(
+            status=Warning.Status.OPEN, escalated=False, deadline__lt=today, org_node_id__in=node_ids
+        ).update(escalated=True, escalated_to_id=manager_id)
+    return count
+
+
+def warnings_run(today: dt.date) -> RunSummary:
+    """Evaluate every enabled rule as of business date ``today``."""
+    rules_ensure()
+    summary = RunSummary()
+    with transaction.atomic():
+        for rule in WarningRule.objects.filter(enabled=True).order_by("code"):
+            _run_rule(rule, today, summary)
+        summary.escalated = escalate(today)
+    return summary
+
+
+def warnings_step(day: dt.date) -> int:
+    """The close of ``day`` prepares the next business date: the warnings are those of that date."""
+    summary = warnings_run(day + dt.timedelta(days=1))
+    return sum(summary.raised.values())
