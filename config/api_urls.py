@@ -8,6 +8,7 @@ from origination.api.batches import BatchViewSet, CreditLimitViewSet
 from origination.api.loans import LoanViewSet
 from origination.api.programs import ProgramViewSet
 from partners.api.views import AnchorViewSet, FarmerViewSet, TokenView
+from postloan.api import CheckViewSet, WarningViewSet
 
 router = DefaultRouter()
 router.register("anchors", AnchorViewSet, basename="anchor")
@@ -16,6 +17,8 @@ router.register("programs", ProgramViewSet, basename="program")
 router.register("batches", BatchViewSet, basename="batch")
 router.register("credit-limits", CreditLimitViewSet, basename="credit-limit")
 router.register("loans", LoanViewSet, basename="loan")
+router.register("warnings", WarningViewSet, basename="warning")
+router.register("post-drawdown-checks", CheckViewSet, basename="post-drawdown-check")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),

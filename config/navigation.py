@@ -29,6 +29,8 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem(_("Batches"), "batch-list", EVERYONE),
     MenuItem(_("Farmers"), "farmer-list", EVERYONE),
     MenuItem(_("Loans"), "loan-list", ALL_STAFF),
+    MenuItem(_("My warnings"), "my-warnings", (Role.ACCOUNT_MANAGER, Role.BRANCH_MANAGER, Role.RISK_APPROVER)),
+    MenuItem(_("Warnings"), "warning-list", ALL_STAFF),
 )
 
 

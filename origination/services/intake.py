@@ -9,6 +9,7 @@ failure half-way leaves nothing behind.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -170,9 +171,7 @@ def _write(
     )
     farmers_link_anchor(anchor_id=program.anchor_id, farmer_ids=list(farmer_ids.values()), on=today)
     _rows_insert(batch, farmers.valid, farmer_ids)
-    BatchRowError.objects.bulk_create(
-        [BatchRowError(batch=batch, **error) for error in farmers.errors], batch_size=2000
-    )
+    _errors_insert(batch, farmers.errors)
     audit_record(
         actor=actor,
         action="batch_upload",
@@ -242,3 +241,24 @@ def _rows_insert(batch: Batch, valid: pd.DataFrame, farmer_ids: dict[str, int]) 
         BatchRow.objects.bulk_create(
             [BatchRow(**record, **constants) for record in rows.to_dict("records")], batch_size=2000
         )
+
+
+def _errors_insert(batch: Batch, errors: list[dict[str, Any]]) -> None:
+    if not errors:
+        return
+    if is_postgres():
+        # A list with many bad rows has tens of thousands of errors: COPY them
+        # too, with "original" encoded as the JSONField would encode it.
+        encoder = getattr(BatchRowError._meta.get_field("original"), "encoder", None)
+        frame = pd.DataFrame(
+            {
+                "row": [error["row"] for error in errors],
+                "column": [error["column"] for error in errors],
+                "code": [error["code"] for error in errors],
+                "detail": [str(error["detail"]) for error in errors],
+                "original": [json.dumps(error["original"], cls=encoder) for error in errors],
+            }
+        )
+        copy_frame(BatchRowError._meta.db_table, frame, {"batch_id": batch.pk})
+        return
+    BatchRowError.objects.bulk_create([BatchRowError(batch=batch, **error) for error in errors], batch_size=2000)

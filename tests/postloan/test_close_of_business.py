@@ -8,6 +8,7 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 
 from core.business_date import business_date_get
+from core.errors import DomainError
 from origination.models import Loan, LoanDue, LoanEntry
 from origination.services.loans import loan_disburse, repayment_record
 from postloan import cob
@@ -84,7 +85,7 @@ def test_the_command_closes_up_to_the_day_before_to(users):
 def test_a_day_cannot_be_closed_twice(users):
     _book(users)
     cob.close_business_days(to=D(2027, 3, 6))
-    with pytest.raises(Exception, match="already closed"):
+    with pytest.raises(DomainError, match="day_already_closed"):
         cob.close_day(D(2027, 3, 5))
     with pytest.raises(CommandError, match="nothing_to_close"):
         call_command("close_business_day", "--to", "2027-03-06")

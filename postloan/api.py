@@ -1,0 +1,148 @@
+"""Warnings in the API: the list with the contract's filters, and their handling."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.db.models import Q, QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from origination.models import Loan
+from origination.selectors import visible_loans
+from partners.auth import acting_user
+from postloan.models import PostDrawdownCheck, Warning, WarningAction
+from postloan.services import postdrawdown_check_record, visible_warnings, warning_action_add, warning_close
+
+
+class WarningFilter(django_filters.FilterSet):
+    rule = django_filters.CharFilter(field_name="rule__code")
+    branch = django_filters.CharFilter(method="in_branch", label="org node code (its subtree)")
+
+    class Meta:
+        model = Warning
+        fields = ["rule", "status", "severity", "subject_type", "assignee", "escalated"]
+
+    def in_branch(self, queryset: QuerySet[Warning], name: str, value: str) -> QuerySet[Warning]:
+        return queryset.filter(Q(org_node__path__startswith=f"{value}/") | Q(org_node__path__contains=f"/{value}/"))
+
+
+class WarningActionSerializer(serializers.ModelSerializer[WarningAction]):
+    class Meta:
+        model = WarningAction
+        fields = ["id", "kind", "note", "actor", "business_date"]
+        read_only_fields = ["actor", "business_date"]
+
+
+class WarningSerializer(serializers.ModelSerializer[Warning]):
+    rule = serializers.CharField(source="rule.code")
+    rule_name = serializers.CharField(source="rule.name")
+
+    class Meta:
+        model = Warning
+        fields = [
+            "id",
+            "rule",
+            "rule_name",
+            "subject_type",
+            "subject_id",
+            "severity",
+            "status",
+            "raised_on",
+            "deadline",
+            "fact",
+            "active",
+            "resolution",
+            "assignee",
+            "escalated",
+            "escalated_to",
+            "closed_on",
+            "org_node",
+            "program",
+        ]
+
+
+class WarningDetailSerializer(WarningSerializer):
+    actions = WarningActionSerializer(many=True, read_only=True)
+
+    class Meta(WarningSerializer.Meta):
+        fields = [*WarningSerializer.Meta.fields, "close_reason", "actions"]
+
+
+class CloseSerializer(serializers.Serializer[Any]):
+    resolution = serializers.ChoiceField(choices=[Warning.Resolution.CONFIRMED, Warning.Resolution.FALSE_ALARM])
+    reason = serializers.CharField()
+
+
+class WarningViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Warning]):
+    filterset_class = WarningFilter
+
+    def get_queryset(self) -> QuerySet[Warning]:
+        return visible_warnings(acting_user(self.request)).select_related("rule").order_by("-raised_on", "-id")
+
+    def get_serializer_class(self) -> type[WarningSerializer]:
+        return WarningDetailSerializer if self.action != "list" else WarningSerializer
+
+    @extend_schema(request=WarningActionSerializer, responses={201: WarningActionSerializer})
+    @action(detail=True, methods=["post"])
+    def actions(self, request: Request, pk: str | None = None) -> Response:
+        payload = WarningActionSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        handled = warning_action_add(
+            warning=self.get_object(),
+            actor=acting_user(request),
+            kind=payload.validated_data["kind"],
+            note=payload.validated_data["note"],
+        )
+        return Response(WarningActionSerializer(handled).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=CloseSerializer, responses=WarningDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def close(self, request: Request, pk: str | None = None) -> Response:
+        payload = CloseSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        warning = warning_close(
+            warning=self.get_object(),
+            actor=acting_user(request),
+            resolution=payload.validated_data["resolution"],
+            reason=payload.validated_data["reason"],
+        )
+        return Response(WarningDetailSerializer(warning).data)
+
+
+class CheckSerializer(serializers.ModelSerializer[PostDrawdownCheck]):
+    loan = serializers.PrimaryKeyRelatedField(queryset=Loan.objects.all())
+
+    class Meta:
+        model = PostDrawdownCheck
+        fields = ["id", "loan", "kind", "result", "note", "done_on"]
+        read_only_fields = ["done_on"]
+
+
+class CheckViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet[PostDrawdownCheck]):
+    serializer_class = CheckSerializer
+    filterset_fields = ["loan", "kind"]
+
+    def get_queryset(self) -> QuerySet[PostDrawdownCheck]:
+        return PostDrawdownCheck.objects.filter(loan__in=visible_loans(acting_user(self.request))).order_by("-id")
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        payload = CheckSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        loan = payload.validated_data["loan"]
+        visible = visible_loans(acting_user(request)).filter(pk=loan.pk).first()
+        if visible is None:
+            raise NotFound()
+        check = postdrawdown_check_record(
+            loan=visible,
+            actor=acting_user(request),
+            kind=payload.validated_data["kind"],
+            result=payload.validated_data["result"],
+            note=payload.validated_data.get("note", ""),
+        )
+        return Response(CheckSerializer(check).data, status=status.HTTP_201_CREATED)

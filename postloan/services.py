@@ -1,0 +1,95 @@
+"""Handling warnings (预警处置) and recording post-drawdown checks."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.utils.translation import gettext as _
+
+from core.audit import audit_record
+from core.business_date import business_date_get
+from core.errors import DomainError
+from core.permissions import require_role
+from core.roles import Role
+from origination.models import Loan
+from partners.models import User
+from partners.scoping import filter_by_subtree, is_anchor_operator
+from postloan.models import PostDrawdownCheck, Warning, WarningAction
+
+HANDLING_ROLES = (Role.ACCOUNT_MANAGER, Role.RISK_APPROVER, Role.BRANCH_MANAGER)
+SEVERITY_ORDER = Case(
+    When(severity="high", then=Value(0)),
+    When(severity="medium", then=Value(1)),
+    default=Value(2),
+    output_field=IntegerField(),
+)
+
+
+def visible_warnings(user: User) -> QuerySet[Warning]:
+    if is_anchor_operator(user):
+        return Warning.objects.none()
+    return filter_by_subtree(Warning.objects.all(), user)
+
+
+def my_warnings(user: User) -> QuerySet[Warning]:
+    """What a person must handle: assigned to him, or escalated to him; most severe and most urgent first."""
+    mine = visible_warnings(user).filter(status=Warning.Status.OPEN)
+    mine = mine.filter(assignee=user) | mine.filter(escalated_to=user)
+    return mine.annotate(severity_rank=SEVERITY_ORDER).order_by("severity_rank", "deadline", "id")
+
+
+def _open_warning(warning: Warning) -> Warning:
+    locked = Warning.objects.select_for_update().get(pk=warning.pk)
+    if locked.status != Warning.Status.OPEN:
+        raise DomainError("warning_closed", _("This warning is already closed."))
+    return locked
+
+
+@transaction.atomic
+def warning_action_add(*, warning: Warning, actor: User, kind: str, note: str) -> WarningAction:
+    require_role(actor, *HANDLING_ROLES)
+    if kind not in WarningAction.Kind.values:
+        raise DomainError("invalid_kind", _("Choose what was done: callback, visit, verification or note."))
+    if not note.strip():
+        raise DomainError("note_required", _("Write what was done and found."))
+    warning = _open_warning(warning)
+    action = WarningAction.objects.create(
+        warning=warning, kind=kind, note=note.strip(), actor=actor, business_date=business_date_get()
+    )
+    audit_record(actor=actor, action="warning_action", subject=warning, kind=kind)
+    return action
+
+
+@transaction.atomic
+def warning_close(*, warning: Warning, actor: User, resolution: str, reason: str) -> Warning:
+    """Close as confirmed risk or false alarm, with a reason; at least one action must be on record."""
+    require_role(actor, *HANDLING_ROLES)
+    if resolution not in (Warning.Resolution.CONFIRMED, Warning.Resolution.FALSE_ALARM):
+        raise DomainError("invalid_resolution", _("Close as confirmed risk or as false alarm."))
+    if not reason.strip():
+        raise DomainError("reason_required", _("Give the reason for closing."))
+    warning = _open_warning(warning)
+    if not warning.actions.exists():
+        raise DomainError("action_required", _("Record what was done (a callback, a visit, a check) before closing."))
+    warning.status = Warning.Status.CLOSED
+    warning.resolution = resolution
+    warning.close_reason = reason.strip()
+    warning.closed_on = business_date_get()
+    warning.closed_by = actor
+    warning.save(update_fields=["status", "resolution", "close_reason", "closed_on", "closed_by"])
+    audit_record(actor=actor, action="warning_close", subject=warning, resolution=resolution)
+    return warning
+
+
+@transaction.atomic
+def postdrawdown_check_record(*, loan: Loan, actor: User, kind: str, result: str, note: str = "") -> PostDrawdownCheck:
+    require_role(actor, Role.ACCOUNT_MANAGER, Role.RISK_APPROVER)
+    if kind not in PostDrawdownCheck.Kind.values or result not in PostDrawdownCheck.Result.values:
+        raise DomainError("invalid_check", _("Choose the kind of check and its result."))
+    if result == PostDrawdownCheck.Result.ISSUE and not note.strip():
+        raise DomainError("note_required", _("Describe the issue found."))
+    check = PostDrawdownCheck.objects.create(
+        loan=loan, kind=kind, result=result, note=note.strip(), done_on=business_date_get(), actor=actor
+    )
+    audit_record(actor=actor, action="postdrawdown_check", subject=loan, kind=kind, result=result)
+    return check
