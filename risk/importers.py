@@ -132,12 +132,19 @@ class RowsChunk:
     def __len__(self) -> int:
         return len(self.columns[self.fields[0]]) if self.fields else 0
 
-    def copy_text(self) -> bytes:
-        """The rows as PostgreSQL ``COPY … FROM STDIN`` text format, UTF-8."""
+    def copy_text(self, *, leading: Sequence[object] = ()) -> bytes:
+        """The rows as PostgreSQL ``COPY … FROM STDIN`` text format, UTF-8.
+
+        ``leading`` values (say the anchor's and the delivery's ids) open every line.
+        """
         if not len(self):
             return b""
         columns = [self.columns[name].tolist() for name in self.fields]
-        return ("\n".join(map("\t".join, zip(*columns, strict=True))) + "\n").encode()
+        lines: Iterator[str] = map("\t".join, zip(*columns, strict=True))
+        if leading:
+            prefix = "".join(f"{value}\t" for value in leading)
+            lines = (prefix + line for line in lines)
+        return ("\n".join(lines) + "\n").encode()
 
     def records(self) -> Iterator[tuple[Any, ...]]:
         """The rows as Python values in ``fields`` order (``Decimal``, ``date``, ``None``)."""
@@ -151,9 +158,9 @@ class ProviderRows:
     """A delivery read as a table and checked a slice of rows at a time, as it is iterated.
 
     Slices let the database write one while the next is being checked. The
-    slices come in row order; a key repeated in a later slice is left to the
-    database's unique constraint, which keeps the first one as well.
-    Identity numbers are checked and hashed once for the whole delivery.
+    slices come in row order and share what they have seen: identity numbers
+    are checked and hashed once for the whole delivery, and a key (order or
+    event number) that came in an earlier slice is a repeat in a later one.
     """
 
     frame: pd.DataFrame
@@ -194,6 +201,7 @@ def trade_rows_from_records(records: Sequence[Any], *, today: dt.date | None = N
 
 def _trade_check(today: dt.date) -> Callable[[pd.DataFrame], RowsChunk]:
     identities: dict[str, tuple[str, str]] = {}
+    order_numbers: set[str] = set()
 
     def check(frame: pd.DataFrame) -> RowsChunk:
         codes: dict[str, ObjectArray] = {}
@@ -205,7 +213,7 @@ def _trade_check(today: dt.date) -> Callable[[pd.DataFrame], RowsChunk]:
             codes[name] = _required(frame[name], codes[name])
 
         errors, errors_total, bad = _row_errors(frame, codes, TRADE_FIELDS)
-        keep, repeated = _first_of_each_key(order_no, ~bad)
+        keep, repeated = _first_of_each_key(order_no, ~bad, order_numbers)
         return RowsChunk(
             fields=TRADE_RECORD_FIELDS,
             columns={
@@ -241,6 +249,7 @@ def event_rows_from_records(records: Sequence[Any], *, today: dt.date | None = N
 
 def _event_check(today: dt.date) -> Callable[[pd.DataFrame], RowsChunk]:
     subjects: dict[str, tuple[str, str, str]] = {}
+    event_numbers: set[str] = set()
 
     def check(frame: pd.DataFrame) -> RowsChunk:
         count = len(frame)
@@ -257,7 +266,7 @@ def _event_check(today: dt.date) -> Callable[[pd.DataFrame], RowsChunk]:
             codes[name] = _required(frame[name], codes[name])
 
         errors, errors_total, bad = _row_errors(frame, codes, EVENT_FIELDS)
-        keep, repeated = _first_of_each_key(event_id, ~bad)
+        keep, repeated = _first_of_each_key(event_id, ~bad, event_numbers)
         # PostgreSQL text cannot hold NUL; no reader of a detail misses it.
         detail = frame["detail"].astype(str).str.replace("\x00", "", regex=False).to_numpy(dtype=object)
         return RowsChunk(
@@ -451,11 +460,20 @@ def _unescape(text: str) -> str:
     return "".join(out)
 
 
-def _first_of_each_key(keys: ObjectArray, good: npt.NDArray[np.bool_]) -> tuple[npt.NDArray[np.intp], int]:
-    """Positions of good rows whose key is the first of its kind in the delivery; how many repeat one."""
-    good_positions = np.flatnonzero(good)
-    repeated = pd.Series(keys[good_positions], dtype=object).duplicated(keep="first").to_numpy()
-    return good_positions[~repeated], int(repeated.sum())
+def _first_of_each_key(
+    keys: ObjectArray, good: npt.NDArray[np.bool_], seen: set[str]
+) -> tuple[npt.NDArray[np.intp], int]:
+    """Positions of good rows whose key is the first of its kind in the delivery; how many repeat one.
+
+    ``seen`` holds the keys of the delivery's earlier slices and takes this slice's.
+    """
+    positions = np.flatnonzero(good)
+    candidates = keys[positions]
+    repeated = pd.Series(candidates, dtype=object).duplicated(keep="first").to_numpy()
+    if seen:
+        repeated |= np.fromiter((key in seen for key in candidates), dtype=bool, count=len(candidates))
+    seen.update(candidates[~repeated].tolist())
+    return positions[~repeated], int(repeated.sum())
 
 
 def _row_errors(

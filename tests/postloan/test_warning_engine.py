@@ -1,0 +1,109 @@
+"""Raise once while the condition holds, resolve when it clears, change nothing on a re-run; handling."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from core.business_date import business_date_set
+from origination.models import Loan
+from postloan.models import Warning
+from postloan.warnings import warnings_run
+from tests.concurrency import require_postgres, run_concurrently
+from tests.conftest import api_as
+from tests.postloan.test_warning_rules import TODAY, update_loan, world  # noqa: F401 - the fixture
+
+pytestmark = pytest.mark.usefixtures("world")
+
+
+def _snapshot():
+    return sorted(Warning.objects.values_list("id", "rule__code", "subject_id", "active", "status", "raised_on"))
+
+
+def test_a_rerun_of_the_same_day_changes_nothing(world):
+    update_loan(world["loan"], interest_overdue=Decimal("10.00"), oldest_due_date=TODAY)
+    warnings_run(TODAY)
+    first = _snapshot()
+    summary = warnings_run(TODAY)
+    assert _snapshot() == first
+    assert sum(summary.raised.values()) == 0 and sum(summary.cleared.values()) == 0
+
+
+def test_raised_once_while_it_holds_and_resolved_when_it_clears(world):
+    update_loan(world["loan"], interest_overdue=Decimal("10.00"), oldest_due_date=TODAY)
+    warnings_run(TODAY)
+    warnings_run(TODAY + dt.timedelta(days=1))
+    assert Warning.objects.filter(rule__code="INTEREST_OVERDUE").count() == 1
+    update_loan(world["loan"], interest_overdue=0, oldest_due_date=None)
+    warnings_run(TODAY + dt.timedelta(days=2))
+    warning = Warning.objects.get(rule__code="INTEREST_OVERDUE")
+    assert (warning.active, warning.status, warning.resolution) == (False, "closed", "cleared")
+    # when it comes back, it is a new warning
+    update_loan(world["loan"], interest_overdue=Decimal("5.00"), oldest_due_date=TODAY)
+    warnings_run(TODAY + dt.timedelta(days=3))
+    assert Warning.objects.filter(rule__code="INTEREST_OVERDUE").count() == 2
+
+
+def test_a_warning_goes_to_the_farmers_account_manager_and_escalates_after_its_deadline(world, users):
+    update_loan(world["loan"], principal_overdue=Decimal("100.00"), oldest_due_date=TODAY)
+    warnings_run(TODAY)
+    warning = Warning.objects.get(rule__code="PRINCIPAL_OVERDUE")
+    assert warning.assignee == Loan.objects.get(pk=world["loan"].pk).account_manager
+    assert warning.deadline == TODAY + dt.timedelta(days=3)
+    warnings_run(TODAY + dt.timedelta(days=4))
+    warning.refresh_from_db()
+    assert warning.escalated and warning.escalated_to == users["leader"]
+
+
+def test_handling_needs_an_action_before_closing(world, users):
+    update_loan(world["loan"], interest_overdue=Decimal("10.00"), oldest_due_date=TODAY)
+    warnings_run(TODAY)
+    warning = Warning.objects.get()
+    client = api_as(users["manager"])
+    refused = client.post(f"/api/v1/warnings/{warning.pk}/close/", {"resolution": "false_alarm", "reason": "已还"})
+    assert refused.status_code == 400 and refused.json()["code"] == "action_required"
+    assert (
+        client.post(
+            f"/api/v1/warnings/{warning.pk}/actions/", {"kind": "callback", "note": "电话回访，借款人称明日还息"}
+        ).status_code
+        == 201
+    )
+    closed = client.post(f"/api/v1/warnings/{warning.pk}/close/", {"resolution": "false_alarm", "reason": "已还息"})
+    assert closed.status_code == 200
+    assert closed.json()["status"] == "closed" and closed.json()["resolution"] == "false_alarm"
+    # closing by hand does not make the rule raise it again while the condition holds
+    warnings_run(TODAY + dt.timedelta(days=1))
+    assert Warning.objects.count() == 1
+
+
+def test_the_list_filters_by_rule_and_status_with_the_contract_fields(world, users):
+    update_loan(
+        world["loan"],
+        interest_overdue=Decimal("10.00"),
+        maturity_on=TODAY + dt.timedelta(days=10),
+        oldest_due_date=TODAY,
+    )
+    warnings_run(TODAY)
+    body = api_as(users["leader"]).get("/api/v1/warnings/?rule=INTEREST_OVERDUE&status=open").json()
+    assert body["count"] == 1
+    row = body["results"][0]
+    assert {"id", "rule", "subject_type", "subject_id", "severity", "status", "raised_on"} <= set(row)
+    assert (row["rule"], row["subject_type"], row["status"], row["raised_on"]) == (
+        "INTEREST_OVERDUE",
+        "loan",
+        "open",
+        TODAY.isoformat(),
+    )
+    assert api_as(users["leader"]).get("/api/v1/warnings/?status=closed").json()["count"] == 0
+    # the other sub-branch sees none of them
+    assert api_as(users["manager_b"]).get("/api/v1/warnings/").json()["count"] == 0
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_runs_at_once_raise_no_duplicate(world):
+    require_postgres()
+    update_loan(world["loan"], interest_overdue=Decimal("10.00"), oldest_due_date=TODAY)
+    business_date_set(new_date=TODAY, backwards_allowed=True)
+    results = run_concurrently(lambda: warnings_run(TODAY), lambda: warnings_run(TODAY))
+    assert Warning.objects.filter(rule__code="INTEREST_OVERDUE", active=True).count() == 1, results
