@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from core.business_date import business_date_set
+from core.business_date import business_date_get, business_date_set
 from core.roles import Role
 from origination.models import Batch, Loan
 from origination.services.intake import Upload, batch_upload
@@ -25,10 +25,13 @@ from postloan.demo_book import (
     TROUBLED,
     behaviours,
     draw_loans,
+    handle_some_warnings,
+    provider_monitoring,
     service_book,
     verify_and_approve,
 )
 from postloan.demo_data import DemoFarmer, demo_farmers, demo_trades, verified_total
+from risk.services.outbreaks import outbreak_create
 
 DEMO_PASSWORD = "Demo@2026"  # noqa: S105 - printed for the demo on purpose
 
@@ -295,4 +298,12 @@ def demo_book_build(program: Program) -> None:
     sound = draw_loans(program, manager, rng, share=0.6)
     troubled = draw_loans(small, small_manager, rng, share=0.9)
     kinds = behaviours(sound, rng, STEADY) | behaviours(troubled, rng, TROUBLED)
-    service_book(sound + troubled, kinds, manager, rng, until=DEMO_END)
+    feeds = ((program.anchor, farmers, "TQM"), (small.anchor, small_farmers, "FZM"))
+    service_book(sound + troubled, kinds, manager, rng, until=DEMO_END - dt.timedelta(days=40), feeds=feeds)
+    provider_monitoring(farmers, program.anchor.uscc, manager, rng)
+    outbreak_create(
+        actor=manager, region_code="511521", disease="非洲猪瘟", declared_on=business_date_get(), note="县畜牧局通报"
+    )
+    handle_some_warnings(manager, rng)
+    service_book(sound + troubled, kinds, manager, rng, until=DEMO_END, feeds=feeds)
+    handle_some_warnings(manager, rng)

@@ -12,6 +12,7 @@ import datetime as dt
 import io
 import random
 from decimal import Decimal
+from typing import Any
 
 from core.business_date import business_date_get
 from origination.models import Batch, BatchRow, CreditLimit, Loan
@@ -22,7 +23,9 @@ from origination.tasks import batch_process_dispatch
 from partners.models import Program, User
 from postloan.cob import close_business_days
 from postloan.demo_data import DemoFarmer, TradeList
-from risk.services.deliveries import trade_records_import
+from postloan.models import Warning
+from postloan.services import postdrawdown_check_record, warning_action_add, warning_close
+from risk.services.deliveries import monitoring_events_import, trade_records_import
 
 DEMO_END = dt.date(2027, 7, 28)
 
@@ -66,8 +69,29 @@ def draw_loans(program: Program, manager: User, rng: random.Random, share: float
             > limit.expires_on
         ):
             months = 6
-        loans.append(loan_disburse(credit_limit=limit, amount=amount, term_months=months, actor=manager))
+        loan = loan_disburse(credit_limit=limit, amount=amount, term_months=months, actor=manager)
+        loans.append(loan)
+        # Most managers do their post-drawdown checks at once; a few forget (the rules will say so).
+        for kind in ("trade_authenticity", "phone_callback"):
+            if rng.random() < 0.9:
+                postdrawdown_check_record(loan=loan, actor=manager, kind=kind, result="ok", note="已核实")
     return loans
+
+
+def monthly_trades(farmers: list[DemoFarmer], month_start: dt.date, rng: random.Random, prefix: str) -> TradeList:
+    """One month of orders after the start: most farmers steady, one in ten stops, one in ten halves."""
+    trades: TradeList = []
+    for index, farmer in enumerate(farmers):
+        if not farmer.has_trades or index % 10 == 1:
+            continue
+        share = Decimal("0.3") if index % 10 == 2 else Decimal(1)
+        for _ in range(2):
+            day = month_start + dt.timedelta(days=rng.randrange(0, 27))
+            amount = (Decimal(farmer.monthly_orders) * share * Decimal(rng.randrange(40, 61)) / 100).quantize(
+                Decimal("0.01")
+            )
+            trades.append((farmer.id_number, f"{prefix}{month_start:%Y%m}{len(trades):06d}", day, amount))
+    return trades
 
 
 KINDS = ("good", "early", "partial", "stops", "never")
@@ -79,8 +103,16 @@ def behaviours(loans: list[Loan], rng: random.Random, weights: tuple[int, ...]) 
     return {loan.pk: rng.choices(KINDS, weights)[0] for loan in loans}
 
 
+Feed = tuple[Any, list[DemoFarmer], str]
+
+
 def service_book(
-    loans: list[Loan], behaviour: dict[int, str], manager: User, rng: random.Random, until: dt.date
+    loans: list[Loan],
+    behaviour: dict[int, str],
+    manager: User,
+    rng: random.Random,
+    until: dt.date,
+    feeds: tuple[Feed, ...] = (),
 ) -> None:
     """Close day by day; on the 21st the good payers pay their interest, others behave as their kind."""
     stops_after = {
@@ -88,6 +120,14 @@ def service_book(
     }
     early_on = {loan.pk: dt.date(2027, rng.choice((4, 5, 6)), rng.randrange(2, 28)) for loan in loans}
     while (today := business_date_get()) < until:
+        if (today + dt.timedelta(days=1)).day == 1 and feeds:
+            # The provider's monthly delivery of the month's orders, on its last day.
+            month = today.replace(day=1)
+            for anchor, farmers, prefix in feeds:
+                content = trades_csv(monthly_trades(farmers, month, rng, prefix))
+                trade_records_import(
+                    anchor=anchor, content=content, filename=f"交易数据{month:%Y%m}.csv", actor=manager
+                )
         for loan in Loan.objects.filter(pk__in=behaviour, status=Loan.Status.ACTIVE):
             kind = behaviour[loan.pk]
             owed = loan_owed(loan, today)
@@ -104,3 +144,47 @@ def service_book(
 
 
 __all__ = ["DEMO_END", "DemoFarmer", "draw_loans", "service_book", "trades_csv", "verify_and_approve"]
+
+
+def events_csv(rows: list[tuple[str, str, dt.date, str, str]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["主体证件号", "事件类型", "事件日期", "数值", "详情", "事件编号"])
+    writer.writerows(
+        (subject, kind, day.isoformat(), value, detail, f"EV{n:06d}")
+        for n, (subject, kind, day, value, detail) in enumerate(rows)
+    )
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def provider_monitoring(farmers: list[DemoFarmer], anchor_uscc: str, manager: User, rng: random.Random) -> None:
+    """The provider's monthly monitoring push: litigation, enforcement, multi-lender, overdue elsewhere."""
+    kinds = (
+        ("litigation", ""),
+        ("enforcement", ""),
+        ("dishonest", ""),
+        ("multi_lender", "4"),
+        ("multi_lender", "2"),
+        ("credit_overdue", ""),
+    )
+    rows = [
+        (farmer.id_number, kind, dt.date(2027, rng.randrange(3, 7), rng.randrange(1, 28)), value, "三方监测推送")
+        for farmer, (kind, value) in zip(rng.sample(farmers, 18), kinds * 3, strict=True)
+    ]
+    rows.append((anchor_uscc, "business_abnormal", dt.date(2027, 6, 2), "", "年报未按时公示"))
+    monitoring_events_import(content=events_csv(rows), filename="三方监测数据.csv", actor=manager)
+
+
+def handle_some_warnings(manager: User, rng: random.Random) -> None:
+    """What a month of handling looks like: some warnings closed after a callback, some still open."""
+    for warning in Warning.objects.filter(status=Warning.Status.OPEN, assignee=manager).order_by("id")[::3]:
+        warning_action_add(
+            warning=warning, actor=manager, kind="callback", note="电话回访：已联系借款人，了解经营和还款安排。"
+        )
+        if rng.random() < 0.7:
+            warning_close(
+                warning=warning,
+                actor=manager,
+                resolution=rng.choice(("confirmed_risk", "false_alarm")),
+                reason="回访核实完毕。",
+            )

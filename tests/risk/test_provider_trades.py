@@ -355,3 +355,7 @@ def test_a_large_file_checked_and_written_in_slices_gives_the_same_result(users,
         "TQ7": Decimal("700.00"),
     }
     assert TradeRecord.objects.filter(id_hash=pii_hash(ID_B)).count() == 2
+    # and delivered again, slice by slice, it changes nothing
+    again = upload(users["manager"], anchor, content).json()
+    assert (again["created"], again["duplicates"], again["errors_total"]) == (0, 4, 3)
+    assert TradeRecord.objects.count() == 3
