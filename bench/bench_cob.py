@@ -1002,6 +1002,7 @@ def main() -> None:
     parser.add_argument("loans", nargs="?", type=int, default=1_000_000)
     parser.add_argument("--no-month-end", action="store_true", help="stop after the 20th")
     parser.add_argument("--keep-db", action="store_true", help="leave the benchmark database behind")
+    parser.add_argument("--load-only", action="store_true", help="build and keep the book, measure nothing")
     args = parser.parse_args()
     url = os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
     if not url.startswith(("postgres://", "postgresql://")):
@@ -1010,9 +1011,9 @@ def main() -> None:
     database_recreate(url)
     try:
         setup_django()
-        ok = run(args.loans, month_end=not args.no_month_end)
+        ok = run(args.loans, month_end=not args.no_month_end, load_only=args.load_only)
     finally:
-        if not args.keep_db:
+        if not (args.keep_db or args.load_only):
             from django.db import connections
 
             connections.close_all()
@@ -1021,7 +1022,7 @@ def main() -> None:
     sys.exit(0 if ok else 1)
 
 
-def run(n: int, *, month_end: bool) -> bool:
+def run(n: int, *, month_end: bool, load_only: bool = False) -> bool:
     from django.core.management import call_command
 
     from core.business_date import business_date_set
@@ -1058,6 +1059,8 @@ def run(n: int, *, month_end: bool) -> bool:
     ]
     book_dues = len(book.dues)
     del book
+    if load_only:
+        return not problems
 
     cases: list[Case] = []
     loans = active_count()

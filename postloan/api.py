@@ -20,7 +20,7 @@ from postloan.models import PostDrawdownCheck, Warning, WarningAction
 from postloan.services import postdrawdown_check_record, visible_warnings, warning_action_add, warning_close
 
 
-class WarningFilter(django_filters.FilterSet):
+class WarningFilter(django_filters.FilterSet):  # type: ignore[misc]
     rule = django_filters.CharFilter(field_name="rule__code")
     branch = django_filters.CharFilter(method="in_branch", label="org node code (its subtree)")
 

@@ -52,3 +52,35 @@ def api_as(user: object) -> APIClient:
 def _fast_password_hashing(settings: object) -> None:
     """Real hashing costs ~0.3 s per user; tests do not need its strength."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def world(users: dict[str, object]) -> dict[str, object]:
+    """A small lending world where no warning rule fires: each warning test then breaks one thing."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from origination.services.loans import loan_disburse
+    from partners.services.anchors import assessment_add
+    from postloan.models import PostDrawdownCheck
+    from tests.factories import SOUND_BOOK_DAY, make_lending_world, make_trades
+
+    program, farmer, limit = make_lending_world(users, on=SOUND_BOOK_DAY, amount="100000.00", margin="5000.00")
+    loan = loan_disburse(credit_limit=limit, amount=Decimal("50000.00"), term_months=6, actor=users["manager"])
+    for kind in PostDrawdownCheck.Kind.values:  # the checks are done unless a test says otherwise
+        PostDrawdownCheck.objects.create(
+            loan=loan, kind=kind, result="ok", done_on=SOUND_BOOK_DAY, actor=users["manager"]
+        )
+    # a quarterly review is on file and the anchor has steady orders
+    assessment_add(
+        anchor=program.anchor,
+        actor=users["approver"],
+        assessed_on=dt.date(2027, 3, 31),
+        guarantee_capacity=Decimal("500000000"),
+    )
+    make_trades(
+        program.anchor,
+        farmer.id_number,
+        [(SOUND_BOOK_DAY - dt.timedelta(days=d), "10000.00") for d in range(5, 400, 15)],
+    )
+    return {"program": program, "farmer": farmer, "limit": limit, "loan": loan, "users": users}

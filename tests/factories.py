@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from partners.models import OrgNode, User
 from partners.services.org import org_node_create, user_create
 
 PASSWORD = "Secret#2026"
+SOUND_BOOK_DAY = dt.date(2027, 6, 15)  # the business date of the ``world`` fixture
 
 
 @dataclass

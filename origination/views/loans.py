@@ -100,7 +100,7 @@ def _schedule(loan: Loan, today: dt.date) -> list[dict[str, object]]:
                 "projected": True,
             }
         )
-    return sorted(rows, key=lambda row: (row["due_on"], str(row["kind"])))  # type: ignore[return-value]
+    return sorted(rows, key=lambda row: (row["due_on"], str(row["kind"])))
 
 
 @login_required

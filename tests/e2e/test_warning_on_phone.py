@@ -7,7 +7,7 @@ from postloan.models import Warning
 from postloan.warnings import warnings_run
 from tests.e2e.conftest import log_in, screenshot
 from tests.factories import PASSWORD
-from tests.postloan.test_warning_rules import TODAY, world  # noqa: F401 - the fixture
+from tests.factories import SOUND_BOOK_DAY as TODAY
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

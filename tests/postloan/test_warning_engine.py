@@ -11,7 +11,8 @@ from postloan.models import Warning
 from postloan.warnings import warnings_run
 from tests.concurrency import require_postgres, run_concurrently
 from tests.conftest import api_as
-from tests.postloan.test_warning_rules import TODAY, update_loan, world  # noqa: F401 - the fixture
+from tests.factories import SOUND_BOOK_DAY as TODAY
+from tests.postloan.test_warning_rules import update_loan
 
 pytestmark = pytest.mark.usefixtures("world")
 

@@ -13,28 +13,8 @@ from partners.services.anchors import assessment_add
 from postloan.models import PostDrawdownCheck, Warning
 from postloan.warnings import warnings_run
 from risk.models import DataProvider, MonitoringEvent, Outbreak, ProviderDelivery
-from tests.factories import make_lending_world, make_trades
-
-TODAY = dt.date(2027, 6, 15)
-
-
-@pytest.fixture
-def world(users):
-    program, farmer, limit = make_lending_world(users, on=TODAY, amount="100000.00", margin="5000.00")
-    loan = loan_disburse(credit_limit=limit, amount=Decimal("50000.00"), term_months=6, actor=users["manager"])
-    for kind in PostDrawdownCheck.Kind.values:  # the checks are done unless a test says otherwise
-        PostDrawdownCheck.objects.create(loan=loan, kind=kind, result="ok", done_on=TODAY, actor=users["manager"])
-    # a quarterly review is on file and the anchor has steady orders
-    assessment_add(
-        anchor=program.anchor,
-        actor=users["approver"],
-        assessed_on=dt.date(2027, 3, 31),
-        guarantee_capacity=Decimal("500000000"),
-    )
-    make_trades(
-        program.anchor, farmer.id_number, [(TODAY - dt.timedelta(days=d), "10000.00") for d in range(5, 400, 15)]
-    )
-    return {"program": program, "farmer": farmer, "limit": limit, "loan": loan, "users": users}
+from tests.factories import SOUND_BOOK_DAY as TODAY
+from tests.factories import make_trades
 
 
 def fired(code, today=TODAY):
