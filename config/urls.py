@@ -10,6 +10,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("partners.urls")),
+    path("", include("risk.urls")),
     path("", include("origination.urls")),
     path("", include("postloan.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

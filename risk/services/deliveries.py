@@ -2,19 +2,21 @@
 
 A delivery comes as a file uploaded by a member of staff or as a signed API
 push. Both are kept byte for byte, recorded as one ``ProviderDelivery`` and
-written by the same set-based insert: on PostgreSQL ``COPY`` into a staging
-table, then one ``INSERT … SELECT … ON CONFLICT DO NOTHING``; elsewhere
-``bulk_create(ignore_conflicts=True)``. The natural keys (order number per
-anchor, event number per provider) make a re-delivery change nothing: a row
-already known is counted as a duplicate, as is a key repeated in the
-delivery itself. Everything happens in one transaction.
+written by the same set-based insert (``_rows_insert``): on PostgreSQL
+``COPY`` into a staging table, then one ``INSERT … SELECT … ON CONFLICT DO
+NOTHING`` (or, for an anchor's very first delivery, ``COPY`` straight into
+the table); elsewhere ``bulk_create(ignore_conflicts=True)``. The natural
+keys (order number per anchor, event number per provider) make a
+re-delivery change nothing: a row already known is counted as a duplicate,
+as is a key repeated in the delivery itself. Everything happens in one
+transaction: a delivery is written whole or not at all.
 """
 
 from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -432,9 +434,9 @@ def _refuse_oversized(content: bytes, filename: str) -> None:
         )
 
 
-def _read(reader: Any, content: bytes, filename: str) -> ProviderRows:
+def _read(reader: Callable[..., ProviderRows], content: bytes, filename: str) -> ProviderRows:
     try:
-        rows: ProviderRows = reader(content, filename, today=business_date_get())
+        rows = reader(content, filename, today=business_date_get())
     except TableError as exc:
         raise DomainError(exc.code, exc.detail, status=400) from None
     return rows

@@ -1,0 +1,71 @@
+"""Provider data in the browser: file deliveries (trades, monitoring events) and regional outbreaks."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from core.business_date import business_date_get
+from core.errors import DomainError
+from core.views import paginate
+from partners.auth import acting_user
+from partners.scoping import visible_anchors
+from risk.models import Outbreak, ProviderDelivery
+from risk.services.deliveries import monitoring_events_import, trade_records_import
+from risk.services.outbreaks import outbreak_create
+
+
+@login_required
+def provider_data(request: HttpRequest) -> HttpResponse:
+    """Deliveries so far, a form to import a provider's file, and the outbreaks on record."""
+    user = acting_user(request)
+    anchors = visible_anchors(user).order_by("name")
+    result = None
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        try:
+            if request.POST.get("kind") == "outbreak":
+                outbreak_create(
+                    actor=user,
+                    region_code=request.POST.get("region_code", ""),
+                    disease=request.POST.get("disease", ""),
+                    declared_on=dt.date.fromisoformat(
+                        request.POST.get("declared_on") or business_date_get().isoformat()
+                    ),
+                    note=request.POST.get("note", ""),
+                )
+                messages.success(request, _("The outbreak is recorded."))
+                return redirect("provider-data")
+            if upload is None:
+                raise DomainError("file_required", _("Choose the provider's file."))
+            content, name = upload.read(), upload.name or "provider.csv"
+            if request.POST.get("kind") == "events":
+                result = monitoring_events_import(content=content, filename=name, actor=user)
+            else:
+                anchor = anchors.filter(pk=request.POST.get("anchor") or 0).first()
+                if anchor is None:
+                    raise DomainError("anchor_required", _("Choose the anchor whose orders these are."))
+                result = trade_records_import(anchor=anchor, content=content, filename=name, actor=user)
+            messages.success(
+                request,
+                _("Imported: %(created)s new, %(duplicates)s already known, %(errors)s refused.")
+                % {"created": result.created, "duplicates": result.duplicates, "errors": result.errors_total},
+            )
+        except DomainError as exc:
+            messages.error(request, exc.detail)
+        except ValueError:
+            messages.error(request, _("This is not a date: write it like 2027-02-13."))
+    deliveries = ProviderDelivery.objects.select_related("provider", "anchor", "file").order_by("-id")
+    context = {
+        "anchors": anchors,
+        "result": result,
+        "page": paginate(request, deliveries, per_page=20),
+        "outbreaks": Outbreak.objects.order_by("-declared_on")[:20],
+        "today": business_date_get(),
+    }
+    return render(request, "risk/provider_data.html", context)
