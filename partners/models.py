@@ -361,3 +361,72 @@ class AnchorFarmer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.anchor} – {self.farmer}"
+
+
+class Product(TimeStampedModel):
+    """其他产品 (综合营销): a product a borrower may hold beside his loan; the administrator keeps the list."""
+
+    code = models.CharField(_("product code"), max_length=32, unique=True)
+    name = models.CharField(_("product name"), max_length=100)
+    active = models.BooleanField(_("active"), default=True)
+    position = models.PositiveSmallIntegerField(_("display order"), default=0)
+
+    class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+        ordering = ["position", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class HoldingImport(models.Model):
+    """One file of product holdings (产品开通清单) as imported: kept byte for byte, with what came of each row."""
+
+    file = models.ForeignKey(StoredFile, verbose_name=_("file"), on_delete=models.PROTECT, related_name="+")
+    business_date = models.DateField(_("business date"))
+    imported_by = models.ForeignKey(User, verbose_name=_("imported by"), on_delete=models.PROTECT, related_name="+")
+    rows_total = models.PositiveIntegerField(_("rows"), default=0)
+    rows_created = models.PositiveIntegerField(_("new holdings"), default=0)
+    rows_updated = models.PositiveIntegerField(_("earlier opening dates"), default=0)
+    rows_unchanged = models.PositiveIntegerField(_("already known"), default=0)
+    rows_refused = models.PositiveIntegerField(_("refused rows"), default=0)
+    errors = models.JSONField(_("row errors"), default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("holdings import")
+        verbose_name_plural = _("holdings imports")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.file} {self.business_date}"
+
+
+class ProductHolding(models.Model):
+    """A farmer holds a product (开通): one row per farmer and product, with the day it was opened."""
+
+    class Source(models.TextChoices):
+        FILE = "file", _("File import")
+        MANUAL = "manual", _("Entered by hand")
+
+    farmer = models.ForeignKey(Farmer, verbose_name=_("farmer"), on_delete=models.PROTECT, related_name="holdings")
+    product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="holdings")
+    opened_on = models.DateField(_("opened on"))
+    source = models.CharField(_("source"), max_length=8, choices=Source.choices)
+    holding_import = models.ForeignKey(
+        HoldingImport, null=True, blank=True, on_delete=models.PROTECT, related_name="holdings"
+    )
+    recorded_by = models.ForeignKey(
+        User, verbose_name=_("recorded by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("product holding")
+        verbose_name_plural = _("product holdings")
+        constraints = [models.UniqueConstraint(fields=["farmer", "product"], name="one_holding_per_farmer_product")]
+        indexes = [models.Index(fields=["product", "opened_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.farmer} {self.product}"

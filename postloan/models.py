@@ -201,3 +201,6 @@ class PostDrawdownCheck(models.Model):
 
     def __str__(self) -> str:
         return f"{self.loan_id} {self.kind}"
+
+
+from postloan import models_dashboards  # noqa: E402, F401 - registers the dashboards' daily aggregate tables

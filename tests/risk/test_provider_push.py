@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, connection
+from django.test import Client
 from rest_framework.test import APIClient
 
 from core.business_date import business_date_set
@@ -317,3 +318,37 @@ def test_there_is_at_most_one_default_provider(users):
 
     with pytest.raises(IntegrityError):
         DataProvider.objects.create(code="yi", name="乙", secret="s" * 64, is_default=True)
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "dataprovider",
+        "dataprovider/add",
+        "providerdelivery",
+        "traderecord",
+        "monitoringevent",
+        "outbreak",
+        "providerrequestnonce",
+    ],
+)
+def test_the_admin_shows_the_provider_tables(users, provider, anchor, page):
+    push(TRADES, provider, trade_body(anchor, RECORDS))
+    client = Client()
+    client.force_login(users["admin"])
+
+    response = client.get(f"/admin/risk/{page}/")
+
+    assert response.status_code == 200
+
+
+def test_a_provider_added_in_the_admin_gets_its_secret_from_the_service(users):
+    client = Client()
+    client.force_login(users["admin"])
+
+    response = client.post("/admin/risk/dataprovider/add/", {"code": "tianyan", "name": "天眼数据"})
+
+    assert response.status_code == 302
+    provider = DataProvider.objects.get(code="tianyan")
+    assert len(provider.secret) == 64
+    assert client.get(f"/admin/risk/dataprovider/{provider.pk}/change/").status_code == 200
