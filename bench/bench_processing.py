@@ -184,12 +184,10 @@ def main() -> None:
     print(f"\nbatch processing on PostgreSQL: {rows:,} farmers, {trades:,} trade records; outcomes {outcome}")
     print(f"{'case':<34}{'seconds':>10}{'farmers/s':>12}{'× naive':>10}{'target':>10}")
     for label, seconds in timings:
-        print(
-            f"{label:<34}{seconds:>10.1f}{rows / seconds:>12,.0f}{naive_seconds / seconds:>10.1f}{TARGET_SECONDS:>10.0f}"
-        )
-    print(
-        f"{'naive ORM loop (scaled from ' + str(sample) + ')':<34}{naive_seconds:>10.1f}{rows / naive_seconds:>12,.0f}{1:>10.1f}"
-    )
+        speed, ratio = rows / seconds, naive_seconds / seconds
+        print(f"{label:<34}{seconds:>10.1f}{speed:>12,.0f}{ratio:>10.1f}{TARGET_SECONDS:>10.0f}")
+    label = f"naive ORM loop (scaled from {sample})"
+    print(f"{label:<34}{naive_seconds:>10.1f}{rows / naive_seconds:>12,.0f}{1:>10.1f}")
     print(f"peak memory {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB")
 
 

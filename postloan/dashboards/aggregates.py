@@ -1,0 +1,199 @@
+"""The dashboards' daily aggregates (看板日汇总): a few set-based statements per business date.
+
+The close of ``day`` writes the figures of ``day + 1``, the business date it
+opens (``aggregates_step``), after the warning run has raised that date's
+warnings. Each table is rewritten for the day with a DELETE and one
+``INSERT … SELECT … GROUP BY`` in a single transaction, so a day written twice
+is written once, and a stopped close that runs again leaves the same rows.
+
+Three parts, of which two can be written again for any past day:
+
+* lending figures (``DailyNodeFigures``) are a snapshot of the book's running
+  balances and classifications, which keep no history: they are right only
+  when written by the close itself;
+* cross-selling (``DailyCrossSelling``) and warnings (``DailyWarningFigures``,
+  ``DailyWarningCloseTimes``) are derived from dates alone (disbursed and
+  closed on, opened on, raised and closed on), so ``aggregates_rebuild`` can
+  write them again for past days, e.g. after a file of product holdings with
+  past opening dates comes in.
+
+Dates are parameters and the SQL is the same on PostgreSQL and SQLite except
+for the difference of two dates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.db import connection, transaction
+
+from origination.models import CreditLimit, Loan
+from partners.models import Farmer, ProductHolding
+from postloan.models import Warning
+from postloan.models_dashboards import (
+    AggregateDay,
+    DailyCrossSelling,
+    DailyNodeFigures,
+    DailyWarningCloseTimes,
+    DailyWarningFigures,
+)
+
+LOAN = Loan._meta.db_table
+LIMIT = CreditLimit._meta.db_table
+FARMER = Farmer._meta.db_table
+HOLDING = ProductHolding._meta.db_table
+WARNING = Warning._meta.db_table
+NODE_FIGURES = DailyNodeFigures._meta.db_table
+CROSS_SELLING = DailyCrossSelling._meta.db_table
+WARNING_FIGURES = DailyWarningFigures._meta.db_table
+CLOSE_TIMES = DailyWarningCloseTimes._meta.db_table
+
+NPL = "('substandard', 'doubtful', 'loss')"
+HANDLED = "('confirmed_risk', 'false_alarm')"  # closed by a person; 'cleared' is the warning run's own
+
+
+def _outstanding_if(condition: str) -> str:
+    return f"SUM(CASE WHEN {condition} THEN l.principal_outstanding ELSE 0 END)"
+
+
+NODE_FIGURES_SQL = f"""
+INSERT INTO {NODE_FIGURES} (day, org_node_id, program_id, loans, customers, outstanding, npl, normal,
+    special_mention, substandard, doubtful, loss, principal_overdue, interest_overdue, compensated,
+    shadow_delinquent, limits_approved, limits_count)
+SELECT %(day)s, org_node_id, program_id, SUM(loans), SUM(customers), SUM(outstanding), SUM(npl), SUM(normal),
+    SUM(special_mention), SUM(substandard), SUM(doubtful), SUM(loss), SUM(principal_overdue),
+    SUM(interest_overdue), SUM(compensated), SUM(shadow_delinquent), SUM(limits_approved), SUM(limits_count)
+FROM (
+    SELECT l.org_node_id, l.program_id, COUNT(*) AS loans, COUNT(DISTINCT l.farmer_id) AS customers,
+        SUM(l.principal_outstanding) AS outstanding,
+        {_outstanding_if(f"l.classification IN {NPL}")} AS npl,
+        {_outstanding_if("l.classification = 'normal'")} AS normal,
+        {_outstanding_if("l.classification = 'special_mention'")} AS special_mention,
+        {_outstanding_if("l.classification = 'substandard'")} AS substandard,
+        {_outstanding_if("l.classification = 'doubtful'")} AS doubtful,
+        {_outstanding_if("l.classification = 'loss'")} AS loss,
+        SUM(l.principal_overdue) AS principal_overdue, SUM(l.interest_overdue) AS interest_overdue,
+        SUM(l.compensated) AS compensated,
+        {_outstanding_if("l.shadow_oldest_due_date IS NOT NULL")} AS shadow_delinquent,
+        0 AS limits_approved, 0 AS limits_count
+    FROM {LOAN} l WHERE l.status = 'active'
+    GROUP BY l.org_node_id, l.program_id
+    UNION ALL
+    SELECT f.org_node_id, c.program_id, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, SUM(c.amount), COUNT(*)
+    FROM {LIMIT} c JOIN {FARMER} f ON f.id = c.farmer_id
+    WHERE c.status = 'active' AND c.expires_on > %(day)s
+    GROUP BY f.org_node_id, c.program_id
+) parts
+GROUP BY org_node_id, program_id
+"""
+
+# Borrowers at the start of ``day``: a loan drawn by the day before and not paid off before the day.
+CROSS_SELLING_SQL = f"""
+WITH b AS (
+    SELECT DISTINCT l.org_node_id, l.program_id, l.farmer_id FROM {LOAN} l
+    WHERE l.disbursed_on < %(day)s AND (l.closed_on IS NULL OR l.closed_on >= %(day)s)
+), n AS (
+    SELECT DISTINCT org_node_id, farmer_id FROM b
+), h AS (
+    SELECT farmer_id, product_id FROM {HOLDING} WHERE opened_on < %(day)s
+)
+INSERT INTO {CROSS_SELLING} (day, org_node_id, program_id, product_id, borrowers)
+SELECT %(day)s, b.org_node_id, b.program_id, NULL, COUNT(*) FROM b GROUP BY b.org_node_id, b.program_id
+UNION ALL
+SELECT %(day)s, b.org_node_id, b.program_id, h.product_id, COUNT(*) FROM b JOIN h ON h.farmer_id = b.farmer_id
+GROUP BY b.org_node_id, b.program_id, h.product_id
+UNION ALL
+SELECT %(day)s, n.org_node_id, NULL, NULL, COUNT(*) FROM n GROUP BY n.org_node_id
+UNION ALL
+SELECT %(day)s, n.org_node_id, NULL, h.product_id, COUNT(*) FROM n JOIN h ON h.farmer_id = n.farmer_id
+GROUP BY n.org_node_id, h.product_id
+"""
+
+# Open at the start of ``day``: raised by then, and not yet closed — a person closes during a day (the
+# warning is open at that day's start), the warning run clears at the start of the day it runs for.
+OPEN_AT_START = (
+    "(w.closed_on IS NULL OR w.closed_on > %(day)s OR (w.closed_on = %(day)s AND w.resolution <> 'cleared'))"
+)
+HANDLED_OVERNIGHT = f"(w.closed_on = %(yesterday)s AND w.resolution IN {HANDLED})"
+
+WARNING_FIGURES_SQL = f"""
+INSERT INTO {WARNING_FIGURES} (day, org_node_id, rule_id, severity, assignee_id, open, overdue, raised, handled,
+    handled_in_time, cleared)
+SELECT %(day)s, w.org_node_id, w.rule_id, w.severity, w.assignee_id,
+    SUM(CASE WHEN {OPEN_AT_START} THEN 1 ELSE 0 END),
+    SUM(CASE WHEN {OPEN_AT_START} AND w.deadline < %(day)s THEN 1 ELSE 0 END),
+    SUM(CASE WHEN w.raised_on = %(day)s THEN 1 ELSE 0 END),
+    SUM(CASE WHEN {HANDLED_OVERNIGHT} THEN 1 ELSE 0 END),
+    SUM(CASE WHEN {HANDLED_OVERNIGHT} AND w.closed_on <= w.deadline THEN 1 ELSE 0 END),
+    SUM(CASE WHEN w.closed_on = %(day)s AND w.resolution = 'cleared' THEN 1 ELSE 0 END)
+FROM {WARNING} w
+WHERE w.raised_on <= %(day)s AND (w.closed_on IS NULL OR w.closed_on >= %(yesterday)s)
+GROUP BY w.org_node_id, w.rule_id, w.severity, w.assignee_id
+"""
+
+
+def _days_between(later: str, earlier: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"({later} - {earlier})"
+    return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
+
+
+def _close_times_sql() -> str:
+    days = _days_between("w.closed_on", "w.raised_on")
+    return f"""
+INSERT INTO {CLOSE_TIMES} (day, org_node_id, rule_id, severity, assignee_id, days, handled)
+SELECT %(day)s, w.org_node_id, w.rule_id, w.severity, w.assignee_id, {days}, COUNT(*)
+FROM {WARNING} w WHERE {HANDLED_OVERNIGHT}
+GROUP BY w.org_node_id, w.rule_id, w.severity, w.assignee_id, {days}
+"""
+
+
+def _rewrite(table: str, day: dt.date, statement: str) -> int:
+    params = {"day": day, "yesterday": day - dt.timedelta(days=1)}
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table} WHERE day = %s", [day])
+        cursor.execute(statement, params)
+        return max(int(cursor.rowcount), 0)
+
+
+def node_figures_write(day: dt.date) -> int:
+    """Lending figures per node and programme as the book stands now (only right in the close)."""
+    return _rewrite(NODE_FIGURES, day, NODE_FIGURES_SQL)
+
+
+def cross_selling_write(day: dt.date) -> int:
+    return _rewrite(CROSS_SELLING, day, CROSS_SELLING_SQL)
+
+
+def warning_figures_write(day: dt.date) -> int:
+    return _rewrite(WARNING_FIGURES, day, WARNING_FIGURES_SQL) + _rewrite(CLOSE_TIMES, day, _close_times_sql())
+
+
+def _day_mark(day: dt.date, rows: int) -> None:
+    AggregateDay.objects.update_or_create(day=day, defaults={"rows": rows})
+
+
+@transaction.atomic
+def aggregates_write(day: dt.date) -> int:
+    """Every table for business date ``day``; returns the rows written."""
+    rows = node_figures_write(day) + cross_selling_write(day) + warning_figures_write(day)
+    _day_mark(day, rows)
+    return rows
+
+
+def aggregates_step(day: dt.date) -> int:
+    """The close of ``day`` writes the figures of the business date it opens."""
+    return aggregates_write(day + dt.timedelta(days=1))
+
+
+def aggregates_rebuild(days: Iterable[dt.date]) -> int:
+    """Write cross-selling and warnings again for past days (lending figures keep what the close wrote)."""
+    rows = 0
+    for day in sorted(set(days)):
+        with transaction.atomic():
+            written = cross_selling_write(day) + warning_figures_write(day)
+            if not AggregateDay.objects.filter(day=day).exists():
+                _day_mark(day, written)
+            rows += written
+    return rows
