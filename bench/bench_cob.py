@@ -164,7 +164,7 @@ def sql(statement: str, params: Any = None) -> int:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute(statement, params)
+        cursor.execute(statement, () if params is None else params)  # always formatted: write %% for %
         return int(cursor.rowcount)
 
 
@@ -312,19 +312,15 @@ def charge_fen(principal_fen: np.ndarray, days: np.ndarray, rate_ppm: np.ndarray
     return (2 * numerator + denominator) // (2 * denominator)
 
 
-def money_text(fen: np.ndarray) -> np.ndarray:
-    sign = np.where(fen < 0, "-", "")
-    fen = np.abs(fen)
-    yuan = (fen // 100).astype(str)
-    cents = np.char.zfill((fen % 100).astype(str), 2)
-    return np.char.add(np.char.add(np.char.add(sign, yuan), "."), cents).astype(object)
+def epoch_days(days: np.ndarray) -> np.ndarray:
+    """Dates as days since 1970-01-01 (the staging tables hold integers; SQL turns them into dates)."""
+    return days.astype("datetime64[D]").astype(np.int64)
 
 
-def date_text(days: np.ndarray, present: np.ndarray | None = None) -> np.ndarray:
-    text = np.datetime_as_string(days, unit="D").astype(object)
-    if present is not None:
-        text[~present] = None
-    return text
+def nullable(values: np.ndarray, present: np.ndarray) -> np.ndarray:
+    out = values.astype(object)
+    out[~present] = None
+    return out
 
 
 @dataclass
@@ -484,39 +480,49 @@ def classification_of(dpd: np.ndarray) -> np.ndarray:
     return result
 
 
-def id_numbers(n: int) -> list[str]:
-    """Distinct, well-formed resident ID numbers (GB 11643 check digit)."""
-    regions = ["510104", "510105", "510106", "510107", "510108", "510112", "510113", "510114", "510115",
-               "510116", "510117", "510118", "510121", "510129", "510131", "510181", "510182", "510183",
-               "510184", "511521"]  # fmt: skip
-    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-    checks = "10X98765432"
-    born = dt.date(1962, 1, 1)
-    out = []
-    for i in range(n):
-        body = (
-            f"{regions[i % 20]}{(born + dt.timedelta(days=(i // 20) % 13_000)):%Y%m%d}"
-            f"{100 + (i // 260_000) * 2 + (i % 2):03d}"
-        )
-        out.append(body + checks[sum(int(c) * w for c, w in zip(body, weights, strict=True)) % 11])
-    return out
+REGIONS = np.array(
+    ["510104", "510105", "510106", "510107", "510108", "510112", "510113", "510114", "510115", "510116",
+     "510117", "510118", "510121", "510129", "510131", "510181", "510182", "510183", "510184", "511521"]
+)  # fmt: skip
+ID_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2])
+ID_CHECKS = np.array(list("10X98765432"))
+
+
+def id_numbers(n: int) -> np.ndarray:
+    """Distinct, well-formed resident ID numbers (GB 11643 check character), one per farmer."""
+    i = np.arange(n)
+    born = D("1962-01-01") + ((i // len(REGIONS)) % 13_000).astype("timedelta64[D]")
+    birth = np.char.replace(np.datetime_as_string(born, unit="D"), "-", "")
+    sequence = np.char.zfill((100 + (i // (len(REGIONS) * 13_000)) * 2 + i % 2).astype(str), 3)
+    body = np.char.add(np.char.add(REGIONS[i % len(REGIONS)], birth), sequence)
+    digits = np.frombuffer(body.astype("S17").tobytes(), dtype=np.uint8).reshape(n, 17) - ord("0")
+    return np.char.add(body, ID_CHECKS[(digits @ ID_WEIGHTS) % 11])
 
 
 @contextmanager
 def bulk_load_mode(tables: list[str]) -> Iterator[None]:
-    """Load the way a DBA would (benchmark only): FK triggers off, plain indexes built after the rows.
+    """Load the way a DBA would (benchmark only): FK triggers off, indexes and unique keys built after.
 
-    The generated rows are consistent by construction; the foreign keys, unique constraints and
-    check constraints stay declared (unique and check ones are enforced during the load), and every
-    index is back, built over the whole table, before anything is measured.
+    The generated rows are consistent by construction. Foreign keys and check constraints stay
+    declared (checks are enforced during the load); every index and unique constraint is back,
+    built over the whole table, before anything is measured.
     """
     from django.db import connection
 
-    definitions: list[str] = []
+    indexes: list[str] = []
+    uniques: list[tuple[str, str, str]] = []
     with connection.cursor() as cursor:
         cursor.execute("SET maintenance_work_mem = '1GB'")
         cursor.execute("SET session_replication_role = replica")
         for table in tables:
+            cursor.execute(
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                "WHERE conrelid = %s::regclass AND contype = 'u'",
+                [table],
+            )
+            for name, definition in cursor.fetchall():
+                cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+                uniques.append((table, name, definition))
             cursor.execute(
                 "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
                 "WHERE i.indrelid = %s::regclass AND NOT i.indisprimary "
@@ -525,231 +531,276 @@ def bulk_load_mode(tables: list[str]) -> Iterator[None]:
             )
             for name, definition in cursor.fetchall():
                 cursor.execute(f"DROP INDEX {name}")
-                definitions.append(definition)
+                indexes.append(definition)
     try:
         yield
     finally:
         with connection.cursor() as cursor:
             cursor.execute("SET session_replication_role = DEFAULT")
-            for definition in definitions:
+            for table, name, definition in uniques:
+                cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+            for definition in indexes:
                 cursor.execute(definition)
             cursor.execute("RESET maintenance_work_mem")
 
 
 def book_load(book: Book, world: World) -> dict[str, float]:
-    """COPY farmers, links, limits, loans and dues; derive entries, demands and checks in SQL."""
+    """Stage the generated book as integers, then write every table from it in SQL."""
     from origination.models import CompensationDemand, CreditLimit, Loan, LoanDue, LoanEntry
     from partners.models import AnchorFarmer, Farmer
     from postloan.models import PostDrawdownCheck
+    from risk.models import TradeRecord
 
-    models = (Farmer, AnchorFarmer, CreditLimit, Loan, LoanDue, LoanEntry, CompensationDemand, PostDrawdownCheck)
-    start = time.perf_counter()
+    models = (
+        Farmer,
+        AnchorFarmer,
+        CreditLimit,
+        Loan,
+        LoanDue,
+        LoanEntry,
+        CompensationDemand,
+        PostDrawdownCheck,
+        TradeRecord,
+    )
+    timings: dict[str, float] = {}
     with bulk_load_mode([model._meta.db_table for model in models]):
-        timings = _book_rows(book, world)
+        _book_stage(book, world, timings)
+        _book_write(book, world, timings)
         start = time.perf_counter()
+    for model in models:
+        table = model._meta.db_table
+        sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")
     timings["indexes"] = time.perf_counter() - start
     return timings
 
 
-def _book_rows(book: Book, world: World) -> dict[str, float]:
+def _book_stage(book: Book, world: World, timings: dict[str, float]) -> None:
+    """Temporary tables (no WAL) of integers: one row per loan (= farmer = limit), one per due."""
     from core.bulk import copy_frame
-    from core.masking import mask_id_number, pii_hash
-    from origination.models import CompensationDemand, CreditLimit, Loan, LoanDue, LoanEntry
-    from partners.models import AnchorFarmer, Farmer
-    from postloan.models import PostDrawdownCheck
+    from core.masking import pii_hash
 
+    start = time.perf_counter()
     n = book.n
-    ids = np.arange(1, n + 1)
-    timings: dict[str, float] = {}
     rng = np.random.default_rng(SEED + 1)
-
-    start = time.perf_counter()
+    ids = np.arange(1, n + 1)
     numbers = id_numbers(n)
-    surnames = np.array(list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"))
-    given = np.array(list("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华"))
-    outlet = ids % len(world.outlets)
-    farmers = pd.DataFrame(
-        {
-            "id": ids,
-            "name": np.char.add(
-                surnames[rng.integers(0, len(surnames), n)], given[rng.integers(0, len(given), n)]
-            ).astype(object),
-            "id_number": numbers,
-            "id_hash": [pii_hash(v) for v in numbers],
-            "id_masked": [mask_id_number(v) for v in numbers],
-            "birth_date": [f"{v[6:10]}-{v[10:12]}-{v[12:14]}" for v in numbers],
-            "phone": [f"13{v:09d}" for v in rng.integers(0, 10**9, n)],
-            "region_code": [v[:6] for v in numbers],
-            "org_node_id": np.array(world.outlets)[outlet],
-            "account_manager_id": np.array(world.managers)[outlet],
-        }
-    )
-    copy_frame(Farmer._meta.db_table, farmers, {"breed": "生猪", "created_at": CREATED, "updated_at": CREATED})
-    del farmers, numbers
-    anchor_of = np.array(world.anchors_of_program)[book.program]
+    sql("CREATE TEMPORARY TABLE bench_farmer (id bigint, id_number text, id_hash text)")
     copy_frame(
-        AnchorFarmer._meta.db_table,
-        pd.DataFrame({"anchor_id": anchor_of, "farmer_id": ids, "first_recommended_on": date_text(book.approved)}),
+        "bench_farmer",
+        pd.DataFrame({"id": ids, "id_number": numbers.astype(object), "id_hash": [pii_hash(v) for v in numbers]}),
     )
-    timings["farmers"] = time.perf_counter() - start
-
-    start = time.perf_counter()
-    # A limit of up to 1.5 times the drawdown, in whole 10,000s, within the per-farmer cap.
-    headroom = (book.principal_fen * rng.uniform(1.0, 1.5, n)).astype(np.int64)
-    limit_fen = np.minimum(-(-headroom // 1_000_000) * 1_000_000, 200_000_000)
-    expires = add_months(book.approved, np.full(n, 12))
-    copy_frame(
-        CreditLimit._meta.db_table,
-        pd.DataFrame(
-            {
-                "id": ids,
-                "farmer_id": ids,
-                "program_id": np.array(world.programs)[book.program],
-                "amount": money_text(limit_fen),
-                "approved_on": date_text(book.approved),
-                "expires_on": date_text(expires),
-                "status": np.where(expires <= D(ORDINARY), "expired", "active").astype(object),
-            }
-        ),
-        {"approved_by_id": world.approver_id, "created_at": CREATED, "updated_at": CREATED},
-    )
-    timings["limits"] = time.perf_counter() - start
+    timings["stage farmers"] = time.perf_counter() - start
 
     start = time.perf_counter()
     dues = book.dues
     idx = dues["loan_idx"].to_numpy()
     interest = (dues["kind"] == "interest").to_numpy()
     unpaid = ~dues["paid"].to_numpy()
-    due_on = dues["due_on"].to_numpy().astype("datetime64[D]")  # pandas keeps dates as seconds
+    due_on = epoch_days(dues["due_on"].to_numpy())
+    amount = dues["amount_fen"].to_numpy()
     interest_overdue = np.zeros(n, dtype=np.int64)
-    np.add.at(interest_overdue, idx[interest & unpaid], dues["amount_fen"].to_numpy()[interest & unpaid])
-    last_due = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
-    due_days = due_on[interest]
-    last_due_int = np.full(n, np.iinfo(np.int64).min)
-    np.maximum.at(last_due_int, idx[interest], due_days.astype(np.int64))
-    has_due = last_due_int != np.iinfo(np.int64).min
-    last_due[has_due] = last_due_int[has_due].astype("datetime64[D]")
-    accrued_through = np.where(has_due, last_due, book.disbursed - DAY)
-    accrued_through[book.matured] = book.maturity[book.matured]
+    np.add.at(interest_overdue, idx[interest & unpaid], amount[interest & unpaid])
+    last_due = np.full(n, -1, dtype=np.int64)
+    np.maximum.at(last_due, idx[interest], due_on[interest])
+    accrued_through = np.where(last_due >= 0, last_due, epoch_days(book.disbursed) - 1)
+    accrued_through[book.matured] = epoch_days(book.maturity)[book.matured]
     overdue = ~np.isnat(book.oldest_due)
     dpd = np.where(overdue, (D(ORDINARY) - book.oldest_due).astype(np.int64), 0)
     classification = classification_of(dpd)
     classification[book.manual & (classification == "normal")] = "special_mention"
-    principal = money_text(book.principal_fen)
     outlet = ids % len(world.outlets)
-    loans = pd.DataFrame(
-        {
-            "id": ids,
-            "credit_limit_id": ids,
-            "farmer_id": ids,
-            "program_id": np.array(world.programs)[book.program],
-            "org_node_id": np.array(world.outlets)[outlet],
-            "account_manager_id": np.array(world.managers)[outlet],
-            "principal": principal,
-            "annual_rate": [f"{r / 1_000_000:.6f}" for r in book.rate_ppm],
-            "term_months": book.term,
-            "disbursed_on": date_text(book.disbursed),
-            "maturity_on": date_text(book.maturity),
-            "principal_outstanding": principal,
-            "principal_overdue": np.where(book.matured, principal, "0.00").astype(object),
-            "accrued_through": date_text(accrued_through),
-            "penalty_through": date_text(book.maturity, book.matured),
-            "interest_overdue": money_text(interest_overdue),
-            "oldest_due_date": date_text(book.oldest_due, overdue),
-            "shadow_oldest_due_date": date_text(book.oldest_due, overdue),
-            "classification": classification,
-            "manual_classification": np.where(book.manual, "special_mention", "").astype(object),
-        }
+    # A limit of up to 1.5 times the drawdown, in whole 10,000s, within the per-farmer cap.
+    headroom = (book.principal_fen * rng.uniform(1.0, 1.5, n)).astype(np.int64)
+    approved = epoch_days(book.approved)
+    sql(
+        "CREATE TEMPORARY TABLE bench_loan (id bigint, program_id bigint, anchor_id bigint, org_node_id bigint, "
+        "account_manager_id bigint, principal_fen bigint, rate_ppm bigint, term integer, disbursed integer, "
+        "maturity integer, approved integer, expires integer, limit_fen bigint, accrued_through integer, "
+        "interest_overdue_fen bigint, oldest_due integer, matured boolean, manual boolean, classification text)"
     )
     copy_frame(
-        Loan._meta.db_table,
-        loans,
-        {
-            "penalty_markup": "0.500000",
-            "status": "active",
-            "interest_base": "0.00",
-            "penalty_base": "0.00",
-            "interest_due": "0.00",
-            "penalty_due": "0.00",
-            "compensated": "0.00",
-            "created_at": CREATED,
-            "updated_at": CREATED,
-        },
+        "bench_loan",
+        pd.DataFrame(
+            {
+                "id": ids,
+                "program_id": np.array(world.programs)[book.program],
+                "anchor_id": np.array(world.anchors_of_program)[book.program],
+                "org_node_id": np.array(world.outlets)[outlet],
+                "account_manager_id": np.array(world.managers)[outlet],
+                "principal_fen": book.principal_fen,
+                "rate_ppm": book.rate_ppm,
+                "term": book.term,
+                "disbursed": epoch_days(book.disbursed),
+                "maturity": epoch_days(book.maturity),
+                "approved": approved,
+                "expires": epoch_days(add_months(book.approved, np.full(n, 12))),
+                "limit_fen": np.minimum(-(-headroom // 1_000_000) * 1_000_000, 200_000_000),
+                "accrued_through": accrued_through,
+                "interest_overdue_fen": interest_overdue,
+                "oldest_due": nullable(epoch_days(book.oldest_due), overdue),
+                "matured": book.matured.astype(np.int64),
+                "manual": book.manual.astype(np.int64),
+                "classification": classification,
+            }
+        ),
     )
-    del loans
-    timings["loans"] = time.perf_counter() - start
-
-    start = time.perf_counter()
-    settled = date_text(due_on + DAY, ~unpaid)
-    amount_text = money_text(dues["amount_fen"].to_numpy())
+    # Of the dues the farmer paid, the ledger keeps the last one's charge and repayment (older ones
+    # come in pairs that cancel out and no step reads them); unpaid ones keep their charge.
+    paid_rows = np.flatnonzero(~unpaid & interest)
+    last_paid = np.zeros(len(dues), dtype=bool)
+    last_paid[paid_rows[np.append(idx[paid_rows][1:] != idx[paid_rows][:-1], True)]] = True
+    sql(
+        "CREATE TEMPORARY TABLE bench_due (loan_id bigint, principal boolean, due_on integer, amount_fen bigint, "
+        "paid boolean, last_paid boolean)"
+    )
     copy_frame(
-        LoanDue._meta.db_table,
+        "bench_due",
         pd.DataFrame(
             {
                 "loan_id": idx + 1,
-                "kind": dues["kind"].to_numpy(dtype=object),
-                "due_on": date_text(due_on),
-                "amount": amount_text,
-                "paid": np.where(unpaid, "0.00", amount_text).astype(object),
-                "settled_on": settled,
+                "principal": (~interest).astype(np.int64),
+                "due_on": due_on,
+                "amount_fen": amount,
+                "paid": (~unpaid).astype(np.int64),
+                "last_paid": last_paid.astype(np.int64),
             }
         ),
-        {"compensated": "0.00"},
+    )
+    sql("ANALYZE bench_farmer")
+    sql("ANALYZE bench_loan")
+    sql("ANALYZE bench_due")
+    timings["stage loans, dues"] = time.perf_counter() - start
+
+
+def _book_write(book: Book, world: World, timings: dict[str, float]) -> None:
+    from origination.models import CompensationDemand, CreditLimit, Loan, LoanDue, LoanEntry
+    from partners.models import AnchorFarmer, Farmer
+    from postloan.models import PostDrawdownCheck
+    from risk.models import DataProvider, ProviderDelivery, TradeRecord
+
+    day0 = "DATE '1970-01-01' + "
+    yuan = "::numeric / 100"
+    created = {"created": CREATED}
+
+    start = time.perf_counter()
+    surnames, given = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗", "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华"
+    sql(
+        f"INSERT INTO {Farmer._meta.db_table} (id, name, id_number, id_hash, id_masked, birth_date, phone, "
+        "region_code, breed, org_node_id, account_manager_id, created_at, updated_at) "
+        f"SELECT f.id, substr('{surnames}', 1 + (f.id * 7 %% {len(surnames)})::int, 1) "
+        f"|| substr('{given}', 1 + (f.id * 13 %% {len(given)})::int, 1), "
+        "f.id_number, f.id_hash, left(f.id_number, 4) || '**********' || right(f.id_number, 4), "
+        "to_date(substr(f.id_number, 7, 8), 'YYYYMMDD'), '13' || lpad((f.id * 7919 %% 1000000000)::text, 9, '0'), "
+        "left(f.id_number, 6), '生猪', l.org_node_id, l.account_manager_id, %(created)s, %(created)s "
+        "FROM bench_farmer f JOIN bench_loan l ON l.id = f.id ORDER BY f.id",
+        created,
+    )
+    sql(
+        f"INSERT INTO {AnchorFarmer._meta.db_table} (anchor_id, farmer_id, first_recommended_on) "
+        f"SELECT anchor_id, id, {day0} approved FROM bench_loan ORDER BY id"
+    )
+    sql(
+        f"INSERT INTO {CreditLimit._meta.db_table} (id, farmer_id, program_id, amount, approved_on, expires_on, "
+        "approved_by_id, status, created_at, updated_at) "
+        f"SELECT id, id, program_id, limit_fen{yuan}, {day0} approved, {day0} expires, %(approver)s, "
+        "CASE WHEN expires <= %(today)s THEN 'expired' ELSE 'active' END, %(created)s, %(created)s "
+        "FROM bench_loan ORDER BY id",
+        {**created, "approver": world.approver_id, "today": int(epoch_days(np.array([D(ORDINARY)]))[0])},
+    )
+    timings["farmers, limits"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    sql(
+        f"INSERT INTO {Loan._meta.db_table} (id, credit_limit_id, farmer_id, program_id, org_node_id, "
+        "account_manager_id, principal, annual_rate, penalty_markup, term_months, disbursed_on, maturity_on, "
+        "status, principal_outstanding, principal_overdue, interest_base, accrued_through, penalty_base, "
+        "penalty_through, interest_due, interest_overdue, penalty_due, compensated, oldest_due_date, "
+        "shadow_oldest_due_date, classification, manual_classification, created_at, updated_at) "
+        f"SELECT id, id, id, program_id, org_node_id, account_manager_id, principal_fen{yuan}, "
+        f"rate_ppm::numeric / 1000000, 0.5, term, {day0} disbursed, {day0} maturity, 'active', "
+        f"principal_fen{yuan}, CASE WHEN matured THEN principal_fen{yuan} ELSE 0 END, 0, "
+        f"{day0} accrued_through, 0, CASE WHEN matured THEN {day0} maturity END, 0, "
+        f"interest_overdue_fen{yuan}, 0, 0, {day0} oldest_due, {day0} oldest_due, classification, "
+        "CASE WHEN manual THEN 'special_mention' ELSE '' END, %(created)s, %(created)s "
+        "FROM bench_loan ORDER BY id",
+        created,
+    )
+    timings["loans"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    due, entry, demand = LoanDue._meta.db_table, LoanEntry._meta.db_table, CompensationDemand._meta.db_table
+    sql(
+        f"INSERT INTO {due} (loan_id, kind, due_on, amount, paid, compensated, settled_on) "
+        f"SELECT loan_id, CASE WHEN principal THEN 'principal' ELSE 'interest' END, {day0} due_on, "
+        f"amount_fen{yuan}, CASE WHEN paid THEN amount_fen{yuan} ELSE 0 END, 0, "
+        f"CASE WHEN paid THEN {day0} due_on + 1 END FROM bench_due ORDER BY loan_id, due_on, principal"
     )
     timings["dues"] = time.perf_counter() - start
 
     start = time.perf_counter()
-    entry, due, loan, demand = (
-        LoanEntry._meta.db_table,
-        LoanDue._meta.db_table,
-        Loan._meta.db_table,
-        CompensationDemand._meta.db_table,
-    )
     sql(
         f"INSERT INTO {entry} (loan_id, business_date, kind, amount, created_at) "
-        f"SELECT id, disbursed_on, 'disbursement', principal, created_at FROM {loan} ORDER BY id"
+        "SELECT loan_id, business_date, kind, amount, %(created)s FROM ("
+        f"  SELECT id AS loan_id, {day0} disbursed AS business_date, 'disbursement' AS kind, "
+        f"  principal_fen{yuan} AS amount FROM bench_loan "
+        f"  UNION ALL SELECT loan_id, {day0} due_on, 'interest_charge', amount_fen{yuan} FROM bench_due "
+        "   WHERE NOT principal AND (last_paid OR NOT paid) "
+        f"  UNION ALL SELECT loan_id, {day0} due_on + 1, 'repaid_interest', amount_fen{yuan} FROM bench_due "
+        "   WHERE last_paid) e ORDER BY business_date, loan_id",
+        created,
     )
-    sql(
-        f"INSERT INTO {entry} (loan_id, business_date, kind, amount, created_at) "
-        "SELECT loan_id, business_date, kind, amount, %s FROM ("
-        f"  SELECT loan_id, due_on AS business_date, 'interest_charge' AS kind, amount FROM {due} "
-        "   WHERE kind = 'interest' "
-        f"  UNION ALL SELECT loan_id, settled_on, 'repaid_interest', paid FROM {due} "
-        "   WHERE kind = 'interest' AND paid > 0) e ORDER BY business_date, loan_id",
-        [CREATED],
-    )
-    # Each close raised a demand for what fell due unpaid; paid by the farmer next morning, it was
+    # Each close raised a demand for what fell due unpaid. Paid by the farmer the next morning, it was
     # marked paid at the month end; unpaid, the month end found no margin and left it a claim.
     sql(
         f"INSERT INTO {demand} (loan_id, program_id, raised_on, amount, compensated, unrecovered, status, "
         "settled_on) "
-        "SELECT d.loan_id, l.program_id, d.due_on, SUM(d.amount), 0, "
-        "  CASE WHEN BOOL_AND(d.settled_on IS NOT NULL) OR d.due_on > %s THEN 0 ELSE SUM(d.amount) END, "
-        "  CASE WHEN BOOL_AND(d.settled_on IS NOT NULL) THEN 'paid' "
-        "       WHEN d.due_on > %s THEN 'open' ELSE 'claim' END, "
-        "  CASE WHEN BOOL_AND(d.settled_on IS NOT NULL) "
-        "       THEN (date_trunc('month', d.due_on) + interval '1 month - 1 day')::date END "
-        f"FROM {due} d JOIN {loan} l ON l.id = d.loan_id "
+        f"SELECT d.loan_id, l.program_id, {day0} d.due_on, SUM(d.amount_fen){yuan}, 0, "
+        f"CASE WHEN BOOL_AND(d.paid) OR d.due_on > %(month_end)s THEN 0 ELSE SUM(d.amount_fen){yuan} END, "
+        "CASE WHEN BOOL_AND(d.paid) THEN 'paid' WHEN d.due_on > %(month_end)s THEN 'open' ELSE 'claim' END, "
+        f"CASE WHEN BOOL_AND(d.paid) THEN {day0} %(month_end)s END "
+        "FROM bench_due d JOIN bench_loan l ON l.id = d.loan_id WHERE d.last_paid OR NOT d.paid "
         "GROUP BY d.loan_id, l.program_id, d.due_on ORDER BY d.due_on, d.loan_id",
-        [LAST_MONTH_END, LAST_MONTH_END],
+        {"month_end": int(epoch_days(np.array([D(LAST_MONTH_END)]))[0])},
     )
     timings["entries, demands"] = time.perf_counter() - start
 
-    # The account manager checked the trade records and called the farmer back within a week.
+    # The account manager checked the trade records and called the farmer back within a week; the
+    # provider delivered each farmer's orders of May and June (most farmers; some stopped ordering).
     start = time.perf_counter()
     sql(
         f"INSERT INTO {PostDrawdownCheck._meta.db_table} (loan_id, kind, result, note, done_on, actor_id, "
         "created_at) "
-        "SELECT l.id, k.kind, 'ok', '', l.disbursed_on + 1 + CAST((l.id + k.shift) %% 6 AS integer), l.account_manager_id, %s "
-        f"FROM {loan} l CROSS JOIN (VALUES ('trade_authenticity', 0), ('phone_callback', 3)) k(kind, shift) "
-        "WHERE l.disbursed_on + 1 + CAST((l.id + k.shift) %% 6 AS integer) < %s ORDER BY 5, 1",
-        [CREATED, ORDINARY],
+        f"SELECT l.id, k.kind, 'ok', '', {day0} (l.disbursed + 1 + (l.id + k.shift) %% 6)::int, l.account_manager_id, "
+        "%(created)s FROM bench_loan l "
+        "CROSS JOIN (VALUES ('trade_authenticity', 0), ('phone_callback', 3)) k(kind, shift) "
+        "WHERE l.disbursed + 1 + (l.id + k.shift) %% 6 < %(today)s ORDER BY 5, 1",
+        {**created, "today": int(epoch_days(np.array([D(ORDINARY)]))[0])},
     )
-    for model in (Farmer, AnchorFarmer, CreditLimit, Loan, LoanDue, LoanEntry, CompensationDemand, PostDrawdownCheck):
-        table = model._meta.db_table
-        sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")
-    timings["checks"] = time.perf_counter() - start
-    return timings
+    provider = DataProvider.objects.create(code="bench", name="基准数据商", secret="b" * 64)
+    deliveries = {
+        anchor_id: ProviderDelivery.objects.create(
+            provider=provider,
+            kind="trades",
+            channel="api",
+            anchor_id=anchor_id,
+            sha256=f"{anchor_id:064d}",
+            business_date=ORDINARY - dt.timedelta(days=1),
+        ).pk
+        for anchor_id in sorted(set(world.anchors_of_program))
+    }
+    delivery_of = " ".join(f"WHEN {anchor} THEN {delivery}" for anchor, delivery in deliveries.items())
+    sql(
+        f"INSERT INTO {TradeRecord._meta.db_table} (anchor_id, id_hash, order_no, order_date, amount, delivery_id) "
+        f"SELECT l.anchor_id, f.id_hash, 'B' || l.id || '-' || m.month, "
+        "make_date(2027, m.month, 1 + ((l.id * 31 + m.month) %% 17)::int), "
+        f"(l.principal_fen * 3 / 1000){yuan}, CASE l.anchor_id {delivery_of} END "
+        "FROM bench_loan l JOIN bench_farmer f ON f.id = l.id CROSS JOIN (VALUES (5), (6)) m(month) "
+        "WHERE l.id %% 100 >= 3 ORDER BY 4, 1",
+    )
+    sql("DROP TABLE bench_farmer")
+    sql("DROP TABLE bench_loan")
+    sql("DROP TABLE bench_due")
+    timings["checks, trades"] = time.perf_counter() - start
 
 
 OWN_STEPS = {"accrual", "settlement", "overdue", "compensation", "classification", "limits", "breaker"}
@@ -791,7 +842,7 @@ def database_settle() -> float:
 def book_check(book: Book) -> list[str]:
     """The loaded book is what the services would have left: reference model and ledger agree."""
     from origination.interest import ReferenceLoan
-    from origination.models import Loan, LoanDue, LoanEntry
+    from origination.models import Loan, LoanDue
     from origination.reconcile import loans_reconcile
 
     problems: list[str] = []
@@ -804,10 +855,11 @@ def book_check(book: Book) -> list[str]:
         while reference.business_day < ORDINARY:
             reference.close_day(reference.business_day)
         wanted = [(c.on, c.amount) for c in reference.charges if c.kind == "interest" and c.amount > 0]
+        # Every charge left its due (the ledger keeps only the last paid month's entries, see _book_stage).
         got = list(
-            LoanEntry.objects.filter(loan=loan, kind=LoanEntry.Kind.INTEREST_CHARGE)
-            .order_by("business_date")
-            .values_list("business_date", "amount")
+            LoanDue.objects.filter(loan=loan, kind=LoanDue.Kind.INTEREST)
+            .order_by("due_on")
+            .values_list("due_on", "amount")
         )
         if got != wanted:
             problems.append(f"loan {loan.pk}: charges {got} != reference {wanted}")

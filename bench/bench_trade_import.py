@@ -53,6 +53,24 @@ def setup_django(media_root: str) -> None:
     django.setup()
 
 
+def database_ensure() -> None:
+    """Create the benchmark's database when it does not exist yet (the schema comes from migrate)."""
+    import psycopg2
+    from django.db import connection
+
+    params = connection.get_connection_params()
+    name = params.pop("dbname", None) or params.pop("database")
+    try:
+        psycopg2.connect(dbname=name, **params).close()
+    except psycopg2.OperationalError:
+        server = psycopg2.connect(dbname="postgres", **params)
+        server.autocommit = True
+        with server.cursor() as cursor:
+            cursor.execute(f'CREATE DATABASE "{name}"')
+        server.close()
+        print(f"created database {name}")
+
+
 def peak_memory_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
 
@@ -228,6 +246,7 @@ def main() -> None:
 
         if connection.vendor != "postgresql":
             raise SystemExit("Run against PostgreSQL: set DATABASE_URL=postgres://…")
+        database_ensure()
         call_command("migrate", verbosity=0)
 
         from core.business_date import business_date_get

@@ -134,8 +134,8 @@ def checks_thin() -> int:
     from postloan.models import PostDrawdownCheck
 
     check = PostDrawdownCheck._meta.db_table
-    removed = sql(f"DELETE FROM {check} WHERE (loan_id * 7) %% 10 = 3")
-    removed += sql(f"DELETE FROM {check} WHERE kind = 'phone_callback' AND loan_id %% 50 = 1")
+    removed = sql(f"DELETE FROM {check} WHERE (loan_id * 7) % 10 = 3")
+    removed += sql(f"DELETE FROM {check} WHERE kind = 'phone_callback' AND loan_id % 50 = 1")
     return removed
 
 
@@ -198,14 +198,14 @@ def trades_load(n_farmers: int, deliveries: dict[int, int]) -> int:
             f"  CASE anchor_id {cases} END "
             "FROM (SELECT p.anchor_id, f.id_hash, "
             "    'B' || lpad(f.id::text, 8, '0') || '-' || lpad(k::text, 2, '0') AS order_no, "
-            "    %(start)s::date + 15 * k + (f.id * 7 + k * 13) %% 15 AS order_date, "
+            "    %(start)s::date + CAST(15 * k + (f.id * 7 + k * 13) %% 15 AS integer) AS order_date, "
             "    ROUND(l.principal / 8 * (70 + (f.id * 13 + k * 7) %% 61) / 100, 2) AS amount, "
             "    f.id %% 100 = 7 AS is_drop, f.id %% 100 = 13 AS is_stopped, f.id, k "
             f"  FROM {Loan._meta.db_table} l JOIN {Farmer._meta.db_table} f ON f.id = l.farmer_id "
             f"  JOIN {Program._meta.db_table} p ON p.id = l.program_id "
             "  CROSS JOIN generate_series(0, %(slots)s - 1) k "
             "  WHERE l.id <= %(farmers)s AND (f.id * 31 + k * 17) %% 20 <> 0) o "
-            "WHERE NOT (is_stopped AND order_date > %(today)s::date - 61 - id %% 40) "
+            "WHERE NOT (is_stopped AND order_date > %(today)s::date - CAST(61 + id %% 40 AS integer)) "
             "ORDER BY id, k",
             {"may": may, "start": TRADE_FROM, "slots": TRADE_SLOTS, "farmers": n_farmers, "today": DAY},
         )
@@ -223,7 +223,7 @@ def events_load(provider_id: int, delivery_id: int) -> int:
     rows = sql(
         f"INSERT INTO {event} ({columns}) "
         "SELECT %(provider)s, 'EF' || lpad(f.id::text, 9, '0'), f.id_hash, 'person', t.type, "
-        "  %(today)s::date - (f.id * 37) %% 400, "
+        "  %(today)s::date - CAST((f.id * 37) %% 400 AS integer), "
         "  CASE WHEN t.type = 'multi_lender' THEN 1 + (f.id / 250) %% 6 END, '', %(delivery)s "
         f"FROM {Farmer._meta.db_table} f CROSS JOIN LATERAL (SELECT (ARRAY['litigation', 'enforcement', "
         "  'dishonest', 'multi_lender', 'credit_overdue'])[1 + (f.id / 50) %% 5] AS type) t "

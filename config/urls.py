@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("risk.urls")),
     path("", include("origination.urls")),
     path("", include("postloan.urls")),
+    path("dashboards/", include("postloan.dashboards.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(("config.api_urls", "api"), namespace="api")),

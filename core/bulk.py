@@ -57,10 +57,12 @@ def _csv_column(values: pd.Series) -> tuple[str, list[str]]:
 def csv_for_copy_frame(frame: pd.DataFrame, constants: Mapping[str, Any] | None = None) -> io.StringIO:
     """``csv_for_copy`` for a DataFrame (its columns, then ``constants``), built a column at a time.
 
-    Same text as ``csv_for_copy`` gives for the same rows, at about a third of
-    the cost for 100,000 rows: each column is turned into text once, and each
-    row is then a single ``str.format`` call on a pattern such as
-    ``"{}","{}",,"pending"`` in which the constants are written already.
+    Same text as ``csv_for_copy`` gives for the same rows, for about half the
+    CPU of building the row tuples and writing them with ``csv_for_copy``
+    (0.6 s instead of 1.2 s for 100,000 batch rows): each column is turned
+    into text once, and each row is then a single ``str.format`` call on a
+    pattern such as ``"{}","{}",,"pending"`` in which the constants are
+    written already.
     A value of None is NULL; NaN is not (keep nullable columns as objects).
     """
     places: list[str] = []

@@ -10,8 +10,11 @@ from partners.models import (
     AnchorAssessment,
     AnchorFarmer,
     Farmer,
+    HoldingImport,
     MarginEntry,
     OrgNode,
+    Product,
+    ProductHolding,
     Program,
     ProgramStatusChange,
     User,
@@ -99,3 +102,30 @@ class AnchorFarmerAdmin(ReadOnlyAdmin):
     list_display = ["anchor", "farmer", "first_recommended_on"]
     list_select_related = ["anchor", "farmer"]
     search_fields = ["anchor__name", "farmer__name"]
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """The administrator keeps the product list; a product is retired by unticking ``active``, never deleted."""
+
+    list_display = ["code", "name", "active", "position"]
+    list_editable = ["active", "position"]
+    search_fields = ["code", "name"]
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(ProductHolding)
+class ProductHoldingAdmin(ReadOnlyAdmin):
+    list_display = ["farmer", "product", "opened_on", "source", "recorded_by"]
+    list_filter = ["product", "source"]
+    list_select_related = ["farmer", "product", "recorded_by"]
+    search_fields = ["farmer__name", "farmer__id_hash"]
+
+
+@admin.register(HoldingImport)
+class HoldingImportAdmin(ReadOnlyAdmin):
+    list_display = ["file", "business_date", "imported_by", "rows_total", "rows_created", "rows_refused"]
+    list_select_related = ["file", "imported_by"]
+    search_fields = ["file__name", "file__sha256"]

@@ -307,3 +307,150 @@ def demo_book_build(program: Program) -> None:
     handle_some_warnings(manager, rng)
     service_book(sound + troubled, kinds, manager, rng, until=DEMO_END, feeds=feeds)
     handle_some_warnings(manager, rng)
+
+
+# --- the dashboards' demo ---------------------------------------------------------------------------------
+# The farmers are customers of the outlets before they are recommended (the list finds them known and
+# leaves them where they are), so that loans, warnings and cross-selling spread over the sub-branches;
+# each outlet has its account manager. Holdings of other products come in from a file after the book is
+# built, and the cross-selling and warning figures of the simulated months are written again from dates.
+
+# (username, outlet, name, farmers of the feed group's list, of the smaller anchor's list)
+OUTLET_MANAGERS = (
+    ("manager", "CD-GX-01", "张经理", 60, 0),
+    ("manager_gx2", "CD-GX-02", "赵经理", 45, 0),
+    ("manager_jj", "CD-JJ-01", "孙经理", 50, 0),
+    ("manager_sl", "CD-SL-01", "刘经理", 30, 16),
+    ("manager_sl2", "CD-SL-02", "钱经理", 30, 8),
+    ("manager_pd", "CD-PD-01", "周经理", 35, 10),
+    ("manager_xj", "CD-XJ-01", "吴经理", 25, 6),
+    ("manager_cz", "CD-CZ-01", "郑经理", 25, 0),
+)
+
+
+@transaction.atomic
+def demo_outlet_managers_ensure() -> None:
+    for username, outlet, name, _big, _small in OUTLET_MANAGERS:
+        if not User.objects.filter(username=username).exists():
+            user_create(
+                username=username,
+                password=DEMO_PASSWORD,
+                role=Role.ACCOUNT_MANAGER,
+                org_node=OrgNode.objects.get(code=outlet),
+                display_name=name,
+            )
+
+
+def _outlet_plan(*, small: bool, seed: int) -> list[tuple[OrgNode, User]]:
+    """Which outlet (and manager) each farmer of a list belongs to, mixed so every outlet gets all kinds."""
+    plan: list[tuple[OrgNode, User]] = []
+    for username, outlet, _name, of_big, of_small in OUTLET_MANAGERS:
+        place = (OrgNode.objects.get(code=outlet), User.objects.get(username=username))
+        plan += [place] * (of_small if small else of_big)
+    random.Random(seed).shuffle(plan)  # noqa: S311 - a reproducible demo
+    return plan
+
+
+@transaction.atomic
+def demo_farmers_place() -> None:
+    """Register the demo lists' farmers at their outlets before the lists come in (nothing once lent)."""
+    from partners.services.farmers import farmer_register
+
+    if book_has_loans():
+        return
+    today = business_date_get()
+    for farmers, small, seed in ((demo_farmers(DEMO_FARMER_COUNT), False, 3), (demo_farmers(40, seed=1453), True, 5)):
+        for farmer, (outlet, manager) in zip(farmers, _outlet_plan(small=small, seed=seed), strict=True):
+            farmer_register(
+                name=farmer.name,
+                id_number=farmer.id_number,
+                phone=farmer.phone,
+                org_node=outlet,
+                today=today,
+                account_manager=manager,
+                region_code=farmer.region_code,
+                breed=farmer.breed,
+            )
+
+
+def demo_opening_figures() -> None:
+    """The dashboards' figures of the first business date, before any loan: the ranking's zero line."""
+    from postloan.dashboards.aggregates import aggregates_write
+    from postloan.models_dashboards import AggregateDay
+
+    if not book_has_loans() and not AggregateDay.objects.exists():
+        aggregates_write(business_date_get())
+
+
+# Chance that a borrower picked for the file holds each product, and how each sub-branch markets them.
+HOLDING_CHANCE = {"DEBIT_CARD": 0.85, "MOBILE_BANKING": 0.6, "PAYROLL": 0.15, "ACQUIRING": 0.12, "WEALTH": 0.22}
+MARKETING = {"CD-GX": 1.15, "CD-JJ": 1.0, "CD-SL": 0.8, "CD-PD": 0.9, "CD-XJ": 0.7, "CD-CZ": 0.55}
+
+
+def demo_holdings_csv(rng: random.Random) -> bytes:
+    """The core system's export of products held by about half the borrowers, with a few bad rows."""
+    from partners.models import Farmer, Product
+
+    codes = list(Product.objects.filter(code__in=HOLDING_CHANCE).values_list("code", flat=True))
+    lines = ["身份证号,产品代码,开通日期"]
+    borrowers = Farmer.objects.filter(loans__isnull=False).distinct().select_related("org_node").order_by("id")
+    for farmer in borrowers:
+        if rng.random() > 0.55:
+            continue
+        boost = MARKETING.get(farmer.org_node.path.split("/")[1], 1.0)
+        for code in codes:
+            if rng.random() < min(0.98, HOLDING_CHANCE[code] * boost):
+                # Two in five held it before they borrowed; the rest were won over since.
+                if rng.random() < 0.4:
+                    opened = dt.date(2024, 1, 1) + dt.timedelta(days=rng.randrange(1150))
+                else:
+                    opened = DEMO_START + dt.timedelta(days=rng.randrange(1, (DEMO_END - DEMO_START).days))
+                lines.append(f"{farmer.id_number},{code},{opened.isoformat()}")
+    lines += [
+        "110101199003070021,DEBIT_CARD,2027-03-15",  # a customer of the bank, but no farmer of ours
+        f"{borrowers[0].id_number},CREDIT_CARD,2027-03-15",  # not a product of the list
+        f"{borrowers[1].id_number},WEALTH,2027-02-30",  # no such day
+    ]
+    return ("\n".join(lines) + "\n").encode("gbk")
+
+
+def demo_cross_selling_ensure() -> None:
+    """Holdings from a file and two entered by hand; then the cross-selling figures of every past day."""
+    from partners.models import Farmer, Product, ProductHolding
+    from postloan.dashboards.aggregates import aggregates_rebuild
+    from postloan.dashboards.services import holding_record, holdings_import
+    from postloan.models_dashboards import AggregateDay
+
+    if ProductHolding.objects.exists() or not book_has_loans():
+        return
+    rng = random.Random(20270728)  # noqa: S311 - a reproducible demo
+    admin = User.objects.get(username="admin")
+    holdings_import(actor=admin, content=demo_holdings_csv(rng), filename="核心系统产品开通清单.csv")
+    manager = User.objects.get(username="manager")
+    wealth = Product.objects.get(code="WEALTH")
+    mine = Farmer.objects.filter(org_node=manager.org_node, loans__isnull=False).exclude(holdings__product=wealth)
+    for farmer in mine.distinct().order_by("id")[:2]:
+        holding_record(actor=manager, farmer=farmer, product=wealth, opened_on=DEMO_END - dt.timedelta(days=3))
+    aggregates_rebuild(AggregateDay.objects.values_list("day", flat=True))
+
+
+def demo_handling_today() -> None:
+    """On the demo's business date every outlet manager works through some of his open warnings (live figures)."""
+    from postloan.models import Warning
+    from postloan.services import warning_action_add, warning_close
+
+    others = [row[0] for row in OUTLET_MANAGERS if row[0] != "manager"]
+    if not book_has_loans() or Warning.objects.filter(closed_by__username__in=others).exists():
+        return
+    rng = random.Random(728)  # noqa: S311 - a reproducible demo
+    for username in others:
+        manager = User.objects.get(username=username)
+        mine = Warning.objects.filter(status=Warning.Status.OPEN, assignee=manager).order_by("deadline", "id")
+        for warning in list(mine)[:: rng.choice((3, 4, 5))]:
+            warning_action_add(warning=warning, actor=manager, kind="callback", note="电话回访：已核实经营情况。")
+            warning_close(
+                warning=warning,
+                actor=manager,
+                resolution=rng.choice(("confirmed_risk", "false_alarm", "false_alarm")),
+                reason="回访核实完毕。",
+            )

@@ -45,7 +45,7 @@ def my_warning_list(request: HttpRequest) -> HttpResponse:
 def warning_list(request: HttpRequest) -> HttpResponse:
     user = acting_user(request)
     warnings = visible_warnings(user).select_related("rule", "org_node", "assignee")
-    filters = {key: request.GET.get(key, "") for key in ("rule", "severity", "status", "branch", "overdue")}
+    filters = {key: request.GET.get(key, "") for key in ("rule", "severity", "status", "branch", "overdue", "assignee")}
     if filters["rule"]:
         warnings = warnings.filter(rule__code=filters["rule"])
     if filters["severity"]:
@@ -57,6 +57,8 @@ def warning_list(request: HttpRequest) -> HttpResponse:
         warnings = warnings.filter(Q(org_node__path__startswith=f"{code}/") | Q(org_node__path__contains=f"/{code}/"))
     if filters["overdue"]:
         warnings = warnings.filter(status=Warning.Status.OPEN, deadline__lt=business_date_get())
+    if filters["assignee"].isdigit():  # the dashboards' drill-down by account manager
+        warnings = warnings.filter(assignee_id=int(filters["assignee"]))
     warnings = warnings.annotate(severity_rank=SEVERITY_ORDER).order_by("status", "severity_rank", "deadline", "-id")
     context = {
         "page": paginate(request, warnings),

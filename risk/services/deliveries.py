@@ -217,7 +217,6 @@ def _trades_write(
         rows=rows,
         constants={"anchor_id": anchor.pk, "delivery_id": delivery.pk},
         conflict=("anchor_id", "order_no"),
-        delivery_id=delivery.pk,
     )
     return _delivery_close(delivery, tally=tally, filename=filename, actor=actor, action="trade_records_import")
 
@@ -247,7 +246,6 @@ def _events_write(
         rows=rows,
         constants={"provider_id": provider.pk, "delivery_id": delivery.pk},
         conflict=("provider_id", "event_id"),
-        delivery_id=delivery.pk,
     )
     return _delivery_close(delivery, tally=tally, filename=filename, actor=actor, action="monitoring_events_import")
 
@@ -321,22 +319,24 @@ def _rows_insert(
     rows: ProviderRows,
     constants: dict[str, int],
     conflict: tuple[str, ...],
-    delivery_id: int,
 ) -> _Tally:
     """Insert the rows whose key is new; count what became of every row. One way for every delivery."""
     tally = _Tally()
     if connection.vendor == "postgresql":
         _rows_copy_insert(model=model, rows=rows, constants=constants, conflict=conflict, tally=tally)
         return tally
-    # No COPY here: bulk_create skips the rows whose key exists (INSERT OR IGNORE),
-    # and the rows that carry this delivery are the ones it inserted.
+    # No COPY here: bulk_create skips the rows whose key exists (INSERT OR IGNORE).
+    # SQLite lets one writer in at a time, so the rows of the anchor (events:
+    # provider) that are new at the end are the ones inserted.
     manager = model._default_manager
+    scope = {conflict[0]: constants[conflict[0]]}
+    before = manager.filter(**scope).count()
     for chunk in rows:
         tally.add(chunk)
         records = (dict(zip(rows.fields, record, strict=True)) for record in chunk.records())
         while batch := [model(**constants, **values) for values in islice(records, BULK_CREATE_BATCH)]:
             manager.bulk_create(batch, ignore_conflicts=True)
-    tally.created = manager.filter(delivery_id=delivery_id).count()
+    tally.created = manager.filter(**scope).count() - before
     return tally
 
 
