@@ -96,13 +96,14 @@ def _copy(table: str, columns: Sequence[str], text: io.StringIO) -> None:
 
 
 def temp_table_load(name: str, definition: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    """Create a temporary table and fill it: COPY on PostgreSQL, executemany elsewhere.
+    """Fill a temporary table (created once per connection): COPY on PostgreSQL, executemany elsewhere.
 
-    The caller drops it (``temp_table_drop``) inside the same transaction.
+    The table is emptied and reused rather than dropped: closing many days in one transaction would
+    otherwise hold a lock per table created. The caller empties it after use (``temp_table_drop``).
     """
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {name}")
-        cursor.execute(f"CREATE TEMPORARY TABLE {name} ({definition})")
+        cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {name} ({definition})")
+        cursor.execute(f"DELETE FROM {name}")
         if is_postgres():
             copy_rows(name, columns, rows)
         elif rows:
@@ -111,5 +112,6 @@ def temp_table_load(name: str, definition: str, columns: Sequence[str], rows: Se
 
 
 def temp_table_drop(name: str) -> None:
+    """Empty the temporary table (it stays for the next use on this connection)."""
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {name}")
+        cursor.execute(f"DELETE FROM {name}")

@@ -53,10 +53,16 @@ def _run_rule(rule: WarningRule, today: dt.date, summary: RunSummary) -> None:
     definition = RULES_BY_CODE[rule.code]
     sql, params = definition.query(today, {**definition.parameters, **rule.parameters})
     with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS warning_fired")
+        # One temporary table for the whole run, emptied between rules: creating and dropping a table
+        # per rule would pile up locks when many days are closed in one transaction.
         cursor.execute(
-            "CREATE TEMPORARY TABLE warning_fired AS SELECT subject_id, org_node_id, program_id, assignee_id, "
-            f"CAST(fact AS VARCHAR(200)) AS fact FROM ({sql}) q",
+            "CREATE TEMPORARY TABLE IF NOT EXISTS warning_fired "
+            "(subject_id bigint, org_node_id bigint, program_id bigint, assignee_id bigint, fact varchar(200))"
+        )
+        cursor.execute("DELETE FROM warning_fired")
+        cursor.execute(
+            "INSERT INTO warning_fired (subject_id, org_node_id, program_id, assignee_id, fact) "
+            f"SELECT subject_id, org_node_id, program_id, assignee_id, CAST(fact AS VARCHAR(200)) FROM ({sql}) q",
             params,
         )
         cursor.execute(
@@ -86,7 +92,6 @@ def _run_rule(rule: WarningRule, today: dt.date, summary: RunSummary) -> None:
             {"rule": rule.pk, "today": today},
         )
         summary.cleared[rule.code] = int(cursor.rowcount)
-        cursor.execute("DROP TABLE warning_fired")
 
 
 def branch_managers() -> dict[int, int]:
