@@ -64,6 +64,7 @@ import argparse
 import datetime as dt
 import importlib
 import os
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -182,33 +183,36 @@ def unique_constraint_dropped(table: str) -> Iterator[None]:
 
 
 def trades_load(n_farmers: int, deliveries: dict[int, int]) -> int:
-    """~16 orders per borrower over 8 months with his programme's anchor, generated in SQL."""
+    """~16 orders per borrower over 8 months with his programme's anchor, generated in SQL.
+
+    One statement per 15-day slot, so that the rows lie in the table roughly by date, the way
+    the monthly deliveries write them.
+    """
     from origination.models import Loan
     from partners.models import Farmer, Program
     from risk.models import TradeRecord
 
     trade = TradeRecord._meta.db_table
     cases = " ".join(f"WHEN {anchor} THEN {delivery}" for anchor, delivery in deliveries.items())
-    may = dt.date(2027, 5, 1)
+    rows = 0
     with cob.bulk_load_mode([trade]), unique_constraint_dropped(trade):
-        rows = sql(
-            f"INSERT INTO {trade} (anchor_id, id_hash, order_no, order_date, amount, delivery_id) "
-            "SELECT anchor_id, id_hash, order_no, order_date, "
-            "  CASE WHEN is_drop AND order_date >= %(may)s THEN ROUND(amount / 5, 2) ELSE amount END, "
-            f"  CASE anchor_id {cases} END "
-            "FROM (SELECT p.anchor_id, f.id_hash, "
-            "    'B' || lpad(f.id::text, 8, '0') || '-' || lpad(k::text, 2, '0') AS order_no, "
-            "    %(start)s::date + CAST(15 * k + (f.id * 7 + k * 13) %% 15 AS integer) AS order_date, "
-            "    ROUND(l.principal / 8 * (70 + (f.id * 13 + k * 7) %% 61) / 100, 2) AS amount, "
-            "    f.id %% 100 = 7 AS is_drop, f.id %% 100 = 13 AS is_stopped, f.id, k "
-            f"  FROM {Loan._meta.db_table} l JOIN {Farmer._meta.db_table} f ON f.id = l.farmer_id "
-            f"  JOIN {Program._meta.db_table} p ON p.id = l.program_id "
-            "  CROSS JOIN generate_series(0, %(slots)s - 1) k "
-            "  WHERE l.id <= %(farmers)s AND (f.id * 31 + k * 17) %% 20 <> 0) o "
-            "WHERE NOT (is_stopped AND order_date > %(today)s::date - CAST(61 + id %% 40 AS integer)) "
-            "ORDER BY id, k",
-            {"may": may, "start": TRADE_FROM, "slots": TRADE_SLOTS, "farmers": n_farmers, "today": DAY},
-        )
+        for slot in range(TRADE_SLOTS):
+            rows += sql(
+                f"INSERT INTO {trade} (anchor_id, id_hash, order_no, order_date, amount, delivery_id) "
+                "SELECT anchor_id, id_hash, order_no, order_date, "
+                "  CASE WHEN is_drop AND order_date >= %(may)s THEN ROUND(amount / 5, 2) ELSE amount END, "
+                f"  CASE anchor_id {cases} END "
+                "FROM (SELECT p.anchor_id, f.id_hash, "
+                "    'B' || lpad(f.id::text, 8, '0') || '-' || lpad(%(k)s::text, 2, '0') AS order_no, "
+                "    %(start)s::date + CAST(15 * %(k)s + (f.id * 7 + %(k)s * 13) %% 15 AS integer) AS order_date, "
+                "    ROUND(l.principal / 8 * (70 + (f.id * 13 + %(k)s * 7) %% 61) / 100, 2) AS amount, "
+                "    f.id %% 100 = 7 AS is_drop, f.id %% 100 = 13 AS is_stopped, f.id "
+                f"  FROM {Loan._meta.db_table} l JOIN {Farmer._meta.db_table} f ON f.id = l.farmer_id "
+                f"  JOIN {Program._meta.db_table} p ON p.id = l.program_id "
+                "  WHERE l.id <= %(farmers)s AND (f.id * 31 + %(k)s * 17) %% 20 <> 0) o "
+                "WHERE NOT (is_stopped AND order_date > %(today)s::date - CAST(61 + id %% 40 AS integer))",
+                {"may": dt.date(2027, 5, 1), "start": TRADE_FROM, "k": slot, "farmers": n_farmers, "today": DAY},
+            )
     return rows
 
 
@@ -336,7 +340,9 @@ class Run:
     day: dt.date
     seconds: float = 0.0
     rules: dict[str, RuleTime] = field(default_factory=dict)
-    shared: float = 0.0  # outside the rules: rule table, preparation, escalation
+    shared_sets: float = 0.0  # the temporary tables of postloan.rules.SHARED_SETS, where the engine has them
+    escalation: float = 0.0
+    rest: float = 0.0  # the rule table, the commit (with any deferred foreign-key checks of the new warnings)
     raised: dict[str, int] = field(default_factory=dict)
     cleared: dict[str, int] = field(default_factory=dict)
     escalated: int = 0
@@ -345,51 +351,60 @@ class Run:
 
 
 class Probe:
-    """Times ``_run_rule`` per rule and each of its statements (query, insert, resolve)."""
+    """Times ``_run_rule`` per rule and each of its statements (query, insert, resolve), and the rest."""
 
-    def __init__(self) -> None:
+    def __init__(self, run: Run) -> None:
+        self.run = run
         self.current: RuleTime | None = None
-        self.run: Run | None = None
 
     def statement(self, execute: Callable[..., Any], sql_text: str, params: Any, many: bool, context: Any) -> Any:
         start = time.perf_counter()
         result = execute(sql_text, params, many, context)
         elapsed = time.perf_counter() - start
+        head = " ".join(sql_text.split()[:5]).upper()
         rule = self.current
-        if rule is not None:
-            head = " ".join(sql_text.split()[:4]).upper()
-            if head.startswith("CREATE TEMPORARY TABLE WARNING_FIRED"):
-                rule.query += elapsed
-                rule.fired = int(context["cursor"].rowcount)
-            elif head.startswith("INSERT INTO POSTLOAN_WARNING "):
-                rule.insert += elapsed
-            elif head.startswith("UPDATE POSTLOAN_WARNING "):
-                rule.resolve += elapsed
+        if rule is None:
+            if head.startswith(
+                ("CREATE TEMPORARY TABLE", "INSERT INTO WARNING_", "TRUNCATE", "DELETE FROM", "ANALYZE")
+            ):
+                self.run.shared_sets += elapsed
+        elif head.startswith(("CREATE TEMPORARY TABLE WARNING_FIRED AS", "INSERT INTO WARNING_FIRED")):
+            rule.query += elapsed  # the rule's query, its fired set written to the temporary table
+            rule.fired = int(context["cursor"].rowcount)
+        elif head.startswith("INSERT INTO POSTLOAN_WARNING "):
+            rule.insert += elapsed
+        elif head.startswith("UPDATE POSTLOAN_WARNING "):
+            rule.resolve += elapsed
         return result
 
     @contextmanager
-    def rules_timed(self, run: Run) -> Iterator[None]:
+    def installed(self) -> Iterator[None]:
         from django.db import connection
 
         from postloan import warnings
 
-        original = warnings._run_rule
+        run_rule, escalate = warnings._run_rule, warnings.escalate
 
-        def run_rule(rule: Any, today: dt.date, summary: Any) -> None:
-            self.current = run.rules.setdefault(rule.code, RuleTime())
+        def run_rule_timed(rule: Any, today: dt.date, summary: Any) -> None:
+            self.current = current = self.run.rules.setdefault(rule.code, RuleTime())
             start = time.perf_counter()
             try:
-                original(rule, today, summary)
+                run_rule(rule, today, summary)
             finally:
-                self.current.seconds += time.perf_counter() - start
+                current.seconds += time.perf_counter() - start
                 self.current = None
 
-        warnings._run_rule = run_rule  # type: ignore[assignment]
+        def escalate_timed(today: dt.date) -> int:
+            seconds, count = timed(lambda: escalate(today))
+            self.run.escalation += seconds
+            return int(count)
+
+        warnings._run_rule, warnings.escalate = run_rule_timed, escalate_timed  # type: ignore[assignment]
         try:
             with connection.execute_wrapper(self.statement):
                 yield
         finally:
-            warnings._run_rule = original  # type: ignore[assignment]
+            warnings._run_rule, warnings.escalate = run_rule, escalate  # type: ignore[assignment]
 
 
 def temp_bytes() -> int:
@@ -406,11 +421,11 @@ def warnings_timed(label: str, day: dt.date) -> Run:
 
     run = Run(label, day)
     before = temp_bytes()
-    with Probe().rules_timed(run):
+    with Probe(run).installed():
         run.seconds, summary = timed(lambda: warnings_run(day))
-    time.sleep(0.6)  # let the statistics collector see the backend's temporary files
+    time.sleep(0.6)  # let the statistics see the backend's temporary files
     run.temp_mb = (temp_bytes() - before) / 2**20
-    run.shared = run.seconds - sum(r.seconds for r in run.rules.values())
+    run.rest = run.seconds - sum(r.seconds for r in run.rules.values()) - run.shared_sets - run.escalation
     run.raised, run.cleared, run.escalated = summary.raised, summary.cleared, summary.escalated
     run.rss_mb = cob.peak_rss_mb()
     return run
@@ -475,7 +490,13 @@ def report(runs: list[Run], scan_seconds: float, fetch_seconds: float, loans: in
                 c.cleared.get(code, 0),
             )
         )
-    print(f"{'(outside the rules)':<26} {a.shared:>7.2f} {'':>41} | {b.shared:>6.2f} | {c.shared:>6.2f}")
+    for name, attribute in [
+        ("(shared sets)", "shared_sets"),
+        ("(escalation)", "escalation"),
+        ("(rule table, commit)", "rest"),
+    ]:
+        values = [getattr(run, attribute) for run in runs]
+        print(f"{name:<26} {values[0]:>7.2f} {'':>41} | {values[1]:>6.2f} | {values[2]:>6.2f}")
     total = RuleTime(
         a.seconds,
         sum(r.query for r in a.rules.values()),
@@ -521,9 +542,6 @@ def measure(counts: dict[str, int]) -> bool:
 
     loans = Loan.objects.filter(status=Loan.Status.ACTIVE).count()
     scan()  # warm the cache the way the run finds it
-    scan_seconds, _ = cob.best_of(3, scan)
-    fetch_seconds, fetched = cob.best_of(3, fetch)
-    print(f"(d) scan {scan_seconds:.2f} s, fetch {fetch_seconds:.2f} s ({fetched:,} rows)")
 
     runs = []
     for label, day in [
@@ -536,6 +554,9 @@ def measure(counts: dict[str, int]) -> bool:
             f"{label}: {run.seconds:.1f} s, raised {sum(run.raised.values()):,}, cleared {sum(run.cleared.values()):,}"
         )
         runs.append(run)
+    scan_seconds, _ = cob.best_of(3, scan)
+    fetch_seconds, fetched = cob.best_of(3, fetch)
+    print(f"(d) scan {scan_seconds:.2f} s, fetch {fetch_seconds:.2f} s ({fetched:,} rows)")
     report(runs, scan_seconds, fetch_seconds, loans)
 
     a, b, c = runs
@@ -570,35 +591,50 @@ def counts_read() -> dict[str, int]:
     }
 
 
+def load(n: int) -> None:
+    """Create, migrate and fill the database (in a child process: see ``main``)."""
+    from django.core.management import call_command
+
+    seconds, _ = timed(lambda: call_command("migrate", verbosity=0))
+    print(f"migrated in {seconds:.1f} s")
+    seconds, counts = timed(lambda: book_build(n))
+    print("data: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
+    print(f"data built in {seconds:.0f} s, peak RSS of the loader {cob.peak_rss_mb():,.0f} MB")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("loans", nargs="?", type=int, default=1_000_000)
     reuse = parser.add_mutually_exclusive_group()
     reuse.add_argument("--keep-db", action="store_true", help="leave the benchmark database behind")
     reuse.add_argument("--reuse-db", action="store_true", help="measure a database kept by --keep-db (no load)")
+    reuse.add_argument("--load-only", action="store_true", help=argparse.SUPPRESS)  # the loading child
     args = parser.parse_args()
     url = os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
     if not url.startswith(("postgres://", "postgresql://")):
         raise SystemExit("DATABASE_URL must name a PostgreSQL database")
-    began = time.perf_counter()
-    if not args.reuse_db:
+    if args.load_only:
         cob.database_recreate(url)
+        cob.setup_django()
+        load(args.loans)
+        return
+    began = time.perf_counter()
+    print(f"load average at the start: {' '.join(f'{v:.1f}' for v in os.getloadavg())} ({os.cpu_count()} CPUs)")
     ok = False
     try:
+        if not args.reuse_db:
+            # The loader (numpy, pandas: gigabytes) runs in a child process, so that the peak RSS
+            # shown below is the warning run's.
+            subprocess.run([sys.executable, __file__, str(args.loans), "--load-only"], check=True)
         cob.setup_django()
         from django.core.management import call_command
 
-        seconds, _ = timed(lambda: call_command("migrate", verbosity=0))
-        print(f"migrated in {seconds:.1f} s")
-        if args.reuse_db:
-            from postloan.models import Warning, WarningAction
+        from postloan.models import Warning, WarningAction
 
-            WarningAction.objects.all().delete()
-            sql(f"TRUNCATE {Warning._meta.db_table}")
-            counts = counts_read()
-        else:
-            seconds, counts = timed(lambda: book_build(args.loans))
-            print(f"data built in {seconds:.0f} s")
+        seconds, _ = timed(lambda: call_command("migrate", verbosity=0))
+        print(f"migrations checked in {seconds:.1f} s")
+        sql(f"TRUNCATE {WarningAction._meta.db_table}, {Warning._meta.db_table}")
+        counts = counts_read()
         seconds = cob.database_settle()
         print(f"VACUUM ANALYZE + CHECKPOINT in {seconds:.1f} s")
         ok = measure(counts)
@@ -608,7 +644,8 @@ def main() -> None:
 
             connections.close_all()
             cob.database_recreate(url, drop_only=True)
-    print(f"\nwhole run: {time.perf_counter() - began:.0f} s, peak RSS {cob.peak_rss_mb():,.0f} MB")
+    print(f"load average at the end: {' '.join(f'{v:.1f}' for v in os.getloadavg())}")
+    print(f"\nwhole run: {time.perf_counter() - began:.0f} s")
     sys.exit(0 if ok else 1)
 
 

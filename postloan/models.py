@@ -94,12 +94,30 @@ class Warning(models.Model):
         FALSE_ALARM = "false_alarm", _("False alarm")
         CLEARED = "cleared", _("Condition cleared")
 
-    rule = models.ForeignKey(WarningRule, verbose_name=_("rule"), on_delete=models.PROTECT, related_name="warnings")
+    # The four references the warning run writes are kept by the application, not by the
+    # database: the run inserts up to a million warnings in one transaction, and four deferred
+    # foreign-key checks per row at its commit cost about as much as the inserts themselves
+    # (bench/bench_warnings.py). The run copies them, in the same transaction, from the rule
+    # table and from rows whose own foreign keys are checked (loans, programmes, anchors), and
+    # none of the rows they point to is ever deleted (PROTECT). The indexes that begin with the
+    # rule and with the assignee serve their look-ups, so neither has one of its own.
+    rule = models.ForeignKey(
+        WarningRule,
+        verbose_name=_("rule"),
+        on_delete=models.PROTECT,
+        related_name="warnings",
+        db_constraint=False,
+        db_index=False,
+    )
     subject_type = models.CharField(_("subject type"), max_length=8, choices=SubjectType.choices)
     subject_id = models.BigIntegerField(_("subject"))
     severity = models.CharField(_("severity"), max_length=8, choices=Severity.choices)
-    org_node = models.ForeignKey("partners.OrgNode", verbose_name=_("node"), on_delete=models.PROTECT, related_name="+")
-    program = models.ForeignKey("partners.Program", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    org_node = models.ForeignKey(
+        "partners.OrgNode", verbose_name=_("node"), on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
+    program = models.ForeignKey(
+        "partners.Program", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
     assignee = models.ForeignKey(
         "partners.User",
         verbose_name=_("assigned to"),
@@ -107,6 +125,8 @@ class Warning(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     raised_on = models.DateField(_("raised on"), db_index=True)
     deadline = models.DateField(_("deadline"))
@@ -116,7 +136,11 @@ class Warning(models.Model):
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.OPEN)
     resolution = models.CharField(_("resolution"), max_length=16, choices=Resolution.choices, blank=True)
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
-    closed_by = models.ForeignKey("partners.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # Empty until a person closes the warning: indexed only where set (see Meta), so that the run's
+    # inserts do not add an empty entry to the index for every warning.
+    closed_by = models.ForeignKey(
+        "partners.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     close_reason = models.TextField(_("reason"), blank=True)
     escalated = models.BooleanField(_("escalated"), default=False)
     escalated_to = models.ForeignKey(
@@ -126,6 +150,7 @@ class Warning(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,  # like closed_by
     )
 
     class Meta:
@@ -144,6 +169,10 @@ class Warning(models.Model):
             models.Index(fields=["assignee", "status"]),
             models.Index(fields=["subject_type", "subject_id"]),
             models.Index(fields=["rule", "active"]),
+            models.Index(fields=["closed_by"], condition=models.Q(closed_by__isnull=False), name="warning_closed_by"),
+            models.Index(
+                fields=["escalated_to"], condition=models.Q(escalated_to__isnull=False), name="warning_escalated_to"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -102,7 +102,9 @@ class TradeRecord(models.Model):
 
     The order number is unique per anchor, which makes a re-delivery
     idempotent. The cross-validation sums ``amount`` per (anchor, id_hash)
-    over a date window; the (anchor, id_hash, order_date) index serves it.
+    over a date window; the (anchor, id_hash, order_date, amount) index serves it,
+    and the warning rules on orders, without reading the table (the amount is in
+    the index).
     """
 
     # Both references are kept by the application, not by the database: a
@@ -143,7 +145,7 @@ class TradeRecord(models.Model):
             models.UniqueConstraint(fields=["anchor", "order_no"], name="trade_record_order_unique"),
             models.CheckConstraint(condition=models.Q(amount__gte=0), name="trade_record_amount_not_negative"),
         ]
-        indexes = [models.Index(fields=["anchor", "id_hash", "order_date"], name="trade_record_farmer_date")]
+        indexes = [models.Index(fields=["anchor", "id_hash", "order_date", "amount"], name="trade_record_farmer_orders")]
 
     def __str__(self) -> str:
         return f"{self.order_no} {self.order_date} {self.amount}"

@@ -193,7 +193,7 @@ def aggregates_rebuild(days: Iterable[dt.date]) -> int:
     for day in sorted(set(days)):
         with transaction.atomic():
             written = cross_selling_write(day) + warning_figures_write(day)
-            if not AggregateDay.objects.filter(day=day).exists():
-                _day_mark(day, written)
+            # A new ``written_at`` tells the dashboards' cache that the figures changed.
+            _day_mark(day, written + DailyNodeFigures.objects.filter(day=day).count())
             rows += written
     return rows

@@ -16,18 +16,20 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
+from django.core.cache import cache
 from django.db.models import Case, Count, DecimalField, F, Max, Min, Q, Sum, When
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from core.calendar import quarter_label, quarter_of
 from core.money import ZERO, money, ratio
 from partners.models import MarginEntry, OrgNode, Product, Program, User
-from partners.scoping import filter_by_subtree, visible_nodes, visible_programs
+from partners.scoping import filter_by_subtree, sees_everything, visible_nodes, visible_programs
 from postloan.dashboards.ranking import RankedSubBranch, SubBranchGrowth, rank_sub_branches
 from postloan.models import Severity, Warning, WarningRule
 from postloan.models_dashboards import (
@@ -53,6 +55,39 @@ def period_start(latest: dt.date) -> dt.date:
     return latest - dt.timedelta(days=PERIOD_DAYS - 1)
 
 
+@dataclass(frozen=True)
+class Figures:
+    """Which figures a page reads: the latest day up to today, and a version that changes with any rewrite."""
+
+    latest: dt.date | None
+    version: str
+
+
+def figures_of(today: dt.date) -> Figures:
+    found = AggregateDay.objects.aggregate(latest=Max("day", filter=Q(day__lte=today)), version=Max("written_at"))
+    version = found["version"].isoformat() if found["version"] else "none"
+    return Figures(latest=found["latest"], version=version)
+
+
+CACHE_SECONDS = 3600
+T = TypeVar("T")
+
+
+def cached(name: str, user: User, figures: Figures, compute: Callable[[], T], *extra: object) -> T:
+    """What a page derives from the aggregates, kept per scope and language until the figures change.
+
+    The aggregates change once a day (or when past days are rewritten, which moves the version), so
+    every viewer of the same subtree reads the same result; live figures are never cached.
+    """
+    scope = "*" if sees_everything(user) else (user.org_node.path if user.org_node else "-")
+    key = ":".join(str(part) for part in ("dashboards", name, scope, get_language(), figures.version, *extra))
+    found: T | None = cache.get(key)
+    if found is None:
+        found = compute()
+        cache.set(key, found, CACHE_SECONDS)
+    return found
+
+
 # --- the organisation --------------------------------------------------------------------------------
 
 
@@ -66,6 +101,17 @@ class Tree:
     def sub_branch_of(self, node_id: int | None) -> OrgNode | None:
         sub_id = self.sub_branch.get(node_id) if node_id is not None else None
         return self.nodes[sub_id] if sub_id is not None else None
+
+
+def cached_org_tree() -> Tree:
+    """The tree, kept until a node is added or changed."""
+    stamp = OrgNode.objects.aggregate(n=Count("id"), changed=Max("updated_at"))
+    key = f"dashboards:tree:{stamp['n']}:{stamp['changed'].isoformat() if stamp['changed'] else ''}"
+    tree: Tree | None = cache.get(key)
+    if tree is None:
+        tree = org_tree()
+        cache.set(key, tree, CACHE_SECONDS)
+    return tree
 
 
 def org_tree() -> Tree:
@@ -107,7 +153,7 @@ def median(histogram: Counter[int]) -> Decimal | None:
     return (Decimal(nth(middle - 1)) + Decimal(nth(middle))) / 2
 
 
-@dataclass
+@dataclass(slots=True)
 class WarningCounts:
     open: int = 0
     overdue: int = 0
@@ -118,9 +164,14 @@ class WarningCounts:
     close_days: Counter[int] = field(default_factory=Counter)
 
     def add(self, other: WarningCounts) -> None:
-        for name in ("open", "overdue", "raised", "handled", "handled_in_time", "cleared"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.close_days.update(other.close_days)
+        self.open += other.open
+        self.overdue += other.overdue
+        self.raised += other.raised
+        self.handled += other.handled
+        self.handled_in_time += other.handled_in_time
+        self.cleared += other.cleared
+        if other.close_days:
+            self.close_days.update(other.close_days)
 
     @property
     def handling_rate(self) -> Decimal | None:
@@ -143,6 +194,15 @@ class WarningRow:
     label: str
     query: str  # the drill-down filter of the warning list, "" when there is none
     counts: WarningCounts
+    # Computed once when the row is made (pages read each several times).
+    handling_rate: Decimal | None = field(init=False)
+    on_time_rate: Decimal | None = field(init=False)
+    median_days: Decimal | None = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.handling_rate = self.counts.handling_rate
+        self.on_time_rate = self.counts.on_time_rate
+        self.median_days = self.counts.median_days
 
 
 @dataclass
@@ -159,58 +219,78 @@ class WarningDashboard:
     trend: list[dict[str, Any]]
 
 
-Key = tuple[int, int, str, int | None]
+Key = tuple[int, int, str, int | None]  # node, rule, severity, assignee
+DIMENSIONS = ("rule", "severity", "sub_branch", "assignee")
+
+
+def _dimension_keys(tree: Tree, key: Key) -> tuple[object, ...]:
+    """The value of each dimension for a (node, rule, severity, assignee) cell."""
+    return (key[1], key[2], tree.sub_branch.get(key[0]), key[3])
 
 
 def _key(row: dict[str, Any]) -> Key:
     return (row["org_node_id"], row["rule_id"], row["severity"], row["assignee_id"])
 
 
-def _warning_cells(user: User, today: dt.date, latest: dt.date | None) -> tuple[dict[Key, WarningCounts], int]:
-    """Counts per (node, rule, severity, assignee): open now (live), the period's flows, closing times.
+@dataclass
+class WarningPeriod:
+    """What the aggregates say over the period, grouped by each dimension once (cached)."""
 
-    Also the number closed by a person today, which no aggregate holds yet (tonight's close writes it).
-    """
-    cells: dict[Key, WarningCounts] = {}
-    handled_today = 0
+    groups: dict[str, dict[object, WarningCounts]]
+    total: WarningCounts
+    trend: list[dict[str, Any]]
 
-    def cell(key: Key) -> WarningCounts:
-        return cells.setdefault(key, WarningCounts())
 
-    live = filter_by_subtree(Warning.objects.filter(status=Warning.Status.OPEN), user)
-    for row in live.values(*WARNING_KEYS).annotate(n=Count("id"), late=Count("id", filter=Q(deadline__lt=today))):
-        counts = cell(_key(row))
-        counts.open, counts.overdue = row["n"], row["late"]
-    closed_today = filter_by_subtree(Warning.objects.filter(closed_on=today, resolution__in=HANDLED), user)
-    for row in closed_today.values(*WARNING_KEYS, "raised_on", "deadline").annotate(n=Count("id")):
-        counts = cell(_key(row))
-        handled_today += row["n"]
-        counts.handled += row["n"]
-        counts.handled_in_time += row["n"] if today <= row["deadline"] else 0
-        counts.close_days[(today - row["raised_on"]).days] += row["n"]
+def _warning_period(user: User, latest: dt.date | None, tree: Tree) -> WarningPeriod:
+    groups: dict[str, dict[object, WarningCounts]] = {name: {} for name in DIMENSIONS}
+    total = WarningCounts()
     if latest is None:
-        return cells, handled_today
+        return WarningPeriod(groups, total, [])
+
+    def add(key: Key, counts: WarningCounts) -> None:
+        total.add(counts)
+        for name, value in zip(DIMENSIONS, _dimension_keys(tree, key), strict=True):
+            groups[name].setdefault(value, WarningCounts()).add(counts)
+
     window = {"day__range": (period_start(latest), latest)}
     flows = filter_by_subtree(DailyWarningFigures.objects.filter(**window), user)
     for row in flows.values(*WARNING_KEYS).annotate(
-        raised=Sum("raised"), handled=Sum("handled"), in_time=Sum("handled_in_time"), cleared=Sum("cleared")
+        r=Sum("raised"), h=Sum("handled"), t=Sum("handled_in_time"), c=Sum("cleared")
     ):
-        counts = cell(_key(row))
-        counts.raised += row["raised"]
-        counts.handled += row["handled"]
-        counts.handled_in_time += row["in_time"]
-        counts.cleared += row["cleared"]
+        add(_key(row), WarningCounts(raised=row["r"], handled=row["h"], handled_in_time=row["t"], cleared=row["c"]))
     times = filter_by_subtree(DailyWarningCloseTimes.objects.filter(**window), user)
     for row in times.values(*WARNING_KEYS, "days").annotate(n=Sum("handled")):
-        cell(_key(row)).close_days[row["days"]] += row["n"]
+        add(_key(row), WarningCounts(close_days=Counter({row["days"]: row["n"]})))
+    trend = list(
+        filter_by_subtree(DailyWarningFigures.objects.filter(**window), user)
+        .values("day")
+        .annotate(
+            open=Sum("open"),
+            overdue=Sum("overdue"),
+            raised=Sum("raised"),
+            handled=Sum("handled"),
+            cleared=Sum("cleared"),
+        )
+        .order_by("day")
+    )
+    return WarningPeriod(groups, total, trend)
+
+
+def _warning_live(user: User, today: dt.date) -> tuple[list[tuple[Key, WarningCounts]], int]:
+    """Open warnings now, and those a person closed today (no aggregate holds them until tonight's close)."""
+    cells: list[tuple[Key, WarningCounts]] = []
+    live = filter_by_subtree(Warning.objects.filter(status=Warning.Status.OPEN), user)
+    for row in live.values(*WARNING_KEYS).annotate(n=Count("id"), late=Count("id", filter=Q(deadline__lt=today))):
+        cells.append((_key(row), WarningCounts(open=row["n"], overdue=row["late"])))
+    handled_today = 0
+    closed_today = filter_by_subtree(Warning.objects.filter(closed_on=today, resolution__in=HANDLED), user)
+    for row in closed_today.values(*WARNING_KEYS, "raised_on", "deadline").annotate(n=Count("id")):
+        n = row["n"]
+        handled_today += n
+        counts = WarningCounts(handled=n, handled_in_time=n if today <= row["deadline"] else 0)
+        counts.close_days[(today - row["raised_on"]).days] = n
+        cells.append((_key(row), counts))
     return cells, handled_today
-
-
-def _group(cells: dict[Key, WarningCounts], key_of: Any) -> dict[Any, WarningCounts]:
-    groups: dict[Any, WarningCounts] = {}
-    for key, counts in cells.items():
-        groups.setdefault(key_of(key), WarningCounts()).add(counts)
-    return groups
 
 
 def _person(user: User) -> str:
@@ -218,60 +298,47 @@ def _person(user: User) -> str:
 
 
 def warning_dashboard(user: User, today: dt.date) -> WarningDashboard:
-    latest = latest_day(today)
-    cells, handled_today = _warning_cells(user, today, latest)
-    total = WarningCounts()
-    for counts in cells.values():
+    figures = figures_of(today)
+    latest = figures.latest
+    tree = cached_org_tree()
+    period = cached("warnings", user, figures, lambda: _warning_period(user, latest, tree), latest)
+    live, handled_today = _warning_live(user, today)
+    groups, total = period.groups, period.total
+    for key, counts in live:
         total.add(counts)
+        for name, value in zip(DIMENSIONS, _dimension_keys(tree, key), strict=True):
+            groups[name].setdefault(value, WarningCounts()).add(counts)
 
     rules = {rule.pk: rule for rule in WarningRule.objects.all()}
     by_rule = [
-        WarningRow(f"rule-{rules[rule_id].code}", rules[rule_id].name, f"rule={rules[rule_id].code}", counts)
-        for rule_id, counts in _group(cells, lambda k: k[1]).items()
+        WarningRow(f"rule-{rules[pk].code}", rules[pk].name, f"rule={rules[pk].code}", counts)
+        for pk, counts in groups["rule"].items()
+        if isinstance(pk, int) and pk in rules
     ]
     by_rule.sort(key=lambda r: (-r.counts.open, -r.counts.raised, r.key))
-
-    severity_groups = _group(cells, lambda k: k[2])
     by_severity = [
-        WarningRow(f"severity-{value}", str(label), f"severity={value}", severity_groups[value])
+        WarningRow(f"severity-{value}", str(label), f"severity={value}", groups["severity"][value])
         for value, label in Severity.choices
-        if value in severity_groups
+        if value in groups["severity"]
     ]
-
-    tree = org_tree()
     by_sub: list[WarningRow] = []
-    for sub_id, counts in _group(cells, lambda k: tree.sub_branch.get(k[0])).items():
-        if sub_id is None:
-            by_sub.append(WarningRow("branch-level", _("Above the sub-branches"), "", counts))
-        else:
+    for sub_id, counts in groups["sub_branch"].items():
+        if isinstance(sub_id, int):
             node = tree.nodes[sub_id]
             by_sub.append(WarningRow(f"branch-{node.code}", node.name, f"branch={node.code}", counts))
+        else:
+            by_sub.append(WarningRow("branch-level", _("Above the sub-branches"), "", counts))
     by_sub.sort(key=lambda r: (r.query == "", r.key))
-
-    assignee_groups = _group(cells, lambda k: k[3])
-    people = {u.pk: u for u in User.objects.filter(pk__in=[pk for pk in assignee_groups if pk is not None])}
+    assignees = groups["assignee"]
+    people = {u.pk: u for u in User.objects.filter(pk__in=[pk for pk in assignees if isinstance(pk, int)])}
     by_assignee = [
         WarningRow(f"assignee-{pk}", _person(people[pk]), f"assignee={pk}", counts)
-        if pk is not None
+        if isinstance(pk, int)
         else WarningRow("assignee-none", _("Not assigned"), "", counts)
-        for pk, counts in assignee_groups.items()
+        for pk, counts in assignees.items()
+        if pk is None or pk in people
     ]
     by_assignee.sort(key=lambda r: (-r.counts.open, -r.counts.handled, r.label))
-
-    trend: list[dict[str, Any]] = []
-    if latest is not None:
-        rows = filter_by_subtree(DailyWarningFigures.objects.filter(day__range=(period_start(latest), latest)), user)
-        trend = list(
-            rows.values("day")
-            .annotate(
-                open=Sum("open"),
-                overdue=Sum("overdue"),
-                raised=Sum("raised"),
-                handled=Sum("handled"),
-                cleared=Sum("cleared"),
-            )
-            .order_by("day")
-        )
     return WarningDashboard(
         today=today,
         latest=latest,
@@ -282,7 +349,7 @@ def warning_dashboard(user: User, today: dt.date) -> WarningDashboard:
         by_severity=by_severity,
         by_sub_branch=by_sub,
         by_assignee=by_assignee,
-        trend=trend,
+        trend=period.trend,
     )
 
 
@@ -382,44 +449,57 @@ def _zero_figures() -> dict[str, Any]:
     return {**dict.fromkeys(MONEY_SUMS, ZERO), "loans": 0, "customers": 0, "limits_count": 0}
 
 
-def programme_dashboard(user: User, today: dt.date) -> ProgrammeDashboard:
-    programs = list(visible_programs(user).select_related("anchor").order_by("anchor__name", "name"))
-    ids = [p.pk for p in programs]
-    latest = latest_day(today)
+def _programme_figures(
+    ids: list[int], latest: dt.date | None
+) -> tuple[dict[int, dict[str, Any]], list[dt.date], dict[int, dict[str, list[Decimal]]]]:
+    """Programme-wide figures of the latest day and the daily series behind the trend charts."""
     figures: dict[int, dict[str, Any]] = {pk: _zero_figures() for pk in ids}
     trend_days: list[dt.date] = []
     trend: dict[int, dict[str, list[Decimal]]] = {}
-    if latest is not None:
-        rows = DailyNodeFigures.objects.filter(day=latest, program_id__in=ids).values("program_id")
-        for row in rows.annotate(
-            loans=Sum("loans"), customers=Sum("customers"), limits_count=Sum("limits_count"), **_money_sums()
-        ):
-            figures[row.pop("program_id")] = {k: (v if v is not None else 0) for k, v in row.items()}
-        daily = (
-            DailyNodeFigures.objects.filter(day__range=(period_start(latest), latest), program_id__in=ids)
-            .values("day", "program_id")
-            .annotate(
-                outstanding=Sum("outstanding"),
-                npl=Sum("npl"),
-                overdue=Sum(F("principal_overdue") + F("interest_overdue")),
-                compensated=Sum("compensated"),
-            )
-            .order_by("day")
+    if latest is None:
+        return figures, trend_days, trend
+    rows = DailyNodeFigures.objects.filter(day=latest, program_id__in=ids).values("program_id")
+    for row in rows.annotate(
+        loans=Sum("loans"), customers=Sum("customers"), limits_count=Sum("limits_count"), **_money_sums()
+    ):
+        pk = row.pop("program_id")
+        figures[pk] = {k: money(v or 0) if k in MONEY_SUMS else (v or 0) for k, v in row.items()}
+    daily = (
+        DailyNodeFigures.objects.filter(day__range=(period_start(latest), latest), program_id__in=ids)
+        .values("day", "program_id")
+        .annotate(
+            outstanding=Sum("outstanding"),
+            npl=Sum("npl"),
+            overdue=Sum(F("principal_overdue") + F("interest_overdue")),
+            compensated=Sum("compensated"),
         )
-        by_day: dict[dt.date, dict[int, dict[str, Decimal]]] = {}
-        for row in daily:
-            by_day.setdefault(row["day"], {})[row["program_id"]] = row
-        trend_days = sorted(by_day)
-        for pk in ids:
-            points = [by_day[day].get(pk) for day in trend_days]
-            trend[pk] = {
-                "outstanding": [p["outstanding"] if p else ZERO for p in points],
-                "npl_ratio": [ratio(p["npl"], p["outstanding"]) if p else ZERO for p in points],
-                "gross_delinquency": [p["overdue"] + p["compensated"] if p else ZERO for p in points],
-            }
+        .order_by("day")
+    )
+    by_day: dict[dt.date, dict[int, dict[str, Decimal]]] = {}
+    for row in daily:
+        by_day.setdefault(row["day"], {})[row["program_id"]] = row
+    trend_days = sorted(by_day)
+    for pk in ids:
+        points = [by_day[day].get(pk) for day in trend_days]
+        trend[pk] = {
+            "outstanding": [money(p["outstanding"]) if p else ZERO for p in points],
+            "npl_ratio": [ratio(p["npl"], p["outstanding"]) if p else ZERO for p in points],
+            "gross_delinquency": [money(p["overdue"] + p["compensated"]) if p else ZERO for p in points],
+        }
+    return figures, trend_days, trend
+
+
+def programme_dashboard(user: User, today: dt.date) -> ProgrammeDashboard:
+    """Programmes, their status and margin are read live; the aggregates' figures come through the cache."""
+    programs = list(visible_programs(user).select_related("anchor").order_by("anchor__name", "name"))
+    ids = [p.pk for p in programs]
+    version = figures_of(today)
+    figures, trend_days, trend = cached(
+        "programmes", user, version, lambda: _programme_figures(ids, version.latest), version.latest, *ids
+    )
     margins = margin_balances(ids)
     rows_out = [ProgrammeHealth(p, figures[p.pk], margins.get(p.pk, ZERO)) for p in programs]
-    return ProgrammeDashboard(latest=latest, rows=rows_out, trend_days=trend_days, trend=trend)
+    return ProgrammeDashboard(latest=version.latest, rows=rows_out, trend_days=trend_days, trend=trend)
 
 
 # --- cross-selling --------------------------------------------------------------------------------------
@@ -455,13 +535,11 @@ class CrossSellingDashboard:
     trend: dict[int, list[Decimal]]  # product id → penetration per day
 
 
-def cross_selling_dashboard(user: User, today: dt.date) -> CrossSellingDashboard:
-    products = list(Product.objects.filter(active=True))
-    latest = latest_day(today)
+def _cross_selling(user: User, latest: dt.date | None, products: list[Product]) -> CrossSellingDashboard:
     total = Penetration("total", _("All borrowers"), 0, {})
     if latest is None:
         return CrossSellingDashboard(None, products, total, [], [], [], {})
-    tree = org_tree()
+    tree = cached_org_tree()
     scoped = filter_by_subtree(DailyCrossSelling.objects.filter(day=latest), user)
     subs: dict[int | None, Penetration] = {}
     for row in scoped.filter(program__isnull=True).values("org_node_id", "product_id").annotate(n=Sum("borrowers")):
@@ -505,6 +583,19 @@ def cross_selling_dashboard(user: User, today: dt.date) -> CrossSellingDashboard
         by_program=sorted(programs.values(), key=lambda p: p.label),
         trend_days=days,
         trend=trend,
+    )
+
+
+def cross_selling_dashboard(user: User, today: dt.date) -> CrossSellingDashboard:
+    products = list(Product.objects.filter(active=True))
+    figures = figures_of(today)
+    return cached(
+        "cross-selling",
+        user,
+        figures,
+        lambda: _cross_selling(user, figures.latest, products),
+        figures.latest,
+        *(p.pk for p in products),
     )
 
 
@@ -574,7 +665,8 @@ def _sub_branch_figures(tree: Tree, day: dt.date) -> tuple[dict[int, tuple[Decim
     return money_by_sub, customers
 
 
-def ranking_page(user: User, label: str | None, today: dt.date) -> RankingPage:
+def _ranking(label: str | None, today: dt.date) -> RankingPage:
+    """Every sub-branch of the bank ranked for the quarter (the viewer's rows are picked afterwards)."""
     quarters = quarters_available()
     if not quarters:
         return RankingPage(None, [], None, None, False, [])
@@ -585,7 +677,7 @@ def ranking_page(user: User, label: str | None, today: dt.date) -> RankingPage:
     start_day = nearest_day(chosen.start)
     end_day = nearest_day(min(chosen.end + dt.timedelta(days=1), latest))
     complete = chosen.end < latest
-    tree = org_tree()
+    tree = cached_org_tree()
     start_money, start_customers = _sub_branch_figures(tree, start_day) if start_day else ({}, {})
     end_money, end_customers = _sub_branch_figures(tree, end_day) if end_day else ({}, {})
     growths = [
@@ -595,15 +687,22 @@ def ranking_page(user: User, label: str | None, today: dt.date) -> RankingPage:
             name=node.name,
             klass=node.sub_branch_class,
             branch_id=node.parent_id or 0,
-            outstanding_start=start_money.get(node.pk, (ZERO, ZERO))[0],
-            outstanding_end=end_money.get(node.pk, (ZERO, ZERO))[0],
+            outstanding_start=money(start_money.get(node.pk, (ZERO, ZERO))[0]),
+            outstanding_end=money(end_money.get(node.pk, (ZERO, ZERO))[0]),
             customers_start=start_customers.get(node.pk, 0),
             customers_end=end_customers.get(node.pk, 0),
-            npl_end=end_money.get(node.pk, (ZERO, ZERO))[1],
+            npl_end=money(end_money.get(node.pk, (ZERO, ZERO))[1]),
         )
         for node in tree.nodes.values()
         if node.kind == OrgNode.Kind.SUB_BRANCH
     ]
+    return RankingPage(chosen, quarters, start_day, end_day, complete, rank_sub_branches(growths))
+
+
+def ranking_page(user: User, label: str | None, today: dt.date) -> RankingPage:
+    """The quarter's ranking, with the rows of the sub-branches in the viewer's subtree."""
+    figures = figures_of(today)
+    everyone: RankingPage = cached("ranking", user, figures, lambda: _ranking(label, today), "bank", label, today)
     visible = set(visible_nodes(user).filter(kind=OrgNode.Kind.SUB_BRANCH).values_list("id", flat=True))
-    rows = [ranked for ranked in rank_sub_branches(growths) if ranked.growth.node_id in visible]
-    return RankingPage(chosen, quarters, start_day, end_day, complete, rows)
+    everyone.rows = [ranked for ranked in everyone.rows if ranked.growth.node_id in visible]
+    return everyone

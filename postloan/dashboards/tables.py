@@ -60,9 +60,9 @@ def _warning_table(name: str, first: str, rows: list[WarningRow]) -> Table:
                 row.counts.raised,
                 row.counts.handled,
                 row.counts.cleared,
-                percent(row.counts.handling_rate),
-                percent(row.counts.on_time_rate),
-                row.counts.median_days,
+                percent(row.handling_rate),
+                percent(row.on_time_rate),
+                row.median_days,
             ]
             for row in rows
         ],

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -86,7 +87,13 @@ def warnings_dashboard(request: HttpRequest) -> HttpResponse:
             "handled": _("handled"),
         },
     }
-    context = {"board": board, "tab": "warnings", "charts": charts, "latest": board.latest}
+    context = {
+        "board": board,
+        "tab": "warnings",
+        "charts": charts,
+        "latest": board.latest,
+        "list_url": reverse("warning-list"),
+    }
     return render(request, "postloan/dashboards/warnings.html", context)
 
 

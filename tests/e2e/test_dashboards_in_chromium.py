@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.core.cache import cache
 
 from core.roles import Role
 from partners.models import OrgNode
@@ -35,6 +36,7 @@ PAINTED = """() => Array.from(document.querySelectorAll("[data-chart]")).map((bo
 
 @pytest.fixture
 def dashboards(users, org):
+    cache.clear()  # the live server shares this process's cache
     products_ensure()
     # a third priority sub-branch that lends nothing: last of its class
     sub_c = org_node_create(

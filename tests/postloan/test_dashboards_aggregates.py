@@ -3,6 +3,8 @@
 import datetime as dt
 from decimal import Decimal
 
+import pytest
+from django.core.cache import cache
 from django.db.models import Sum
 
 from core.roles import Role
@@ -25,6 +27,12 @@ from tests.factories import make_user
 from tests.postloan.dashboard_book import DAY, hold, make_book, on, warning
 
 NEXT = DAY + dt.timedelta(days=1)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """The dashboards keep derived figures in the cache; every test starts from its own database."""
+    cache.clear()
 
 
 def _rows(model, **filters):
@@ -218,3 +226,19 @@ def test_the_warning_dashboard_joins_live_open_warnings_todays_closes_and_the_pe
     mine = warning_dashboard(leader_a, today)
     assert (mine.total.open, mine.total.handled, [r.key for r in mine.by_sub_branch]) == (1, 2, ["branch-SA"])
     assert [(row["day"], row["open"]) for row in mine.trend][-2:] == [(dt.date(2027, 6, 19), 2), (today, 1)]
+
+
+def test_the_dashboards_read_new_figures_as_soon_as_a_day_is_written_again(users, org):
+    # given a dashboard read once (its period figures are now cached)
+    day = dt.date(2027, 6, 20)
+    warning(org.outlet_a, raised_on=day, assignee=users["manager"], subject_id=1)
+    aggregates_write(day)
+    assert warning_dashboard(users["leader"], day).total.raised == 1
+
+    # when a second warning of the day is written into the figures
+    warning(org.outlet_b, raised_on=day, assignee=users["manager_b"], subject_id=2)
+    aggregates_write(day)
+
+    # then the next read sees it (and the live open count never waited for the close)
+    board = warning_dashboard(users["leader"], day)
+    assert (board.total.raised, board.total.open) == (2, 2)

@@ -4,6 +4,7 @@ import datetime as dt
 import io
 
 import pytest
+from django.core.cache import cache
 from openpyxl import Workbook
 
 from core.errors import DomainError
@@ -16,6 +17,12 @@ from tests.factories import make_user, resident_id_with_check
 from tests.postloan.dashboard_book import DAY, make_book, on
 
 NEXT = DAY + dt.timedelta(days=1)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """The dashboards keep derived figures in the cache; every test starts from its own database."""
+    cache.clear()
 
 
 def _csv(lines):

@@ -5,6 +5,7 @@ import io
 import re
 
 import pytest
+from django.core.cache import cache
 from openpyxl import load_workbook
 
 from core.roles import Role
@@ -14,6 +15,12 @@ from tests.postloan.dashboard_book import DAY, hold, make_book, on, warning
 
 NEXT = DAY + dt.timedelta(days=1)
 PAGES = ("/dashboards/warnings/", "/dashboards/programmes/", "/dashboards/cross-selling/", "/dashboards/ranking/")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """The dashboards keep derived figures in the cache; every test starts from its own database."""
+    cache.clear()
 
 
 @pytest.fixture

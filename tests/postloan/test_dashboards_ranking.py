@@ -3,6 +3,9 @@
 import datetime as dt
 from decimal import Decimal
 
+import pytest
+from django.core.cache import cache
+
 from core.roles import Role
 from partners.models import OrgNode
 from partners.services.org import org_node_create
@@ -12,6 +15,12 @@ from postloan.models_dashboards import AggregateDay, DailyCrossSelling, DailyNod
 from tests.factories import make_anchor, make_program, make_user
 
 D = Decimal
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """The dashboards keep derived figures in the cache; every test starts from its own database."""
+    cache.clear()
 
 
 def _growth(code, klass="priority", *, start=0, end=0, customers=(0, 0), npl=0, branch=1):
