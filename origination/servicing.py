@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection
 
@@ -110,7 +111,7 @@ def mark_overdue(day: dt.date, first_id: int, last_id: int) -> int:
     that close's cost. ``classify`` still runs after compensation, and corrects any loan a month-end
     deduction cleared.
     """
-    params = {"day": day, "next": day + dt.timedelta(days=1), "first": first_id, "last": last_id}
+    params: dict[str, Any] = {"day": day, "next": day + dt.timedelta(days=1), "first": first_id, "last": last_id}
     unpaid_today = (
         "SELECT loan_id, "
         "SUM(CASE WHEN kind = 'interest' THEN amount - paid - compensated ELSE 0 END) AS interest, "

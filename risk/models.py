@@ -145,7 +145,9 @@ class TradeRecord(models.Model):
             models.UniqueConstraint(fields=["anchor", "order_no"], name="trade_record_order_unique"),
             models.CheckConstraint(condition=models.Q(amount__gte=0), name="trade_record_amount_not_negative"),
         ]
-        indexes = [models.Index(fields=["anchor", "id_hash", "order_date", "amount"], name="trade_record_farmer_orders")]
+        indexes = [
+            models.Index(fields=["anchor", "id_hash", "order_date", "amount"], name="trade_record_farmer_orders")
+        ]
 
     def __str__(self) -> str:
         return f"{self.order_no} {self.order_date} {self.amount}"
