@@ -297,7 +297,10 @@ def main() -> None:
             )
             for label in ("copy", "orm")
         }
+        # Each measurement starts from a table without the rows of the one before.
+        remove_bench_rows()
         copy_cost = plain_copy(chunks, anchors["copy"], deliveries["copy"])
+        remove_bench_rows()
         orm_cost = orm_loop(chunks, count, anchors["orm"], deliveries["orm"])
         remove_bench_rows()
 

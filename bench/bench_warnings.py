@@ -1,36 +1,47 @@
 """Times the daily warning run (每日预警, all 21 rules) on PostgreSQL over 1,000,000 active loans.
 
-The book of loans is ``bench_cob``'s (imported, not copied): org nodes, users,
-five approved anchors and ten programmes through the real services; farmers,
-their anchor links, credit limits, loans, dues, ledger entries, compensation
-demands and post-drawdown checks loaded with ``COPY`` and plain SQL, as the
-services and past closes would have left them on the evening of 17 June 2027
-(about 3 % of the loans with overdue interest, 2.5 % past maturity, two
-programmes of a troubled anchor with claims and no margin left). On top of it
-this benchmark loads what the warning rules read and the close of business
-does not:
+The book is built the way production builds it where rows are few (org nodes,
+users, five approved anchors and ten programmes through the real services,
+margin entries and quarterly reviews) and generated in SQL where they are many,
+deterministically (``hashint8`` of the row id). What it holds on the evening of
+17 June 2027 (business date 18 June):
 
-* ``LOANS // 200`` second loans, so that some farmers have two (``LOANS``
-  loans in all, of ``LOANS − LOANS // 200`` farmers, one limit each);
-* provider trade records of every borrower with the anchor of his programme:
-  one order in each 15-day slot from 5 October 2026 to 16 June 2027 (17
-  slots, 1 in 20 skipped: ~16 per farmer, about 16 million rows), amounts
-  around an eighth of the principal; 1 % of the farmers' orders fall to a
-  fifth from May (ORDERS_DROP), 1 % stop trading 61–100 days ago
-  (ORDERS_STOPPED), and the slot jitter leaves others just on either side;
+* ``LOANS − LOANS // 200`` farmers (well-formed resident ID numbers, keyed
+  hash as the application computes it, 20 regions), each with one credit
+  limit (1–1.5 × the drawdown, 12 months; those past their expiry expired)
+  and one loan disbursed in the previous 11 months (10,000–2,000,000,
+  log-uniform; 3–12 months), ten programmes over five anchors, 20 % of the
+  loans in the two programmes of a troubled anchor;
+* ``LOANS // 200`` second loans a month after the first, on the same limit, so
+  that some farmers have two (``LOANS`` active loans in all);
+* about 3 % of the loans (troubled programmes) with interest unpaid since a
+  20th from February to May, 2.5 % past maturity with principal and interest
+  overdue (half this June, half earlier this year in the troubled
+  programmes), classified by days past due (some non-performing); a
+  compensation demand for each (a claim when raised before the last month
+  end); the troubled anchor's margin deducted to nothing;
+* post-drawdown checks for about 90 % of the loans (both kinds missing for
+  ~10 %, the phone callback for another ~2 %, none yet for the last days);
+* provider trade records of every first-loan borrower with the anchor of his
+  programme: one order in each 15-day slot from 5 October 2026 to 16 June
+  2027 (17 slots, 1 in 20 skipped: ~16 per farmer, about 16 million rows,
+  written slot by slot as monthly deliveries would), amounts around an eighth
+  of the principal; 1 % of the farmers' orders fall to a fifth from May
+  (ORDERS_DROP), 1 % stopped 61–100 days ago (ORDERS_STOPPED), and the slot
+  dates leave others on either side of the lines;
 * monitoring events on 2 % of the farmers (litigation, enforcement,
   dishonest, multi-lender with 1–6 lenders, credit overdue; dated over the
-  last 400 days), 100,000 events on people who are not customers, and a few
-  on the anchors;
-* four outbreaks (two in the farmers' regions within 90 days, one of them
-  exactly 90 days before the 18th so that it clears the next day; one older;
-  one in a region without farmers);
-* post-drawdown checks removed for about 10 % of the loans (both kinds) and
-  the phone callback for another 2 %;
-* a quarterly review of four anchors in Q1 2027 (one with a falling
-  capacity); the fifth has none.
+  last 400 days), 100,000 on people who are not customers, three on anchors;
+* four outbreaks: two in the farmers' regions within 90 days (one exactly 90
+  days before the 18th, so it clears on the 19th), one older, one in a
+  region without farmers;
+* a Q1 2027 review of four anchors (one with a falling capacity).
 
-Then ``ANALYZE`` (with ``VACUUM`` and a checkpoint), and in one run:
+Left out because no rule reads them: the loans' ledger entries and amounts
+due (the balance columns are set directly), repayments, anchor-farmer links.
+The loader runs in a child process (numpy, gigabytes of it), so that the peak
+RSS shown is the measuring process's. Then ``VACUUM ANALYZE`` and a
+checkpoint, and in one run:
 
   (a) ``postloan.warnings.warnings_run(18 June)`` on an empty warning table
       (cold: it raises everything the book holds);
@@ -40,19 +51,19 @@ Then ``ANALYZE`` (with ``VACUUM`` and a checkpoint), and in one run:
       server (``count(*), sum(principal_outstanding)``) and fetched in full
       to the client (the columns the rules read); best of three each.
 
-Per-rule times come from wrapping ``postloan.warnings._run_rule``; the time
-of each of its statements is taken with ``connection.execute_wrapper`` and
-split into the rule's query (the ``CREATE TEMPORARY TABLE … AS`` of the
-fired set), the insert of new warnings and the update that resolves cleared
-ones. What the run does outside the rules (the rule table, any shared
-preparation, escalation) is shown as its own row. Peak RSS is this process's;
-PostgreSQL's temporary-file bytes (work_mem spills) are shown per run.
+Per-rule times come from wrapping ``postloan.warnings._run_rule``; each of its
+statements is timed with ``connection.execute_wrapper`` and split into the
+rule's query (its fired set written to the temporary table), the insert of
+new warnings and the update that resolves cleared ones. Outside the rules: the
+shared sets the engine computes once per run (if it has them), escalation, and
+the rest (the rule table, the commit). PostgreSQL's temporary-file bytes
+(sorts and hashes spilled past ``work_mem``) are shown per run; peak RSS is
+this process's (PostgreSQL's backend is not in it).
 
 The database named in ``DATABASE_URL`` is dropped and created again at the
 start and dropped at the end (unless ``--keep-db``); its name must contain
 "bench". ``--reuse-db`` measures a database kept by an earlier run (migrated
-again, warnings emptied) without loading it again. Run from the repository
-root::
+again, warnings emptied) without loading it. Run from the repository root::
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/scf_bench_warn \\
         .venv/bin/python bench/bench_warnings.py [LOANS] [--keep-db | --reuse-db]
@@ -62,8 +73,8 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import importlib
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -73,25 +84,408 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+import numpy as np
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-cob = importlib.import_module("bench_cob")  # the book loader of the close-of-business benchmark
-
+ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/scf_bench_warn"
-DAY = cob.ORDINARY  # 18 June 2027: the business date of the loaded book
-NEXT_DAY = DAY + dt.timedelta(days=1)
+PASSWORD = "Bench#2027-warnings"  # noqa: S105 - users of a throw-away database
+
+BUILT_ON = dt.date(2026, 6, 1)  # anchors, programmes and margin exist before the first limit
+DAY = dt.date(2027, 6, 18)  # the business date of the loaded book: (a) and (b)
+NEXT_DAY = DAY + dt.timedelta(days=1)  # (c)
+WINDOW_DAYS = 334  # loans disbursed over the 11 months before DAY
+LAST_MONTH_END = dt.date(2027, 5, 31)  # demands raised by then found no margin: claims
 TRADE_FROM = dt.date(2026, 10, 5)  # first 15-day slot of the trade history
 TRADE_SLOTS = 17  # through 16 June 2027
 NOISE_EVENTS = 100_000
 TARGET_SECONDS = 60.0
 
-timed = cob.timed
-sql = cob.sql
+SHARE_TROUBLED = 0.20  # of the loans, in the troubled anchor's two programmes
+SHARE_MATURED = 0.025  # past maturity, principal overdue
+SHARE_INTEREST_OVERDUE = 0.03
+MARGIN_HEADROOM = Decimal("0.07")  # healthy programmes keep 7 % of outstanding (5 % required)
+RATES = [Decimal("0.0435"), Decimal("0.0395"), Decimal("0.0475"), Decimal("0.0415"), Decimal("0.0455")]
+REGIONS = np.array(
+    ["510104", "510105", "510106", "510107", "510108", "510112", "510113", "510114", "510115", "510116",
+     "510117", "510118", "510121", "510129", "510131", "510181", "510182", "510183", "510184", "511521"]
+)  # fmt: skip
+ID_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2])
+ID_CHECKS = np.array(list("10X98765432"))
 
 
-# -- what the warning rules read on top of the close-of-business book -----------------------------------------
+def setup_django() -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+
+
+def database_recreate(url: str, *, drop_only: bool = False) -> None:
+    """Drop the benchmark database and (unless ``drop_only``) create it empty, via the postgres database."""
+    import psycopg2
+    from psycopg2 import sql as pgsql
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    if "bench" not in name:
+        raise SystemExit(f"refusing to drop {name!r}: the benchmark database's name must contain 'bench'")
+    admin = psycopg2.connect(
+        host=parts.hostname or "127.0.0.1",
+        port=parts.port or 5432,
+        user=parts.username or "postgres",
+        password=parts.password or None,
+        dbname="postgres",
+    )
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute(pgsql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(pgsql.Identifier(name)))
+            if not drop_only:
+                cursor.execute(pgsql.SQL("CREATE DATABASE {}").format(pgsql.Identifier(name)))
+    finally:
+        admin.close()
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
+
+
+def timed(func: Callable[[], Any]) -> tuple[float, Any]:
+    start = time.perf_counter()
+    result = func()
+    return time.perf_counter() - start, result
+
+
+def best_of(runs: int, func: Callable[[], Any]) -> tuple[float, Any]:
+    return min((timed(func) for _ in range(runs)), key=lambda r: r[0])
+
+
+def sql(statement: str, params: Any = ()) -> int:
+    """Run one statement; always formatted, so a literal % is written %%."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        return int(cursor.rowcount)
+
+
+def settle() -> float:
+    """What a database that has run for a while has done: vacuumed, analysed, checkpointed."""
+    from django.db import connection
+
+    start = time.perf_counter()
+    old = connection.get_autocommit()
+    connection.set_autocommit(True)
+    try:
+        sql("VACUUM ANALYZE")
+        sql("CHECKPOINT")
+    finally:
+        connection.set_autocommit(old)
+    return time.perf_counter() - start
+
+
+@contextmanager
+def bulk_load_mode(tables: list[str]) -> Iterator[None]:
+    """Load the way a DBA would (benchmark only): FK triggers off, indexes and unique keys built after.
+
+    The generated rows are consistent by construction; check constraints are enforced during the
+    load, and every index and unique constraint is back, built over the whole table, before
+    anything is measured.
+    """
+    from django.db import connection
+
+    indexes: list[str] = []
+    uniques: list[tuple[str, str, str]] = []
+    with connection.cursor() as cursor:
+        cursor.execute("SET maintenance_work_mem = '1GB'")
+        cursor.execute("SET session_replication_role = replica")
+        for table in tables:
+            cursor.execute(
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                "WHERE conrelid = %s::regclass AND contype = 'u'",
+                [table],
+            )
+            for name, definition in cursor.fetchall():
+                cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+                uniques.append((table, name, definition))
+            cursor.execute(
+                "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+                "WHERE i.indrelid = %s::regclass AND NOT i.indisprimary "
+                "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)",
+                [table],
+            )
+            for name, definition in cursor.fetchall():
+                cursor.execute(f"DROP INDEX {name}")
+                indexes.append(definition)
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET session_replication_role = DEFAULT")
+            for table, name, definition in uniques:
+                cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+            for definition in indexes:
+                cursor.execute(definition)
+            cursor.execute("RESET maintenance_work_mem")
+
+
+# -- the world: few rows, through the real services -----------------------------------------------------------
+
+
+@dataclass
+class World:
+    approver_id: int
+    manager_id: int  # the programmes' manager
+    outlets: list[int]  # org node ids
+    managers: list[int]  # the account manager of each outlet
+    programs: list[int]
+    troubled: list[int]  # the troubled anchor's programmes (ids)
+
+
+def world_create() -> World:
+    from stdnum.cn import uscc
+
+    from core.business_date import business_date_set
+    from core.roles import Role
+    from partners.models import OrgNode, User
+    from partners.services.anchors import anchor_approve, anchor_create
+    from partners.services.org import org_node_create, user_create
+    from partners.services.programs import program_create
+
+    business_date_set(new_date=BUILT_ON, backwards_allowed=True)
+    branch = org_node_create(code="WB", name="成都分行", kind=OrgNode.Kind.BRANCH)
+    user_create(username="warn_leader", password=PASSWORD, role=Role.BRANCH_MANAGER, org_node=branch)
+    outlets, managers = [], []
+    for number, klass in enumerate([OrgNode.SubBranchClass.PRIORITY, OrgNode.SubBranchClass.FOLLOW_UP]):
+        sub = org_node_create(
+            code=f"WS{number}", name=f"基准支行{number}", kind=OrgNode.Kind.SUB_BRANCH, parent=branch,
+            sub_branch_class=klass,
+        )  # fmt: skip
+        for letter in "AB":
+            outlet = org_node_create(
+                code=f"WO{number}{letter}", name=f"基准网点{number}{letter}", kind=OrgNode.Kind.OUTLET, parent=sub
+            )
+            manager = user_create(
+                username=f"warn_manager_{number}{letter}", password=PASSWORD, role=Role.ACCOUNT_MANAGER,
+                org_node=outlet,
+            )  # fmt: skip
+            outlets.append(outlet.pk)
+            managers.append(manager.pk)
+    manager = User.objects.get(pk=managers[0])
+    approver = user_create(username="warn_approver", password=PASSWORD, role=Role.RISK_APPROVER, org_node=branch)
+    programs = []
+    for number in range(5):
+        body = f"91510100{number:04d}2345MA"[:17]
+        anchor = anchor_create(
+            actor=manager,
+            name=f"基准集团{number}",
+            uscc=body + uscc.calc_check_digit(body),
+            guarantee_capacity=Decimal("5000000000"),
+            org_node=branch,
+        )
+        anchor = anchor_approve(anchor=anchor, actor=approver)
+        for kind in ("生猪", "饲料"):
+            program = program_create(
+                actor=approver,
+                anchor=anchor,
+                name=f"基准集团{number}{kind}养殖贷",
+                annual_rate=RATES[(2 * number + len(kind)) % len(RATES)],
+                manager=manager,
+                total_cap=Decimal("1000000000000"),  # a book of this size needs caps far above the default
+            )
+            programs.append(program.pk)
+    return World(approver.pk, manager.pk, outlets, managers, programs, troubled=programs[8:])
+
+
+# -- the book: many rows, generated in SQL ---------------------------------------------------------------------
+
+
+def id_numbers(n: int) -> np.ndarray:
+    """Distinct, well-formed resident ID numbers (GB 11643 check character), born 1962–1997."""
+    i = np.arange(n)
+    born = np.datetime64("1962-01-01") + ((i // len(REGIONS)) % 13_000).astype("timedelta64[D]")
+    birth = np.char.replace(np.datetime_as_string(born, unit="D"), "-", "")
+    sequence = np.char.zfill((100 + (i // (len(REGIONS) * 13_000)) * 2 + i % 2).astype(str), 3)
+    body = np.char.add(np.char.add(REGIONS[i % len(REGIONS)], birth), sequence)
+    digits = np.frombuffer(body.astype("S17").tobytes(), dtype=np.uint8).reshape(n, 17) - ord("0")
+    return np.char.add(body, ID_CHECKS[(digits @ ID_WEIGHTS) % 11])
+
+
+def u(salt: int, column: str = "id") -> str:
+    """SQL for a deterministic uniform number in [0, 1) per row."""
+    return f"((hashint8({column} * 64 + {salt})::bigint & 2147483647) / 2147483648.0)"
+
+
+def farmers_load(world: World, n: int) -> None:
+    """Identity numbers and their keyed hashes come from Python; everything else is derived in SQL."""
+    from core.bulk import copy_frame
+    from core.masking import pii_hash
+    from partners.models import Farmer
+
+    numbers = id_numbers(n)
+    sql("CREATE TEMPORARY TABLE bench_identity (id bigint, id_number varchar(18), id_hash varchar(64))")
+    frame = pd.DataFrame(
+        {"id": np.arange(1, n + 1), "id_number": numbers.astype(object), "id_hash": [pii_hash(v) for v in numbers]}
+    )
+    copy_frame("bench_identity", frame)
+    del frame, numbers
+    outlets = "ARRAY[" + ", ".join(map(str, world.outlets)) + "]"
+    managers = "ARRAY[" + ", ".join(map(str, world.managers)) + "]"
+    sql(
+        f"INSERT INTO {Farmer._meta.db_table} (id, name, id_number, id_hash, id_masked, birth_date, phone, "
+        "region_code, breed, org_node_id, account_manager_id, created_at, updated_at) "
+        "SELECT id, (ARRAY['王', '李', '张', '刘', '陈', '杨', '黄', '赵', '吴', '周'])[1 + id %% 10] "
+        "  || (ARRAY['伟', '芳', '娜', '敏', '静', '强', '磊', '军', '洋', '勇', '艳', '杰'])[1 + (id / 10) %% 12], "
+        "  id_number, id_hash, left(id_number, 4) || repeat('*', 10) || right(id_number, 4), "
+        "  to_date(substr(id_number, 7, 8), 'YYYYMMDD'), '13' || lpad((hashint8(id) & 999999999)::text, 9, '0'), "
+        f"  left(id_number, 6), '生猪', ({outlets})[1 + id %% 4], ({managers})[1 + id %% 4], now(), now() "
+        "FROM bench_identity ORDER BY id"
+    )
+    sql("DROP TABLE bench_identity")
+
+
+def loans_stage(world: World, n: int) -> None:
+    """One row per first loan (id = farmer = limit): its programme, amounts and dates, in a temporary table."""
+    programs = "ARRAY[" + ", ".join(map(str, world.programs)) + "]"
+    healthy = len(world.programs) - len(world.troubled)
+    half = SHARE_MATURED / 2
+    sql(
+        "CREATE TEMPORARY TABLE bench_loan AS "
+        "SELECT id, program_id, principal, term, kind, disbursed, maturity FROM ("
+        "  SELECT id, principal, term, kind, "
+        f"   ({programs})[CASE WHEN kind = 3 OR {u(1)} < %(troubled)s THEN {healthy + 1} + id %% 2 "
+        f"     ELSE 1 + floor({u(2)} * {healthy})::int END] AS program_id, "
+        "    CASE kind WHEN 0 THEN %(day)s::date - 1 - floor(u6 * LEAST(28 * term, %(window)s))::int "
+        "      ELSE (maturity - make_interval(months => term))::date END AS disbursed, maturity "
+        "  FROM (SELECT id, term, kind, u6, "
+        f"      CAST(ROUND(exp(ln(10000) + {u(3)} * ln(200)) / 1000) * 1000 AS numeric(18, 2)) AS principal, "
+        "      CASE kind WHEN 2 THEN %(day)s::date - 1 - floor(u6 * 17)::int "
+        "        WHEN 3 THEN DATE '2027-01-01' + floor(u6 * 151)::int END AS maturity "
+        f"    FROM (SELECT id, 3 + floor({u(4)} * 10)::int AS term, {u(6)} AS u6, "
+        f"        CASE WHEN {u(5)} < %(half)s THEN 2 WHEN {u(5)} < %(matured)s THEN 3 ELSE 0 END AS kind "
+        "      FROM generate_series(1, %(n)s) id) g) p) q",
+        {"troubled": SHARE_TROUBLED, "day": DAY, "window": WINDOW_DAYS, "half": half, "matured": SHARE_MATURED, "n": n},
+    )
+    # Performing loans mature after DAY (28 days a month is always short of a month).
+    sql("UPDATE bench_loan SET maturity = (disbursed + make_interval(months => term))::date WHERE kind = 0")
+    # Unpaid interest since a 20th from February to May: troubled programmes, disbursed before that 20th.
+    troubled = ", ".join(map(str, world.troubled))
+    share = SHARE_INTEREST_OVERDUE / (SHARE_TROUBLED * (1 - SHARE_MATURED))
+    sql(
+        "ALTER TABLE bench_loan ADD COLUMN oldest_due date; "
+        "UPDATE bench_loan SET kind = 1, oldest_due = due FROM (SELECT id AS due_id, "
+        f"  (ARRAY[DATE '2027-05-20', DATE '2027-04-20', DATE '2027-03-20', DATE '2027-02-20'])"
+        f"  [CASE WHEN {u(8)} < 0.4 THEN 1 WHEN {u(8)} < 0.65 THEN 2 WHEN {u(8)} < 0.85 THEN 3 ELSE 4 END] AS due "
+        f"  FROM bench_loan WHERE kind = 0 AND program_id IN ({troubled}) AND {u(7)} < %(share)s) d "
+        "WHERE id = due_id AND disbursed < due; "
+        "UPDATE bench_loan SET oldest_due = maturity WHERE kind IN (2, 3)",
+        {"share": share},
+    )
+    sql("ALTER TABLE bench_loan ADD PRIMARY KEY (id)")
+
+
+def book_load(world: World, n: int) -> dict[str, float]:
+    """Limits, loans, demands, checks from the staged loans; the margin through the ORM."""
+    from django.db.models import Sum
+
+    from origination.models import CompensationDemand, CreditLimit, Loan
+    from partners.models import MarginEntry, Program
+    from postloan.models import PostDrawdownCheck
+
+    timings: dict[str, float] = {}
+    start = time.perf_counter()
+    loans_stage(world, n)
+    timings["stage"] = time.perf_counter() - start
+    tables = [model._meta.db_table for model in (CreditLimit, Loan, CompensationDemand, PostDrawdownCheck)]
+    with bulk_load_mode(tables):
+        start = time.perf_counter()
+        sql(
+            f"INSERT INTO {CreditLimit._meta.db_table} (id, farmer_id, program_id, amount, approved_on, expires_on, "
+            "approved_by_id, status, created_at, updated_at) "
+            "SELECT id, id, program_id, LEAST(CEIL(principal * (1 + 0.5 * "
+            f"{u(9)}) / 10000) * 10000, 2000000), approved, expires, %(approver)s, "
+            "CASE WHEN expires <= %(day)s THEN 'expired' ELSE 'active' END, now(), now() "
+            f"FROM (SELECT *, (approved + interval '12 months')::date AS expires FROM (SELECT *, "
+            f"  disbursed - floor({u(10)} * 31)::int AS approved FROM bench_loan) a) b ORDER BY id",
+            {"approver": world.approver_id, "day": DAY},
+        )
+        timings["limits"] = time.perf_counter() - start
+        start = time.perf_counter()
+        outlets = "ARRAY[" + ", ".join(map(str, world.outlets)) + "]"
+        managers = "ARRAY[" + ", ".join(map(str, world.managers)) + "]"
+        # Days past due → class (risk.classification.DPD_BANDS); 0.1 % lowered by a person.
+        sql(
+            f"INSERT INTO {Loan._meta.db_table} (id, credit_limit_id, farmer_id, program_id, org_node_id, "
+            "account_manager_id, principal, annual_rate, penalty_markup, term_months, disbursed_on, maturity_on, "
+            "status, principal_outstanding, principal_overdue, interest_base, accrued_through, penalty_base, "
+            "penalty_through, interest_due, interest_overdue, penalty_due, compensated, oldest_due_date, "
+            "shadow_oldest_due_date, classification, manual_classification, created_at, updated_at) "
+            f"SELECT l.id, l.id, l.id, l.program_id, ({outlets})[1 + l.id %% 4], ({managers})[1 + l.id %% 4], "
+            "l.principal, p.annual_rate, 0.5, l.term, l.disbursed, l.maturity, 'active', l.principal, "
+            "CASE WHEN l.kind >= 2 THEN l.principal ELSE 0 END, 0, "
+            "LEAST(l.maturity, GREATEST(l.disbursed - 1, DATE '2027-05-20')), 0, "
+            "CASE WHEN l.kind >= 2 THEN l.maturity END, 0, "
+            "CASE WHEN l.oldest_due IS NULL THEN 0 "
+            "  ELSE ROUND(l.principal * p.annual_rate * GREATEST(%(day)s::date - l.oldest_due, 30) / 360, 2) END, "
+            "0, 0, l.oldest_due, l.oldest_due, "
+            "CASE WHEN l.oldest_due IS NULL THEN (CASE WHEN l.id %% 1000 = 7 THEN 'special_mention' ELSE 'normal' END) "
+            "  WHEN %(day)s::date - l.oldest_due <= 90 THEN 'special_mention' "
+            "  WHEN %(day)s::date - l.oldest_due <= 270 THEN 'substandard' "
+            "  WHEN %(day)s::date - l.oldest_due <= 360 THEN 'doubtful' ELSE 'loss' END, "
+            "CASE WHEN l.oldest_due IS NULL AND l.id %% 1000 = 7 THEN 'special_mention' ELSE '' END, now(), now() "
+            f"FROM bench_loan l JOIN {Program._meta.db_table} p ON p.id = l.program_id ORDER BY l.id",
+            {"day": DAY},
+        )
+        timings["loans"] = time.perf_counter() - start
+        start = time.perf_counter()
+        # Each unpaid amount raised a demand; raised by the last month end, no margin was left: a claim.
+        sql(
+            f"INSERT INTO {CompensationDemand._meta.db_table} (loan_id, program_id, raised_on, amount, compensated, "
+            "unrecovered, status, settled_on) "
+            "SELECT id, program_id, oldest_due_date, interest_overdue + principal_overdue, 0, "
+            "CASE WHEN oldest_due_date <= %(month_end)s THEN interest_overdue + principal_overdue ELSE 0 END, "
+            "CASE WHEN oldest_due_date <= %(month_end)s THEN 'claim' ELSE 'open' END, NULL "
+            f"FROM {Loan._meta.db_table} WHERE oldest_due_date IS NOT NULL ORDER BY id",
+            {"month_end": LAST_MONTH_END},
+        )
+        timings["demands"] = time.perf_counter() - start
+        start = time.perf_counter()
+        # The account manager checked the trade records and called back within a week — except for
+        # ~10 % of the loans (neither) and another ~2 % (no callback).
+        sql(
+            f"INSERT INTO {PostDrawdownCheck._meta.db_table} (loan_id, kind, result, note, done_on, actor_id, "
+            "created_at) "
+            "SELECT l.id, k.kind, 'ok', '', l.disbursed_on + 1 + CAST((l.id + k.shift) %% 6 AS integer), "
+            f"l.account_manager_id, now() FROM {Loan._meta.db_table} l "
+            "CROSS JOIN (VALUES ('trade_authenticity', 0), ('phone_callback', 3)) k(kind, shift) "
+            "WHERE l.disbursed_on + 1 + CAST((l.id + k.shift) %% 6 AS integer) < %(day)s "
+            "AND (l.id * 7) %% 10 <> 3 AND NOT (k.kind = 'phone_callback' AND l.id %% 50 = 1) ORDER BY 5, 1",
+            {"day": DAY},
+        )
+        timings["checks"] = time.perf_counter() - start
+        start = time.perf_counter()
+    for model in (CreditLimit, Loan, CompensationDemand, PostDrawdownCheck):
+        table = model._meta.db_table
+        sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")
+    sql("DROP TABLE bench_loan")
+    timings["indexes"] = time.perf_counter() - start
+
+    # Margin: 7 % of the outstanding deposited; the troubled anchor's deducted to nothing by 31 May.
+    outstanding = dict(Loan.objects.values_list("program_id").annotate(total=Sum("principal_outstanding")).order_by())
+    entries = []
+    for program_id in world.programs:
+        amount = (outstanding.get(program_id, Decimal(0)) * MARGIN_HEADROOM).quantize(Decimal("1")) + 1
+        entries.append(MarginEntry(program_id=program_id, kind="deposit", amount=amount, business_date=BUILT_ON))
+        if program_id in world.troubled:
+            entries.append(
+                MarginEntry(program_id=program_id, kind="deduction", amount=amount, business_date=LAST_MONTH_END)
+            )
+    MarginEntry.objects.bulk_create(entries)
+    return timings
 
 
 def second_loans(n_farmers: int, extra: int) -> int:
@@ -100,44 +494,29 @@ def second_loans(n_farmers: int, extra: int) -> int:
     from postloan.models import PostDrawdownCheck
 
     loan, check = Loan._meta.db_table, PostDrawdownCheck._meta.db_table
-    columns = [
-        f.column
-        for f in Loan._meta.concrete_fields
-        if f.column
-        not in {"id", "principal", "principal_outstanding", "disbursed_on", "maturity_on", "accrued_through"}
-    ]
-    listed = ", ".join(columns)
+    derived = {"id", "principal", "principal_outstanding", "disbursed_on", "maturity_on", "accrued_through"}
+    columns = [f.column for f in Loan._meta.concrete_fields if f.column not in derived]
     rows = sql(
         f"INSERT INTO {loan} (id, principal, principal_outstanding, disbursed_on, maturity_on, accrued_through, "
-        f"{listed}) "
-        "SELECT %s + ROW_NUMBER() OVER (ORDER BY l.id), half, half, d, "
+        f"{', '.join(columns)}) "
+        "SELECT %(after)s + ROW_NUMBER() OVER (ORDER BY l.id), half, half, d, "
         "(d + make_interval(months => l.term_months))::date, d - 1, "
         + ", ".join(f"l.{c}" for c in columns)
-        + f" FROM (SELECT l.*, GREATEST(ROUND(l.principal / 2, -3), 1000) AS half, "
-        "LEAST(l.disbursed_on + 30, %s::date - 1) AS d "
+        + " FROM (SELECT l.*, GREATEST(ROUND(l.principal / 2, -3), 1000) AS half, "
+        "LEAST(l.disbursed_on + 30, %(day)s::date - 1) AS d "
         f"FROM {loan} l WHERE l.principal_overdue = 0 AND l.oldest_due_date IS NULL "
-        "ORDER BY (l.id * 7919) %% %s, l.id LIMIT %s) l",
-        [n_farmers, DAY, n_farmers, extra],
+        "ORDER BY hashint8(l.id), l.id LIMIT %(extra)s) l",
+        {"after": n_farmers, "day": DAY, "extra": extra},
     )
     sql(
         f"INSERT INTO {check} (loan_id, kind, result, note, done_on, actor_id, created_at) "
         "SELECT l.id, k.kind, 'ok', '', l.disbursed_on + 2, l.account_manager_id, now() "
         f"FROM {loan} l CROSS JOIN (VALUES ('trade_authenticity'), ('phone_callback')) k(kind) "
-        "WHERE l.id > %s AND l.disbursed_on + 2 < %s",
-        [n_farmers, DAY],
+        "WHERE l.id > %(after)s AND l.disbursed_on + 2 < %(day)s",
+        {"after": n_farmers, "day": DAY},
     )
     sql(f"SELECT setval(pg_get_serial_sequence('{loan}', 'id'), (SELECT MAX(id) FROM {loan}))")
     return rows
-
-
-def checks_thin() -> int:
-    """About 10 % of the loans have neither check on file, another 2 % no phone callback."""
-    from postloan.models import PostDrawdownCheck
-
-    check = PostDrawdownCheck._meta.db_table
-    removed = sql(f"DELETE FROM {check} WHERE (loan_id * 7) % 10 = 3")
-    removed += sql(f"DELETE FROM {check} WHERE kind = 'phone_callback' AND loan_id % 50 = 1")
-    return removed
 
 
 def provider_create() -> tuple[int, dict[int, int], int]:
@@ -158,32 +537,8 @@ def provider_create() -> tuple[int, dict[int, int], int]:
     return provider.pk, deliveries, events.pk
 
 
-@contextmanager
-def unique_constraint_dropped(table: str) -> Iterator[None]:
-    """Benchmark only: the unique constraints of ``table`` are added back (and checked) after the load."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass "
-            "AND contype = 'u'",
-            [table],
-        )
-        constraints = cursor.fetchall()
-        for name, _definition in constraints:
-            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SET maintenance_work_mem = '1GB'")
-            for name, definition in constraints:
-                cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
-            cursor.execute("RESET maintenance_work_mem")
-
-
 def trades_load(n_farmers: int, deliveries: dict[int, int]) -> int:
-    """~16 orders per borrower over 8 months with his programme's anchor, generated in SQL.
+    """~16 orders per first-loan borrower over 8 months with his programme's anchor, generated in SQL.
 
     One statement per 15-day slot, so that the rows lie in the table roughly by date, the way
     the monthly deliveries write them.
@@ -195,7 +550,7 @@ def trades_load(n_farmers: int, deliveries: dict[int, int]) -> int:
     trade = TradeRecord._meta.db_table
     cases = " ".join(f"WHEN {anchor} THEN {delivery}" for anchor, delivery in deliveries.items())
     rows = 0
-    with cob.bulk_load_mode([trade]), unique_constraint_dropped(trade):
+    with bulk_load_mode([trade]):
         for slot in range(TRADE_SLOTS):
             rows += sql(
                 f"INSERT INTO {trade} (anchor_id, id_hash, order_no, order_date, amount, delivery_id) "
@@ -224,38 +579,33 @@ def events_load(provider_id: int, delivery_id: int) -> int:
 
     event = MonitoringEvent._meta.db_table
     columns = "provider_id, event_id, subject_hash, subject_kind, event_type, event_date, value, detail, delivery_id"
+    types = "ARRAY['litigation', 'enforcement', 'dishonest', 'multi_lender', 'credit_overdue']"
+    params = {"provider": provider_id, "today": DAY, "delivery": delivery_id, "noise": NOISE_EVENTS}
     rows = sql(
         f"INSERT INTO {event} ({columns}) "
         "SELECT %(provider)s, 'EF' || lpad(f.id::text, 9, '0'), f.id_hash, 'person', t.type, "
         "  %(today)s::date - CAST((f.id * 37) %% 400 AS integer), "
         "  CASE WHEN t.type = 'multi_lender' THEN 1 + (f.id / 250) %% 6 END, '', %(delivery)s "
-        f"FROM {Farmer._meta.db_table} f CROSS JOIN LATERAL (SELECT (ARRAY['litigation', 'enforcement', "
-        "  'dishonest', 'multi_lender', 'credit_overdue'])[1 + (f.id / 50) %% 5] AS type) t "
+        f"FROM {Farmer._meta.db_table} f CROSS JOIN LATERAL (SELECT ({types})[1 + (f.id / 50) %% 5] AS type) t "
         "WHERE f.id %% 50 = 1",
-        {"provider": provider_id, "today": DAY, "delivery": delivery_id},
+        params,
     )
     rows += sql(
         f"INSERT INTO {event} ({columns}) "
         "SELECT %(provider)s, 'EN' || lpad(i::text, 9, '0'), md5(i::text) || md5((-i)::text), 'person', "
-        "  (ARRAY['litigation', 'enforcement', 'dishonest', 'multi_lender', 'credit_overdue'])[1 + i %% 5], "
-        "  %(today)s::date - (i * 37) %% 400, CASE WHEN i %% 5 = 3 THEN 1 + i %% 6 END, '', %(delivery)s "
+        f"  ({types})[1 + i %% 5], %(today)s::date - (i * 37) %% 400, "
+        "  CASE WHEN i %% 5 = 3 THEN 1 + i %% 6 END, '', %(delivery)s "
         "FROM generate_series(1, %(noise)s) i",
-        {"provider": provider_id, "today": DAY, "delivery": delivery_id, "noise": NOISE_EVENTS},
+        params,
     )
     anchors = list(Anchor.objects.order_by("id").values_list("uscc", flat=True))
     for number, (index, event_type, days) in enumerate(
         [(1, "business_abnormal", 20), (3, "litigation", 400), (3, "multi_lender", 10)]
     ):
+        on = DAY - dt.timedelta(days=days)
         rows += sql(
             f"INSERT INTO {event} ({columns}) VALUES (%s, %s, %s, 'enterprise', %s, %s, NULL, '', %s)",
-            [
-                provider_id,
-                f"EA{number}",
-                pii_hash(anchors[index]),
-                event_type,
-                DAY - dt.timedelta(days=days),
-                delivery_id,
-            ],
+            [provider_id, f"EA{number}", pii_hash(anchors[index]), event_type, on, delivery_id],
         )
     return rows
 
@@ -288,33 +638,22 @@ def book_build(n: int) -> dict[str, int]:
     from core.business_date import business_date_set
 
     counts: dict[str, int] = {}
-    world = cob.world_create()
+    world = world_create()
     extra = n // 200
     n_farmers = n - extra
-    seconds, book = timed(lambda: cob.book_generate(n_farmers, world))
-    print(f"book generated in {seconds:.1f} s: {n_farmers:,} loans, {len(book.dues):,} dues")
-    start = time.perf_counter()
-    timings = cob.book_load(book, world)
-    seconds = time.perf_counter() - start
+    seconds, _ = timed(lambda: farmers_load(world, n_farmers))
+    print(f"{n_farmers:,} farmers in {seconds:.1f} s")
+    seconds, timings = timed(lambda: book_load(world, n_farmers))
     print(
-        f"book loaded in {seconds:.1f} s (bench_cob.book_load): "
-        + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items())
+        f"limits, loans, demands, checks in {seconds:.1f} s: " + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items())
     )
-    outstanding: dict[int, Decimal] = {}
-    for index, total in pd.Series(book.principal_fen).groupby(book.program).sum().items():
-        outstanding[int(index)] = Decimal(int(total)) / 100
-    del book
-    cob.margin_fund(world, outstanding)
     business_date_set(new_date=DAY, backwards_allowed=False)
     reviews_add(world.approver_id)
-
     seconds, counts["second loans"] = timed(lambda: second_loans(n_farmers, extra))
     print(f"{counts['second loans']:,} second loans in {seconds:.1f} s")
-    seconds, counts["checks removed"] = timed(checks_thin)
-    print(f"{counts['checks removed']:,} post-drawdown checks removed in {seconds:.1f} s")
     provider_id, deliveries, events_delivery = provider_create()
     seconds, counts["trade records"] = timed(lambda: trades_load(n_farmers, deliveries))
-    print(f"{counts['trade records']:,} trade records loaded (and indexed) in {seconds:.1f} s")
+    print(f"{counts['trade records']:,} trade records loaded and indexed in {seconds:.1f} s")
     seconds, counts["monitoring events"] = timed(lambda: events_load(provider_id, events_delivery))
     print(f"{counts['monitoring events']:,} monitoring events in {seconds:.1f} s")
     counts["outbreaks"] = outbreaks_load(world.approver_id)
@@ -427,7 +766,7 @@ def warnings_timed(label: str, day: dt.date) -> Run:
     run.temp_mb = (temp_bytes() - before) / 2**20
     run.rest = run.seconds - sum(r.seconds for r in run.rules.values()) - run.shared_sets - run.escalation
     run.raised, run.cleared, run.escalated = summary.raised, summary.cleared, summary.escalated
-    run.rss_mb = cob.peak_rss_mb()
+    run.rss_mb = peak_rss_mb()
     return run
 
 
@@ -554,8 +893,8 @@ def measure(counts: dict[str, int]) -> bool:
             f"{label}: {run.seconds:.1f} s, raised {sum(run.raised.values()):,}, cleared {sum(run.cleared.values()):,}"
         )
         runs.append(run)
-    scan_seconds, _ = cob.best_of(3, scan)
-    fetch_seconds, fetched = cob.best_of(3, fetch)
+    scan_seconds, _ = best_of(3, scan)
+    fetch_seconds, fetched = best_of(3, fetch)
     print(f"(d) scan {scan_seconds:.2f} s, fetch {fetch_seconds:.2f} s ({fetched:,} rows)")
     report(runs, scan_seconds, fetch_seconds, loans)
 
@@ -599,7 +938,7 @@ def load(n: int) -> None:
     print(f"migrated in {seconds:.1f} s")
     seconds, counts = timed(lambda: book_build(n))
     print("data: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
-    print(f"data built in {seconds:.0f} s, peak RSS of the loader {cob.peak_rss_mb():,.0f} MB")
+    print(f"data built in {seconds:.0f} s, peak RSS of the loader {peak_rss_mb():,.0f} MB")
 
 
 def main() -> None:
@@ -614,8 +953,8 @@ def main() -> None:
     if not url.startswith(("postgres://", "postgresql://")):
         raise SystemExit("DATABASE_URL must name a PostgreSQL database")
     if args.load_only:
-        cob.database_recreate(url)
-        cob.setup_django()
+        database_recreate(url)
+        setup_django()
         load(args.loans)
         return
     began = time.perf_counter()
@@ -626,7 +965,7 @@ def main() -> None:
             # The loader (numpy, pandas: gigabytes) runs in a child process, so that the peak RSS
             # shown below is the warning run's.
             subprocess.run([sys.executable, __file__, str(args.loans), "--load-only"], check=True)
-        cob.setup_django()
+        setup_django()
         from django.core.management import call_command
 
         from postloan.models import Warning, WarningAction
@@ -635,15 +974,18 @@ def main() -> None:
         print(f"migrations checked in {seconds:.1f} s")
         sql(f"TRUNCATE {WarningAction._meta.db_table}, {Warning._meta.db_table}")
         counts = counts_read()
-        seconds = cob.database_settle()
+        seconds = settle()
         print(f"VACUUM ANALYZE + CHECKPOINT in {seconds:.1f} s")
         ok = measure(counts)
     finally:
         if not (args.keep_db or args.reuse_db):
-            from django.db import connections
+            from django.conf import settings
 
-            connections.close_all()
-            cob.database_recreate(url, drop_only=True)
+            if settings.configured:
+                from django.db import connections
+
+                connections.close_all()
+            database_recreate(url, drop_only=True)
     print(f"load average at the end: {' '.join(f'{v:.1f}' for v in os.getloadavg())}")
     print(f"\nwhole run: {time.perf_counter() - began:.0f} s")
     sys.exit(0 if ok else 1)

@@ -15,6 +15,7 @@ comparisons are done by SQL over the whole range.
 from __future__ import annotations
 
 import datetime as dt
+import io
 from decimal import Decimal
 from typing import Any
 
@@ -31,6 +32,7 @@ DUE = LoanDue._meta.db_table
 ENTRY = LoanEntry._meta.db_table
 LIMIT = CreditLimit._meta.db_table
 DEMAND = CompensationDemand._meta.db_table
+SETTLE_TABLE = "loan_id bigint PRIMARY KEY, charge numeric(18,2), principal numeric(18,2), matures boolean"
 
 
 def _principal_days(
@@ -60,15 +62,8 @@ def settle(day: dt.date, first_id: int, last_id: int) -> int:
         rows.append((loan_id, charge, principal if matures else ZERO, matures))
     if not rows:
         return 0
-    temp_table_load(
-        "cob_settle",
-        "loan_id bigint PRIMARY KEY, charge numeric(18,2), principal numeric(18,2), matures boolean",
-        ("loan_id", "charge", "principal", "matures"),
-        rows,
-    )
+    _settle_rows_load(rows)
     with connection.cursor() as cursor:
-        if is_postgres():
-            cursor.execute("ANALYZE cob_settle")  # a temporary table has no statistics until asked
         # The id range as well as the join: the loans are then read by primary key, one chunk's worth,
         # never the whole table once per chunk.
         cursor.execute(
@@ -98,8 +93,28 @@ def settle(day: dt.date, first_id: int, last_id: int) -> int:
             "ON CONFLICT (loan_id, kind, due_on) DO NOTHING",
             [day],
         )
-    temp_table_drop("cob_settle")
+    if not is_postgres():
+        temp_table_drop("cob_settle")
     return len(rows)
+
+
+def _settle_rows_load(rows: list[tuple[int, Decimal, Decimal, bool]]) -> None:
+    """The charges computed in Python, into the temporary table the set-based statements join.
+
+    On PostgreSQL the table is emptied at each commit and truncated before use (no dead rows pile up
+    over a session's chunks), and the rows go in as COPY text: numbers and booleans need no quoting.
+    """
+    if not is_postgres():
+        temp_table_load("cob_settle", SETTLE_TABLE, ("loan_id", "charge", "principal", "matures"), rows)
+        return
+    text = "".join(
+        f"{loan_id}\t{charge}\t{principal}\t{'t' if matures else 'f'}\n" for loan_id, charge, principal, matures in rows
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS cob_settle ({SETTLE_TABLE}) ON COMMIT DELETE ROWS")
+        cursor.execute("TRUNCATE cob_settle")
+        cursor.copy_expert("COPY cob_settle (loan_id, charge, principal, matures) FROM STDIN", io.StringIO(text))
+        cursor.execute("ANALYZE cob_settle")  # a temporary table has no statistics until asked
 
 
 def mark_overdue(day: dt.date, first_id: int, last_id: int) -> int:

@@ -5,6 +5,11 @@ assignee_id, fact — so that the engine raises and resolves warnings for all
 rules with the same few statements. Dates are computed here and passed as
 parameters, so the SQL is the same on PostgreSQL and SQLite except where a
 date is shifted by years.
+
+Sets that many rules read (the borrowers, the programmes' totals) are
+``SHARED_SETS``: the engine computes each once per run into a temporary table
+of that name before the first rule, instead of every rule computing it again
+over the whole book.
 """
 
 from __future__ import annotations
@@ -57,10 +62,60 @@ class RuleDefinition:
 
 ACTIVE_LOAN = "l.status = 'active' AND l.principal_outstanding > 0"
 
-# Farmers with money out: the only farmers the farmer rules look at.
-BORROWERS = (
-    f"SELECT l.farmer_id, MIN(l.org_node_id) AS org_node_id, MIN(l.program_id) AS program_id, "
-    f"MIN(l.account_manager_id) AS assignee_id FROM {LOAN} l WHERE {ACTIVE_LOAN} GROUP BY l.farmer_id"
+# Farmers with money out: the only farmers the farmer rules look at. One row per farmer: where
+# his warnings go (the lowest node, programme and manager among his active loans), what he owes
+# in all, and what the rules join on: his identity hash, his region and his programme's anchor.
+# (The programme is joined LEFT — it always exists — so that PostgreSQL does not guess that few
+# rows survive that join and then fetch the farmers one index probe at a time.)
+BORROWERS = "warning_borrowers"
+_BORROWERS_SET = (
+    "SELECT b.farmer_id, b.org_node_id, b.program_id, b.assignee_id, b.outstanding, "
+    "f.id_hash, f.region_code, pr.anchor_id "
+    "FROM (SELECT l.farmer_id, MIN(l.org_node_id) AS org_node_id, MIN(l.program_id) AS program_id, "
+    "MIN(l.account_manager_id) AS assignee_id, SUM(l.principal_outstanding) AS outstanding "
+    f"FROM {LOAN} l WHERE {ACTIVE_LOAN} GROUP BY l.farmer_id) b "
+    f"JOIN {FARMER} f ON f.id = b.farmer_id LEFT JOIN {PROGRAM} pr ON pr.id = b.program_id"
+)
+
+# Per programme: outstanding and NPL principal of active loans.
+PROGRAM_TOTALS = "warning_program_totals"
+_PROGRAM_TOTALS_SET = (
+    "SELECT l.program_id, SUM(l.principal_outstanding) AS outstanding, "
+    "SUM(CASE WHEN l.classification IN ('substandard', 'doubtful', 'loss') "
+    "THEN l.principal_outstanding ELSE 0 END) AS npl "
+    f"FROM {LOAN} l WHERE l.status = 'active' GROUP BY l.program_id"
+)
+
+
+@dataclass(frozen=True)
+class SharedSet:
+    """A set many rules read: filled once per run, before the first rule, into the temporary table ``name``."""
+
+    name: str
+    columns: tuple[tuple[str, str], ...]  # (column, SQL type) in the order ``query`` returns them
+    query: str
+
+
+SHARED_SETS: tuple[SharedSet, ...] = (
+    SharedSet(
+        BORROWERS,
+        (
+            ("farmer_id", "bigint"),
+            ("org_node_id", "bigint"),
+            ("program_id", "bigint"),
+            ("assignee_id", "bigint"),
+            ("outstanding", "decimal(20, 2)"),
+            ("id_hash", "varchar(64)"),
+            ("region_code", "varchar(6)"),
+            ("anchor_id", "bigint"),
+        ),
+        _BORROWERS_SET,
+    ),
+    SharedSet(
+        PROGRAM_TOTALS,
+        (("program_id", "bigint"), ("outstanding", "decimal(20, 2)"), ("npl", "decimal(20, 2)")),
+        _PROGRAM_TOTALS_SET,
+    ),
 )
 
 
@@ -76,8 +131,7 @@ def _farmer_event_rule(types: tuple[str, ...], extra: str = "") -> str:
     return (
         "SELECT b.farmer_id AS subject_id, b.org_node_id, b.program_id, b.assignee_id, "
         "MAX(e.event_type || ' ' || e.event_date) AS fact "
-        f"FROM ({BORROWERS}) b JOIN {FARMER} f ON f.id = b.farmer_id "
-        f"JOIN {EVENT} e ON e.subject_hash = f.id_hash "
+        f"FROM {BORROWERS} b JOIN {EVENT} e ON e.subject_hash = b.id_hash "
         f"WHERE e.event_type IN ({type_list}) AND e.event_date BETWEEN %(since)s AND %(today)s {extra} "
         "GROUP BY b.farmer_id, b.org_node_id, b.program_id, b.assignee_id"
     )
@@ -89,20 +143,10 @@ def _years_before(column: str, years: int) -> str:
     return f"date({column}, '-{int(years)} years')"
 
 
-def _program_totals() -> str:
-    """Per programme: outstanding and NPL principal of active loans."""
-    return (
-        "SELECT l.program_id, SUM(l.principal_outstanding) AS outstanding, "
-        "SUM(CASE WHEN l.classification IN ('substandard', 'doubtful', 'loss') "
-        "THEN l.principal_outstanding ELSE 0 END) AS npl "
-        f"FROM {LOAN} l WHERE l.status = 'active' GROUP BY l.program_id"
-    )
-
-
 def _program_rule(condition: str, fact: str) -> str:
     return (
         f"SELECT p.id AS subject_id, p.org_node_id, p.id AS program_id, p.manager_id AS assignee_id, {fact} AS fact "
-        f"FROM {PROGRAM} p JOIN ({_program_totals()}) t ON t.program_id = p.id WHERE {condition}"
+        f"FROM {PROGRAM} p JOIN {PROGRAM_TOTALS} t ON t.program_id = p.id WHERE {condition}"
     )
 
 
@@ -136,20 +180,26 @@ def maturity_soon(today: dt.date, p: dict[str, Any]) -> Query:
 
 
 def orders_drop(today: dt.date, p: dict[str, Any]) -> Query:
-    """Last full month's orders below ``ratio`` × the monthly average of the ``months`` before it."""
+    """Last full month's orders below ``ratio`` × the monthly average of the ``months`` before it.
+
+    The orders are summed per (anchor, identity hash) first, in one pass over the trade index in
+    its own order (the amount is in the index), and only the farmers whose orders dropped meet the
+    borrowers: a farmer is one identity hash, and a borrower trades with his programme's anchor.
+    """
     last_end = today.replace(day=1) - dt.timedelta(days=1)
     last_start = last_end.replace(day=1)
     base_start = add_months(last_start, -int(p["months"]))
-    sql = (
-        "SELECT b.farmer_id AS subject_id, b.org_node_id, b.program_id, b.assignee_id, "
-        "SUM(CASE WHEN t.order_date >= %(last_start)s THEN t.amount ELSE 0 END) AS fact "
-        f"FROM ({BORROWERS}) b JOIN {FARMER} f ON f.id = b.farmer_id "
-        f"JOIN {PROGRAM} pr ON pr.id = b.program_id "
-        f"JOIN {TRADE} t ON t.anchor_id = pr.anchor_id AND t.id_hash = f.id_hash "
-        "AND t.order_date BETWEEN %(base_start)s AND %(last_end)s "
-        "GROUP BY b.farmer_id, b.org_node_id, b.program_id, b.assignee_id "
+    dropped = (
+        "SELECT t.anchor_id, t.id_hash, "
+        "SUM(CASE WHEN t.order_date >= %(last_start)s THEN t.amount ELSE 0 END) AS last_month "
+        f"FROM {TRADE} t WHERE t.order_date BETWEEN %(base_start)s AND %(last_end)s "
+        "GROUP BY t.anchor_id, t.id_hash "
         "HAVING SUM(CASE WHEN t.order_date >= %(last_start)s THEN t.amount ELSE 0 END) "
         "< %(ratio)s * SUM(CASE WHEN t.order_date < %(last_start)s THEN t.amount ELSE 0 END) / %(months)s"
+    )
+    sql = (
+        "SELECT b.farmer_id AS subject_id, b.org_node_id, b.program_id, b.assignee_id, t.last_month AS fact "
+        f"FROM {BORROWERS} b JOIN ({dropped}) t ON t.anchor_id = b.anchor_id AND t.id_hash = b.id_hash"
     )
     params = {
         "last_start": last_start,
@@ -164,9 +214,9 @@ def orders_drop(today: dt.date, p: dict[str, Any]) -> Query:
 def orders_stopped(today: dt.date, p: dict[str, Any]) -> Query:
     sql = (
         "SELECT b.farmer_id AS subject_id, b.org_node_id, b.program_id, b.assignee_id, "
-        f"(SELECT MAX(t.order_date) FROM {TRADE} t WHERE t.anchor_id = pr.anchor_id AND t.id_hash = f.id_hash) AS fact "
-        f"FROM ({BORROWERS}) b JOIN {FARMER} f ON f.id = b.farmer_id JOIN {PROGRAM} pr ON pr.id = b.program_id "
-        f"WHERE NOT EXISTS (SELECT 1 FROM {TRADE} t WHERE t.anchor_id = pr.anchor_id AND t.id_hash = f.id_hash "
+        f"(SELECT MAX(t.order_date) FROM {TRADE} t WHERE t.anchor_id = b.anchor_id AND t.id_hash = b.id_hash) AS fact "
+        f"FROM {BORROWERS} b "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {TRADE} t WHERE t.anchor_id = b.anchor_id AND t.id_hash = b.id_hash "
         "AND t.order_date BETWEEN %(since)s AND %(today)s)"
     )
     return sql, {"since": _since(today, p["days"]), "today": today}
@@ -174,13 +224,11 @@ def orders_stopped(today: dt.date, p: dict[str, Any]) -> Query:
 
 def limit_high_usage(today: dt.date, p: dict[str, Any]) -> Query:
     sql = (
-        "SELECT b.farmer_id AS subject_id, b.org_node_id, b.program_id, b.assignee_id, o.outstanding AS fact "
-        f"FROM ({BORROWERS}) b "
-        f"JOIN (SELECT farmer_id, SUM(principal_outstanding) AS outstanding FROM {LOAN} l WHERE {ACTIVE_LOAN} "
-        "GROUP BY farmer_id) o ON o.farmer_id = b.farmer_id "
+        "SELECT b.farmer_id AS subject_id, b.org_node_id, b.program_id, b.assignee_id, b.outstanding AS fact "
+        f"FROM {BORROWERS} b "
         f"JOIN (SELECT farmer_id, SUM(amount) AS limits FROM {LIMIT} WHERE status = 'active' GROUP BY farmer_id) m "
         "ON m.farmer_id = b.farmer_id "
-        "WHERE o.outstanding >= %(ratio)s * m.limits"
+        "WHERE b.outstanding >= %(ratio)s * m.limits"
     )
     return sql, {"ratio": Decimal(str(p["ratio"]))}
 
@@ -223,8 +271,8 @@ def region_outbreak(today: dt.date, p: dict[str, Any]) -> Query:
     sql = (
         "SELECT b.farmer_id AS subject_id, b.org_node_id, b.program_id, b.assignee_id, "
         "MAX(o.disease || ' ' || o.declared_on) AS fact "
-        f"FROM ({BORROWERS}) b JOIN {FARMER} f ON f.id = b.farmer_id "
-        f"JOIN {OUTBREAK} o ON o.region_code = f.region_code AND o.declared_on BETWEEN %(since)s AND %(today)s "
+        f"FROM {BORROWERS} b "
+        f"JOIN {OUTBREAK} o ON o.region_code = b.region_code AND o.declared_on BETWEEN %(since)s AND %(today)s "
         "GROUP BY b.farmer_id, b.org_node_id, b.program_id, b.assignee_id"
     )
     return sql, {"since": _since(today, p["days"]), "today": today}
@@ -248,8 +296,8 @@ def anchor_capacity_drop(today: dt.date, p: dict[str, Any]) -> Query:
         "ORDER BY s.assessed_on DESC, s.id DESC LIMIT 1 OFFSET 1"
     )
     outstanding = (
-        f"SELECT COALESCE(SUM(l.principal_outstanding), 0) FROM {LOAN} l JOIN {PROGRAM} p ON p.id = l.program_id "
-        "WHERE p.anchor_id = a.id AND l.status = 'active'"
+        f"SELECT COALESCE(SUM(t.outstanding), 0) FROM {PROGRAM_TOTALS} t JOIN {PROGRAM} p ON p.id = t.program_id "
+        "WHERE p.anchor_id = a.id"
     )
     sql = (
         f"SELECT a.id AS subject_id, a.org_node_id, {_anchor_program()} AS program_id, "

@@ -27,6 +27,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from core.calendar import quarter_label, quarter_of
+from core.models import AuditEvent
 from core.money import ZERO, money, ratio
 from partners.models import MarginEntry, OrgNode, Product, Program, User
 from partners.scoping import filter_by_subtree, sees_everything, visible_nodes, visible_programs
@@ -57,30 +58,44 @@ def period_start(latest: dt.date) -> dt.date:
 
 @dataclass(frozen=True)
 class Figures:
-    """Which figures a page reads: the latest day up to today, and a version that changes with any rewrite."""
+    """Which figures a page reads: the latest day up to today, and versions that tell when they change.
+
+    ``version`` moves whenever aggregates are written. ``live`` moves, besides, with the business date
+    and with every audit row: the live figures (open warnings, those closed today, margin balances,
+    programme status) change only through audited services (``warning_close``, margin entries,
+    programme status) or through the close of business, which moves the date and the version.
+    """
 
     latest: dt.date | None
     version: str
+    live: str
 
 
 def figures_of(today: dt.date) -> Figures:
     found = AggregateDay.objects.aggregate(latest=Max("day", filter=Q(day__lte=today)), version=Max("written_at"))
     version = found["version"].isoformat() if found["version"] else "none"
-    return Figures(latest=found["latest"], version=version)
+    newest_audit = AuditEvent.objects.aggregate(newest=Max("id"))["newest"]
+    return Figures(latest=found["latest"], version=version, live=f"{today}/{version}/{newest_audit}")
 
 
 CACHE_SECONDS = 3600
 T = TypeVar("T")
 
 
-def cached(name: str, user: User, figures: Figures, compute: Callable[[], T], *extra: object) -> T:
-    """What a page derives from the aggregates, kept per scope and language until the figures change.
+def scope_key(user: User) -> str:
+    """Viewers with the same key see the same figures (the whole bank, or one subtree)."""
+    return "*" if sees_everything(user) else (user.org_node.path if user.org_node else "-")
 
-    The aggregates change once a day (or when past days are rewritten, which moves the version), so
-    every viewer of the same subtree reads the same result; live figures are never cached.
+
+def cached(name: str, user: User, figures: Figures, compute: Callable[[], T], *extra: object, live: bool = False) -> T:
+    """What a page derives, kept per scope and language until the figures it reads change.
+
+    Aggregates change once a day (or when past days are rewritten, which moves the version); with
+    ``live`` the result is kept only until the next audited change or close (see ``Figures``), so a
+    page never shows a figure older than the last change.
     """
-    scope = "*" if sees_everything(user) else (user.org_node.path if user.org_node else "-")
-    key = ":".join(str(part) for part in ("dashboards", name, scope, get_language(), figures.version, *extra))
+    stamp = figures.live if live else figures.version
+    key = ":".join(str(part) for part in ("dashboards", name, scope_key(user), get_language(), stamp, *extra))
     found: T | None = cache.get(key)
     if found is None:
         found = compute()
@@ -299,6 +314,10 @@ def _person(user: User) -> str:
 
 def warning_dashboard(user: User, today: dt.date) -> WarningDashboard:
     figures = figures_of(today)
+    return cached("warning-board", user, figures, lambda: _warning_board(user, today, figures), today, live=True)
+
+
+def _warning_board(user: User, today: dt.date, figures: Figures) -> WarningDashboard:
     latest = figures.latest
     tree = cached_org_tree()
     period = cached("warnings", user, figures, lambda: _warning_period(user, latest, tree), latest)
@@ -490,10 +509,14 @@ def _programme_figures(
 
 
 def programme_dashboard(user: User, today: dt.date) -> ProgrammeDashboard:
+    version = figures_of(today)
+    return cached("programme-board", user, version, lambda: _programme_board(user, version), live=True)
+
+
+def _programme_board(user: User, version: Figures) -> ProgrammeDashboard:
     """Programmes, their status and margin are read live; the aggregates' figures come through the cache."""
     programs = list(visible_programs(user).select_related("anchor").order_by("anchor__name", "name"))
     ids = [p.pk for p in programs]
-    version = figures_of(today)
     figures, trend_days, trend = cached(
         "programmes", user, version, lambda: _programme_figures(ids, version.latest), version.latest, *ids
     )

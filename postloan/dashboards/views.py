@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Callable
 from decimal import Decimal
+from typing import TypeVar
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -24,12 +27,13 @@ from partners.models import Farmer, HoldingImport, Product, User
 from partners.scoping import visible_farmers
 from postloan.dashboards import selectors, tables
 from postloan.dashboards.importers import HOLDING_COLUMNS
-from postloan.dashboards.ranking import WEIGHTS
+from postloan.dashboards.ranking import WEIGHTS, RankedSubBranch
 from postloan.dashboards.services import HOLDING_ROLES, holding_record, holdings_import
 
 DASHBOARD_ROLES = (Role.BRANCH_MANAGER, Role.ADMINISTRATOR, Role.RISK_APPROVER, Role.ACCOUNT_MANAGER)
 SEARCH_LIMIT = 20
 HEADERS = {spec.field: spec.aliases[0] for spec in HOLDING_COLUMNS}  # the file's own (Chinese) column headers
+T = TypeVar("T")
 
 
 def _viewer(request: HttpRequest) -> User:
@@ -60,15 +64,22 @@ def dashboards_home(request: HttpRequest) -> HttpResponse:
     return redirect("dashboard-warnings")
 
 
-@login_required
-def warnings_dashboard(request: HttpRequest) -> HttpResponse:
-    user = _viewer(request)
-    today = business_date_get()
-    board = selectors.warning_dashboard(user, today)
-    exported = _export(request, tables.warning_tables(board), board.latest)
-    if exported:
-        return exported
-    charts = {
+def _once(compute: Callable[[], T]) -> Callable[[], T]:
+    """A value a page's cached fragment needs: computed at most once, and only when the fragment is missing.
+
+    Django templates call a callable they find in the context, so the selectors behind a fragment that
+    comes from the cache never run.
+    """
+    return functools.cache(compute)
+
+
+def _fragment(user: User, figures: selectors.Figures, *extra: str) -> str:
+    """What a page's figures depend on: the viewer's scope and the figures' live stamp (see ``Figures``)."""
+    return "|".join((selectors.scope_key(user), figures.live, *extra))
+
+
+def _warning_charts(board: selectors.WarningDashboard) -> dict[str, object]:
+    return {
         "days": [row["day"] for row in board.trend],
         "open": [row["open"] for row in board.trend],
         "overdue": [row["overdue"] for row in board.trend],
@@ -87,27 +98,33 @@ def warnings_dashboard(request: HttpRequest) -> HttpResponse:
             "handled": _("handled"),
         },
     }
+
+
+@login_required
+def warnings_dashboard(request: HttpRequest) -> HttpResponse:
+    user = _viewer(request)
+    today = business_date_get()
+    if request.GET.get("export"):
+        exported = selectors.warning_dashboard(user, today)
+        return _export(request, tables.warning_tables(exported), exported.latest) or HttpResponse(status=404)
+    figures = selectors.figures_of(today)
+    board = _once(lambda: selectors.warning_dashboard(user, today))
     context = {
         "board": board,
+        "charts": _once(lambda: _warning_charts(board())),
         "tab": "warnings",
-        "charts": charts,
-        "latest": board.latest,
+        "latest": figures.latest,
+        "fragment": _fragment(user, figures, str(today)),
         "list_url": reverse("warning-list"),
     }
     return render(request, "postloan/dashboards/warnings.html", context)
 
 
-@login_required
-def programmes_dashboard(request: HttpRequest) -> HttpResponse:
-    user = _viewer(request)
-    board = selectors.programme_dashboard(user, business_date_get())
-    exported = _export(request, tables.programme_tables(board), board.latest)
-    if exported:
-        return exported
+def _programme_charts(board: selectors.ProgrammeDashboard) -> dict[str, object]:
     names = {row.program.pk: row.program.name for row in board.rows}
     lines = sorted({row.program.npl_warning_ratio for row in board.rows})
     stops = sorted({row.program.npl_suspend_ratio for row in board.rows})
-    charts = {
+    return {
         "days": board.trend_days,
         "outstanding": [
             {"name": names[pk], "values": [_float(v, 10_000) for v in series["outstanding"]]}
@@ -125,10 +142,7 @@ def programmes_dashboard(request: HttpRequest) -> HttpResponse:
         "suspension_lines": [_float(v * 100) for v in stops],
         "mix_programmes": [row.program.name for row in board.rows],
         "mix": [
-            {
-                "name": str(label),
-                "values": [_float(row.figures[key], 10_000) for row in board.rows],
-            }
+            {"name": str(label), "values": [_float(row.figures[key], 10_000) for row in board.rows]}
             for key, label in (
                 ("normal", _("Normal")),
                 ("special_mention", _("Special mention")),
@@ -139,7 +153,24 @@ def programmes_dashboard(request: HttpRequest) -> HttpResponse:
         ],
         "labels": {"warning": _("NPL warning ratio"), "suspension": _("NPL suspension ratio")},
     }
-    context = {"board": board, "tab": "programmes", "charts": charts, "latest": board.latest}
+
+
+@login_required
+def programmes_dashboard(request: HttpRequest) -> HttpResponse:
+    user = _viewer(request)
+    today = business_date_get()
+    if request.GET.get("export"):
+        exported = selectors.programme_dashboard(user, today)
+        return _export(request, tables.programme_tables(exported), exported.latest) or HttpResponse(status=404)
+    figures = selectors.figures_of(today)
+    board = _once(lambda: selectors.programme_dashboard(user, today))
+    context = {
+        "board": board,
+        "charts": _once(lambda: _programme_charts(board())),
+        "tab": "programmes",
+        "latest": figures.latest,
+        "fragment": _fragment(user, figures),
+    }
     return render(request, "postloan/dashboards/programmes.html", context)
 
 
@@ -152,14 +183,8 @@ def _farmer_search(user: User, query: str) -> list[Farmer]:
     return list(farmers.filter(name__icontains=query).order_by("name", "id")[:SEARCH_LIMIT])
 
 
-@login_required
-def cross_selling_dashboard(request: HttpRequest) -> HttpResponse:
-    user = _viewer(request)
-    board = selectors.cross_selling_dashboard(user, business_date_get())
-    exported = _export(request, tables.cross_selling_tables(board), board.latest)
-    if exported:
-        return exported
-    charts = {
+def _cross_selling_charts(board: selectors.CrossSellingDashboard) -> dict[str, object]:
+    return {
         "products": [product.name for product in board.products],
         "penetration": [_float((board.total.rate(p.pk) or Decimal(0)) * 100) for p in board.products],
         "days": board.trend_days,
@@ -168,22 +193,37 @@ def cross_selling_dashboard(request: HttpRequest) -> HttpResponse:
         ],
         "labels": {"penetration": _("penetration (%)")},
     }
+
+
+@login_required
+def cross_selling_dashboard(request: HttpRequest) -> HttpResponse:
+    user = _viewer(request)
+    today = business_date_get()
+    if request.GET.get("export"):
+        exported = selectors.cross_selling_dashboard(user, today)
+        return _export(request, tables.cross_selling_tables(exported), exported.latest) or HttpResponse(status=404)
+    figures = selectors.figures_of(today)
+    board = _once(lambda: selectors.cross_selling_dashboard(user, today))
     query = request.GET.get("q", "").strip()
     can_record = user.has_role(*HOLDING_ROLES)
     context = {
         "board": board,
+        "charts": _once(lambda: _cross_selling_charts(board())),
+        "tables": _once(
+            lambda: [
+                (_("By sub-branch"), "cross-selling-by-sub-branch", board().by_sub_branch, True),
+                (_("By programme"), "cross-selling-by-programme", board().by_program, False),
+            ]
+        ),
+        "products": _once(lambda: list(Product.objects.filter(active=True))),
         "tab": "cross-selling",
-        "charts": charts,
-        "latest": board.latest,
+        "latest": figures.latest,
+        "fragment": _fragment(user, figures),
         "can_record": can_record,
         "headers": HEADERS,
         "imports": HoldingImport.objects.filter(imported_by=user).select_related("file")[:5] if can_record else [],
         "query": query,
         "found": _farmer_search(user, query),
-        "tables": [
-            (_("By sub-branch"), "cross-selling-by-sub-branch", board.by_sub_branch, True),
-            (_("By programme"), "cross-selling-by-programme", board.by_program, False),
-        ],
     }
     return render(request, "postloan/dashboards/cross_selling.html", context)
 
@@ -261,30 +301,39 @@ def farmer_holdings(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def ranking_dashboard(request: HttpRequest) -> HttpResponse:
     user = _viewer(request)
-    page = selectors.ranking_page(user, request.GET.get("quarter"), business_date_get())
-    exported = _export(request, tables.ranking_tables(page), page.end_day)
-    if exported:
-        return exported
-    classes = [
-        (value, str(label), [row for row in page.rows if row.growth.klass == value])
-        for value, label in (
-            ("priority", _("Priority")),
-            ("follow_up", _("Follow-up")),
-            ("specialty", _("Specialty")),
-        )
-    ]
-    charts = {
-        "names": [row.growth.name for row in page.rows],
-        "balance": [_float(row.growth.balance_growth, 10_000) for row in page.rows],
-        "customers": [row.growth.customers_growth for row in page.rows],
-        "labels": {"balance": _("balance increase (10k yuan)")},
-    }
+    today = business_date_get()
+    label = request.GET.get("quarter", "")[:8] or None
+    if request.GET.get("export"):
+        exported = selectors.ranking_page(user, label, today)
+        return _export(request, tables.ranking_tables(exported), exported.end_day) or HttpResponse(status=404)
+    figures = selectors.figures_of(today)
+    page = _once(lambda: selectors.ranking_page(user, label, today))
+
+    def classes() -> list[tuple[str, str, list[RankedSubBranch]]]:
+        found = [
+            (value, str(name), [row for row in page().rows if row.growth.klass == value])
+            for value, name in (
+                ("priority", _("Priority")),
+                ("follow_up", _("Follow-up")),
+                ("specialty", _("Specialty")),
+            )
+        ]
+        return [item for item in found if item[2]]
+
     context = {
         "page": page,
-        "classes": [item for item in classes if item[2]],
+        "classes": _once(classes),
         "tab": "ranking",
-        "charts": charts,
+        "charts": _once(
+            lambda: {
+                "names": [row.growth.name for row in page().rows],
+                "balance": [_float(row.growth.balance_growth, 10_000) for row in page().rows],
+                "customers": [row.growth.customers_growth for row in page().rows],
+                "labels": {"balance": _("balance increase (10k yuan)")},
+            }
+        ),
         "weights": {part: int(weight * 100) for part, weight in WEIGHTS.items()},
-        "latest": page.end_day,
+        "latest": figures.latest,
+        "fragment": _fragment(user, figures, str(today), label or ""),
     }
     return render(request, "postloan/dashboards/ranking.html", context)

@@ -23,6 +23,7 @@ from postloan.models_dashboards import (
     DailyWarningCloseTimes,
     DailyWarningFigures,
 )
+from postloan.services import warning_action_add, warning_close
 from tests.factories import make_user
 from tests.postloan.dashboard_book import DAY, hold, make_book, on, warning
 
@@ -242,3 +243,19 @@ def test_the_dashboards_read_new_figures_as_soon_as_a_day_is_written_again(users
     # then the next read sees it (and the live open count never waited for the close)
     board = warning_dashboard(users["leader"], day)
     assert (board.total.raised, board.total.open) == (2, 2)
+
+
+def test_a_warning_closed_by_a_person_shows_on_the_next_read_of_the_dashboard(users, org):
+    day = dt.date(2027, 6, 20)
+    on(day)
+    first = warning(org.outlet_a, raised_on=day, assignee=users["manager"], subject_id=1)
+    warning(org.outlet_a, raised_on=day, assignee=users["manager"], subject_id=2)
+    aggregates_write(day)
+    before = warning_dashboard(users["leader"], day)
+    assert (before.total.open, before.handled_today) == (2, 0)
+
+    warning_action_add(warning=first, actor=users["manager"], kind="callback", note="电话回访")
+    warning_close(warning=first, actor=users["manager"], resolution="false_alarm", reason="误报")
+
+    board = warning_dashboard(users["leader"], day)
+    assert (board.total.open, board.handled_today, board.total.handled) == (1, 1, 1)
