@@ -249,18 +249,22 @@ def _key(row: dict[str, Any]) -> Key:
 
 @dataclass
 class WarningPeriod:
-    """What the aggregates say over the period, grouped by each dimension once (cached)."""
+    """What the aggregates say over the period, grouped by each dimension once (cached).
+
+    ``opening`` is (open, overdue) per cell at the start of the latest day.
+    """
 
     groups: dict[str, dict[object, WarningCounts]]
     total: WarningCounts
     trend: list[dict[str, Any]]
+    opening: dict[Key, tuple[int, int]]
 
 
 def _warning_period(user: User, latest: dt.date | None, tree: Tree) -> WarningPeriod:
     groups: dict[str, dict[object, WarningCounts]] = {name: {} for name in DIMENSIONS}
     total = WarningCounts()
     if latest is None:
-        return WarningPeriod(groups, total, [])
+        return WarningPeriod(groups, total, [], {})
 
     def add(key: Key, counts: WarningCounts) -> None:
         total.add(counts)
@@ -288,23 +292,44 @@ def _warning_period(user: User, latest: dt.date | None, tree: Tree) -> WarningPe
         )
         .order_by("day")
     )
-    return WarningPeriod(groups, total, trend)
+    opening = {
+        _key(row): (row["o"], row["d"])
+        for row in filter_by_subtree(DailyWarningFigures.objects.filter(day=latest), user)
+        .values(*WARNING_KEYS)
+        .annotate(o=Sum("open"), d=Sum("overdue"))
+    }
+    return WarningPeriod(groups, total, trend, opening)
 
 
-def _warning_live(user: User, today: dt.date) -> tuple[list[tuple[Key, WarningCounts]], int]:
-    """Open warnings now, and those a person closed today (no aggregate holds them until tonight's close)."""
+def _warning_live(
+    user: User, today: dt.date, opening: dict[Key, tuple[int, int]] | None
+) -> tuple[list[tuple[Key, WarningCounts]], int]:
+    """Open warnings now, and those a person closed today (no aggregate holds them until tonight's close).
+
+    During a business day open warnings change only when a person closes one: the warning run raises
+    and clears them in the close, before the day's figures are written. So with the figures of today
+    (``opening``), open now = open at the day's start − closed today, and the open warnings need not be
+    read; without them (the close of yesterday has not written today's figures) they are counted live.
+    """
     cells: list[tuple[Key, WarningCounts]] = []
-    live = filter_by_subtree(Warning.objects.filter(status=Warning.Status.OPEN), user)
-    for row in live.values(*WARNING_KEYS).annotate(n=Count("id"), late=Count("id", filter=Q(deadline__lt=today))):
-        cells.append((_key(row), WarningCounts(open=row["n"], overdue=row["late"])))
     handled_today = 0
+    left = dict(opening) if opening is not None else None
     closed_today = filter_by_subtree(Warning.objects.filter(closed_on=today, resolution__in=HANDLED), user)
     for row in closed_today.values(*WARNING_KEYS, "raised_on", "deadline").annotate(n=Count("id")):
-        n = row["n"]
+        key, n = _key(row), row["n"]
         handled_today += n
         counts = WarningCounts(handled=n, handled_in_time=n if today <= row["deadline"] else 0)
         counts.close_days[(today - row["raised_on"]).days] = n
-        cells.append((_key(row), counts))
+        cells.append((key, counts))
+        if left is not None:
+            was_open, was_overdue = left.get(key, (0, 0))
+            left[key] = (max(was_open - n, 0), max(was_overdue - (n if row["deadline"] < today else 0), 0))
+    if left is not None:
+        cells += [(key, WarningCounts(open=o, overdue=d)) for key, (o, d) in left.items() if o or d]
+        return cells, handled_today
+    live = filter_by_subtree(Warning.objects.filter(status=Warning.Status.OPEN), user)
+    for row in live.values(*WARNING_KEYS).annotate(n=Count("id"), late=Count("id", filter=Q(deadline__lt=today))):
+        cells.append((_key(row), WarningCounts(open=row["n"], overdue=row["late"])))
     return cells, handled_today
 
 
@@ -321,7 +346,7 @@ def _warning_board(user: User, today: dt.date, figures: Figures) -> WarningDashb
     latest = figures.latest
     tree = cached_org_tree()
     period = cached("warnings", user, figures, lambda: _warning_period(user, latest, tree), latest)
-    live, handled_today = _warning_live(user, today)
+    live, handled_today = _warning_live(user, today, period.opening if latest == today else None)
     groups, total = period.groups, period.total
     for key, counts in live:
         total.add(counts)

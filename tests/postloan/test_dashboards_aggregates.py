@@ -193,10 +193,7 @@ def test_the_warning_dashboard_joins_live_open_warnings_todays_closes_and_the_pe
             subject_id=subject,
             deadline_days=3,
         )
-    for day in range(11, 21):
-        warning_figures_write(dt.date(2027, 6, day))
-    AggregateDay.objects.create(day=today)
-    # closed by manager B today, 6 days after it was raised and past its deadline: live, in no aggregate yet
+    # closed by manager B today, 6 days after it was raised and past its deadline: no aggregate holds the close
     warning(
         org.outlet_b,
         raised_on=dt.date(2027, 6, 14),
@@ -205,6 +202,9 @@ def test_the_warning_dashboard_joins_live_open_warnings_todays_closes_and_the_pe
         assignee=manager_b,
         subject_id=5,
     )
+    for day in range(11, 21):  # the figures the closes wrote (today's: the state at the day's start)
+        warning_figures_write(dt.date(2027, 6, day))
+    AggregateDay.objects.create(day=today)
 
     board = warning_dashboard(users["leader"], today)
 
@@ -220,7 +220,7 @@ def test_the_warning_dashboard_joins_live_open_warnings_todays_closes_and_the_pe
         f"assignee={manager_b.pk}": Decimal(6),
     }
     assert [r.key for r in board.by_severity] == ["severity-medium"]
-    assert [(row["day"], row["open"]) for row in board.trend][-2:] == [(dt.date(2027, 6, 19), 3), (today, 2)]
+    assert [(row["day"], row["open"]) for row in board.trend][-2:] == [(dt.date(2027, 6, 19), 4), (today, 3)]
 
     # a leader of sub-branch A sees only A's warnings
     leader_a = make_user("leader_a", Role.BRANCH_MANAGER, org.sub_a)
@@ -259,3 +259,15 @@ def test_a_warning_closed_by_a_person_shows_on_the_next_read_of_the_dashboard(us
 
     board = warning_dashboard(users["leader"], day)
     assert (board.total.open, board.handled_today, board.total.handled) == (1, 1, 1)
+
+
+def test_without_todays_figures_the_open_warnings_are_counted_live(users, org):
+    # the close of the day before has not written today's figures (yesterday's are the latest)
+    today = dt.date(2027, 6, 20)
+    warning(org.outlet_a, raised_on=dt.date(2027, 6, 18), assignee=users["manager"], subject_id=1)
+    aggregates_write(today - dt.timedelta(days=1))
+    warning(org.outlet_b, raised_on=today, assignee=users["manager_b"], subject_id=2)
+
+    board = warning_dashboard(users["leader"], today)
+
+    assert (board.latest, board.total.open, board.total.overdue) == (today - dt.timedelta(days=1), 2, 0)
