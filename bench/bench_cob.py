@@ -3,45 +3,57 @@
 The world is built the way production builds it where rows are few (org
 nodes, users, approved anchors, programmes and their margin, through the real
 services) and loaded in bulk where they are many (farmers, their anchor
-links, credit limits, loans and their history, with ``COPY`` and plain SQL).
-The loaded book is what the services and past closes would have left on the
-evening of 17 June 2027 (business date 18 June):
+links, credit limits, loans, dues, ledger entries, demands, post-drawdown
+checks and the provider's trade records: integers staged with ``COPY`` into
+temporary tables, then plain SQL). The loaded book is what the services and
+past closes would have left on the evening of 17 June 2027 (business date
+18 June):
 
 * loans disbursed on every day of the previous 11 months, terms 3–12 months,
   amounts 10,000–2,000,000 (log-uniform, whole thousands), ten programmes
-  over five anchors at four rates; ids follow the disbursement date;
-* every past 20th settled: an interest charge (ledger entry and ``LoanDue``),
-  paid by the farmer the next morning (due settled, repayment entry, the
-  demand raised by that evening's close marked paid at the month end);
+  over five anchors at five rates; ids follow the disbursement date;
   ``accrued_through`` is the last 20th, or the day before disbursement;
+* every past 20th was charged and the farmer paid it the next morning; the
+  last such due is kept (settled), with no ledger entries: a charge and its
+  repayment cancel out, and no step reads older months (so the ledger still
+  reconciles: a disbursement entry per loan plus the charge of every due
+  still unpaid);
 * about 3 % of the loans, in the two programmes of a troubled anchor whose
-  margin ran out, left one or more 20ths unpaid (since February to May:
-  ``oldest_due_date`` set, DPD 29–118, some non-performing), each unpaid 20th
-  a claim on the anchor;
+  margin ran out, left one or more 20ths unpaid (February to May:
+  ``oldest_due_date`` set, DPD 29–118, some non-performing), each a claim on
+  the anchor; the programmes' status is what the breaker makes of it;
 * about 2.5 % past maturity with principal and the last interest overdue
   (``penalty_through`` set): half matured in June in any programme (demand
   open), half earlier this year in the troubled programmes (claims);
-* 0.1 % classified worse by a person; limits that expired are expired.
+* 0.1 % classified worse by a person; limits that expired are expired;
+  each loan's trade-authenticity check and phone callback done within a
+  week, a June order from the provider for 97 % of the farmers; the steps
+  other parts register (the warning run, dashboard aggregates) run once for
+  17 June, so that the first measured close meets their steady state.
 
-Left out because no step reads them: ``Repayment`` rows behind the repayment
-entries (their ``repayment`` link is empty) and batches behind the limits.
-A sample of the loaded loans is checked against the reference model
+Left out because no step reads them: ``Repayment`` rows, batches behind the
+limits, and the paid history older than the last month. A sample of the
+loaded loans is checked against the reference model
 (``origination.interest.ReferenceLoan``) and the ledger reconciliation.
+The bulk load itself runs with foreign-key triggers off and builds indexes
+and unique keys after the rows (benchmark only; nothing is measured then).
 
-Then, in one run and on the same book, it measures:
+Then, in one run and on the same book, each case in a process of its own
+(so that its peak RSS is its own), it measures:
 
   (a) ``postloan.cob.close_day`` of an ordinary day (18 June: not a 20th, not
       a month end), inline dispatch — the headline — and the next day too;
   (b) the close of the 20th: every active loan settles (an interest charge,
       an upserted due) and, unpaid at the close, falls overdue (demand,
-      DPD 1, special mention) — the worst day; then (unless
-      ``--no-month-end``) the farmers pay on the 21st (simulated in SQL: 98 %
-      of those whose only overdue amount is the 20th's pay it), the 21st
-      (every payer back to normal) and the following days are closed up to
-      and including the month end (compensation from the margin);
+      DPD 1, special mention) — the worst day. With ``--month-end``, the
+      farmers then pay on the 21st (simulated in SQL: 98 % of those whose
+      only overdue amount is the 20th's pay it), and every day is closed up
+      to and including the month end: the 21st (every payer back to
+      normal) and 30 June (compensation from the margin, which goes loan by
+      loan through the services: minutes at this size, hence optional);
   (c) the baseline: one SQL pass reading every active loan's balances,
-      fetched to the client (the "one pass" the targets compare with), and
-      the same pass aggregated on the server; best of three each;
+      fetched to the client — the "one pass" the ratios are taken against —
+      and the same pass aggregated on the server; best of three each;
   (d) the naive way: a per-loan ORM loop (load the loan, compute with
       ``origination.interest``, save it, create the entries) doing the same
       day's work on a 5,000-loan sample, in a transaction rolled back,
@@ -49,15 +61,20 @@ Then, in one run and on the same book, it measures:
 
 Per-step times of a close come from ``DayCloseStep.finished_at``: each chunk
 ends when its row is written, so a step's time runs from the end of the
-step before (the start of the close for the first). Peak RSS is this
-process's (the PostgreSQL backend's memory is not in it).
+step before (the start of the close for the first); a chunk's commit (and
+its deferred foreign-key checks) counts in the step after it. The note under
+each close splits its time between this project's servicing steps and the
+steps other parts register. Peak RSS is the case's process's (the
+PostgreSQL backend's memory is not in it). The load column is the machine's
+1-minute load average during the case: with 2 cores, anything above 2 means
+other work shared the machine, and the seconds are longer for it.
 
 The database named in ``DATABASE_URL`` is dropped and created again at the
 start and dropped at the end (unless ``--keep-db``); its name must contain
 "bench". Run from the repository root::
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/scf_bench_cob \\
-        .venv/bin/python bench/bench_cob.py [LOANS] [--no-month-end] [--keep-db]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/scf_bench_cob \
+        .venv/bin/python bench/bench_cob.py [LOANS] [--month-end] [--keep-db] [--load-only]
 """
 
 from __future__ import annotations
@@ -891,6 +908,8 @@ class Case:
     note: str = ""
     steps: list[tuple[str, float, int]] = field(default_factory=list)
     rss_mb: float = 0.0
+    load: float = 0.0  # the machine's 1-minute load average while it ran (2 cores: above 2, others ran too)
+    own_seconds: float = 0.0  # the servicing steps' share (this project's close; the rest is registered steps)
 
 
 BALANCES = (
@@ -925,23 +944,84 @@ def best_of(runs: int, func: Callable[[], Any]) -> tuple[float, Any]:
     return min(results, key=lambda r: r[0])
 
 
-def close_timed(day: dt.date, label: str, loans: int) -> Case:
+def close_measure(day: dt.date) -> dict[str, Any]:
     from postloan.cob import close_day
     from postloan.models import DayClose, DayCloseStep
 
+    loans = active_count()
     seconds, record = timed(lambda: close_day(day))
-    started = DayClose.objects.get(day=day).started_at
     steps: dict[str, list[float]] = {}
-    previous = started
+    previous = DayClose.objects.get(day=day).started_at
     for step in DayCloseStep.objects.filter(day=day).order_by("id"):
         entry = steps.setdefault(step.step, [0.0, 0])
         entry[0] += (step.finished_at - previous).total_seconds()
         entry[1] += step.rows
         previous = step.finished_at
-    finish = (record.finished_at - previous).total_seconds()
-    rows = [(name, value[0], int(value[1])) for name, value in steps.items()]
-    rows.append(("(move the date)", finish, 0))
-    return Case(label, loans, seconds, steps=rows, rss_mb=peak_rss_mb())
+    rows = [[name, value[0], int(value[1])] for name, value in steps.items()]
+    rows.append(["(move the date)", (record.finished_at - previous).total_seconds(), 0])
+    return {"loans": loans, "seconds": seconds, "steps": rows}
+
+
+def baseline_measure() -> dict[str, Any]:
+    baseline_fetch()  # warm the cache the way the closes find it
+    fetch_seconds, fetched = best_of(3, baseline_fetch)
+    aggregate_seconds, _ = best_of(3, baseline_aggregate)
+    return {"loans": fetched, "fetch": fetch_seconds, "aggregate": aggregate_seconds}
+
+
+def naive_measure(day: dt.date) -> dict[str, Any]:
+    from origination.models import Loan
+
+    ids = np.array(Loan.objects.filter(status=Loan.Status.ACTIVE).values_list("id", flat=True))
+    rng = np.random.default_rng(SEED + 3)
+    sample = sorted(int(v) for v in rng.choice(ids, min(len(ids), NAIVE_SAMPLE), replace=False))
+    seconds, _ = timed(lambda: naive_day(day, sample))
+    return {"loans": len(ids), "sample": len(sample), "seconds": seconds}
+
+
+def child(case: str, argument: str) -> None:
+    """One measured case in a process of its own, so that its peak RSS is its own; prints a JSON line."""
+    import json
+
+    setup_django()
+    load = os.getloadavg()[0]
+    if case == "close":
+        result = close_measure(dt.date.fromisoformat(argument))
+    elif case == "baseline":
+        result = baseline_measure()
+    else:
+        result = naive_measure(dt.date.fromisoformat(argument))
+    result["rss_mb"] = peak_rss_mb()
+    result["load"] = (load + os.getloadavg()[0]) / 2
+    print("RESULT " + json.dumps(result))
+
+
+def in_child(case: str, argument: str = "") -> dict[str, Any]:
+    import json
+    import subprocess
+
+    done = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--child", case, argument],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    results = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
+    if done.returncode or not results:
+        print(done.stdout, done.stderr, sep="\n")
+        raise SystemExit(f"the {case} {argument} case failed")
+    return dict(json.loads(results[-1][len("RESULT ") :]))
+
+
+def close_case(day: dt.date, label: str) -> Case:
+    result = in_child("close", day.isoformat())
+    case = Case(label, result["loans"], result["seconds"], rss_mb=result["rss_mb"], load=result["load"])
+    case.steps = [(name, seconds, rows) for name, seconds, rows in result["steps"]]
+    own = sum(seconds for name, seconds, _rows in case.steps if name in OWN_STEPS or name.startswith("("))
+    case.own_seconds = own
+    case.note = f"servicing steps {own:.1f} s, steps registered by other parts {case.seconds - own:.1f} s"
+    print(f"{label}: {case.seconds:.1f} s (load {case.load:.1f})")
+    return case
 
 
 def active_count() -> int:
@@ -1033,12 +1113,13 @@ def month_end_prepare() -> int:
 
 def report(cases: list[Case], baseline: float, checks: list[tuple[str, bool]]) -> None:
     print()
-    print(f"{'case':<58} {'loans':>10} {'seconds':>9} {'× (c)':>7} {'peak RSS MB':>12}")
-    print("-" * 100)
+    print(f"{'case':<58} {'loans':>10} {'seconds':>9} {'× (c)':>7} {'peak RSS MB':>12} {'load':>5}")
+    print("-" * 106)
     for case in cases:
         ratio = f"{case.seconds / baseline:.2f}" if baseline else "-"
         rss = f"{case.rss_mb:,.0f}" if case.rss_mb else ""
-        print(f"{case.label:<58} {case.loans:>10,} {case.seconds:>9.2f} {ratio:>7} {rss:>12}")
+        load = f"{case.load:.1f}" if case.load else ""
+        print(f"{case.label:<58} {case.loans:>10,} {case.seconds:>9.2f} {ratio:>7} {rss:>12} {load:>5}")
         if case.note:
             print(f"    {case.note}")
     for case in cases:
@@ -1056,10 +1137,18 @@ def report(cases: list[Case], baseline: float, checks: list[tuple[str, bool]]) -
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("loans", nargs="?", type=int, default=1_000_000)
-    parser.add_argument("--no-month-end", action="store_true", help="stop after the 20th")
+    parser.add_argument(
+        "--month-end",
+        action="store_true",
+        help="also simulate the 21st's payments and close every day to the month end (slow: see the note)",
+    )
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--keep-db", action="store_true", help="leave the benchmark database behind")
     parser.add_argument("--load-only", action="store_true", help="build and keep the book, measure nothing")
     args = parser.parse_args()
+    if args.child:
+        child(*args.child)
+        return
     url = os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
     if not url.startswith(("postgres://", "postgresql://")):
         raise SystemExit("DATABASE_URL must name a PostgreSQL database")
@@ -1067,7 +1156,7 @@ def main() -> None:
     database_recreate(url)
     try:
         setup_django()
-        ok = run(args.loans, month_end=not args.no_month_end, load_only=args.load_only)
+        ok = run(args.loans, month_end=args.month_end, load_only=args.load_only)
     finally:
         if not (args.keep_db or args.load_only):
             from django.db import connections
@@ -1118,77 +1207,79 @@ def run(n: int, *, month_end: bool, load_only: bool = False) -> bool:
     if load_only:
         return not problems
 
+    from django.db import connections
+
+    connections.close_all()  # the cases run in processes of their own
     cases: list[Case] = []
-    loans = active_count()
-    baseline_fetch()  # warm the cache the way the closes find it
-    fetch_seconds, fetched = best_of(3, baseline_fetch)
-    aggregate_seconds, _ = best_of(3, baseline_aggregate)
-    rss = peak_rss_mb()
-    baseline = Case("(c) one pass: fetch every active loan's balances", fetched, fetch_seconds, rss_mb=rss)
-    aggregate = Case("(c') the same pass aggregated on the server", fetched, aggregate_seconds)
-
-    rng = np.random.default_rng(SEED + 3)
-    sample = sorted(int(v) for v in rng.choice(np.arange(1, n + 1), min(n, NAIVE_SAMPLE), replace=False))
-    scale = loans / len(sample)
-    seconds, _ = timed(lambda: naive_day(ORDINARY, sample))
-    naive_ordinary = Case(
-        f"(d) naive ORM loop, ordinary day ({len(sample):,} × {scale:.0f})",
-        loans,
-        seconds * scale,
-        note=f"measured {seconds:.1f} s on {len(sample):,} loans",
-        rss_mb=peak_rss_mb(),
+    result = in_child("baseline")
+    fetch_seconds = result["fetch"]
+    baseline = Case(
+        "(c) one pass: fetch every active loan's balances",
+        result["loans"],
+        fetch_seconds,
+        note="best of 3 after a warm-up; the baseline of the ratios",
+        rss_mb=result["rss_mb"],
+        load=result["load"],
     )
-    seconds, _ = timed(lambda: naive_day(SETTLEMENT, sample))
-    naive_twentieth = Case(
-        f"(d) naive ORM loop, the 20th ({len(sample):,} × {scale:.0f})",
-        loans,
-        seconds * scale,
-        note=f"measured {seconds:.1f} s on {len(sample):,} loans (its accrual starts from the 18th's state)",
-        rss_mb=peak_rss_mb(),
-    )
+    aggregate = Case("(c') the same pass aggregated on the server", result["loans"], result["aggregate"])
+    print(f"(c) {fetch_seconds:.1f} s")
+    naive = []
+    for day, label in ((ORDINARY, "ordinary day"), (SETTLEMENT, "the 20th")):
+        result = in_child("naive", day.isoformat())
+        scale = result["loans"] / result["sample"]
+        naive.append(
+            Case(
+                f"(d) naive ORM loop, {label} ({result['sample']:,} × {scale:.0f})",
+                result["loans"],
+                result["seconds"] * scale,
+                note=f"measured {result['seconds']:.1f} s on {result['sample']:,} loans, rolled back",
+                rss_mb=result["rss_mb"],
+                load=result["load"],
+            )
+        )
+        print(f"{naive[-1].label}: {naive[-1].seconds:.0f} s")
 
-    ordinary = close_timed(ORDINARY, f"(a) close an ordinary day ({ORDINARY})", loans)
-    cases.append(ordinary)
-    print(f"(a) {ordinary.seconds:.1f} s")
+    ordinary = close_case(ORDINARY, f"(a) close an ordinary day ({ORDINARY})")
     nineteenth = ORDINARY + dt.timedelta(days=1)
-    cases.append(close_timed(nineteenth, f"(a) close the next ordinary day ({nineteenth})", active_count()))
-    twentieth_case = close_timed(SETTLEMENT, f"(b) close the 20th ({SETTLEMENT})", active_count())
+    cases.append(ordinary)
+    cases.append(close_case(nineteenth, f"(a) close the next ordinary day ({nineteenth})"))
+    twentieth_case = close_case(SETTLEMENT, f"(b) close the 20th ({SETTLEMENT})")
     cases.append(twentieth_case)
-    print(f"(b) {twentieth_case.seconds:.1f} s")
     settled = Loan.objects.filter(status=Loan.Status.ACTIVE, oldest_due_date=SETTLEMENT).count()
     checks.append((f"the 20th made every performing loan's interest overdue ({settled:,} loans)", settled > 0.9 * n))
     if month_end:
         seconds, paid = timed(month_end_prepare)
         print(f"the 21st's payments simulated in {seconds:.1f} s ({paid:,} loans)")
+        connections.close_all()
         day = PAID_ON
         others: list[float] = []
         while day <= MONTH_END:
-            case = close_timed(day, f"close {day}", active_count())
             if day == PAID_ON:
-                case.label = f"(b) close the 21st ({day}: {paid:,} payers back to normal)"
-                cases.append(case)
+                cases.append(close_case(day, f"(b) close the 21st ({paid:,} payers back to normal)"))
             elif day == MONTH_END:
-                case.label = f"(b) close the month end ({day})"
-                cases.append(case)
+                cases.append(close_case(day, f"(b) close the month end ({day})"))
             else:
-                others.append(case.seconds)
-            print(f"closed {day} in {case.seconds:.1f} s")
+                others.append(close_case(day, f"close {day}").seconds)
             day += dt.timedelta(days=1)
-        if others:
-            cases.append(
-                Case(
-                    f"    ordinary days 22–29 June (mean of {len(others)})",
-                    loans,
-                    sum(others) / len(others),
-                    note=f"min {min(others):.1f} s, max {max(others):.1f} s",
-                )
+        cases.append(
+            Case(
+                f"    ordinary days 22–29 June (mean of {len(others)})",
+                active_count(),
+                sum(others) / len(others),
+                note=f"min {min(others):.1f} s, max {max(others):.1f} s",
             )
+        )
+    naive_ordinary, naive_twentieth = naive
     cases += [baseline, aggregate, naive_ordinary, naive_twentieth]
     print(f"\n{n:,} loans loaded with {book_dues:,} dues")
     checks += [
         (f"(a) ordinary day ≤ {TARGET_SECONDS:.0f} s", ordinary.seconds <= TARGET_SECONDS),
         (
-            f"(a) ordinary day within {TARGET_RATIO:.0f}× the one pass (c)",
+            f"(a) ordinary day's servicing steps within {TARGET_RATIO:.0f}× the one pass (c)",
+            ordinary.own_seconds <= TARGET_RATIO * fetch_seconds,
+        ),
+        (
+            f"(a) ordinary day, with the warning run and the aggregates, within {TARGET_RATIO:.0f}× the one pass (c)",
             ordinary.seconds <= TARGET_RATIO * fetch_seconds,
         ),
         (f"(b) the 20th ≤ {TARGET_SECONDS:.0f} s", twentieth_case.seconds <= TARGET_SECONDS),
