@@ -7,11 +7,12 @@ For a large farmer list (100,000 rows by default) made by
   each on a fresh programme, once with the farmers new (the cold case, the
   headline) and once with the farmers already known;
 * the baseline: the naive way, row by row with the scalar validators of
-  ``core.identifiers`` and ``Farmer(...).save()`` + ``BatchRow(...).save()``
-  per row (in one transaction), on the first 5,000 rows, scaled to the full
-  count;
+  ``core.identifiers`` and the ORM doing the import's work per row (is the
+  farmer already in an open batch of the programme? known? then
+  ``Farmer.save()``, the anchor link's ``get_or_create``, ``BatchRow.save()``;
+  one transaction), on the first 5,000 rows, scaled to the full count;
 * the floor: plain ``COPY`` of the same rows, values already prepared, into
-  the farmer and batch-row tables (what the import writes).
+  the farmer, anchor-link and batch-row tables (what the import writes).
 
 Every case runs in its own Python process (this script started again with
 ``--child``), so the peak RSS it reports is that case's own. The timed part of
@@ -295,7 +296,12 @@ def case_upload(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def case_baseline(spec: dict[str, Any]) -> dict[str, Any]:
-    """The naive import: csv.reader, scalar validators and two save() calls per row."""
+    """The naive import: csv.reader, scalar validators and the ORM, one row at a time.
+
+    It does the import's work, no less: a row whose farmer is already recommended in an open batch of
+    the programme (or earlier in the file) is refused; a known farmer is found rather than inserted
+    again; the farmer is linked to the anchor; the batch row is saved.
+    """
     from django.db import transaction
 
     from core import identifiers as ids
@@ -303,7 +309,7 @@ def case_baseline(spec: dict[str, Any]) -> dict[str, Any]:
     from core.masking import mask_id_number, pii_hash
     from origination.importers import FARMER_COLUMNS
     from origination.models import Batch, BatchRow
-    from partners.models import Farmer, Program, User
+    from partners.models import AnchorFarmer, Farmer, Program, User
 
     content = Path(spec["path"]).read_bytes()
     actor = User.objects.get(pk=spec["actor"])
@@ -329,6 +335,8 @@ def case_baseline(spec: dict[str, Any]) -> dict[str, Any]:
         reader = csv.reader(io.StringIO(text, newline=""))
         position = {aliases[cell.strip().lower()]: i for i, cell in enumerate(next(reader))}
         kept = refused = 0
+        seen: set[str] = set()
+        open_rows = BatchRow.objects.filter(batch__program=program, batch__status__in=Batch.OPEN_STATUSES)
         for number, record in enumerate(reader, start=2):
             if kept + refused >= limit:
                 break
@@ -351,8 +359,12 @@ def case_baseline(spec: dict[str, Any]) -> dict[str, Any]:
             region = ids.normalize_text(cell("region_code"))
             breed = ids.normalize_text(cell("breed"))
             id_hash = pii_hash(resident.number)
+            if id_hash in seen or open_rows.filter(id_hash=id_hash).exists():
+                refused += 1
+                continue
+            seen.add(id_hash)
             id_masked = mask_id_number(resident.number)
-            farmer = Farmer(
+            farmer = Farmer.objects.filter(id_hash=id_hash).first() or Farmer(
                 name=name,
                 id_number=resident.number,
                 id_hash=id_hash,
@@ -364,7 +376,11 @@ def case_baseline(spec: dict[str, Any]) -> dict[str, Any]:
                 org_node_id=program.org_node_id,
                 account_manager_id=program.manager_id,
             )
-            farmer.save()
+            if farmer.pk is None:
+                farmer.save()
+            AnchorFarmer.objects.get_or_create(
+                anchor_id=program.anchor_id, farmer=farmer, defaults={"first_recommended_on": TODAY}
+            )
             BatchRow(
                 batch=batch,
                 row=number,
@@ -398,7 +414,7 @@ def _copy_text(rows: list[tuple[Any, ...]]) -> str:
 
 
 def case_copy(spec: dict[str, Any]) -> dict[str, Any]:
-    """The floor: COPY of already-prepared farmer and batch-row values, then commit."""
+    """The floor: COPY of already-prepared farmer, anchor-link and batch-row values, then commit."""
     from django.conf import settings
     from django.db import connection, transaction
     from django.utils import timezone
@@ -408,7 +424,7 @@ def case_copy(spec: dict[str, Any]) -> dict[str, Any]:
     from origination.models import Batch, BatchRow
     from origination.services.farmer_bulk import FARMER_COLUMNS
     from origination.services.intake import ROW_COLUMNS
-    from partners.models import Farmer, Program, User
+    from partners.models import AnchorFarmer, Farmer, Program, User
 
     content = Path(spec["path"]).read_bytes()
     settings.UPLOAD_MAX_ROWS = max(settings.UPLOAD_MAX_ROWS, spec["rows"] + 1)
@@ -437,6 +453,7 @@ def case_copy(spec: dict[str, Any]) -> dict[str, Any]:
     first = last - len(valid) + 1
     now = timezone.now()
     farmers: list[tuple[Any, ...]] = []
+    links: list[tuple[Any, ...]] = []
     rows: list[tuple[Any, ...]] = []
     for offset, r in enumerate(valid.itertuples(index=False)):
         farmer_id = first + offset
@@ -449,6 +466,7 @@ def case_copy(spec: dict[str, Any]) -> dict[str, Any]:
                 *(program.org_node_id, program.manager_id, now, now),
             )
         )
+        links.append((program.anchor_id, farmer_id, TODAY))
         rows.append(
             (
                 *(batch.pk, int(r.row), farmer_id, r.name, r.id_hash, r.id_masked, r.phone),
@@ -456,8 +474,8 @@ def case_copy(spec: dict[str, Any]) -> dict[str, Any]:
                 *(r.region_code, r.breed, "", 0, 0, "", BatchRow.Decision.PENDING, ""),
             )
         )
-    farmer_text, row_text = _copy_text(farmers), _copy_text(rows)
-    del valid, farmers, rows
+    farmer_text, link_text, row_text = _copy_text(farmers), _copy_text(links), _copy_text(rows)
+    del valid, farmers, links, rows
     farmer_columns = ", ".join(("id", *FARMER_COLUMNS))
     row_columns = ", ".join(ROW_COLUMNS)
 
@@ -465,6 +483,11 @@ def case_copy(spec: dict[str, Any]) -> dict[str, Any]:
         cursor.copy_expert(
             f"COPY {Farmer._meta.db_table} ({farmer_columns}) FROM STDIN WITH (FORMAT csv)",
             io.StringIO(farmer_text),
+        )
+        cursor.copy_expert(
+            f"COPY {AnchorFarmer._meta.db_table} (anchor_id, farmer_id, first_recommended_on) "
+            "FROM STDIN WITH (FORMAT csv)",
+            io.StringIO(link_text),
         )
         cursor.copy_expert(
             f"COPY {BatchRow._meta.db_table} ({row_columns}) FROM STDIN WITH (FORMAT csv)",
@@ -574,7 +597,7 @@ def run(count: int, samples: Path, cast: Cast, repeat: int) -> dict[str, Row]:
         record("copy", "floor: plain COPY", child("copy", "copy", csv_path, cold=True))
     measured = min(BASELINE_ROWS, count)
     result = child("baseline", "baseline", csv_path, cold=True, rows=measured)
-    label = f"baseline: ORM save() per row (x{count / measured:g})"
+    label = f"baseline: ORM, row by row (x{count / measured:g})"
     record("baseline", label, result, scale=count / measured)
     intake_reset()
     return {key: results[key] for key in ("csv", "csv_known", "xlsx", "xlsx_known", "copy", "baseline")}

@@ -322,11 +322,13 @@ class Farmer(TimeStampedModel):
 
     name = models.CharField(_("name"), max_length=50)
     id_number = models.CharField(_("resident ID number"), max_length=18)
-    id_hash = models.CharField(_("identity hash"), max_length=64, unique=True, editable=False)
+    # Unique and indexed through Meta, not ``unique=True``/``db_index=True``: on PostgreSQL those add a
+    # second, pattern-ops index that no query uses and every bulk intake pays for.
+    id_hash = models.CharField(_("identity hash"), max_length=64, editable=False)
     id_masked = models.CharField(_("resident ID (masked)"), max_length=18, editable=False)
     birth_date = models.DateField(_("birth date"))
     phone = models.CharField(_("mobile phone"), max_length=11)
-    region_code = models.CharField(_("region code"), max_length=6, blank=True, db_index=True)
+    region_code = models.CharField(_("region code"), max_length=6, blank=True)
     breed = models.CharField(_("breed"), max_length=50, blank=True)
     org_node = models.ForeignKey(OrgNode, verbose_name=_("node"), on_delete=models.PROTECT, related_name="farmers")
     account_manager = models.ForeignKey(
@@ -341,6 +343,8 @@ class Farmer(TimeStampedModel):
     class Meta:
         verbose_name = _("farmer")
         verbose_name_plural = _("farmers")
+        constraints = [models.UniqueConstraint(fields=["id_hash"], name="farmer_id_hash_unique")]
+        indexes = [models.Index(fields=["region_code"], name="farmer_region_code")]
         permissions = [("view_identity", _("Can see full identity and phone numbers"))]
 
     def __str__(self) -> str:
@@ -350,7 +354,8 @@ class Farmer(TimeStampedModel):
 class AnchorFarmer(models.Model):
     """Which anchor recommended which farmer: what an anchor operator may see."""
 
-    anchor = models.ForeignKey(Anchor, on_delete=models.PROTECT, related_name="farmer_links")
+    # No index of its own: the unique (anchor, farmer) key starts with it.
+    anchor = models.ForeignKey(Anchor, on_delete=models.PROTECT, related_name="farmer_links", db_index=False)
     farmer = models.ForeignKey(Farmer, on_delete=models.PROTECT, related_name="anchor_links")
     first_recommended_on = models.DateField(_("first recommended on"))
 

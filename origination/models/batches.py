@@ -120,7 +120,8 @@ class BatchRow(models.Model):
         APPROVED = "approved", _("Approved")
         REFUSED = "refused", _("Refused")
 
-    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="rows")
+    # No index of its own: the unique (batch, row) key starts with it.
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="rows", db_index=False)
     row = models.PositiveIntegerField(_("row"))
     farmer = models.ForeignKey(Farmer, on_delete=models.PROTECT, related_name="batch_rows")
     name = models.CharField(_("name"), max_length=50)
@@ -146,7 +147,10 @@ class BatchRow(models.Model):
     decision = models.CharField(_("decision"), max_length=16, choices=Decision.choices, default=Decision.PENDING)
     decided_amount = MoneyField(_("decided amount"), null=True, blank=True)
     decision_reason = models.CharField(_("reason"), max_length=200, blank=True)
-    decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # Not indexed: nothing looks rows up by who decided them, and users are deactivated, never deleted.
+    decided_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
 
     class Meta:
         verbose_name = _("batch row")
