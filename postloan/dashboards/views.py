@@ -34,6 +34,8 @@ DASHBOARD_ROLES = (Role.BRANCH_MANAGER, Role.ADMINISTRATOR, Role.RISK_APPROVER, 
 SEARCH_LIMIT = 20
 HEADERS = {spec.field: spec.aliases[0] for spec in HOLDING_COLUMNS}  # the file's own (Chinese) column headers
 T = TypeVar("T")
+# Bootstrap's danger / warning / info: a high-severity slice reads red at a glance.
+SEVERITY_COLORS = {"high": "#dc3545", "medium": "#fd7e14", "low": "#0dcaf0"}
 
 
 def _viewer(request: HttpRequest) -> User:
@@ -89,7 +91,14 @@ def _warning_charts(board: selectors.WarningDashboard) -> dict[str, object]:
         "rule_open": [row.counts.open for row in board.by_rule[:10]],
         "rule_overdue": [row.counts.overdue for row in board.by_rule[:10]],
         "rule_links": [row.query for row in board.by_rule[:10]],
-        "severity": [{"name": row.label, "value": row.counts.open} for row in board.by_severity],
+        "severity": [
+            {
+                "name": row.label,
+                "value": row.counts.open,
+                "itemStyle": {"color": SEVERITY_COLORS.get(row.key.removeprefix("severity-"), "#6c757d")},
+            }
+            for row in board.by_severity
+        ],
         "severity_links": [row.query for row in board.by_severity],
         "labels": {
             "open": _("Open"),

@@ -43,7 +43,7 @@
       chart.setOption(Object.assign({
         tooltip: {trigger: "item"},
         legend: {bottom: 0, type: "scroll"},
-        series: [{type: "pie", radius: ["35%", "65%"], data: items}],
+        series: [{type: "pie", radius: ["35%", "62%"], data: items, label: {formatter: "{b} {c}"}}],
       }, options || {}));
       return chart;
     },
