@@ -22,3 +22,62 @@ def test_seed_demo_builds_the_world_once_and_a_second_run_changes_nothing(db, ca
         "risk_approver",
         "account_manager",
     }
+
+
+def test_the_demo_world_shows_every_capability_with_meaningful_figures(db):
+    """What a person opening the demo expects to see: each page of each issue has something to show."""
+    from django.db.models import Count, F
+
+    from core.business_date import business_date_get
+    from origination.models import Batch, BatchRow, CreditLimit, Loan
+    from postloan.dashboards import selectors
+    from postloan.models import Warning
+
+    call_command("seed_demo")
+    today = business_date_get()
+
+    # intake and processing: a processed batch of a few hundred farmers, all three outcomes, limits granted
+    batch = Batch.objects.annotate(n=Count("rows")).order_by("-n").first()
+    assert batch is not None and batch.n >= 200
+    outcomes = set(BatchRow.objects.filter(batch=batch).values_list("validation", flat=True))
+    assert outcomes >= {"matched", "mismatch", "no_trade_data"}
+    assert CreditLimit.objects.filter(batch_row__batch=batch).count() > 0
+
+    # loans in every state
+    loans = Loan.objects.all()
+    assert loans.filter(status="active", oldest_due_date__isnull=True).exists()  # current
+    assert loans.filter(status="closed", closed_on__lt=F("maturity_on")).exists()  # paid early
+    overdue_days = [
+        (today - due).days
+        for due in loans.filter(status="active", oldest_due_date__isnull=False).values_list(
+            "oldest_due_date", flat=True
+        )
+    ]
+    assert any(1 <= days <= 30 for days in overdue_days) and any(31 <= days <= 90 for days in overdue_days)
+    assert loans.filter(classification__in=["substandard", "doubtful", "loss"]).exists()
+    assert loans.filter(compensated__gt=0).exists()
+
+    # warnings: open, handled by a person and past their deadline, of many rules
+    warnings = Warning.objects.all()
+    assert warnings.filter(status="open").exists()
+    assert warnings.filter(resolution__in=["confirmed_risk", "false_alarm"]).exists()
+    assert warnings.filter(status="open", deadline__lt=today).exists()
+    assert warnings.values("rule").distinct().count() >= 6
+
+    # the dashboards, as the branch leader reads them
+    leader = User.objects.get(username="leader")
+    board = selectors.warning_dashboard(leader, today)
+    assert board.total.open > 0 and board.total.handled > 0 and len(board.by_rule) >= 6
+    assert len(board.by_sub_branch) >= 2 and len(board.by_assignee) >= 2
+    assert len(board.trend) >= 60  # the demo closes months of business days
+    programmes = selectors.programme_dashboard(leader, today)
+    assert programmes.rows and all(row.figures["outstanding"] > 0 for row in programmes.rows)
+    assert any(row.npl_ratio and row.npl_ratio > 0 for row in programmes.rows)
+    selling = selectors.cross_selling_dashboard(leader, today)
+    penetrated = [p for p in selling.products if (selling.total.rate(p.pk) or 0) > 0]
+    assert len(penetrated) >= 4 and len(selling.by_sub_branch) >= 2
+    ranking = selectors.ranking_page(leader, None, today)
+    classes = {row.growth.klass for row in ranking.rows}
+    assert classes == {"priority", "follow_up", "specialty"}
+    assert any(row.last for row in ranking.rows)
+    assert ranking.start_day is not None and ranking.end_day is not None and ranking.start_day < ranking.end_day
