@@ -179,6 +179,10 @@ class Warning(models.Model):
         return f"{self.rule.code} {self.subject_type}#{self.subject_id}"
 
 
+# Closed by a person (the warning run's own close is "cleared"): what the dashboards count as handled.
+HANDLED_RESOLUTIONS = (Warning.Resolution.CONFIRMED, Warning.Resolution.FALSE_ALARM)
+
+
 class WarningAction(models.Model):
     """预警处置: what the account manager did about a warning."""
 

@@ -17,7 +17,14 @@ from core.views import paginate
 from origination.selectors import visible_loans
 from partners.auth import acting_user
 from partners.scoping import visible_nodes
-from postloan.models import PostDrawdownCheck, Severity, Warning, WarningAction, WarningRule
+from postloan.models import (
+    HANDLED_RESOLUTIONS,
+    PostDrawdownCheck,
+    Severity,
+    Warning,
+    WarningAction,
+    WarningRule,
+)
 from postloan.services import (
     SEVERITY_ORDER,
     my_warnings,
@@ -45,7 +52,8 @@ def my_warning_list(request: HttpRequest) -> HttpResponse:
 def warning_list(request: HttpRequest) -> HttpResponse:
     user = acting_user(request)
     warnings = visible_warnings(user).select_related("rule", "org_node", "assignee")
-    filters = {key: request.GET.get(key, "") for key in ("rule", "severity", "status", "branch", "overdue", "assignee")}
+    filter_keys = ("rule", "severity", "status", "branch", "overdue", "assignee", "handled_since")
+    filters = {key: request.GET.get(key, "") for key in filter_keys}
     if filters["rule"]:
         warnings = warnings.filter(rule__code=filters["rule"])
     if filters["severity"]:
@@ -59,6 +67,14 @@ def warning_list(request: HttpRequest) -> HttpResponse:
         warnings = warnings.filter(status=Warning.Status.OPEN, deadline__lt=business_date_get())
     if filters["assignee"].isdigit():  # the dashboards' drill-down by account manager
         warnings = warnings.filter(assignee_id=int(filters["assignee"]))
+    if filters["handled_since"]:  # the dashboards' drill-down of "handled": closed by a person since the day
+        try:
+            since = dt.date.fromisoformat(filters["handled_since"])
+        except ValueError:
+            messages.error(request, _("This is not a date: write it like 2027-02-13."))
+            filters["handled_since"] = ""
+        else:
+            warnings = warnings.filter(resolution__in=HANDLED_RESOLUTIONS, closed_on__gte=since)
     warnings = warnings.annotate(severity_rank=SEVERITY_ORDER).order_by("status", "severity_rank", "deadline", "-id")
     context = {
         "page": paginate(request, warnings),

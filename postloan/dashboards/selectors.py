@@ -32,7 +32,7 @@ from core.money import ZERO, money, ratio
 from partners.models import MarginEntry, OrgNode, Product, Program, User
 from partners.scoping import filter_by_subtree, sees_everything, visible_nodes, visible_programs
 from postloan.dashboards.ranking import RankedSubBranch, SubBranchGrowth, rank_sub_branches
-from postloan.models import Severity, Warning, WarningRule
+from postloan.models import HANDLED_RESOLUTIONS, Severity, Warning, WarningRule
 from postloan.models_dashboards import (
     AggregateDay,
     DailyCrossSelling,
@@ -42,7 +42,7 @@ from postloan.models_dashboards import (
 )
 
 PERIOD_DAYS = 90
-HANDLED = (Warning.Resolution.CONFIRMED, Warning.Resolution.FALSE_ALARM)
+HANDLED = HANDLED_RESOLUTIONS
 WARNING_KEYS = ("org_node_id", "rule_id", "severity", "assignee_id")
 
 
@@ -232,6 +232,11 @@ class WarningDashboard:
     by_sub_branch: list[WarningRow]
     by_assignee: list[WarningRow]
     trend: list[dict[str, Any]]
+
+    @property
+    def handled_since(self) -> dt.date | None:
+        """The first close the period's handled figures count: a day's figures hold the day before's closes."""
+        return self.start - dt.timedelta(days=1) if self.start else None
 
 
 Key = tuple[int, int, str, int | None]  # node, rule, severity, assignee

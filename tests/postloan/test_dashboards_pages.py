@@ -66,6 +66,37 @@ def test_the_warning_dashboard_drills_down_to_the_filtered_list(client, users, o
     assert len(re.findall(r'href="/warnings/\d+/"', listed)) == 1
 
 
+def test_the_handled_figure_drills_down_to_the_warnings_closed_by_a_person_in_the_period(client, users, org):
+    make_book(users, org)
+    kinds = (("confirmed_risk", 11), ("false_alarm", 12), ("cleared", 13))
+    for resolution, subject in kinds:  # closed on DAY; the warning run's own close is not "handled"
+        warning(
+            org.outlet_a, raised_on=DAY - dt.timedelta(days=4), closed_on=DAY, resolution=resolution, subject_id=subject
+        )
+    # closed by a person long before the dashboards' 90 days
+    warning(
+        org.outlet_a,
+        raised_on=DAY - dt.timedelta(days=200),
+        closed_on=DAY - dt.timedelta(days=190),
+        resolution="confirmed_risk",
+        subject_id=14,
+    )
+    aggregates_write(NEXT)
+    on(NEXT)
+    client.force_login(users["leader"])
+
+    page = client.get("/dashboards/warnings/").content.decode()
+    link = re.search(
+        r'href="(/warnings/\?branch=SA&handled_since=[0-9-]+)" data-testid="drill-branch-SA-handled">(\d+)<', page
+    )
+    assert link is not None and link.group(2) == "2"
+
+    listed = client.get(link.group(1).replace("&amp;", "&")).content.decode()
+    assert len(re.findall(r'href="/warnings/\d+/"', listed)) == 2
+    assert 'data-testid="dashboard-filters"' in listed
+    assert client.get("/warnings/?handled_since=yesterday").status_code == 200  # a bad date is ignored, said
+
+
 def test_a_sub_branch_leader_sees_only_his_subtree_on_the_pages(client, org, dashboards):
     client.force_login(make_user("leader_a", Role.BRANCH_MANAGER, org.sub_a))
     warnings_page = client.get("/dashboards/warnings/").content.decode()
