@@ -37,13 +37,13 @@
       }, options || {}));
       return chart;
     },
-    pie(id, items, options) {
+    pie(id, items, options) {  // counts inside the ring: outside labels do not fit a narrow card
       const chart = make(id);
       if (!chart) { return null; }
       chart.setOption(Object.assign({
         tooltip: {trigger: "item"},
         legend: {bottom: 0, type: "scroll"},
-        series: [{type: "pie", radius: ["35%", "62%"], data: items, label: {formatter: "{b} {c}"}}],
+        series: [{type: "pie", radius: ["35%", "62%"], data: items, label: {position: "inside", formatter: "{c}", color: "#fff"}}],
       }, options || {}));
       return chart;
     },
