@@ -25,7 +25,6 @@ from postloan.demo_book import (
     TROUBLED,
     behaviours,
     draw_loans,
-    handle_some_warnings,
     provider_monitoring,
     service_book,
     verify_and_approve,
@@ -304,9 +303,7 @@ def demo_book_build(program: Program) -> None:
     outbreak_create(
         actor=manager, region_code="511521", disease="非洲猪瘟", declared_on=business_date_get(), note="县畜牧局通报"
     )
-    handle_some_warnings(manager, rng)
     service_book(sound + troubled, kinds, manager, rng, until=DEMO_END, feeds=feeds)
-    handle_some_warnings(manager, rng)
 
 
 # --- the dashboards' demo ---------------------------------------------------------------------------------
@@ -440,7 +437,8 @@ def demo_handling_today() -> None:
     from postloan.services import warning_action_add, warning_close
 
     others = [row[0] for row in OUTLET_MANAGERS if row[0] != "manager"]
-    if not book_has_loans() or Warning.objects.filter(closed_by__username__in=others).exists():
+    today = business_date_get()
+    if not book_has_loans() or Warning.objects.filter(closed_on=today, closed_by__username__in=others).exists():
         return
     rng = random.Random(728)  # noqa: S311 - a reproducible demo
     for username in others:

@@ -140,10 +140,36 @@ def service_book(
                 repayment_record(loan=loan, amount=owed.total, actor=manager)
             elif today.day == 21 and pays_interest and owed.penalty + owed.overdue_interest > 0:
                 repayment_record(loan=loan, amount=owed.penalty + owed.overdue_interest, actor=manager)
+        handle_due_warnings(today)
         close_business_days(to=today + dt.timedelta(days=1))
 
 
-__all__ = ["DEMO_END", "DemoFarmer", "draw_loans", "service_book", "trades_csv", "verify_and_approve"]
+# Days from raising to handling, picked by warning id: most within their deadline (3, 7 or 15 days by
+# severity), some late, one in six never (it stays open until its rule clears it or the demo's last day).
+HANDLING_DELAYS = (1, 1, 2, 2, 3, 3, 4, 5, 6, 8, 11, 16, None, None)
+HANDLING_NOTES = (
+    ("callback", "电话回访：已联系借款人，了解经营和还款安排。"),
+    ("visit", "实地走访：存栏和饲料库存正常。"),
+    ("verification", "查询征信与流水，未见异常。"),
+)
+
+
+def handle_due_warnings(today: dt.date) -> None:
+    """Each day the account managers work on the open warnings whose turn has come: one action, then a close."""
+    for warning in Warning.objects.filter(
+        status=Warning.Status.OPEN, assignee__isnull=False, raised_on__lt=today
+    ).select_related("assignee"):
+        delay = HANDLING_DELAYS[warning.pk % len(HANDLING_DELAYS)]
+        if delay is None or (today - warning.raised_on).days != delay:
+            continue
+        kind, note = HANDLING_NOTES[warning.pk % len(HANDLING_NOTES)]
+        warning_action_add(warning=warning, actor=warning.assignee, kind=kind, note=note)
+        warning_close(
+            warning=warning,
+            actor=warning.assignee,
+            resolution="confirmed_risk" if warning.pk % 3 == 0 else "false_alarm",
+            reason="核实完毕，已记录处置情况。",
+        )
 
 
 def events_csv(rows: list[tuple[str, str, dt.date, str, str]]) -> bytes:
@@ -175,16 +201,4 @@ def provider_monitoring(farmers: list[DemoFarmer], anchor_uscc: str, manager: Us
     monitoring_events_import(content=events_csv(rows), filename="三方监测数据.csv", actor=manager)
 
 
-def handle_some_warnings(manager: User, rng: random.Random) -> None:
-    """What a month of handling looks like: some warnings closed after a callback, some still open."""
-    for warning in Warning.objects.filter(status=Warning.Status.OPEN, assignee=manager).order_by("id")[::3]:
-        warning_action_add(
-            warning=warning, actor=manager, kind="callback", note="电话回访：已联系借款人，了解经营和还款安排。"
-        )
-        if rng.random() < 0.7:
-            warning_close(
-                warning=warning,
-                actor=manager,
-                resolution=rng.choice(("confirmed_risk", "false_alarm")),
-                reason="回访核实完毕。",
-            )
+__all__ = ["DEMO_END", "DemoFarmer", "draw_loans", "service_book", "trades_csv", "verify_and_approve"]
