@@ -160,13 +160,14 @@ def handle_due_warnings(today: dt.date) -> None:
         status=Warning.Status.OPEN, assignee__isnull=False, raised_on__lt=today
     ).select_related("assignee"):
         delay = HANDLING_DELAYS[warning.pk % len(HANDLING_DELAYS)]
-        if delay is None or (today - warning.raised_on).days != delay:
+        manager = warning.assignee
+        if delay is None or manager is None or (today - warning.raised_on).days != delay:
             continue
         kind, note = HANDLING_NOTES[warning.pk % len(HANDLING_NOTES)]
-        warning_action_add(warning=warning, actor=warning.assignee, kind=kind, note=note)
+        warning_action_add(warning=warning, actor=manager, kind=kind, note=note)
         warning_close(
             warning=warning,
-            actor=warning.assignee,
+            actor=manager,
             resolution="confirmed_risk" if warning.pk % 3 == 0 else "false_alarm",
             reason="核实完毕，已记录处置情况。",
         )

@@ -1,0 +1,174 @@
+"""The programme board: lending figures per programme against its cap, NPL lines and margin."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Case, DecimalField, F, Sum, When
+
+from core.money import ZERO, money, ratio
+from partners.models import MarginEntry, Program, User
+from partners.scoping import visible_programs
+from postloan.dashboards.selectors.common import (
+    Figures,
+    cached,
+    figures_of,
+    period_start,
+)
+from postloan.models_dashboards import (
+    DailyNodeFigures,
+)
+
+CLASSES = ("normal", "special_mention", "substandard", "doubtful", "loss")
+MONEY_SUMS = (
+    "outstanding",
+    "npl",
+    *CLASSES,
+    "principal_overdue",
+    "interest_overdue",
+    "compensated",
+    "shadow_delinquent",
+    "limits_approved",
+)
+
+
+@dataclass
+class ProgrammeHealth:
+    program: Program
+    figures: dict[str, Any]
+    margin_balance: Decimal
+
+    @property
+    def npl_ratio(self) -> Decimal:
+        return ratio(self.figures["npl"], self.figures["outstanding"])
+
+    @property
+    def band(self) -> str:
+        """Where the NPL ratio stands against the programme's lines: ok, warning or suspension."""
+        if self.npl_ratio >= self.program.npl_suspend_ratio:
+            return "suspension"
+        if self.npl_ratio >= self.program.npl_warning_ratio:
+            return "warning"
+        return "ok"
+
+    @property
+    def headroom(self) -> Decimal:
+        return max(ZERO, Decimal(self.program.total_cap - self.figures["limits_approved"]))
+
+    @property
+    def cap_used_ratio(self) -> Decimal:
+        return ratio(self.figures["limits_approved"], self.program.total_cap)
+
+    @property
+    def limit_usage_ratio(self) -> Decimal:
+        """Used (outstanding) ÷ approved limits."""
+        return ratio(self.figures["outstanding"], self.figures["limits_approved"])
+
+    @property
+    def gross_delinquency(self) -> Decimal:
+        """What borrowers failed to pay on time, whoever paid it since: overdue plus compensated."""
+        f = self.figures
+        return Decimal(f["principal_overdue"] + f["interest_overdue"] + f["compensated"])
+
+    @property
+    def gross_delinquency_ratio(self) -> Decimal:
+        return ratio(self.gross_delinquency, self.figures["outstanding"])
+
+    @property
+    def margin_required(self) -> Decimal:
+        return money(self.program.margin_ratio * self.figures["outstanding"])
+
+    @property
+    def margin_coverage(self) -> Decimal | None:
+        return ratio(self.margin_balance, self.margin_required) if self.margin_required else None
+
+    @property
+    def margin_shortfall(self) -> Decimal:
+        return max(ZERO, self.margin_required - self.margin_balance)
+
+
+@dataclass
+class ProgrammeDashboard:
+    latest: dt.date | None
+    rows: list[ProgrammeHealth]
+    trend_days: list[dt.date]
+    trend: dict[int, dict[str, list[Decimal]]]  # programme id → series name → one value per day
+
+
+def _money_sums() -> dict[str, Sum]:
+    return {name: Sum(name) for name in MONEY_SUMS}
+
+
+def margin_balances(program_ids: Iterable[int]) -> dict[int, Decimal]:
+    signed = Case(
+        When(kind=MarginEntry.Kind.DEPOSIT, then=F("amount")),
+        default=-F("amount"),
+        output_field=DecimalField(max_digits=18, decimal_places=2),
+    )
+    rows = MarginEntry.objects.filter(program_id__in=list(program_ids)).values("program_id").annotate(total=Sum(signed))
+    return {row["program_id"]: money(row["total"] or ZERO) for row in rows}
+
+
+def _zero_figures() -> dict[str, Any]:
+    return {**dict.fromkeys(MONEY_SUMS, ZERO), "loans": 0, "customers": 0, "limits_count": 0}
+
+
+def _programme_figures(
+    ids: list[int], latest: dt.date | None
+) -> tuple[dict[int, dict[str, Any]], list[dt.date], dict[int, dict[str, list[Decimal]]]]:
+    """Programme-wide figures of the latest day and the daily series behind the trend charts."""
+    figures: dict[int, dict[str, Any]] = {pk: _zero_figures() for pk in ids}
+    trend_days: list[dt.date] = []
+    trend: dict[int, dict[str, list[Decimal]]] = {}
+    if latest is None:
+        return figures, trend_days, trend
+    rows = DailyNodeFigures.objects.filter(day=latest, program_id__in=ids).values("program_id")
+    for row in rows.annotate(
+        loans=Sum("loans"), customers=Sum("customers"), limits_count=Sum("limits_count"), **_money_sums()
+    ):
+        pk = row.pop("program_id")
+        figures[pk] = {k: money(v or 0) if k in MONEY_SUMS else (v or 0) for k, v in row.items()}
+    daily = (
+        DailyNodeFigures.objects.filter(day__range=(period_start(latest), latest), program_id__in=ids)
+        .values("day", "program_id")
+        .annotate(
+            outstanding=Sum("outstanding"),
+            npl=Sum("npl"),
+            overdue=Sum(F("principal_overdue") + F("interest_overdue")),
+            compensated=Sum("compensated"),
+        )
+        .order_by("day")
+    )
+    by_day: dict[dt.date, dict[int, dict[str, Decimal]]] = {}
+    for row in daily:
+        by_day.setdefault(row["day"], {})[row["program_id"]] = row
+    trend_days = sorted(by_day)
+    for pk in ids:
+        points = [by_day[day].get(pk) for day in trend_days]
+        trend[pk] = {
+            "outstanding": [money(p["outstanding"]) if p else ZERO for p in points],
+            "npl_ratio": [ratio(p["npl"], p["outstanding"]) if p else ZERO for p in points],
+            "gross_delinquency": [money(p["overdue"] + p["compensated"]) if p else ZERO for p in points],
+        }
+    return figures, trend_days, trend
+
+
+def programme_dashboard(user: User, today: dt.date) -> ProgrammeDashboard:
+    version = figures_of(today)
+    return cached("programme-board", user, version, lambda: _programme_board(user, version), live=True)
+
+
+def _programme_board(user: User, version: Figures) -> ProgrammeDashboard:
+    """Programmes, their status and margin are read live; the aggregates' figures come through the cache."""
+    programs = list(visible_programs(user).select_related("anchor").order_by("anchor__name", "name"))
+    ids = [p.pk for p in programs]
+    figures, trend_days, trend = cached(
+        "programmes", user, version, lambda: _programme_figures(ids, version.latest), version.latest, *ids
+    )
+    margins = margin_balances(ids)
+    rows_out = [ProgrammeHealth(p, figures[p.pk], margins.get(p.pk, ZERO)) for p in programs]
+    return ProgrammeDashboard(latest=version.latest, rows=rows_out, trend_days=trend_days, trend=trend)
