@@ -145,7 +145,7 @@ def service_book(
 
 
 # Days from raising to handling, picked by warning id: most within their deadline (3, 7 or 15 days by
-# severity), some late, one in six never (it stays open until its rule clears it or the demo's last day).
+# severity), some late, one in seven never (it stays open until its rule clears it or the demo's last day).
 HANDLING_DELAYS = (1, 1, 2, 2, 3, 3, 4, 5, 6, 8, 11, 16, None, None)
 HANDLING_NOTES = (
     ("callback", "电话回访：已联系借款人，了解经营和还款安排。"),
