@@ -9,7 +9,8 @@ For a large farmer list (100,000 rows by default) made by
 * the baseline: the naive way, row by row with the scalar validators of
   ``core.identifiers`` and the ORM doing the import's work per row (is the
   farmer already in an open batch of the programme? known? then
-  ``Farmer.save()``, the anchor link's ``get_or_create``, ``BatchRow.save()``;
+  ``Farmer.save()`` and the anchor link's ``save()`` (``get_or_create`` for a
+  known farmer), ``BatchRow.save()``;
   one transaction), on the first 5,000 rows, scaled to the full count;
 * the floor: plain ``COPY`` of the same rows, values already prepared, into
   the farmer, anchor-link and batch-row tables (what the import writes).
@@ -376,11 +377,13 @@ def case_baseline(spec: dict[str, Any]) -> dict[str, Any]:
                 org_node_id=program.org_node_id,
                 account_manager_id=program.manager_id,
             )
-            if farmer.pk is None:
+            if farmer.pk is None:  # a new farmer has no link yet: plain inserts, no lookup
                 farmer.save()
-            AnchorFarmer.objects.get_or_create(
-                anchor_id=program.anchor_id, farmer=farmer, defaults={"first_recommended_on": TODAY}
-            )
+                AnchorFarmer(anchor_id=program.anchor_id, farmer=farmer, first_recommended_on=TODAY).save()
+            else:
+                AnchorFarmer.objects.get_or_create(
+                    anchor_id=program.anchor_id, farmer=farmer, defaults={"first_recommended_on": TODAY}
+                )
             BatchRow(
                 batch=batch,
                 row=number,
