@@ -72,10 +72,13 @@ def farmers_upsert(
         columns = ", ".join(FARMER_COLUMNS)
         with connection.cursor() as cursor:
             cursor.execute(
-                f"INSERT INTO {table} ({columns}) SELECT {columns} FROM intake_farmer ON CONFLICT (id_hash) DO NOTHING"
+                f"INSERT INTO {table} ({columns}) SELECT {columns} FROM intake_farmer "
+                "ON CONFLICT (id_hash) DO NOTHING RETURNING id_hash, id"
             )
-            cursor.execute(f"SELECT f.id_hash, f.id FROM {table} f JOIN intake_farmer i ON i.id_hash = f.id_hash")
             found = dict(cursor.fetchall())
+            if len(found) < len(frame):  # some were known already: look them up (all new: no second pass)
+                cursor.execute(f"SELECT f.id_hash, f.id FROM {table} f JOIN intake_farmer i ON i.id_hash = f.id_hash")
+                found = dict(cursor.fetchall())
             cursor.execute("DROP TABLE intake_farmer")
         return found
     Farmer.objects.bulk_create(

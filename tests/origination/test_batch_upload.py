@@ -1,6 +1,7 @@
 """Flow step 3: an anchor's farmer list becomes a batch; every row checked, nothing lost, nothing twice."""
 
 import datetime as dt
+from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
@@ -11,7 +12,7 @@ from core.business_date import business_date_set
 from core.models import StoredFile
 from origination.models import Batch, BatchRow, BatchRowError, BatchStatusChange
 from partners.models import AnchorFarmer, Farmer
-from partners.services.programs import program_suspend
+from partners.services.programs import program_create, program_suspend
 from tests.conftest import api_as
 from tests.factories import make_anchor, make_program, resident_id_with_check
 
@@ -199,6 +200,23 @@ def test_farmers_are_created_once_and_linked_to_the_anchor(users, program):
     assert farmer.id_number == ID_A and farmer.birth_date == dt.date(1970, 8, 19)
     assert farmer.region_code == "511521"
     assert AnchorFarmer.objects.filter(farmer=farmer, anchor=program.anchor).exists()
+
+
+def test_a_list_mixing_known_and_new_farmers_links_each_row_to_the_right_farmer(users, program):
+    upload(users["manager"], program, (ZH_HEADER + f"甲,{ID_A},13812345678,1,1,1,,\n").encode())
+    other = program_create(
+        actor=users["approver"], anchor=program.anchor, name="第二期养殖贷", annual_rate=Decimal("0.0435")
+    )
+    content = (
+        ZH_HEADER + f"乙,{ID_B},13812345678,1,1,1,,\n甲,{ID_A},13812345678,1,1,1,,\n丙,{ID_C},13812345678,1,1,1,,\n"
+    )
+
+    assert upload(users["manager"], other, content.encode()).status_code == 201
+
+    assert Farmer.objects.count() == 3
+    rows = BatchRow.objects.filter(batch__program=other).select_related("farmer").order_by("row")
+    assert [(row.row, row.farmer.id_number) for row in rows] == [(2, ID_B), (3, ID_A), (4, ID_C)]
+    assert AnchorFarmer.objects.filter(anchor=program.anchor).count() == 3
 
 
 def test_a_failure_half_way_leaves_nothing(users, program, monkeypatch):
