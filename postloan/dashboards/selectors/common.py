@@ -14,14 +14,9 @@ from django.utils.translation import get_language
 from core.models import AuditEvent
 from partners.models import OrgNode, User
 from partners.scoping import sees_everything
-from postloan.models import HANDLED_RESOLUTIONS
-from postloan.models_dashboards import (
-    AggregateDay,
-)
+from postloan.models_dashboards import AggregateDay
 
 PERIOD_DAYS = 90
-HANDLED = HANDLED_RESOLUTIONS
-WARNING_KEYS = ("org_node_id", "rule_id", "severity", "assignee_id")
 
 
 def latest_day(today: dt.date) -> dt.date | None:

@@ -18,9 +18,7 @@ from postloan.dashboards.selectors.common import (
     figures_of,
     period_start,
 )
-from postloan.models_dashboards import (
-    DailyCrossSelling,
-)
+from postloan.models_dashboards import DailyCrossSelling
 
 
 @dataclass

@@ -19,9 +19,7 @@ from postloan.dashboards.selectors.common import (
     figures_of,
     period_start,
 )
-from postloan.models_dashboards import (
-    DailyNodeFigures,
-)
+from postloan.models_dashboards import DailyNodeFigures
 
 CLASSES = ("normal", "special_mention", "substandard", "doubtful", "loss")
 MONEY_SUMS = (

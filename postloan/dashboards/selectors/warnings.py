@@ -15,8 +15,6 @@ from core.money import ratio
 from partners.models import User
 from partners.scoping import filter_by_subtree
 from postloan.dashboards.selectors.common import (
-    HANDLED,
-    WARNING_KEYS,
     Figures,
     Tree,
     cached,
@@ -24,11 +22,11 @@ from postloan.dashboards.selectors.common import (
     figures_of,
     period_start,
 )
-from postloan.models import Severity, Warning, WarningRule
-from postloan.models_dashboards import (
-    DailyWarningCloseTimes,
-    DailyWarningFigures,
-)
+from postloan.models import HANDLED_RESOLUTIONS, Severity, Warning, WarningRule
+from postloan.models_dashboards import DailyWarningCloseTimes, DailyWarningFigures
+
+HANDLED = HANDLED_RESOLUTIONS
+WARNING_KEYS = ("org_node_id", "rule_id", "severity", "assignee_id")
 
 
 def median(histogram: Counter[int]) -> Decimal | None:
