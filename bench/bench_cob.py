@@ -82,19 +82,17 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import resource
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import numpy as np
 import pandas as pd
+from benchlib import bulk_load_mode, database_recreate, peak_rss_mb, setup_django, sql, timed
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/scf_bench_cob"
@@ -127,62 +125,6 @@ TARGET_RATIO = 3.0
 CREATED = "2027-06-17 21:00:00+08"
 D = np.datetime64
 DAY = np.timedelta64(1, "D")
-
-
-def setup_django() -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
-
-
-def database_name(url: str) -> str:
-    return urlsplit(url).path.lstrip("/")
-
-
-def database_recreate(url: str, *, drop_only: bool = False) -> None:
-    """Drop the benchmark database and (unless ``drop_only``) create it empty, via the postgres db."""
-    import psycopg2
-    from psycopg2 import sql
-
-    name = database_name(url)
-    if "bench" not in name:
-        raise SystemExit(f"refusing to drop {name!r}: the benchmark database's name must contain 'bench'")
-    parts = urlsplit(url)
-    admin = psycopg2.connect(
-        host=parts.hostname or "127.0.0.1",
-        port=parts.port or 5432,
-        user=parts.username or "postgres",
-        password=parts.password or None,
-        dbname="postgres",
-    )
-    admin.autocommit = True
-    try:
-        with admin.cursor() as cursor:
-            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-            if not drop_only:
-                cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    finally:
-        admin.close()
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
-
-
-def timed(func: Callable[[], Any]) -> tuple[float, Any]:
-    start = time.perf_counter()
-    result = func()
-    return time.perf_counter() - start, result
-
-
-def sql(statement: str, params: Any = None) -> int:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(statement, () if params is None else params)  # always formatted: write %% for %
-        return int(cursor.rowcount)
 
 
 # -- the world: few rows, through the real services ---------------------------------------------------------
@@ -514,51 +456,6 @@ def id_numbers(n: int) -> np.ndarray:
     body = np.char.add(np.char.add(REGIONS[i % len(REGIONS)], birth), sequence)
     digits = np.frombuffer(body.astype("S17").tobytes(), dtype=np.uint8).reshape(n, 17) - ord("0")
     return np.char.add(body, ID_CHECKS[(digits @ ID_WEIGHTS) % 11])
-
-
-@contextmanager
-def bulk_load_mode(tables: list[str]) -> Iterator[None]:
-    """Load the way a DBA would (benchmark only): FK triggers off, indexes and unique keys built after.
-
-    The generated rows are consistent by construction. Foreign keys and check constraints stay
-    declared (checks are enforced during the load); every index and unique constraint is back,
-    built over the whole table, before anything is measured.
-    """
-    from django.db import connection
-
-    indexes: list[str] = []
-    uniques: list[tuple[str, str, str]] = []
-    with connection.cursor() as cursor:
-        cursor.execute("SET maintenance_work_mem = '1GB'")
-        cursor.execute("SET session_replication_role = replica")
-        for table in tables:
-            cursor.execute(
-                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-                "WHERE conrelid = %s::regclass AND contype = 'u'",
-                [table],
-            )
-            for name, definition in cursor.fetchall():
-                cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
-                uniques.append((table, name, definition))
-            cursor.execute(
-                "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
-                "WHERE i.indrelid = %s::regclass AND NOT i.indisprimary "
-                "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)",
-                [table],
-            )
-            for name, definition in cursor.fetchall():
-                cursor.execute(f"DROP INDEX {name}")
-                indexes.append(definition)
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SET session_replication_role = DEFAULT")
-            for table, name, definition in uniques:
-                cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
-            for definition in indexes:
-                cursor.execute(definition)
-            cursor.execute("RESET maintenance_work_mem")
 
 
 def book_load(book: Book, world: World) -> dict[str, float]:

@@ -460,7 +460,8 @@ def main() -> None:
     url = os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
     if not url.startswith(("postgres://", "postgresql://")):
         raise SystemExit("DATABASE_URL must name a PostgreSQL database")
-    from bench_cob import ORDINARY, database_recreate, setup_django
+    from bench_cob import ORDINARY
+    from benchlib import database_recreate, setup_django
 
     began = time.perf_counter()
     if not args.reuse_db:

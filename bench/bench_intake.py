@@ -50,7 +50,8 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+
+from benchlib import database_name, database_recreate, setup_django
 
 ROOT = Path(__file__).resolve().parents[1]
 MAKE_SAMPLES = ROOT.parent / "shared" / "samples" / "make_samples.py"
@@ -72,45 +73,6 @@ XLSX_FILE = "farmer_list.xlsx"
 
 
 # --- setting up ---------------------------------------------------------------
-
-
-def setup_django() -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
-
-
-def database_name(url: str) -> str:
-    name = urlsplit(url).path.lstrip("/")
-    if "bench" not in name:
-        raise SystemExit(f"refusing to drop database {name!r}: its name must contain 'bench'")
-    return name
-
-
-def database_recreate(url: str, *, drop_only: bool = False) -> None:
-    """Drop the benchmark database and (unless ``drop_only``) create it empty, via the postgres db."""
-    import psycopg2
-    from psycopg2 import sql
-
-    name = database_name(url)
-    parts = urlsplit(url)
-    admin = psycopg2.connect(
-        host=parts.hostname or "127.0.0.1",
-        port=parts.port or 5432,
-        user=parts.username or "postgres",
-        password=parts.password or None,
-        dbname="postgres",
-    )
-    admin.autocommit = True
-    try:
-        with admin.cursor() as cursor:
-            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-            if not drop_only:
-                cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    finally:
-        admin.close()
 
 
 def samples_make(out: Path, rows: int) -> None:
