@@ -18,8 +18,8 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from core import tabular
-from core.errors import DomainError
 from core.masking import mask_id_number, pii_hash
+from core.uploads import read_uploaded_table
 
 FARMER_COLUMNS = (
     tabular.ColumnSpec("name", ("姓名", "name"), True),
@@ -72,22 +72,9 @@ class FarmerList:
 
 def read_farmer_list(content: bytes, filename: str, *, today: dt.date) -> FarmerList:
     """Read and check a farmer list. A file that is not a usable table raises DomainError (400)."""
-    if len(content) > settings.UPLOAD_MAX_BYTES:
-        raise DomainError(
-            "file_too_large",
-            _("%(file)s is %(size)s MB; at most %(max)s MB are accepted.")
-            % {
-                "file": filename,
-                "size": f"{len(content) / 1_048_576:.1f}",
-                "max": f"{settings.UPLOAD_MAX_BYTES / 1_048_576:.0f}",
-            },
-        )
-    try:
-        frame = tabular.read_table(content, filename, FARMER_COLUMNS, max_rows=settings.UPLOAD_MAX_ROWS)
-    except tabular.TableError as exc:
-        raise DomainError(exc.code, exc.detail) from None
-    if frame.empty:
-        raise DomainError("no_data_rows", _("%(file)s has a header but no data rows.") % {"file": filename})
+    frame = read_uploaded_table(
+        content, filename, FARMER_COLUMNS, max_bytes=settings.UPLOAD_MAX_BYTES, max_rows=settings.UPLOAD_MAX_ROWS
+    )
     return _check(frame, today=today)
 
 

@@ -181,6 +181,10 @@ def provider_max_rows() -> int:
     return int(getattr(settings, "PROVIDER_MAX_ROWS", 5_000_000))
 
 
+def provider_max_bytes() -> int:
+    return int(getattr(settings, "PROVIDER_MAX_BYTES", 1 << 30))
+
+
 # --- trade records (三方交易数据) ------------------------------------------------------
 
 

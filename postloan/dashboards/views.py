@@ -44,10 +44,9 @@ def _viewer(request: HttpRequest) -> User:
     return user
 
 
-def _export(request: HttpRequest, available: dict[str, tables.Table], day: dt.date | None) -> HttpResponse | None:
-    name = request.GET.get("export")
-    if not name:
-        return None
+def _export(request: HttpRequest, available: dict[str, tables.Table], day: dt.date | None) -> HttpResponse:
+    """The table named by ``?export=`` as XLSX (the caller has checked that one is named)."""
+    name = request.GET.get("export", "")
     table = available.get(name)
     if table is None:
         raise Http404(name)
@@ -115,7 +114,7 @@ def warnings_dashboard(request: HttpRequest) -> HttpResponse:
     today = business_date_get()
     if request.GET.get("export"):
         exported = selectors.warning_dashboard(user, today)
-        return _export(request, tables.warning_tables(exported), exported.latest) or HttpResponse(status=404)
+        return _export(request, tables.warning_tables(exported), exported.latest)
     figures = selectors.figures_of(today)
     board = _once(lambda: selectors.warning_dashboard(user, today))
     context = {
@@ -170,7 +169,7 @@ def programmes_dashboard(request: HttpRequest) -> HttpResponse:
     today = business_date_get()
     if request.GET.get("export"):
         exported = selectors.programme_dashboard(user, today)
-        return _export(request, tables.programme_tables(exported), exported.latest) or HttpResponse(status=404)
+        return _export(request, tables.programme_tables(exported), exported.latest)
     figures = selectors.figures_of(today)
     board = _once(lambda: selectors.programme_dashboard(user, today))
     context = {
@@ -210,7 +209,7 @@ def cross_selling_dashboard(request: HttpRequest) -> HttpResponse:
     today = business_date_get()
     if request.GET.get("export"):
         exported = selectors.cross_selling_dashboard(user, today)
-        return _export(request, tables.cross_selling_tables(exported), exported.latest) or HttpResponse(status=404)
+        return _export(request, tables.cross_selling_tables(exported), exported.latest)
     figures = selectors.figures_of(today)
     board = _once(lambda: selectors.cross_selling_dashboard(user, today))
     query = request.GET.get("q", "").strip()
@@ -314,7 +313,7 @@ def ranking_dashboard(request: HttpRequest) -> HttpResponse:
     label = request.GET.get("quarter", "")[:8] or None
     if request.GET.get("export"):
         exported = selectors.ranking_page(user, label, today)
-        return _export(request, tables.ranking_tables(exported), exported.end_day) or HttpResponse(status=404)
+        return _export(request, tables.ranking_tables(exported), exported.end_day)
     figures = selectors.figures_of(today)
     page = _once(lambda: selectors.ranking_page(user, label, today))
 

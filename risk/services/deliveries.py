@@ -24,7 +24,6 @@ from decimal import Decimal
 from itertools import islice
 from typing import Any
 
-from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import connection, models, transaction
 from django.utils.translation import gettext as _
@@ -38,6 +37,7 @@ from core.models import StoredFile
 from core.permissions import require_role
 from core.roles import Role
 from core.tabular import TableError
+from core.uploads import refuse_oversized
 from partners.models import Anchor, User
 from risk import importers
 from risk.importers import ProviderRows, RowsChunk
@@ -81,7 +81,7 @@ def trade_records_import(
 ) -> DeliveryResult:
     """Import a provider's trade file for an anchor; bad rows are reported, good rows go on."""
     _require_importer(actor)
-    _refuse_oversized(content, filename)
+    refuse_oversized(content, filename, importers.provider_max_bytes())
     rows = _read(importers.read_trade_file, content, filename)
     with _atomic_keeping_no_orphan_file() as stored_names:
         return _trades_write(
@@ -106,7 +106,7 @@ def monitoring_events_import(
 ) -> DeliveryResult:
     """Import a provider's monitoring-event file; bad rows are reported, good rows go on."""
     _require_importer(actor)
-    _refuse_oversized(content, filename)
+    refuse_oversized(content, filename, importers.provider_max_bytes())
     rows = _read(importers.read_event_file, content, filename)
     with _atomic_keeping_no_orphan_file() as stored_names:
         return _events_write(
@@ -418,20 +418,6 @@ def _require_importer(actor: User | None) -> None:
     """Files come from staff; ``None`` is the system itself (a signed push, the demo loader)."""
     if actor is not None:
         require_role(actor, *IMPORT_ROLES)
-
-
-def _refuse_oversized(content: bytes, filename: str) -> None:
-    limit = int(getattr(settings, "PROVIDER_MAX_BYTES", 1 << 30))
-    if len(content) > limit:
-        raise DomainError(
-            "file_too_large",
-            _("%(file)s is %(size)s MB; at most %(max)s MB are accepted.")
-            % {
-                "file": filename,
-                "size": f"{len(content) / 1_048_576:.1f}",
-                "max": f"{limit / 1_048_576:.0f}",
-            },
-        )
 
 
 def _read(reader: Callable[..., ProviderRows], content: bytes, filename: str) -> ProviderRows:
