@@ -70,7 +70,10 @@ class WarningRule(models.Model):
     parameters = models.JSONField(_("parameters"), default=dict, blank=True)
     deadline_days = models.PositiveSmallIntegerField(_("days to handle"))
     enabled = models.BooleanField(_("enabled"), default=True)
-    history = HistoricalRecords()
+    # What the last run looked at: the next day's run need only look at what changed since (see warnings.py).
+    evaluated_on = models.DateField(_("last evaluated for"), null=True, blank=True, editable=False)
+    evaluated_parameters = models.JSONField(_("parameters last evaluated"), null=True, blank=True, editable=False)
+    history = HistoricalRecords(excluded_fields=["evaluated_on", "evaluated_parameters"])
 
     class Meta:
         verbose_name = _("warning rule")

@@ -6,10 +6,18 @@ rules with the same few statements. Dates are computed here and passed as
 parameters, so the SQL is the same on PostgreSQL and SQLite except where a
 date is shifted by years.
 
-Sets that many rules read (the borrowers, the programmes' totals) are
-``SHARED_SETS``: the engine computes each once per run into a temporary table
-of that name before the first rule, instead of every rule computing it again
-over the whole book.
+Rules that would read the whole book every day look at less:
+
+* a rule of few subjects by nature (events, outbreaks, dropped orders) finds
+  them first and only then their loans;
+* a rule whose subjects change only through recorded facts — a loan drawn,
+  principal moved in the ledger, a limit expired, a date crossing its
+  window — has ``fresh``: after the first run, each day's run looks only at
+  the subjects of its active warnings (which may clear) and at those
+  ``fresh`` names (which may start to fire); see ``postloan.warnings``.
+
+The programmes' totals, which several rules read, are a ``SHARED_SETS`` entry:
+computed once per run into a temporary table of that name.
 """
 
 from __future__ import annotations
@@ -25,12 +33,14 @@ from django.db import connection
 from core.calendar import last_full_quarter
 from core.masking import pii_hash
 from origination.interest import add_months
-from origination.models import CompensationDemand, CreditLimit, Loan
+from origination.models import CompensationDemand, CreditLimit, Loan, LoanEntry
+from origination.models.loans import PRINCIPAL_MOVES
 from partners.models import Anchor, AnchorAssessment, Farmer, MarginEntry, Program
 from postloan.models import PostDrawdownCheck, Severity, SubjectType
 from risk.models import MonitoringEvent, Outbreak, TradeRecord
 
 LOAN = Loan._meta.db_table
+ENTRY = LoanEntry._meta.db_table
 FARMER = Farmer._meta.db_table
 PROGRAM = Program._meta.db_table
 ANCHOR = Anchor._meta.db_table
@@ -55,27 +65,73 @@ class RuleDefinition:
     subject_type: str
     parameters: dict[str, Any]
     deadline_days: int
-    query: Callable[[dt.date, dict[str, Any]], Query]
+    # (today, parameters) → the subjects it fires for; with ``fresh``: (today, parameters, scope).
+    query: Callable[..., Query]
+    # (date of the last run, today, parameters) → the subjects that may have started to meet the
+    # condition since the last run. A rule that has it looks, on the next day, only at those and at
+    # the subjects of its active warnings (see ``postloan.warnings``); one without is looked at whole.
+    fresh: Callable[[dt.date, dt.date, dict[str, Any]], Query] | None = None
 
 
 # --- shared pieces -----------------------------------------------------------------
 
 ACTIVE_LOAN = "l.status = 'active' AND l.principal_outstanding > 0"
+SCOPE_TABLE = "warning_scope"
 
-# Farmers with money out: the only farmers the farmer rules look at. One row per farmer: where
-# his warnings go (the lowest node, programme and manager among his active loans), what he owes
-# in all, and what the rules join on: his identity hash, his region and his programme's anchor.
-# (The programme is joined LEFT — it always exists — so that PostgreSQL does not guess that few
-# rows survive that join and then fetch the farmers one index probe at a time.)
-BORROWERS = "warning_borrowers"
-_BORROWERS_SET = (
-    "SELECT b.farmer_id, b.org_node_id, b.program_id, b.assignee_id, b.outstanding, "
-    "f.id_hash, f.region_code, pr.anchor_id "
-    "FROM (SELECT l.farmer_id, MIN(l.org_node_id) AS org_node_id, MIN(l.program_id) AS program_id, "
-    "MIN(l.account_manager_id) AS assignee_id, SUM(l.principal_outstanding) AS outstanding "
-    f"FROM {LOAN} l WHERE {ACTIVE_LOAN} GROUP BY l.farmer_id) b "
-    f"JOIN {FARMER} f ON f.id = b.farmer_id LEFT JOIN {PROGRAM} pr ON pr.id = b.program_id"
-)
+
+@dataclass(frozen=True)
+class Scope:
+    """The subjects a rule looks at on this run: all of them, or those in the temporary table ``warning_scope``."""
+
+    everything: bool
+
+    def of(self, column: str) -> str:
+        return "1 = 1" if self.everything else f"{column} IN (SELECT subject_id FROM {SCOPE_TABLE})"
+
+
+EVERYTHING = Scope(everything=True)
+IN_SCOPE = Scope(everything=False)
+
+
+def _borrowers(farmers: str) -> str:
+    """Farmers with money out among ``farmers`` (a condition on ``l.farmer_id``), one row per farmer.
+
+    Where his warnings go (the lowest node, programme and manager among his active loans), what he
+    owes in all, and what the rules join on: his identity hash, his region and his programme's
+    anchor. (The programme is joined LEFT — it always exists — so that PostgreSQL does not guess
+    that few rows survive that join and then fetch the farmers one index probe at a time.)
+    """
+    return (
+        "SELECT b.farmer_id, b.org_node_id, b.program_id, b.assignee_id, b.outstanding, "
+        "f.id_hash, f.region_code, pr.anchor_id "
+        "FROM (SELECT l.farmer_id, MIN(l.org_node_id) AS org_node_id, MIN(l.program_id) AS program_id, "
+        "MIN(l.account_manager_id) AS assignee_id, SUM(l.principal_outstanding) AS outstanding "
+        f"FROM {LOAN} l WHERE {ACTIVE_LOAN} AND {farmers} GROUP BY l.farmer_id) b "
+        f"JOIN {FARMER} f ON f.id = b.farmer_id LEFT JOIN {PROGRAM} pr ON pr.id = b.program_id"
+    )
+
+
+# Loans whose principal moved on or after a date: drawn, repaid or compensated (the ledger's
+# partial index ``loan_entry_principal_moves`` holds just these entries).
+def _drawn_loans(dates: str) -> str:
+    """Loans drawn on the dates ``dates`` (a condition on the entry's ``business_date``) says."""
+    return f"SELECT e.loan_id FROM {ENTRY} e WHERE e.kind = 'disbursement' AND e.business_date {dates}"
+
+
+def _moved_farmers() -> str:
+    """Farmers whose principal outstanding moved since ``%(moved_since)s``: the only ones whose
+    set of active loans, and so whose borrower row, can have changed."""
+    moves = ", ".join(f"'{kind}'" for kind in PRINCIPAL_MOVES)
+    return (
+        f"SELECT l.farmer_id FROM {LOAN} l WHERE l.id IN (SELECT e.loan_id FROM {ENTRY} e "
+        f"WHERE e.kind IN ({moves}) AND e.business_date >= %(moved_since)s)"
+    )
+
+
+def _moved_since(since: dt.date) -> dict[str, Any]:
+    """One day before the last run's date: a run made during that day saw only part of its business."""
+    return {"moved_since": since - dt.timedelta(days=1)}
+
 
 # Per programme: outstanding and NPL principal of active loans.
 PROGRAM_TOTALS = "warning_program_totals"
@@ -98,20 +154,6 @@ class SharedSet:
 
 SHARED_SETS: tuple[SharedSet, ...] = (
     SharedSet(
-        BORROWERS,
-        (
-            ("farmer_id", "bigint"),
-            ("org_node_id", "bigint"),
-            ("program_id", "bigint"),
-            ("assignee_id", "bigint"),
-            ("outstanding", "decimal(20, 2)"),
-            ("id_hash", "varchar(64)"),
-            ("region_code", "varchar(6)"),
-            ("anchor_id", "bigint"),
-        ),
-        _BORROWERS_SET,
-    ),
-    SharedSet(
         PROGRAM_TOTALS,
         (("program_id", "bigint"), ("outstanding", "decimal(20, 2)"), ("npl", "decimal(20, 2)")),
         _PROGRAM_TOTALS_SET,
@@ -127,12 +169,14 @@ def _loan_rule(condition: str, fact: str) -> str:
 
 
 def _farmer_event_rule(types: tuple[str, ...], extra: str = "") -> str:
+    """The events are few: the farmers they name are found first, then their loans."""
     type_list = ", ".join(f"'{t}'" for t in types)
+    events = f"e.event_type IN ({type_list}) AND e.event_date BETWEEN %(since)s AND %(today)s {extra}"
+    named = f"l.farmer_id IN (SELECT f.id FROM {FARMER} f JOIN {EVENT} e ON e.subject_hash = f.id_hash WHERE {events})"
     return (
         "SELECT b.farmer_id AS subject_id, b.org_node_id, b.program_id, b.assignee_id, "
         "MAX(e.event_type || ' ' || e.event_date) AS fact "
-        f"FROM {BORROWERS} b JOIN {EVENT} e ON e.subject_hash = b.id_hash "
-        f"WHERE e.event_type IN ({type_list}) AND e.event_date BETWEEN %(since)s AND %(today)s {extra} "
+        f"FROM ({_borrowers(named)}) b JOIN {EVENT} e ON e.subject_hash = b.id_hash WHERE {events} "
         "GROUP BY b.farmer_id, b.org_node_id, b.program_id, b.assignee_id"
     )
 
@@ -174,32 +218,41 @@ def principal_overdue(today: dt.date, p: dict[str, Any]) -> Query:
     return _loan_rule("l.principal_overdue > 0", "l.principal_overdue"), {}
 
 
-def maturity_soon(today: dt.date, p: dict[str, Any]) -> Query:
-    sql = _loan_rule("l.principal_outstanding > 0 AND l.maturity_on BETWEEN %(today)s AND %(until)s", "l.maturity_on")
-    return sql, {"today": today, "until": today + dt.timedelta(days=int(p["days"]))}
+def maturity_soon(today: dt.date, p: dict[str, Any], scope: Scope) -> Query:
+    condition = f"l.principal_outstanding > 0 AND l.maturity_on BETWEEN %(today)s AND %(until)s AND {scope.of('l.id')}"
+    return _loan_rule(condition, "l.maturity_on"), {"today": today, "until": today + dt.timedelta(days=int(p["days"]))}
+
+
+def maturity_soon_fresh(since: dt.date, today: dt.date, p: dict[str, Any]) -> Query:
+    """Loans whose maturity entered the window since the last run, and loans drawn since."""
+    days = dt.timedelta(days=int(p["days"]))
+    sql = (
+        f"SELECT l.id FROM {LOAN} l WHERE l.status = 'active' AND l.maturity_on BETWEEN %(entered)s AND %(until)s "
+        f"UNION {_drawn_loans('>= %(moved_since)s')}"
+    )
+    return sql, {"entered": since + days - dt.timedelta(days=1), "until": today + days, **_moved_since(since)}
 
 
 def orders_drop(today: dt.date, p: dict[str, Any]) -> Query:
     """Last full month's orders below ``ratio`` × the monthly average of the ``months`` before it.
 
     The orders are summed per (anchor, identity hash) first, in one pass over the trade index in
-    its own order (the amount is in the index), and only the farmers whose orders dropped meet the
-    borrowers: a farmer is one identity hash, and a borrower trades with his programme's anchor.
+    its own order (the amount is in the index), and only the farmers whose orders dropped meet
+    their loans: a farmer is one identity hash, and a borrower trades with his programme's anchor.
     """
     last_end = today.replace(day=1) - dt.timedelta(days=1)
     last_start = last_end.replace(day=1)
     base_start = add_months(last_start, -int(p["months"]))
-    dropped = (
-        "SELECT t.anchor_id, t.id_hash, "
+    named = f"l.farmer_id IN (SELECT f.id FROM {FARMER} f JOIN dropped d ON d.id_hash = f.id_hash)"
+    sql = (
+        "WITH dropped AS (SELECT t.anchor_id, t.id_hash, "
         "SUM(CASE WHEN t.order_date >= %(last_start)s THEN t.amount ELSE 0 END) AS last_month "
         f"FROM {TRADE} t WHERE t.order_date BETWEEN %(base_start)s AND %(last_end)s "
         "GROUP BY t.anchor_id, t.id_hash "
         "HAVING SUM(CASE WHEN t.order_date >= %(last_start)s THEN t.amount ELSE 0 END) "
-        "< %(ratio)s * SUM(CASE WHEN t.order_date < %(last_start)s THEN t.amount ELSE 0 END) / %(months)s"
-    )
-    sql = (
+        "< %(ratio)s * SUM(CASE WHEN t.order_date < %(last_start)s THEN t.amount ELSE 0 END) / %(months)s) "
         "SELECT b.farmer_id AS subject_id, b.org_node_id, b.program_id, b.assignee_id, t.last_month AS fact "
-        f"FROM {BORROWERS} b JOIN ({dropped}) t ON t.anchor_id = b.anchor_id AND t.id_hash = b.id_hash"
+        f"FROM ({_borrowers(named)}) b JOIN dropped t ON t.anchor_id = b.anchor_id AND t.id_hash = b.id_hash"
     )
     params = {
         "last_start": last_start,
@@ -211,37 +264,63 @@ def orders_drop(today: dt.date, p: dict[str, Any]) -> Query:
     return sql, params
 
 
-def orders_stopped(today: dt.date, p: dict[str, Any]) -> Query:
+def orders_stopped(today: dt.date, p: dict[str, Any], scope: Scope) -> Query:
     sql = (
         "SELECT b.farmer_id AS subject_id, b.org_node_id, b.program_id, b.assignee_id, "
         f"(SELECT MAX(t.order_date) FROM {TRADE} t WHERE t.anchor_id = b.anchor_id AND t.id_hash = b.id_hash) AS fact "
-        f"FROM {BORROWERS} b "
+        f"FROM ({_borrowers(scope.of('l.farmer_id'))}) b "
         f"WHERE NOT EXISTS (SELECT 1 FROM {TRADE} t WHERE t.anchor_id = b.anchor_id AND t.id_hash = b.id_hash "
         "AND t.order_date BETWEEN %(since)s AND %(today)s)"
     )
     return sql, {"since": _since(today, p["days"]), "today": today}
 
 
-def limit_high_usage(today: dt.date, p: dict[str, Any]) -> Query:
+def orders_stopped_fresh(since: dt.date, today: dt.date, p: dict[str, Any]) -> Query:
+    """A farmer's last order can have left the window only if it was placed in the days that left it."""
+    days = dt.timedelta(days=int(p["days"]))
+    sql = (
+        f"{_moved_farmers()} UNION SELECT f.id FROM {FARMER} f JOIN {TRADE} t ON t.id_hash = f.id_hash "
+        "WHERE t.order_date BETWEEN %(left_from)s AND %(left_to)s"
+    )
+    return sql, {"left_from": since - days - dt.timedelta(days=1), "left_to": today - days, **_moved_since(since)}
+
+
+def limit_high_usage(today: dt.date, p: dict[str, Any], scope: Scope) -> Query:
     sql = (
         "SELECT b.farmer_id AS subject_id, b.org_node_id, b.program_id, b.assignee_id, b.outstanding AS fact "
-        f"FROM {BORROWERS} b "
-        f"JOIN (SELECT farmer_id, SUM(amount) AS limits FROM {LIMIT} WHERE status = 'active' GROUP BY farmer_id) m "
-        "ON m.farmer_id = b.farmer_id "
+        f"FROM ({_borrowers(scope.of('l.farmer_id'))}) b "
+        f"JOIN (SELECT farmer_id, SUM(amount) AS limits FROM {LIMIT} WHERE status = 'active' "
+        f"AND {scope.of('farmer_id')} GROUP BY farmer_id) m ON m.farmer_id = b.farmer_id "
         "WHERE b.outstanding >= %(ratio)s * m.limits"
     )
     return sql, {"ratio": Decimal(str(p["ratio"]))}
 
 
-def _check_missing(kind: str) -> Callable[[dt.date, dict[str, Any]], Query]:
-    def query(today: dt.date, p: dict[str, Any]) -> Query:
+def limit_high_usage_fresh(since: dt.date, today: dt.date, p: dict[str, Any]) -> Query:
+    """Usage rises only when a farmer draws or a limit of his expires (limits are not revoked or cut)."""
+    sql = (
+        f"{_moved_farmers()} UNION SELECT c.farmer_id FROM {LIMIT} c "
+        "WHERE c.status = 'expired' AND c.expires_on BETWEEN %(moved_since)s AND %(expired_by)s"
+    )
+    return sql, {"expired_by": today + dt.timedelta(days=1), **_moved_since(since)}
+
+
+def _check_missing(kind: str) -> Callable[[dt.date, dict[str, Any], Scope], Query]:
+    def query(today: dt.date, p: dict[str, Any], scope: Scope) -> Query:
         condition = (
-            "l.disbursed_on <= %(before)s AND l.principal_outstanding > 0 "
+            f"l.disbursed_on <= %(before)s AND l.principal_outstanding > 0 AND {scope.of('l.id')} "
             f"AND NOT EXISTS (SELECT 1 FROM {CHECK} c WHERE c.loan_id = l.id AND c.kind = '{kind}')"
         )
         return _loan_rule(condition, "l.disbursed_on"), {"before": _since(today, p["days"])}
 
     return query
+
+
+def check_missing_fresh(since: dt.date, today: dt.date, p: dict[str, Any]) -> Query:
+    """Checks are never taken back: a loan starts to miss one only on the day its allowance runs out."""
+    days = dt.timedelta(days=int(p["days"]))
+    sql = _drawn_loans("BETWEEN %(drawn_from)s AND %(drawn_to)s")
+    return sql, {"drawn_from": since - days - dt.timedelta(days=1), "drawn_to": today - days}
 
 
 def litigation(today: dt.date, p: dict[str, Any]) -> Query:
@@ -268,22 +347,31 @@ def credit_overdue_elsewhere(today: dt.date, p: dict[str, Any]) -> Query:
 
 
 def region_outbreak(today: dt.date, p: dict[str, Any]) -> Query:
+    declared = "o.declared_on BETWEEN %(since)s AND %(today)s"
+    named = (
+        f"l.farmer_id IN (SELECT f.id FROM {FARMER} f "
+        f"JOIN {OUTBREAK} o ON o.region_code = f.region_code AND {declared})"
+    )
     sql = (
         "SELECT b.farmer_id AS subject_id, b.org_node_id, b.program_id, b.assignee_id, "
         "MAX(o.disease || ' ' || o.declared_on) AS fact "
-        f"FROM {BORROWERS} b "
-        f"JOIN {OUTBREAK} o ON o.region_code = b.region_code AND o.declared_on BETWEEN %(since)s AND %(today)s "
+        f"FROM ({_borrowers(named)}) b JOIN {OUTBREAK} o ON o.region_code = b.region_code AND {declared} "
         "GROUP BY b.farmer_id, b.org_node_id, b.program_id, b.assignee_id"
     )
     return sql, {"since": _since(today, p["days"]), "today": today}
 
 
-def borrower_age(today: dt.date, p: dict[str, Any]) -> Query:
+def borrower_age(today: dt.date, p: dict[str, Any], scope: Scope) -> Query:
     condition = (
-        f"l.principal_outstanding > 0 AND EXISTS (SELECT 1 FROM {FARMER} f WHERE f.id = l.farmer_id "
-        f"AND f.birth_date < {_years_before('l.maturity_on', int(p['max_age']))})"
+        f"l.principal_outstanding > 0 AND {scope.of('l.id')} AND EXISTS (SELECT 1 FROM {FARMER} f "
+        f"WHERE f.id = l.farmer_id AND f.birth_date < {_years_before('l.maturity_on', int(p['max_age']))})"
     )
     return _loan_rule(condition, "l.maturity_on"), {}
+
+
+def borrower_age_fresh(since: dt.date, today: dt.date, p: dict[str, Any]) -> Query:
+    """A loan's maturity and its borrower's birth date never change: only a new loan can start to fire."""
+    return _drawn_loans(">= %(moved_since)s"), _moved_since(since)
 
 
 def anchor_capacity_drop(today: dt.date, p: dict[str, Any]) -> Query:
@@ -373,7 +461,17 @@ S = SubjectType
 RULES: tuple[RuleDefinition, ...] = (
     RuleDefinition("INTEREST_OVERDUE", "欠息", "利息逾期未还", M, S.LOAN, {}, 7, interest_overdue),
     RuleDefinition("PRINCIPAL_OVERDUE", "本金逾期", "到期本金未还", H, S.LOAN, {}, 3, principal_overdue),
-    RuleDefinition("MATURITY_SOON", "贷款临近到期", "本金未还且30天内到期", L, S.LOAN, {"days": 30}, 15, maturity_soon),
+    RuleDefinition(
+        "MATURITY_SOON",
+        "贷款临近到期",
+        "本金未还且30天内到期",
+        L,
+        S.LOAN,
+        {"days": 30},
+        15,
+        maturity_soon,
+        maturity_soon_fresh,
+    ),
     RuleDefinition(
         "ORDERS_DROP",
         "订单额骤降",
@@ -385,7 +483,15 @@ RULES: tuple[RuleDefinition, ...] = (
         orders_drop,
     ),
     RuleDefinition(
-        "ORDERS_STOPPED", "交易中断", "有贷款余额且近60天无订单", H, S.FARMER, {"days": 60}, 3, orders_stopped
+        "ORDERS_STOPPED",
+        "交易中断",
+        "有贷款余额且近60天无订单",
+        H,
+        S.FARMER,
+        {"days": 60},
+        3,
+        orders_stopped,
+        orders_stopped_fresh,
     ),
     RuleDefinition(
         "LIMIT_HIGH_USAGE",
@@ -396,6 +502,7 @@ RULES: tuple[RuleDefinition, ...] = (
         {"ratio": "0.95"},
         15,
         limit_high_usage,
+        limit_high_usage_fresh,
     ),
     RuleDefinition(
         "DRAWDOWN_NOT_VERIFIED",
@@ -406,6 +513,7 @@ RULES: tuple[RuleDefinition, ...] = (
         {"days": 15},
         7,
         _check_missing("trade_authenticity"),
+        check_missing_fresh,
     ),
     RuleDefinition(
         "CALLBACK_MISSING",
@@ -416,6 +524,7 @@ RULES: tuple[RuleDefinition, ...] = (
         {"days": 7},
         7,
         _check_missing("phone_callback"),
+        check_missing_fresh,
     ),
     RuleDefinition("LITIGATION", "涉诉", "借款人涉诉", M, S.FARMER, {"lookback_days": 365}, 7, litigation),
     RuleDefinition(
@@ -467,6 +576,7 @@ RULES: tuple[RuleDefinition, ...] = (
         {"max_age": 65},
         15,
         borrower_age,
+        borrower_age_fresh,
     ),
     RuleDefinition(
         "ANCHOR_CAPACITY_DROP",

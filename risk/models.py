@@ -146,7 +146,9 @@ class TradeRecord(models.Model):
             models.CheckConstraint(condition=models.Q(amount__gte=0), name="trade_record_amount_not_negative"),
         ]
         indexes = [
-            models.Index(fields=["anchor", "id_hash", "order_date", "amount"], name="trade_record_farmer_orders")
+            models.Index(fields=["anchor", "id_hash", "order_date", "amount"], name="trade_record_farmer_orders"),
+            # The daily warning run finds the farmers whose last order just left its window by date.
+            models.Index(fields=["order_date"], name="trade_record_order_date"),
         ]
 
     def __str__(self) -> str:
