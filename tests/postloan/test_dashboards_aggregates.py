@@ -8,6 +8,7 @@ from django.core.cache import cache
 from django.db.models import Sum
 
 from core.roles import Role
+from origination.services.loans import loan_disburse
 from postloan import cob
 from postloan.dashboards.aggregates import (
     aggregates_rebuild,
@@ -66,6 +67,20 @@ def test_lending_figures_sum_the_active_book_per_node_and_programme(users, org):
         Decimal("30000.00"),
     )
     assert AggregateDay.objects.get(day=NEXT).rows > 0
+
+
+def test_a_farmer_with_two_active_loans_is_one_customer(users, org):
+    # given farmer A draws a second loan from the rest of his limit
+    book = make_book(users, org)
+    loan_disburse(
+        credit_limit=book.loan_a.credit_limit, amount=Decimal("20000.00"), term_months=3, actor=users["manager"]
+    )
+
+    aggregates_write(NEXT)
+
+    a = _rows(DailyNodeFigures, day=NEXT, org_node=org.outlet_a)[0]
+    assert (a.loans, a.customers, a.outstanding) == (2, 1, Decimal("70000.00"))
+    assert DailyNodeFigures.objects.filter(day=NEXT).aggregate(total=Sum("customers"))["total"] == 2
 
 
 def test_writing_a_day_twice_leaves_the_same_rows(users, org):
