@@ -57,10 +57,14 @@ def _outstanding_if(condition: str) -> str:
     return f"SUM(CASE WHEN {condition} THEN l.principal_outstanding ELSE 0 END)"
 
 
-# Customers are loans less the second and later active loans of a farmer in the same node and
-# programme: counting distinct farmers over the whole book would sort a million rows, while the
-# farmers with more than one active loan come in order from the (farmer, status) index.
-SEVERAL_LOANS = f"SELECT m.farmer_id FROM {LOAN} m WHERE m.status = 'active' GROUP BY m.farmer_id HAVING COUNT(*) > 1"
+# Customers are loans less the second and later active loans of a farmer in the same node (and
+# programme): counting distinct farmers over the whole book would sort a million rows, while the
+# farmers with more than one active loan come in order from the (farmer, status) index. The close
+# puts them in this temporary table once for both the lending and the cross-selling figures.
+SEVERAL_LOANS = "aggregate_several_loans"
+SEVERAL_LOANS_SQL = (
+    f"SELECT m.farmer_id FROM {LOAN} m WHERE m.status = 'active' GROUP BY m.farmer_id HAVING COUNT(*) > 1"
+)
 
 NODE_FIGURES_COLUMNS = (
     "day, org_node_id, program_id, loans, customers, outstanding, npl, normal, special_mention, substandard, "
@@ -87,7 +91,7 @@ FROM (
     GROUP BY l.org_node_id, l.program_id
     UNION ALL
     SELECT l.org_node_id, l.program_id, 0, COUNT(DISTINCT l.farmer_id) - COUNT(*), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
-    FROM {LOAN} l WHERE l.status = 'active' AND l.farmer_id IN ({SEVERAL_LOANS})
+    FROM {LOAN} l WHERE l.status = 'active' AND l.farmer_id IN (SELECT farmer_id FROM {SEVERAL_LOANS})
     GROUP BY l.org_node_id, l.program_id
     UNION ALL
     SELECT f.org_node_id, c.program_id, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, SUM(c.amount), COUNT(*)
@@ -118,6 +122,38 @@ SELECT %(day)s, n.org_node_id, NULL, NULL, COUNT(*) FROM n GROUP BY n.org_node_i
 UNION ALL
 SELECT %(day)s, n.org_node_id, NULL, h.product_id, COUNT(*) FROM n JOIN h ON h.farmer_id = n.farmer_id
 GROUP BY n.org_node_id, h.product_id
+"""
+
+# The same figures as ``CROSS_SELLING_SQL`` for the date the close opens, when the borrowers are the
+# active loans' farmers (a loan is active then exactly when it was drawn by the day before and not
+# paid off before the day). Nothing here sorts the book: per node and programme they are the lending
+# figures' customers, written just before; per node, those loans less a farmer's second and later
+# ones in the node; per product, the holders' loans only.
+CROSS_SELLING_AT_CLOSE_SQL = f"""
+WITH h AS (
+    SELECT farmer_id, product_id FROM {HOLDING} WHERE opened_on < %(day)s
+), held AS (
+    SELECT DISTINCT l.org_node_id, l.program_id, l.farmer_id FROM {LOAN} l
+    WHERE l.status = 'active' AND l.farmer_id IN (SELECT farmer_id FROM h)
+)
+SELECT %(day)s, org_node_id, program_id, product_id, SUM(borrowers) FROM (
+    SELECT org_node_id, program_id, CAST(NULL AS BIGINT) AS product_id, customers AS borrowers
+    FROM {NODE_FIGURES}
+    WHERE day = %(day)s AND customers > 0
+    UNION ALL
+    SELECT org_node_id, NULL, NULL, SUM(loans) FROM {NODE_FIGURES} WHERE day = %(day)s AND loans > 0
+    GROUP BY org_node_id
+    UNION ALL
+    SELECT l.org_node_id, NULL, NULL, COUNT(DISTINCT l.farmer_id) - COUNT(*) FROM {LOAN} l
+    WHERE l.status = 'active' AND l.farmer_id IN (SELECT farmer_id FROM {SEVERAL_LOANS}) GROUP BY l.org_node_id
+    UNION ALL
+    SELECT b.org_node_id, b.program_id, h.product_id, COUNT(*) FROM held b JOIN h ON h.farmer_id = b.farmer_id
+    GROUP BY b.org_node_id, b.program_id, h.product_id
+    UNION ALL
+    SELECT n.org_node_id, NULL, h.product_id, COUNT(*) FROM (SELECT DISTINCT org_node_id, farmer_id FROM held) n
+    JOIN h ON h.farmer_id = n.farmer_id GROUP BY n.org_node_id, h.product_id
+) parts
+GROUP BY org_node_id, program_id, product_id
 """
 
 # Open at the start of ``day``: raised by then, and not yet closed — a person closes during a day (the
@@ -179,12 +215,27 @@ def _rewrite(table: str, day: dt.date, columns: str, select: str) -> int:
         return len(rows)
 
 
-def node_figures_write(day: dt.date) -> int:
-    """Lending figures per node and programme as the book stands now (only right in the close)."""
-    return _rewrite(NODE_FIGURES, day, NODE_FIGURES_COLUMNS, NODE_FIGURES_SQL)
+def _several_loans_fill() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {SEVERAL_LOANS} (farmer_id bigint)")
+        cursor.execute(f"DELETE FROM {SEVERAL_LOANS}")
+        cursor.execute(f"INSERT INTO {SEVERAL_LOANS} (farmer_id) {SEVERAL_LOANS_SQL}")
+        cursor.execute(f"ANALYZE {SEVERAL_LOANS}")
+
+
+def close_figures_write(day: dt.date) -> int:
+    """Lending figures per node and programme as the book stands now, and cross-selling from them.
+
+    Only right in the close, for the date it opens: the book keeps no history of its balances.
+    """
+    _several_loans_fill()
+    return _rewrite(NODE_FIGURES, day, NODE_FIGURES_COLUMNS, NODE_FIGURES_SQL) + _rewrite(
+        CROSS_SELLING, day, CROSS_SELLING_COLUMNS, CROSS_SELLING_AT_CLOSE_SQL
+    )
 
 
 def cross_selling_write(day: dt.date) -> int:
+    """Cross-selling of any day, from the loans' and holdings' dates (see ``aggregates_rebuild``)."""
     return _rewrite(CROSS_SELLING, day, CROSS_SELLING_COLUMNS, CROSS_SELLING_SQL)
 
 
@@ -201,7 +252,7 @@ def _day_mark(day: dt.date, rows: int) -> None:
 @transaction.atomic
 def aggregates_write(day: dt.date) -> int:
     """Every table for business date ``day``; returns the rows written."""
-    rows = node_figures_write(day) + cross_selling_write(day) + warning_figures_write(day)
+    rows = close_figures_write(day) + warning_figures_write(day)
     _day_mark(day, rows)
     return rows
 

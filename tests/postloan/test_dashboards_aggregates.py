@@ -9,6 +9,9 @@ from django.db.models import Sum
 
 from core.roles import Role
 from origination.services.loans import loan_disburse
+from partners.models import Product
+from partners.services.margin import margin_deposit
+from partners.services.programs import program_create
 from postloan import cob
 from postloan.dashboards.aggregates import (
     aggregates_rebuild,
@@ -26,7 +29,7 @@ from postloan.models_dashboards import (
 )
 from postloan.services import warning_action_add, warning_close
 from tests.factories import make_user
-from tests.postloan.dashboard_book import DAY, hold, make_book, on, warning
+from tests.postloan.dashboard_book import DAY, _limit, hold, make_book, on, warning
 
 NEXT = DAY + dt.timedelta(days=1)
 
@@ -123,6 +126,45 @@ def test_cross_selling_counts_borrowers_and_the_holders_among_them(users, org):
     # the day before A's loan was drawn there were no borrowers at all
     cross_selling_write(DAY)
     assert not DailyCrossSelling.objects.filter(day=DAY).exists()
+
+
+def test_the_close_counts_cross_selling_as_the_dates_say_without_sorting_the_book(users, org):
+    # given holders, a paid-off holder, and farmer A with a second loan in the same outlet and a loan
+    # in a second programme there
+    book = make_book(users, org)
+    hold(book.farmer_a, "DEBIT_CARD", DAY - dt.timedelta(days=300))
+    hold(book.farmer_b, "MOBILE_BANKING", DAY - dt.timedelta(days=3))
+    hold(book.farmer_c, "DEBIT_CARD", DAY - dt.timedelta(days=10))
+    loan_disburse(
+        credit_limit=book.loan_a.credit_limit, amount=Decimal("20000.00"), term_months=3, actor=users["manager"]
+    )
+    second = program_create(
+        actor=users["approver"], anchor=book.program.anchor, name="第二期", annual_rate=Decimal("0.0435")
+    )
+    margin_deposit(program=second, amount=Decimal("50000.00"), actor=users["manager"])
+    limit = _limit(second, book.farmer_a, users["approver"], "30000.00")
+    loan_disburse(credit_limit=limit, amount=Decimal("10000.00"), term_months=3, actor=users["manager"])
+
+    def rows():
+        return sorted(
+            DailyCrossSelling.objects.filter(day=NEXT).values_list(
+                "org_node_id", "program_id", "product_id", "borrowers"
+            ),
+            key=str,
+        )
+
+    # when the close writes the figures, and then the same day is rebuilt from the dates
+    aggregates_write(NEXT)
+    at_close = rows()
+    cross_selling_write(NEXT)
+
+    # then both agree, and farmer A is one borrower of outlet A, of each programme and of the debit card
+    assert at_close == rows()
+    assert (org.outlet_a.pk, None, None, 1) in at_close
+    assert (org.outlet_a.pk, book.program.pk, None, 1) in at_close
+    assert (org.outlet_a.pk, second.pk, None, 1) in at_close
+    card = Product.objects.get(code="DEBIT_CARD").pk
+    assert (org.outlet_a.pk, None, card, 1) in at_close
 
 
 def test_warning_figures_count_open_overdue_raised_handled_and_cleared(users, org):
