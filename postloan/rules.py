@@ -14,7 +14,8 @@ Rules that would read the whole book every day look at less:
   principal moved in the ledger, a limit expired, a date crossing its
   window — has ``fresh``: after the first run, each day's run looks only at
   the subjects of its active warnings (which may clear) and at those
-  ``fresh`` names (which may start to fire); see ``postloan.warnings``.
+  ``fresh`` names (which may start to fire), or, with ``fresh_clears``, at
+  those ``fresh`` names alone; see ``postloan.warnings``.
 
 The programmes' totals, which several rules read, are a ``SHARED_SETS`` entry:
 computed once per run into a temporary table of that name.
@@ -71,6 +72,10 @@ class RuleDefinition:
     # condition since the last run. A rule that has it looks, on the next day, only at those and at
     # the subjects of its active warnings (see ``postloan.warnings``); one without is looked at whole.
     fresh: Callable[[dt.date, dt.date, dict[str, Any]], Query] | None = None
+    # ``fresh`` also names every subject whose warning may clear: the run then looks at those alone,
+    # not at the subjects of all its active warnings (rules whose warnings are many: a tenth of a book
+    # matures within a month).
+    fresh_clears: bool = False
 
 
 # --- shared pieces -----------------------------------------------------------------
@@ -118,14 +123,16 @@ def _drawn_loans(dates: str) -> str:
     return f"SELECT e.loan_id FROM {ENTRY} e WHERE e.kind = 'disbursement' AND e.business_date {dates}"
 
 
+def _moved_loans() -> str:
+    """Loans whose principal outstanding moved since ``%(moved_since)s``: drawn, repaid or compensated."""
+    moves = ", ".join(f"'{kind}'" for kind in PRINCIPAL_MOVES)
+    return f"SELECT e.loan_id FROM {ENTRY} e WHERE e.kind IN ({moves}) AND e.business_date >= %(moved_since)s"
+
+
 def _moved_farmers() -> str:
     """Farmers whose principal outstanding moved since ``%(moved_since)s``: the only ones whose
     set of active loans, and so whose borrower row, can have changed."""
-    moves = ", ".join(f"'{kind}'" for kind in PRINCIPAL_MOVES)
-    return (
-        f"SELECT l.farmer_id FROM {LOAN} l WHERE l.id IN (SELECT e.loan_id FROM {ENTRY} e "
-        f"WHERE e.kind IN ({moves}) AND e.business_date >= %(moved_since)s)"
-    )
+    return f"SELECT l.farmer_id FROM {LOAN} l WHERE l.id IN ({_moved_loans()})"
 
 
 def _moved_since(since: dt.date) -> dict[str, Any]:
@@ -224,13 +231,21 @@ def maturity_soon(today: dt.date, p: dict[str, Any], scope: Scope) -> Query:
 
 
 def maturity_soon_fresh(since: dt.date, today: dt.date, p: dict[str, Any]) -> Query:
-    """Loans whose maturity entered the window since the last run, and loans drawn since."""
+    """Loans whose maturity entered or left the window since the last run, and loans whose principal
+    moved (drawn, or paid down to nothing): every loan whose warning may start or clear."""
     days = dt.timedelta(days=int(p["days"]))
     sql = (
-        f"SELECT l.id FROM {LOAN} l WHERE l.status = 'active' AND l.maturity_on BETWEEN %(entered)s AND %(until)s "
-        f"UNION {_drawn_loans('>= %(moved_since)s')}"
+        f"SELECT l.id FROM {LOAN} l WHERE l.status = 'active' "
+        "AND (l.maturity_on BETWEEN %(entered)s AND %(until)s OR l.maturity_on BETWEEN %(left)s AND %(today)s) "
+        f"UNION {_moved_loans()}"
     )
-    return sql, {"entered": since + days - dt.timedelta(days=1), "until": today + days, **_moved_since(since)}
+    params = {
+        "entered": since + days - dt.timedelta(days=1),
+        "until": today + days,
+        "left": since - dt.timedelta(days=1),
+        "today": today,
+    }
+    return sql, {**params, **_moved_since(since)}
 
 
 def orders_drop(today: dt.date, p: dict[str, Any]) -> Query:
@@ -297,10 +312,12 @@ def limit_high_usage(today: dt.date, p: dict[str, Any], scope: Scope) -> Query:
 
 
 def limit_high_usage_fresh(since: dt.date, today: dt.date, p: dict[str, Any]) -> Query:
-    """Usage rises only when a farmer draws or a limit of his expires (limits are not revoked or cut)."""
+    """Usage moves only when a farmer's principal moves or his limits change: one expires, or a new
+    one is approved (limits are not revoked or cut). Every farmer whose warning may start or clear."""
     sql = (
         f"{_moved_farmers()} UNION SELECT c.farmer_id FROM {LIMIT} c "
-        "WHERE c.status = 'expired' AND c.expires_on BETWEEN %(moved_since)s AND %(expired_by)s"
+        "WHERE (c.status = 'expired' AND c.expires_on BETWEEN %(moved_since)s AND %(expired_by)s) "
+        "OR c.approved_on >= %(moved_since)s"
     )
     return sql, {"expired_by": today + dt.timedelta(days=1), **_moved_since(since)}
 
@@ -370,8 +387,9 @@ def borrower_age(today: dt.date, p: dict[str, Any], scope: Scope) -> Query:
 
 
 def borrower_age_fresh(since: dt.date, today: dt.date, p: dict[str, Any]) -> Query:
-    """A loan's maturity and its borrower's birth date never change: only a new loan can start to fire."""
-    return _drawn_loans(">= %(moved_since)s"), _moved_since(since)
+    """A loan's maturity and its borrower's birth date never change: its warning starts when it is
+    drawn and clears when its principal is paid (or compensated) down to nothing."""
+    return _moved_loans(), _moved_since(since)
 
 
 def anchor_capacity_drop(today: dt.date, p: dict[str, Any]) -> Query:
@@ -471,6 +489,7 @@ RULES: tuple[RuleDefinition, ...] = (
         15,
         maturity_soon,
         maturity_soon_fresh,
+        fresh_clears=True,
     ),
     RuleDefinition(
         "ORDERS_DROP",
@@ -503,6 +522,7 @@ RULES: tuple[RuleDefinition, ...] = (
         15,
         limit_high_usage,
         limit_high_usage_fresh,
+        fresh_clears=True,
     ),
     RuleDefinition(
         "DRAWDOWN_NOT_VERIFIED",
@@ -577,6 +597,7 @@ RULES: tuple[RuleDefinition, ...] = (
         15,
         borrower_age,
         borrower_age_fresh,
+        fresh_clears=True,
     ),
     RuleDefinition(
         "ANCHOR_CAPACITY_DROP",

@@ -10,8 +10,9 @@ A rule with ``fresh`` (see ``postloan.rules``) is looked at whole on its first
 run, when its parameters changed, when a date is run again or an earlier one
 is run, and when asked (``full=True``). Otherwise it looks only at the
 subjects of its active warnings and at those its ``fresh`` names since the
-date of its last run: the same warnings as a whole run, for the cost of
-what changed. (A fact changed outside the application — a loan's maturity
+date of its last run (with ``fresh_clears``, at those alone, and clears
+only among them): the same warnings as a whole run, for the cost of what
+changed. (A fact changed outside the application — a loan's maturity
 edited in the database — is seen by a whole run: run the date again.)
 """
 
@@ -101,17 +102,19 @@ def _last_run_date(rule: WarningRule, definition: RuleDefinition, parameters: An
 
 
 def _scope_fill(rule: WarningRule, definition: RuleDefinition, since: dt.date, today: dt.date) -> None:
-    """The subjects of the rule's active warnings and those ``fresh`` names since ``since``."""
+    """Those ``fresh`` names since ``since`` and, unless they include every warning that may clear,
+    the subjects of the rule's active warnings."""
     assert definition.fresh is not None
     sql, params = definition.fresh(since, today, {**definition.parameters, **rule.parameters})
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {SCOPE_TABLE} (subject_id bigint)")
         cursor.execute(_emptied(SCOPE_TABLE))
-        cursor.execute(
-            f"INSERT INTO {SCOPE_TABLE} (subject_id) SELECT w.subject_id FROM {WARNING} w "
-            "WHERE w.rule_id = %s AND w.subject_type = %s AND w.active",
-            [rule.pk, rule.subject_type],
-        )
+        if not definition.fresh_clears:
+            cursor.execute(
+                f"INSERT INTO {SCOPE_TABLE} (subject_id) SELECT w.subject_id FROM {WARNING} w "
+                "WHERE w.rule_id = %s AND w.subject_type = %s AND w.active",
+                [rule.pk, rule.subject_type],
+            )
         cursor.execute(f"INSERT INTO {SCOPE_TABLE} (subject_id) {sql}", params)
         cursor.execute(f"ANALYZE {SCOPE_TABLE}")
 
@@ -171,7 +174,7 @@ def _run_rule(rule: WarningRule, today: dt.date, summary: RunSummary, scope: Sco
             "resolution = CASE WHEN status = 'open' THEN 'cleared' ELSE resolution END, "
             "closed_on = CASE WHEN status = 'open' THEN %(today)s ELSE closed_on END, "
             "status = 'closed' "
-            "WHERE rule_id = %(rule)s AND active "
+            f"WHERE rule_id = %(rule)s AND active AND {scope.of(f'{WARNING}.subject_id')} "
             f"AND NOT EXISTS (SELECT 1 FROM warning_fired f WHERE f.subject_id = {WARNING}.subject_id)",
             {"rule": rule.pk, "today": today},
         )

@@ -13,7 +13,7 @@ import pytest
 
 from core.business_date import business_date_set
 from origination.models import CreditLimit, Loan
-from origination.services.loans import loan_disburse, repayment_record
+from origination.services.loans import loan_disburse, loan_owed, repayment_record
 from origination.servicing import expire_limits
 from partners.services.margin import margin_deposit
 from postloan.models import PostDrawdownCheck, Warning, WarningRule
@@ -45,12 +45,12 @@ def run_and_compare(on: dt.date) -> None:
     assert missed == {}, f"the run for {on} missed what the whole run then did"
 
 
-def limit_for(farmer, program, users, amount: str, expires_on: dt.date) -> CreditLimit:
+def limit_for(farmer, program, users, amount: str, expires_on: dt.date, approved_on: dt.date = TODAY) -> CreditLimit:
     return CreditLimit.objects.create(
         farmer=farmer,
         program=program,
         amount=Decimal(amount),
-        approved_on=TODAY,
+        approved_on=approved_on,
         expires_on=expires_on,
         approved_by=users["approver"],
     )
@@ -102,8 +102,13 @@ def test_daily_runs_look_at_what_changed_and_agree_with_whole_runs(changing_book
             postdrawdown_check_record(loan=loans["elderly"], actor=manager, kind="phone_callback", result="ok")
         if offset == 30:
             make_trades(book["program"].anchor, book["elderly"].id_number, [(business, "5000.00")], prefix="E")
+        if offset == 30:  # a new limit brings the usage down
+            limit_for(book["two_limits"], book["program"], users, "50000.00", day(400), approved_on=business)
         if offset == 40:
             repayment_record(loan=loans["two_limits"], amount=Decimal("20000.00"), actor=manager)
+        if offset == 50:  # the elderly farmer pays everything off
+            owed = loan_owed(Loan.objects.get(pk=loans["elderly"].pk), business).total
+            repayment_record(loan=loans["elderly"], amount=owed, actor=manager)
         expire_limits(business)
         run_and_compare(day(offset))
         for code, who in watched.items():
@@ -126,11 +131,21 @@ def test_daily_runs_look_at_what_changed_and_agree_with_whole_runs(changing_book
     assert raised_on[("LIMIT_HIGH_USAGE", "two_limits")] == day(20)  # the short limit expired
     # the world's farmer ordered last on day -5: he stops 60 days after, with nothing else changing
     assert raised_on[("ORDERS_STOPPED", "farmer")] == day(56)
-    # and what cleared: the callback done, the elderly farmer's order, the repayment below 95 % usage
+    # and what cleared: the callback done, the elderly farmer's order and then his payoff, the
+    # new limit that brought the usage down, the maturity passed
     assert loans["elderly"].pk not in active("CALLBACK_MISSING")
-    assert loans["elderly"].pk in active("DRAWDOWN_NOT_VERIFIED")
+    assert Loan.objects.get(pk=loans["elderly"].pk).status == Loan.Status.CLOSED
+    cleared = Warning.objects.filter(subject_id=loans["elderly"].pk, rule__subject_type="loan", active=False)
+    assert set(cleared.values_list("rule__code", "cleared_on")) == {
+        ("BORROWER_AGE", day(50)),
+        ("CALLBACK_MISSING", day(13)),
+        ("DRAWDOWN_NOT_VERIFIED", day(50)),
+    }
     assert book["elderly"].pk not in active("ORDERS_STOPPED")
     assert book["two_limits"].pk not in active("LIMIT_HIGH_USAGE")
+    assert Warning.objects.get(rule__code="LIMIT_HIGH_USAGE").cleared_on == day(30)
+    first_run_after_maturity = min(day(offset) for offset in offsets if day(offset) > maturity)
+    assert Warning.objects.get(rule__code="MATURITY_SOON").cleared_on == first_run_after_maturity
     assert PostDrawdownCheck.objects.filter(loan=loans["elderly"]).count() == 1
 
 
