@@ -101,11 +101,13 @@ def _last_run_date(rule: WarningRule, definition: RuleDefinition, parameters: An
     return rule.evaluated_on if rule.evaluated_parameters == parameters else None
 
 
-def _scope_fill(rule: WarningRule, definition: RuleDefinition, since: dt.date, today: dt.date) -> None:
+def _scope_fill(
+    rule: WarningRule, definition: RuleDefinition, parameters: dict[str, Any], since: dt.date, today: dt.date
+) -> None:
     """Those ``fresh`` names since ``since`` and, unless they include every warning that may clear,
     the subjects of the rule's active warnings."""
     assert definition.fresh is not None
-    sql, params = definition.fresh(since, today, {**definition.parameters, **rule.parameters})
+    sql, params = definition.fresh(since, today, parameters)
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {SCOPE_TABLE} (subject_id bigint)")
         cursor.execute(_emptied(SCOPE_TABLE))
@@ -121,20 +123,26 @@ def _scope_fill(rule: WarningRule, definition: RuleDefinition, since: dt.date, t
 
 def _rule_evaluate(rule: WarningRule, today: dt.date, summary: RunSummary, *, full: bool) -> None:
     definition = RULES_BY_CODE[rule.code]
-    parameters = _comparable({**definition.parameters, **rule.parameters})
-    since = None if full else _last_run_date(rule, definition, parameters, today)
+    parameters = {**definition.parameters, **rule.parameters}
+    comparable = _comparable(parameters)
+    since = None if full else _last_run_date(rule, definition, comparable, today)
     scope: Scope = EVERYTHING
     if since is not None:
-        _scope_fill(rule, definition, since, today)
+        _scope_fill(rule, definition, parameters, since, today)
         scope = IN_SCOPE
         summary.scoped.append(rule.code)
-    _run_rule(rule, today, summary, scope)
-    WarningRule.objects.filter(pk=rule.pk).update(evaluated_on=today, evaluated_parameters=parameters)
+    _run_rule(rule, definition, parameters, today, summary, scope)
+    WarningRule.objects.filter(pk=rule.pk).update(evaluated_on=today, evaluated_parameters=comparable)
 
 
-def _run_rule(rule: WarningRule, today: dt.date, summary: RunSummary, scope: Scope = EVERYTHING) -> None:
-    definition = RULES_BY_CODE[rule.code]
-    parameters = {**definition.parameters, **rule.parameters}
+def _run_rule(
+    rule: WarningRule,
+    definition: RuleDefinition,
+    parameters: dict[str, Any],
+    today: dt.date,
+    summary: RunSummary,
+    scope: Scope,
+) -> None:
     if definition.fresh is None:
         sql, params = definition.query(today, parameters)
     else:
