@@ -116,8 +116,8 @@ def _borrowers(farmers: str) -> str:
     )
 
 
-# Loans whose principal moved on or after a date: drawn, repaid or compensated (the ledger's
-# partial index ``loan_entry_principal_moves`` holds just these entries).
+# The ledger's entries that move principal (drawn, repaid, compensated) are in its partial index
+# ``loan_entry_principal_moves`` by date: what changed since the last run is found there.
 def _drawn_loans(dates: str) -> str:
     """Loans drawn on the dates ``dates`` (a condition on the entry's ``business_date``) says."""
     return f"SELECT e.loan_id FROM {ENTRY} e WHERE e.kind = 'disbursement' AND e.business_date {dates}"
