@@ -115,3 +115,36 @@ def temp_table_drop(name: str) -> None:
     """Empty the temporary table (it stays for the next use on this connection)."""
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {name}")
+
+
+def temp_table_empty(name: str) -> None:
+    """Empty a temporary table kept for the connection. On PostgreSQL TRUNCATE, which leaves no dead
+    rows behind: nothing vacuums a temporary table, and rows deleted earlier in a long transaction
+    would be read again by every later statement of it."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {name}" if is_postgres() else f"DELETE FROM {name}")
+
+
+def temp_table_fill(
+    name: str,
+    columns: Sequence[tuple[str, str]],
+    select: str,
+    params: Any = None,
+    *,
+    analyze: bool = True,
+) -> None:
+    """Fill a temporary table with what ``select`` returns, in the order of ``columns`` ((name, SQL type)).
+
+    The table is created once per connection and emptied at each fill, like ``temp_table_load``.
+    ``analyze``: a temporary table has no statistics until asked, and the statements that join it
+    are planned from them.
+    """
+    definition = ", ".join(f"{column} {kind}" for column, kind in columns)
+    names = ", ".join(column for column, _kind in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {name} ({definition})")
+    temp_table_empty(name)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {name} ({names}) {select}", params)
+        if analyze:
+            cursor.execute(f"ANALYZE {name}")

@@ -25,12 +25,20 @@ from typing import Any
 
 from django.db import connection, transaction
 
+from core.bulk import temp_table_empty, temp_table_fill
 from core.roles import Role
 from partners.models import OrgNode, User
 from postloan.models import Warning, WarningRule
 from postloan.rules import EVERYTHING, IN_SCOPE, RULES, RULES_BY_CODE, SCOPE_TABLE, SHARED_SETS, RuleDefinition, Scope
 
 WARNING = Warning._meta.db_table
+FIRED_COLUMNS = (
+    ("subject_id", "bigint"),
+    ("org_node_id", "bigint"),
+    ("program_id", "bigint"),
+    ("assignee_id", "bigint"),
+    ("fact", "varchar(200)"),
+)
 
 
 @dataclass
@@ -61,33 +69,16 @@ def rules_ensure() -> None:
     )
 
 
-def _emptied(table: str) -> str:
-    """The statement that empties a temporary table: on PostgreSQL TRUNCATE, which leaves no dead
-    rows behind (nothing vacuums a temporary table, and the rows deleted by a run still in progress
-    would be read again by every later statement of that run)."""
-    return f"TRUNCATE {table}" if connection.vendor == "postgresql" else f"DELETE FROM {table}"
-
-
 def _shared_sets_fill() -> None:
-    """Fill the temporary table of each set many rules read (``postloan.rules.SHARED_SETS``).
-
-    Like ``warning_fired``, each table is created once per connection and emptied at each run.
-    """
-    with connection.cursor() as cursor:
-        for shared in SHARED_SETS:
-            columns = ", ".join(f"{column} {kind}" for column, kind in shared.columns)
-            cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {shared.name} ({columns})")
-            cursor.execute(_emptied(shared.name))
-            names = ", ".join(column for column, _kind in shared.columns)
-            cursor.execute(f"INSERT INTO {shared.name} ({names}) {shared.query}")
-            cursor.execute(f"ANALYZE {shared.name}")  # a temporary table has no statistics until asked
+    """Fill the temporary table of each set many rules read (``postloan.rules.SHARED_SETS``)."""
+    for shared in SHARED_SETS:
+        temp_table_fill(shared.name, shared.columns, shared.query)
 
 
 def _shared_sets_empty() -> None:
     """The run's sets need not stay in the connection's temporary space until the next run."""
-    with connection.cursor() as cursor:
-        for shared in SHARED_SETS:
-            cursor.execute(_emptied(shared.name))
+    for shared in SHARED_SETS:
+        temp_table_empty(shared.name)
 
 
 def _comparable(parameters: dict[str, Any]) -> Any:
@@ -108,17 +99,14 @@ def _scope_fill(
     the subjects of the rule's active warnings."""
     assert definition.fresh is not None
     sql, params = definition.fresh(since, today, parameters)
-    with connection.cursor() as cursor:
-        cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {SCOPE_TABLE} (subject_id bigint)")
-        cursor.execute(_emptied(SCOPE_TABLE))
-        if not definition.fresh_clears:
-            cursor.execute(
-                f"INSERT INTO {SCOPE_TABLE} (subject_id) SELECT w.subject_id FROM {WARNING} w "
-                "WHERE w.rule_id = %s AND w.subject_type = %s AND w.active",
-                [rule.pk, rule.subject_type],
-            )
-        cursor.execute(f"INSERT INTO {SCOPE_TABLE} (subject_id) {sql}", params)
-        cursor.execute(f"ANALYZE {SCOPE_TABLE}")
+    if not definition.fresh_clears:
+        active = (
+            f"SELECT w.subject_id FROM {WARNING} w "
+            "WHERE w.rule_id = %(scope_rule)s AND w.subject_type = %(scope_type)s AND w.active"
+        )
+        sql = f"{active} UNION ALL {sql}"
+        params = {**params, "scope_rule": rule.pk, "scope_type": rule.subject_type}
+    temp_table_fill(SCOPE_TABLE, (("subject_id", "bigint"),), sql, params)
 
 
 def _rule_evaluate(rule: WarningRule, today: dt.date, summary: RunSummary, *, full: bool) -> None:
@@ -147,19 +135,16 @@ def _run_rule(
         sql, params = definition.query(today, parameters)
     else:
         sql, params = definition.query(today, parameters, scope)
+    # One temporary table for the whole run, emptied between rules: creating and dropping a table
+    # per rule would pile up locks when many days are closed in one transaction.
+    temp_table_fill(
+        "warning_fired",
+        FIRED_COLUMNS,
+        f"SELECT subject_id, org_node_id, program_id, assignee_id, CAST(fact AS VARCHAR(200)) FROM ({sql}) q",
+        params,
+        analyze=False,
+    )
     with connection.cursor() as cursor:
-        # One temporary table for the whole run, emptied between rules: creating and dropping a table
-        # per rule would pile up locks when many days are closed in one transaction.
-        cursor.execute(
-            "CREATE TEMPORARY TABLE IF NOT EXISTS warning_fired "
-            "(subject_id bigint, org_node_id bigint, program_id bigint, assignee_id bigint, fact varchar(200))"
-        )
-        cursor.execute(_emptied("warning_fired"))
-        cursor.execute(
-            "INSERT INTO warning_fired (subject_id, org_node_id, program_id, assignee_id, fact) "
-            f"SELECT subject_id, org_node_id, program_id, assignee_id, CAST(fact AS VARCHAR(200)) FROM ({sql}) q",
-            params,
-        )
         cursor.execute(
             f"INSERT INTO {WARNING} (rule_id, subject_type, subject_id, severity, org_node_id, program_id, "
             "assignee_id, raised_on, deadline, fact, active, status, resolution, close_reason, escalated) "

@@ -28,6 +28,7 @@ from collections.abc import Iterable
 
 from django.db import connection, transaction
 
+from core.bulk import temp_table_fill
 from origination.models import CreditLimit, Loan
 from partners.models import Farmer, ProductHolding
 from postloan.models import Warning
@@ -216,11 +217,7 @@ def _rewrite(table: str, day: dt.date, columns: str, select: str) -> int:
 
 
 def _several_loans_fill() -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {SEVERAL_LOANS} (farmer_id bigint)")
-        cursor.execute(f"DELETE FROM {SEVERAL_LOANS}")
-        cursor.execute(f"INSERT INTO {SEVERAL_LOANS} (farmer_id) {SEVERAL_LOANS_SQL}")
-        cursor.execute(f"ANALYZE {SEVERAL_LOANS}")
+    temp_table_fill(SEVERAL_LOANS, (("farmer_id", "bigint"),), SEVERAL_LOANS_SQL)
 
 
 def close_figures_write(day: dt.date) -> int:
