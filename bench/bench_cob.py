@@ -84,7 +84,6 @@ import datetime as dt
 import os
 import sys
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -92,7 +91,18 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from benchlib import bulk_load_mode, database_recreate, peak_rss_mb, setup_django, sql, timed
+from benchlib import (
+    LendingWorld,
+    best_of,
+    bulk_load_mode,
+    database_recreate,
+    database_settle,
+    lending_world_create,
+    peak_rss_mb,
+    setup_django,
+    sql,
+    timed,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/scf_bench_cob"
@@ -131,91 +141,16 @@ DAY = np.timedelta64(1, "D")
 
 
 @dataclass
-class World:
-    approver_id: int
-    outlets: list[int]  # org node ids
-    managers: list[int]  # the account manager of each outlet
-    programs: list[int]
-    anchors_of_program: list[int]
-    rates: list[Decimal]
+class World(LendingWorld):
     troubled: list[int]  # indexes into ``programs``
 
 
-RATES = [Decimal("0.0435"), Decimal("0.0395"), Decimal("0.0475"), Decimal("0.0415"), Decimal("0.0455")]
-
-
 def world_create() -> World:
-    from stdnum.cn import uscc
-
     from core.business_date import business_date_set
-    from core.roles import Role
-    from partners.models import OrgNode
-    from partners.services.anchors import anchor_approve, anchor_create
-    from partners.services.org import org_node_create, user_create
-    from partners.services.programs import program_create
 
     business_date_set(new_date=BUILT_ON, backwards_allowed=True)
-    branch = org_node_create(code="CB", name="成都分行", kind=OrgNode.Kind.BRANCH)
-    outlets, managers = [], []
-    for number, klass in enumerate([OrgNode.SubBranchClass.PRIORITY, OrgNode.SubBranchClass.FOLLOW_UP]):
-        sub = org_node_create(
-            code=f"CS{number}",
-            name=f"基准支行{number}",
-            kind=OrgNode.Kind.SUB_BRANCH,
-            parent=branch,
-            sub_branch_class=klass,
-        )
-        for letter in "AB":
-            outlet = org_node_create(
-                code=f"CO{number}{letter}",
-                name=f"基准网点{number}{letter}",
-                kind=OrgNode.Kind.OUTLET,
-                parent=sub,
-            )
-            manager = user_create(
-                username=f"cob_manager_{number}{letter}",
-                password=PASSWORD,
-                role=Role.ACCOUNT_MANAGER,
-                org_node=outlet,
-            )
-            outlets.append(outlet.pk)
-            managers.append(manager.pk)
-    from partners.models import User
-
-    manager = User.objects.get(pk=managers[0])
-    approver = user_create(username="cob_approver", password=PASSWORD, role=Role.RISK_APPROVER, org_node=branch)
-    programs, anchors_of_program, rates = [], [], []
-    for number in range(5):
-        body = f"91510100{number:04d}2345MA"[:17]
-        anchor = anchor_create(
-            actor=manager,
-            name=f"基准集团{number}",
-            uscc=body + uscc.calc_check_digit(body),
-            guarantee_capacity=Decimal("5000000000"),
-            org_node=branch,
-        )
-        anchor = anchor_approve(anchor=anchor, actor=approver)
-        for kind in ("生猪", "饲料"):
-            program = program_create(
-                actor=approver,
-                anchor=anchor,
-                name=f"基准集团{number}{kind}养殖贷",
-                annual_rate=RATES[(2 * number + len(kind)) % len(RATES)],
-                manager=manager,
-                total_cap=Decimal("1000000000000"),  # a book of this size needs caps far above the default
-            )
-            programs.append(program.pk)
-            anchors_of_program.append(anchor.pk)
-            rates.append(program.annual_rate)
-    return World(
-        approver_id=approver.pk,
-        outlets=outlets,
-        managers=managers,
-        programs=programs,
-        anchors_of_program=anchors_of_program,
-        rates=rates,
-        troubled=[8, 9],
-    )
+    world = lending_world_create("C", "cob", PASSWORD)
+    return World(**vars(world), troubled=[8, 9])
 
 
 def margin_fund(world: World, outstanding: dict[int, Decimal]) -> None:
@@ -745,21 +680,6 @@ def registered_steps_prime(n: int) -> None:
         )
 
 
-def database_settle() -> float:
-    """What a database that has run for a while has done: vacuumed, analysed, checkpointed."""
-    from django.db import connection
-
-    start = time.perf_counter()
-    old = connection.get_autocommit()
-    connection.set_autocommit(True)
-    try:
-        sql("VACUUM ANALYZE")
-        sql("CHECKPOINT")
-    finally:
-        connection.set_autocommit(old)
-    return time.perf_counter() - start
-
-
 def book_check(book: Book) -> list[str]:
     """The loaded book is what the services would have left: reference model and ledger agree."""
     from origination.interest import ReferenceLoan
@@ -834,11 +754,6 @@ def baseline_aggregate() -> int:
     with connection.cursor() as cursor:
         cursor.execute(BALANCES_AGGREGATE)
         return int(cursor.fetchone()[0])
-
-
-def best_of(runs: int, func: Callable[[], Any]) -> tuple[float, Any]:
-    results = [timed(func) for _ in range(runs)]
-    return min(results, key=lambda r: r[0])
 
 
 def close_measure(day: dt.date) -> dict[str, Any]:

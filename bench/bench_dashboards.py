@@ -180,17 +180,6 @@ def holdings_insert() -> int:
     )
 
 
-def settle() -> None:
-    from django.db import connection
-
-    old = connection.get_autocommit()
-    connection.set_autocommit(True)
-    try:
-        sql("VACUUM ANALYZE")
-    finally:
-        connection.set_autocommit(old)
-
-
 def figures_write(today: dt.date) -> None:
     """The close's step for the business date, then 89 earlier days for the trends."""
     from postloan.dashboards.aggregates import aggregates_step, warning_figures_write
@@ -461,7 +450,7 @@ def main() -> None:
     if not url.startswith(("postgres://", "postgresql://")):
         raise SystemExit("DATABASE_URL must name a PostgreSQL database")
     from bench_cob import ORDINARY
-    from benchlib import database_recreate, setup_django
+    from benchlib import database_recreate, database_settle, setup_django
 
     began = time.perf_counter()
     if not args.reuse_db:
@@ -471,9 +460,9 @@ def main() -> None:
     try:
         if not args.reuse_db:
             load(args.loans)
-            timed("VACUUM ANALYZE", settle)
+            timed("VACUUM ANALYZE", lambda: database_settle(checkpoint=False))
             figures_write(ORDINARY)
-            timed("VACUUM ANALYZE", settle)
+            timed("VACUUM ANALYZE", lambda: database_settle(checkpoint=False))
         book_summary()
         uncached = uncached_timings()
         from django.db import connections

@@ -89,7 +89,18 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from benchlib import bulk_load_mode, database_recreate, peak_rss_mb, setup_django, sql, timed
+from benchlib import (
+    LendingWorld,
+    best_of,
+    bulk_load_mode,
+    database_recreate,
+    database_settle,
+    lending_world_create,
+    peak_rss_mb,
+    setup_django,
+    sql,
+    timed,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/scf_bench_warn"
@@ -109,7 +120,6 @@ SHARE_TROUBLED = 0.20  # of the loans, in the troubled anchor's two programmes
 SHARE_MATURED = 0.025  # past maturity, principal overdue
 SHARE_INTEREST_OVERDUE = 0.03
 MARGIN_HEADROOM = Decimal("0.07")  # healthy programmes keep 7 % of outstanding (5 % required)
-RATES = [Decimal("0.0435"), Decimal("0.0395"), Decimal("0.0475"), Decimal("0.0415"), Decimal("0.0455")]
 REGIONS = np.array(
     ["510104", "510105", "510106", "510107", "510108", "510112", "510113", "510114", "510115", "510116",
      "510117", "510118", "510121", "510129", "510131", "510181", "510182", "510183", "510184", "511521"]
@@ -118,91 +128,20 @@ ID_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2])
 ID_CHECKS = np.array(list("10X98765432"))
 
 
-def best_of(runs: int, func: Callable[[], Any]) -> tuple[float, Any]:
-    return min((timed(func) for _ in range(runs)), key=lambda r: r[0])
-
-
-def settle() -> float:
-    """What a database that has run for a while has done: vacuumed, analysed, checkpointed."""
-    from django.db import connection
-
-    start = time.perf_counter()
-    old = connection.get_autocommit()
-    connection.set_autocommit(True)
-    try:
-        sql("VACUUM ANALYZE")
-        sql("CHECKPOINT")
-    finally:
-        connection.set_autocommit(old)
-    return time.perf_counter() - start
-
-
 # -- the world: few rows, through the real services -----------------------------------------------------------
 
 
 @dataclass
-class World:
-    approver_id: int
-    manager_id: int  # the programmes' manager
-    outlets: list[int]  # org node ids
-    managers: list[int]  # the account manager of each outlet
-    programs: list[int]
+class World(LendingWorld):
     troubled: list[int]  # the troubled anchor's programmes (ids)
 
 
 def world_create() -> World:
-    from stdnum.cn import uscc
-
     from core.business_date import business_date_set
-    from core.roles import Role
-    from partners.models import OrgNode, User
-    from partners.services.anchors import anchor_approve, anchor_create
-    from partners.services.org import org_node_create, user_create
-    from partners.services.programs import program_create
 
     business_date_set(new_date=BUILT_ON, backwards_allowed=True)
-    branch = org_node_create(code="WB", name="成都分行", kind=OrgNode.Kind.BRANCH)
-    user_create(username="warn_leader", password=PASSWORD, role=Role.BRANCH_MANAGER, org_node=branch)
-    outlets, managers = [], []
-    for number, klass in enumerate([OrgNode.SubBranchClass.PRIORITY, OrgNode.SubBranchClass.FOLLOW_UP]):
-        sub = org_node_create(
-            code=f"WS{number}", name=f"基准支行{number}", kind=OrgNode.Kind.SUB_BRANCH, parent=branch,
-            sub_branch_class=klass,
-        )  # fmt: skip
-        for letter in "AB":
-            outlet = org_node_create(
-                code=f"WO{number}{letter}", name=f"基准网点{number}{letter}", kind=OrgNode.Kind.OUTLET, parent=sub
-            )
-            manager = user_create(
-                username=f"warn_manager_{number}{letter}", password=PASSWORD, role=Role.ACCOUNT_MANAGER,
-                org_node=outlet,
-            )  # fmt: skip
-            outlets.append(outlet.pk)
-            managers.append(manager.pk)
-    manager = User.objects.get(pk=managers[0])
-    approver = user_create(username="warn_approver", password=PASSWORD, role=Role.RISK_APPROVER, org_node=branch)
-    programs = []
-    for number in range(5):
-        body = f"91510100{number:04d}2345MA"[:17]
-        anchor = anchor_create(
-            actor=manager,
-            name=f"基准集团{number}",
-            uscc=body + uscc.calc_check_digit(body),
-            guarantee_capacity=Decimal("5000000000"),
-            org_node=branch,
-        )
-        anchor = anchor_approve(anchor=anchor, actor=approver)
-        for kind in ("生猪", "饲料"):
-            program = program_create(
-                actor=approver,
-                anchor=anchor,
-                name=f"基准集团{number}{kind}养殖贷",
-                annual_rate=RATES[(2 * number + len(kind)) % len(RATES)],
-                manager=manager,
-                total_cap=Decimal("1000000000000"),  # a book of this size needs caps far above the default
-            )
-            programs.append(program.pk)
-    return World(approver.pk, manager.pk, outlets, managers, programs, troubled=programs[8:])
+    world = lending_world_create("W", "warn", PASSWORD, leader=True)
+    return World(**vars(world), troubled=world.programs[8:])
 
 
 # -- the book: many rows, generated in SQL ---------------------------------------------------------------------
@@ -880,7 +819,7 @@ def main() -> None:
         print(f"migrations checked in {seconds:.1f} s")
         sql(f"TRUNCATE {WarningAction._meta.db_table}, {Warning._meta.db_table}")
         counts = counts_read()
-        seconds = settle()
+        seconds = database_settle()
         print(f"VACUUM ANALYZE + CHECKPOINT in {seconds:.1f} s")
         ok = measure(counts)
     finally:

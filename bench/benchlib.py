@@ -1,4 +1,5 @@
-"""What the benchmark scripts share: Django set-up, a throw-away database, timing and the bulk-load mode.
+"""What the benchmark scripts share: Django set-up, a throw-away database, timing, the bulk-load mode
+and the few rows a lending book stands on.
 
 Each script runs from the repository root as ``.venv/bin/python bench/<script>.py``; Python puts
 ``bench/`` first on the path, so ``import benchlib`` finds this module.
@@ -12,6 +13,8 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -121,3 +124,105 @@ def bulk_load_mode(tables: list[str]) -> Iterator[None]:
             for definition in indexes:
                 cursor.execute(definition)
             cursor.execute("RESET maintenance_work_mem")
+
+
+def best_of(runs: int, func: Callable[[], Any]) -> tuple[float, Any]:
+    """The fastest of ``runs`` timed calls, and its result."""
+    return min((timed(func) for _ in range(runs)), key=lambda r: r[0])
+
+
+def database_settle(*, checkpoint: bool = True) -> float:
+    """What a database that has run for a while has done: vacuumed, analysed (and checkpointed)."""
+    from django.db import connection
+
+    start = time.perf_counter()
+    old = connection.get_autocommit()
+    connection.set_autocommit(True)
+    try:
+        sql("VACUUM ANALYZE")
+        if checkpoint:
+            sql("CHECKPOINT")
+    finally:
+        connection.set_autocommit(old)
+    return time.perf_counter() - start
+
+
+# The programmes' rates: five, so that interest differs across programmes.
+RATES = [Decimal("0.0435"), Decimal("0.0395"), Decimal("0.0475"), Decimal("0.0415"), Decimal("0.0455")]
+
+
+@dataclass
+class LendingWorld:
+    """The rows a benchmark's book stands on, made through the real services (ids)."""
+
+    approver_id: int
+    manager_id: int  # the programmes' manager: the first outlet's account manager
+    outlets: list[int]  # org node ids
+    managers: list[int]  # the account manager of each outlet
+    programs: list[int]  # ten: two per anchor
+    anchors_of_program: list[int]
+    rates: list[Decimal]  # of each programme
+
+
+def lending_world_create(code: str, username: str, password: str, *, leader: bool = False) -> LendingWorld:
+    """A branch (node codes beginning with ``code``), two sub-branches of two classes with two outlets
+    each and an account manager per outlet (user names beginning with ``username``), a risk approver,
+    and five approved anchors with two programmes each. ``leader``: a branch manager too."""
+    from stdnum.cn import uscc
+
+    from core.roles import Role
+    from partners.models import OrgNode, User
+    from partners.services.anchors import anchor_approve, anchor_create
+    from partners.services.org import org_node_create, user_create
+    from partners.services.programs import program_create
+
+    branch = org_node_create(code=f"{code}B", name="成都分行", kind=OrgNode.Kind.BRANCH)
+    if leader:
+        user_create(username=f"{username}_leader", password=password, role=Role.BRANCH_MANAGER, org_node=branch)
+    outlets, managers = [], []
+    for number, klass in enumerate([OrgNode.SubBranchClass.PRIORITY, OrgNode.SubBranchClass.FOLLOW_UP]):
+        sub = org_node_create(
+            code=f"{code}S{number}",
+            name=f"基准支行{number}",
+            kind=OrgNode.Kind.SUB_BRANCH,
+            parent=branch,
+            sub_branch_class=klass,
+        )
+        for letter in "AB":
+            outlet = org_node_create(
+                code=f"{code}O{number}{letter}", name=f"基准网点{number}{letter}", kind=OrgNode.Kind.OUTLET, parent=sub
+            )
+            manager = user_create(
+                username=f"{username}_manager_{number}{letter}",
+                password=password,
+                role=Role.ACCOUNT_MANAGER,
+                org_node=outlet,
+            )
+            outlets.append(outlet.pk)
+            managers.append(manager.pk)
+    manager = User.objects.get(pk=managers[0])
+    approver = user_create(username=f"{username}_approver", password=password, role=Role.RISK_APPROVER, org_node=branch)
+    programs, anchors_of_program, rates = [], [], []
+    for number in range(5):
+        body = f"91510100{number:04d}2345MA"[:17]
+        anchor = anchor_create(
+            actor=manager,
+            name=f"基准集团{number}",
+            uscc=body + uscc.calc_check_digit(body),
+            guarantee_capacity=Decimal("5000000000"),
+            org_node=branch,
+        )
+        anchor = anchor_approve(anchor=anchor, actor=approver)
+        for kind in ("生猪", "饲料"):
+            program = program_create(
+                actor=approver,
+                anchor=anchor,
+                name=f"基准集团{number}{kind}养殖贷",
+                annual_rate=RATES[(2 * number + len(kind)) % len(RATES)],
+                manager=manager,
+                total_cap=Decimal("1000000000000"),  # a book of this size needs caps far above the default
+            )
+            programs.append(program.pk)
+            anchors_of_program.append(anchor.pk)
+            rates.append(program.annual_rate)
+    return LendingWorld(approver.pk, manager.pk, outlets, managers, programs, anchors_of_program, rates)
