@@ -92,9 +92,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from benchlib import (
+    DEFAULT_BROKER_URL,
     LendingWorld,
     best_of,
     bulk_load_mode,
+    celery_workers,
     database_recreate,
     database_settle,
     lending_world_create,
@@ -127,6 +129,12 @@ SHARE_TROUBLED = 0.20  # of the performing book, in the troubled anchor's two pr
 SHARE_MANUAL = 0.001
 SHARE_PAYING = 98  # percent of the 20th's debtors who pay on the 21st
 MARGIN_HEADROOM = Decimal("0.07")  # healthy programmes keep 7 % of outstanding (5 % required)
+
+# How the closes run, as ``close_business_day`` runs them on this machine's two cores: each chunked
+# step's chunks go to two Celery worker processes through the broker (``--workers 0``: inline, one
+# chunk after the other in the measuring process).
+WORKERS = 2
+BROKER_URL = os.environ.get("BENCH_BROKER_URL", DEFAULT_BROKER_URL)
 
 # Targets of the issue.
 TARGET_SECONDS = 120.0
@@ -757,11 +765,18 @@ def baseline_aggregate() -> int:
 
 
 def close_measure(day: dt.date) -> dict[str, Any]:
+    """Close ``day`` the way ``close_business_day`` does: chunks dispatched to the Celery workers (or inline)."""
     from postloan.cob import close_day
     from postloan.models import DayClose, DayCloseStep
+    from postloan.tasks import dispatch_to_workers
 
     loans = active_count()
-    seconds, record = timed(lambda: close_day(day))
+    workers = int(os.environ.get("BENCH_WORKERS", "0"))
+    if workers:
+        with celery_workers(workers, os.environ["CELERY_BROKER_URL"]):
+            seconds, record = timed(lambda: close_day(day, dispatch=dispatch_to_workers))
+    else:
+        seconds, record = timed(lambda: close_day(day))
     steps: dict[str, list[float]] = {}
     previous = DayClose.objects.get(day=day).started_at
     for step in DayCloseStep.objects.filter(day=day).order_by("id"):
@@ -808,7 +823,7 @@ def child(case: str, argument: str) -> None:
     print("RESULT " + json.dumps(result))
 
 
-def in_child(case: str, argument: str = "") -> dict[str, Any]:
+def in_child(case: str, argument: str = "", env: dict[str, str] | None = None) -> dict[str, Any]:
     import json
     import subprocess
 
@@ -817,6 +832,7 @@ def in_child(case: str, argument: str = "") -> dict[str, Any]:
         capture_output=True,
         text=True,
         check=False,
+        env={**os.environ, **(env or {})},
     )
     results = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
     if done.returncode or not results:
@@ -825,8 +841,9 @@ def in_child(case: str, argument: str = "") -> dict[str, Any]:
     return dict(json.loads(results[-1][len("RESULT ") :]))
 
 
-def close_case(day: dt.date, label: str) -> Case:
-    result = in_child("close", day.isoformat())
+def close_case(day: dt.date, label: str, workers: int) -> Case:
+    env = {"BENCH_WORKERS": str(workers), "CELERY_BROKER_URL": BROKER_URL} if workers else {}
+    result = in_child("close", day.isoformat(), env)
     case = Case(label, result["loans"], result["seconds"], rss_mb=result["rss_mb"], load=result["load"])
     case.steps = [(name, seconds, rows) for name, seconds, rows in result["steps"]]
     own = sum(seconds for name, seconds, _rows in case.steps if name in OWN_STEPS or name.startswith("("))
@@ -955,6 +972,12 @@ def main() -> None:
         help="also simulate the 21st's payments and close every day to the month end (slow: see the note)",
     )
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=WORKERS,
+        help=f"Celery worker processes the closes dispatch their chunks to (0: inline; default {WORKERS})",
+    )
     parser.add_argument("--keep-db", action="store_true", help="leave the benchmark database behind")
     parser.add_argument("--load-only", action="store_true", help="build and keep the book, measure nothing")
     args = parser.parse_args()
@@ -968,7 +991,7 @@ def main() -> None:
     database_recreate(url)
     try:
         setup_django()
-        ok = run(args.loans, month_end=args.month_end, load_only=args.load_only)
+        ok = run(args.loans, month_end=args.month_end, load_only=args.load_only, workers=args.workers)
     finally:
         if not (args.keep_db or args.load_only):
             from django.db import connections
@@ -979,7 +1002,7 @@ def main() -> None:
     sys.exit(0 if ok else 1)
 
 
-def run(n: int, *, month_end: bool, load_only: bool = False) -> bool:
+def run(n: int, *, month_end: bool, load_only: bool = False, workers: int = WORKERS) -> bool:
     from django.core.management import call_command
 
     from core.business_date import business_date_set
@@ -1051,11 +1074,11 @@ def run(n: int, *, month_end: bool, load_only: bool = False) -> bool:
         )
         print(f"{naive[-1].label}: {naive[-1].seconds:.0f} s")
 
-    ordinary = close_case(ORDINARY, f"(a) close an ordinary day ({ORDINARY})")
+    ordinary = close_case(ORDINARY, f"(a) close an ordinary day ({ORDINARY})", workers)
     nineteenth = ORDINARY + dt.timedelta(days=1)
     cases.append(ordinary)
-    cases.append(close_case(nineteenth, f"(a) close the next ordinary day ({nineteenth})"))
-    twentieth_case = close_case(SETTLEMENT, f"(b) close the 20th ({SETTLEMENT})")
+    cases.append(close_case(nineteenth, f"(a) close the next ordinary day ({nineteenth})", workers))
+    twentieth_case = close_case(SETTLEMENT, f"(b) close the 20th ({SETTLEMENT})", workers)
     cases.append(twentieth_case)
     settled = Loan.objects.filter(status=Loan.Status.ACTIVE, oldest_due_date=SETTLEMENT).count()
     checks.append((f"the 20th made every performing loan's interest overdue ({settled:,} loans)", settled > 0.9 * n))
@@ -1067,11 +1090,11 @@ def run(n: int, *, month_end: bool, load_only: bool = False) -> bool:
         others: list[float] = []
         while day <= MONTH_END:
             if day == PAID_ON:
-                cases.append(close_case(day, f"(b) close the 21st ({paid:,} payers back to normal)"))
+                cases.append(close_case(day, f"(b) close the 21st ({paid:,} payers back to normal)", workers))
             elif day == MONTH_END:
-                cases.append(close_case(day, f"(b) close the month end ({day})"))
+                cases.append(close_case(day, f"(b) close the month end ({day})", workers))
             else:
-                others.append(close_case(day, f"close {day}").seconds)
+                others.append(close_case(day, f"close {day}", workers).seconds)
             day += dt.timedelta(days=1)
         cases.append(
             Case(

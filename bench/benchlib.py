@@ -62,6 +62,45 @@ def database_recreate(url: str, *, drop_only: bool = False) -> None:
         admin.close()
 
 
+# The broker of the benchmark's Celery workers: a Redis database of its own, emptied before each use.
+DEFAULT_BROKER_URL = "redis://127.0.0.1:6379/12"
+
+
+@contextmanager
+def celery_workers(count: int, broker_url: str) -> Iterator[None]:
+    """``count`` real Celery worker processes (one task at a time each) on the project's tasks, serving
+    the database named in ``DATABASE_URL`` through ``broker_url``, until the block ends.
+
+    The caller's own process must have been set up with the same ``CELERY_BROKER_URL``: otherwise its
+    tasks run eagerly in process and the workers stay idle.
+    """
+    import subprocess
+
+    import redis
+
+    from config.celery import app
+
+    redis.Redis.from_url(broker_url).flushdb()  # no task left over from an earlier run
+    env = {**os.environ, "CELERY_BROKER_URL": broker_url}
+    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--concurrency=1"]
+    command += ["--without-gossip", "--without-mingle", "--loglevel=WARNING"]
+    workers = [
+        subprocess.Popen([*command, "-n", f"bench{number}@%h"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+        for number in range(count)
+    ]
+    try:
+        deadline = time.monotonic() + 60
+        while len(app.control.ping(timeout=1.0)) < count:
+            if time.monotonic() > deadline or any(worker.poll() is not None for worker in workers):
+                raise SystemExit(f"the {count} Celery workers did not start (broker {broker_url})")
+        yield
+    finally:
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            worker.wait(timeout=60)
+
+
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
 

@@ -118,8 +118,15 @@ class Warning(models.Model):
     org_node = models.ForeignKey(
         "partners.OrgNode", verbose_name=_("node"), on_delete=models.PROTECT, related_name="+", db_constraint=False
     )
+    # No list filters warnings by programme, and the 20th raises a warning for nearly every loan: no index.
     program = models.ForeignKey(
-        "partners.Program", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_constraint=False
+        "partners.Program",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     assignee = models.ForeignKey(
         "partners.User",

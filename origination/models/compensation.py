@@ -19,8 +19,10 @@ class CompensationDemand(models.Model):
         COMPENSATED = "compensated", _("Deducted from the margin")
         CLAIM = "claim", _("Claim on the anchor")
 
-    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="compensation_demands")
-    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="compensation_demands")
+    # The 20th raises a demand for nearly every loan: the unique (loan, raised_on) and the (programme,
+    # status) indexes below serve the look-ups by loan and by programme, so neither key has its own.
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="compensation_demands", db_index=False)
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="compensation_demands", db_index=False)
     raised_on = models.DateField(_("raised on"))
     amount = MoneyField(_("amount demanded"))
     compensated = MoneyField(_("deducted from the margin"), default=0)
