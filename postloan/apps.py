@@ -10,7 +10,9 @@ class PostloanConfig(AppConfig):
         # The warning run ends every close of business; the dashboards' daily figures follow it.
         from postloan.cob import Step, register_step
         from postloan.dashboards.aggregates import aggregates_step
-        from postloan.warnings import warnings_step
+        from postloan.warnings import escalation_step, warning_chunks, warnings_chunk
 
-        register_step(Step("warnings", warnings_step, chunked=False))
+        # The rules go to the workers side by side; the escalation waits for all of them.
+        register_step(Step("warnings", warnings_chunk, chunked=True, chunks=warning_chunks))
+        register_step(Step("escalation", escalation_step, chunked=False))
         register_step(Step("aggregates", aggregates_step, chunked=False))

@@ -1,8 +1,9 @@
 """The close of business (日终): the day's steps, in order, each chunk done exactly once.
 
 Steps: accrual, settlement, overdue, compensation, classification, limits,
-breaker, then the steps other parts register (warnings, aggregates). A
-chunked step splits the active book by loan id; each chunk runs in one
+breaker, then the steps other parts register (warnings, escalation,
+aggregates). A chunked step splits the active book by loan id (or its own
+subjects: the warning step, its rules); each chunk runs in one
 transaction together with the row that records it as done, so a run killed
 at any moment loses at most the chunk in flight, and the next call skips
 every recorded chunk and finishes the day. The business date moves only
@@ -42,6 +43,8 @@ class Step:
     name: str
     run: Callable[..., Any]
     chunked: bool  # chunked steps take (day, first_id, last_id); whole steps take (day)
+    # A chunked step's (chunk, first id, last id); by default ranges of the active loans' ids.
+    chunks: Callable[[], list[tuple[int, int, int]]] | None = None
 
 
 def _accrual(day: dt.date) -> int:
@@ -112,7 +115,7 @@ def run_chunk(day: dt.date, step_name: str, chunk: int, first_id: int, last_id: 
 def _run_step(day: dt.date, step: Step, dispatch: Callable[[dt.date, str, list[tuple[int, int, int]]], None]) -> None:
     started = timezone.now()
     if step.chunked:
-        dispatch(day, step.name, loan_chunks())
+        dispatch(day, step.name, step.chunks() if step.chunks else loan_chunks())
     else:
         run_chunk(day, step.name, 0, 0, 0)
     log.debug("close of %s: %s in %.1f s", day, step.name, (timezone.now() - started).total_seconds())

@@ -76,6 +76,8 @@ class RuleDefinition:
     # not at the subjects of all its active warnings (rules whose warnings are many: a tenth of a book
     # matures within a month).
     fresh_clears: bool = False
+    # The ``SHARED_SETS`` its query reads (by table name): a run fills those before the rule.
+    reads: tuple[str, ...] = ()
 
 
 # --- shared pieces -----------------------------------------------------------------
@@ -608,6 +610,7 @@ RULES: tuple[RuleDefinition, ...] = (
         {"ratio": "0.8"},
         7,
         anchor_capacity_drop,
+        reads=(PROGRAM_TOTALS,),
     ),
     RuleDefinition(
         "ANCHOR_ABNORMAL",
@@ -619,7 +622,17 @@ RULES: tuple[RuleDefinition, ...] = (
         3,
         anchor_abnormal,
     ),
-    RuleDefinition("MARGIN_SHORTFALL", "保证金不足", "保证金余额低于应缴金额", H, S.PROGRAM, {}, 3, margin_shortfall),
+    RuleDefinition(
+        "MARGIN_SHORTFALL",
+        "保证金不足",
+        "保证金余额低于应缴金额",
+        H,
+        S.PROGRAM,
+        {},
+        3,
+        margin_shortfall,
+        reads=(PROGRAM_TOTALS,),
+    ),
     RuleDefinition(
         "COMPENSATION_UNPAID",
         "代偿未履行",
@@ -631,9 +644,27 @@ RULES: tuple[RuleDefinition, ...] = (
         compensation_unpaid,
     ),
     RuleDefinition(
-        "PROGRAM_NPL_WARNING", "项目不良率预警", "不良率达到预警线", M, S.PROGRAM, {}, 7, program_npl_warning
+        "PROGRAM_NPL_WARNING",
+        "项目不良率预警",
+        "不良率达到预警线",
+        M,
+        S.PROGRAM,
+        {},
+        7,
+        program_npl_warning,
+        reads=(PROGRAM_TOTALS,),
     ),
-    RuleDefinition("PROGRAM_SUSPENDED", "项目暂停", "不良率达到暂停线", H, S.PROGRAM, {}, 3, program_suspended),
+    RuleDefinition(
+        "PROGRAM_SUSPENDED",
+        "项目暂停",
+        "不良率达到暂停线",
+        H,
+        S.PROGRAM,
+        {},
+        3,
+        program_suspended,
+        reads=(PROGRAM_TOTALS,),
+    ),
     RuleDefinition(
         "ANCHOR_REVIEW_OVERDUE",
         "龙头企业季度评估逾期",

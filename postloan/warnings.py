@@ -14,6 +14,11 @@ date of its last run (with ``fresh_clears``, at those alone, and clears
 only among them): the same warnings as a whole run, for the cost of what
 changed. (A fact changed outside the application — a loan's maturity
 edited in the database — is seen by a whole run: run the date again.)
+
+``warnings_run`` evaluates every rule in one transaction. The close of
+business shares the rules out among its workers instead (``warning_chunks``):
+each rule commits with its chunk's record, and the escalation is a step of its
+own after the last rule.
 """
 
 from __future__ import annotations
@@ -69,16 +74,18 @@ def rules_ensure() -> None:
     )
 
 
-def _shared_sets_fill() -> None:
-    """Fill the temporary table of each set many rules read (``postloan.rules.SHARED_SETS``)."""
+def _shared_sets_fill(names: set[str]) -> None:
+    """Fill the temporary table of each named set many rules read (``postloan.rules.SHARED_SETS``)."""
     for shared in SHARED_SETS:
-        temp_table_fill(shared.name, shared.columns, shared.query)
+        if shared.name in names:
+            temp_table_fill(shared.name, shared.columns, shared.query)
 
 
-def _shared_sets_empty() -> None:
+def _shared_sets_empty(names: set[str]) -> None:
     """The run's sets need not stay in the connection's temporary space until the next run."""
     for shared in SHARED_SETS:
-        temp_table_empty(shared.name)
+        if shared.name in names:
+            temp_table_empty(shared.name)
 
 
 def _comparable(parameters: dict[str, Any]) -> Any:
@@ -208,28 +215,68 @@ def escalate(today: dt.date) -> int:
     return count
 
 
+def _rules_evaluate(rules: list[WarningRule], today: dt.date, summary: RunSummary, *, full: bool) -> None:
+    """Evaluate ``rules`` as of ``today`` in the transaction the caller holds."""
+    if connection.vendor == "postgresql":
+        # One batch of large queries, each run once: compiling them (JIT) costs seconds that
+        # a single execution never earns back.
+        # Most rules now look at a few subjects of a large book that the server holds in memory:
+        # an index probe there costs little more than a page read in order.
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
+            cursor.execute("SET LOCAL random_page_cost = 1.1")
+    reads = {name for rule in rules for name in RULES_BY_CODE[rule.code].reads}
+    _shared_sets_fill(reads)
+    for rule in rules:
+        _rule_evaluate(rule, today, summary, full=full)
+    _shared_sets_empty(reads)
+
+
 def warnings_run(today: dt.date, *, full: bool = False) -> RunSummary:
     """Evaluate every enabled rule as of business date ``today`` (``full``: every subject of every rule)."""
     rules_ensure()
     summary = RunSummary()
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            # One batch of large queries, each run once: compiling them (JIT) costs seconds that
-            # a single execution never earns back.
-            # Most rules now look at a few subjects of a large book that the server holds in memory:
-            # an index probe there costs little more than a page read in order.
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL jit = off")
-                cursor.execute("SET LOCAL random_page_cost = 1.1")
-        _shared_sets_fill()
-        for rule in WarningRule.objects.filter(enabled=True).order_by("code"):
-            _rule_evaluate(rule, today, summary, full=full)
-        _shared_sets_empty()
+        _rules_evaluate(list(WarningRule.objects.filter(enabled=True).order_by("code")), today, summary, full=full)
         summary.escalated = escalate(today)
     return summary
 
 
-def warnings_step(day: dt.date) -> int:
+# --- in the close of business: the rules shared out among the workers, then the escalation ----------------
+
+
+def warning_chunks() -> list[tuple[int, int, int]]:
+    """The close's warning step in chunks: (chunk, first rule id, last rule id), a rule in each.
+
+    The workers then evaluate rules side by side, each rule in a transaction of its own recorded with
+    it (its ``evaluated_on`` moves with its warnings, so a stopped close resumes at the next rule). The
+    rules that read a shared set form one chunk, from the first of them to the last, so that the set
+    is computed once.
+    """
+    rules_ensure()
+    enabled = WarningRule.objects.filter(enabled=True).order_by("pk").values_list("pk", "code")
+    ranges = [(pk, pk) for pk, code in enabled if not RULES_BY_CODE[code].reads]
+    readers = [pk for pk, code in enabled if RULES_BY_CODE[code].reads]
+    if readers:
+        ranges.append((min(readers), max(readers)))
+    return [(number, first, last) for number, (first, last) in enumerate(ranges)]
+
+
+def _chunk_rules(first_id: int, last_id: int) -> list[WarningRule]:
+    """The rules of a chunk of ``warning_chunks``: the one rule, or the readers of shared sets in the range."""
+    rules = list(WarningRule.objects.filter(enabled=True, pk__range=(first_id, last_id)).order_by("code"))
+    if first_id == last_id:
+        return rules
+    return [rule for rule in rules if RULES_BY_CODE[rule.code].reads]
+
+
+def warnings_chunk(day: dt.date, first_id: int, last_id: int) -> int:
     """The close of ``day`` prepares the next business date: the warnings are those of that date."""
-    summary = warnings_run(day + dt.timedelta(days=1))
+    summary = RunSummary()
+    _rules_evaluate(_chunk_rules(first_id, last_id), day + dt.timedelta(days=1), summary, full=False)
     return sum(summary.raised.values())
+
+
+def escalation_step(day: dt.date) -> int:
+    """After every rule of the close: open warnings past their deadline on the next business date go up."""
+    return escalate(day + dt.timedelta(days=1))

@@ -1,5 +1,6 @@
 """The close of business: resumable after a crash, never twice, ending on the --to date."""
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 
@@ -12,7 +13,8 @@ from core.errors import DomainError
 from origination.models import Loan, LoanDue, LoanEntry
 from origination.services.loans import loan_disburse, repayment_record
 from postloan import cob
-from postloan.models import DayClose, DayCloseStep
+from postloan.models import DayClose, DayCloseStep, Warning
+from postloan.rules import RULES
 from tests.factories import make_lending_world
 
 D = dt.date
@@ -76,6 +78,58 @@ def test_a_run_killed_half_way_finishes_on_the_next_call_as_if_never_stopped(use
     resumed = _scenario(users, crash=True)
     assert resumed == uninterrupted
     assert DayClose.objects.get(day=D(2027, 3, 25)).attempts == 2
+
+
+def _warnings():
+    """The warnings without their ids and subject ids (ids differ between runs on PostgreSQL)."""
+    return sorted(
+        Warning.objects.values_list(
+            "rule__code", "subject_type", "raised_on", "active", "cleared_on", "status", "escalated"
+        )
+    )
+
+
+def _killed_after(chunks_done: int):
+    """Replace the close's warning step by one that stops the run after ``chunks_done`` of its chunks."""
+    index = next(i for i, step in enumerate(cob.STEPS) if step.name == "warnings")
+    real = cob.STEPS[index]
+    calls = []
+
+    def run(day, first_id, last_id):
+        if len(calls) == chunks_done:
+            raise SystemExit("killed between two rules")
+        calls.append(first_id)
+        return real.run(day, first_id, last_id)
+
+    cob.STEPS[index] = dataclasses.replace(real, run=run)
+    return index, real
+
+
+def test_a_close_killed_between_two_warning_rules_resumes_at_the_next_rule(users):
+    with transaction.atomic():
+        _book(users)
+        cob.close_business_days(to=D(2027, 4, 2))
+        uninterrupted = _warnings()
+        transaction.set_rollback(True)
+    _book(users)
+    cob.close_business_days(to=D(2027, 4, 1))
+    index, real = _killed_after(3)
+    try:
+        with pytest.raises(SystemExit):
+            cob.close_business_days(to=D(2027, 4, 2))
+    finally:
+        cob.STEPS[index] = real
+    # three rules committed with their records; the day did not move
+    assert DayCloseStep.objects.filter(day=D(2027, 4, 1), step="warnings").count() == 3
+    assert business_date_get() == D(2027, 4, 1)
+    cob.close_business_days(to=D(2027, 4, 2))
+    assert _warnings() == uninterrupted
+    assert any(code == "INTEREST_OVERDUE" for code, *_rest in uninterrupted)
+    # a chunk per rule, but the rules that read the programmes' totals share one
+    readers = sum(1 for rule in RULES if rule.reads)
+    assert readers > 1
+    chunks = DayCloseStep.objects.filter(day=D(2027, 4, 1), step="warnings").count()
+    assert chunks == len(RULES) - readers + 1
 
 
 def test_the_command_closes_up_to_the_day_before_to(users):

@@ -11,6 +11,7 @@ from origination.services.loans import loan_disburse
 from partners.models import Farmer
 from partners.services.anchors import assessment_add
 from postloan.models import PostDrawdownCheck, Warning
+from postloan.rules import EVERYTHING, RULES, SHARED_SETS
 from postloan.warnings import warnings_run
 from risk.models import DataProvider, MonitoringEvent, Outbreak, ProviderDelivery
 from tests.factories import SOUND_BOOK_DAY as TODAY
@@ -242,3 +243,13 @@ def test_anchor_review_overdue(world):
     # the last full quarter before 15 June 2027 is Q1 2027, reviewed on 31 March; Q3 has no review
     assert fired("ANCHOR_REVIEW_OVERDUE") == set()
     assert fired("ANCHOR_REVIEW_OVERDUE", today=dt.date(2027, 10, 1)) == {world["program"].anchor_id}
+
+
+@pytest.mark.django_db
+def test_each_rule_declares_the_shared_sets_its_query_reads():
+    # The close fills a shared set only for the rules that declare it (postloan.warnings.warning_chunks).
+    for rule in RULES:
+        arguments = (TODAY, dict(rule.parameters)) if rule.fresh is None else (TODAY, dict(rule.parameters), EVERYTHING)
+        sql, _params = rule.query(*arguments)
+        for shared in SHARED_SETS:
+            assert (shared.name in sql) == (shared.name in rule.reads), (rule.code, shared.name)
