@@ -42,7 +42,7 @@ Then, in one run and on the same book, each case in a process of its own
 (so that its peak RSS is its own), it measures:
 
   (a) ``postloan.cob.close_day`` of an ordinary day (18 June: not a 20th, not
-      a month end), inline dispatch — the headline — and the next day too;
+      a month end) — the headline — and the next day too;
   (b) the close of the 20th: every active loan settles (an interest charge,
       an upserted due) and, unpaid at the close, falls overdue (demand,
       DPD 1, special mention) — the worst day. With ``--month-end``, the
@@ -59,22 +59,30 @@ Then, in one run and on the same book, each case in a process of its own
       day's work on a 5,000-loan sample, in a transaction rolled back,
       scaled to the book — for the ordinary day and for the 20th.
 
+Each close runs as ``close_business_day`` runs it: the chunks of each chunked
+step (loan-id ranges; the warning step's rules) go through a Redis broker
+(``BENCH_BROKER_URL``, by default database 12 of the local Redis, emptied
+first) to two Celery worker processes started for the case, one per core;
+``--workers 0`` runs them inline, one after the other, in the case's process.
+
 Per-step times of a close come from ``DayCloseStep.finished_at``: each chunk
 ends when its row is written, so a step's time runs from the end of the
 step before (the start of the close for the first); a chunk's commit (and
 its deferred foreign-key checks) counts in the step after it. The note under
 each close splits its time between this project's servicing steps and the
-steps other parts register. Peak RSS is the case's process's (the
-PostgreSQL backend's memory is not in it). The load column is the machine's
-1-minute load average during the case: with 2 cores, anything above 2 means
-other work shared the machine, and the seconds are longer for it.
+steps other parts register. Peak RSS is the case's process's (neither the
+workers' nor the PostgreSQL backends' memory is in it). The load column is
+the machine's 1-minute load average during the case: the two workers and
+their backends keep both cores busy, so about 2 is the close itself; much
+above that means other work shared the machine, and the seconds are longer
+for it.
 
 The database named in ``DATABASE_URL`` is dropped and created again at the
 start and dropped at the end (unless ``--keep-db``); its name must contain
 "bench". Run from the repository root::
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/scf_bench_cob \
-        .venv/bin/python bench/bench_cob.py [LOANS] [--month-end] [--keep-db] [--load-only]
+        .venv/bin/python bench/bench_cob.py [LOANS] [--workers N] [--month-end] [--keep-db] [--load-only]
 """
 
 from __future__ import annotations
@@ -670,19 +678,24 @@ def _book_write(book: Book, world: World, timings: dict[str, float]) -> None:
 OWN_STEPS = {"accrual", "settlement", "overdue", "compensation", "classification", "limits", "breaker"}
 
 
-def registered_steps_prime(n: int) -> None:
+def registered_steps_prime() -> None:
     """Steps other parts register (the warning run) as the close of the day before left them.
 
     Without it the first measured close would raise at once every warning the loaded book holds.
     """
-    from postloan.cob import STEPS
+    from django.db import transaction
+
+    from postloan.cob import STEPS, loan_chunks
 
     last_closed = ORDINARY - dt.timedelta(days=1)
     for step in STEPS:
         if step.name in OWN_STEPS:
             continue
         start = time.perf_counter()
-        rows = step.run(last_closed, 1, n) if step.chunked else step.run(last_closed)
+        rows = 0
+        for _chunk, first_id, last_id in (step.chunks or loan_chunks)() if step.chunked else [(0, 0, 0)]:
+            with transaction.atomic():
+                rows += step.run(last_closed, first_id, last_id) if step.chunked else step.run(last_closed)
         print(
             f"registered step {step.name!r} run for {last_closed}: {rows} rows in {time.perf_counter() - start:.1f} s"
         )
@@ -1025,7 +1038,7 @@ def run(n: int, *, month_end: bool, load_only: bool = False, workers: int = WORK
     business_date_set(new_date=ORDINARY, backwards_allowed=False)
     moves = programs_breaker(ORDINARY - dt.timedelta(days=1))  # the status the last close left
     print(f"programme statuses: {[(m.program_id, m.to_status, f'{m.npl_ratio:.2%}') for m in moves]}")
-    registered_steps_prime(n)
+    registered_steps_prime()
     seconds = database_settle()
     print(f"VACUUM ANALYZE + CHECKPOINT in {seconds:.1f} s")
     problems = book_check(book)

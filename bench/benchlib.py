@@ -90,7 +90,7 @@ def celery_workers(count: int, broker_url: str) -> Iterator[None]:
     ]
     try:
         deadline = time.monotonic() + 60
-        while len(app.control.ping(timeout=1.0)) < count:
+        while len(app.control.ping(timeout=1.0) or []) < count:
             if time.monotonic() > deadline or any(worker.poll() is not None for worker in workers):
                 raise SystemExit(f"the {count} Celery workers did not start (broker {broker_url})")
         yield
