@@ -102,6 +102,18 @@ def celery_workers(count: int, broker_url: str) -> Iterator[None]:
 
 
 def peak_rss_mb() -> float:
+    """This process's peak resident memory since it started its program.
+
+    Linux keeps ``ru_maxrss`` across ``exec``, so a case's process started by a large parent would report
+    the parent's peak; the kernel's ``VmHWM`` belongs to the program's own memory map.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024  # kilobytes
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
 
 
