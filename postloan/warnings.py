@@ -32,11 +32,14 @@ from django.db import connection, transaction
 
 from core.bulk import temp_table_empty, temp_table_fill
 from core.roles import Role
+from origination.models import Loan
 from partners.models import OrgNode, User
 from postloan.models import Warning, WarningRule
 from postloan.rules import EVERYTHING, IN_SCOPE, RULES, RULES_BY_CODE, SCOPE_TABLE, SHARED_SETS, RuleDefinition, Scope
 
 WARNING = Warning._meta.db_table
+# From this many active loans the close evaluates its rules side by side, one transaction each.
+RULES_SPLIT_FROM_LOANS = 100_000
 FIRED_COLUMNS = (
     ("subject_id", "bigint"),
     ("org_node_id", "bigint"),
@@ -246,34 +249,34 @@ def warnings_run(today: dt.date, *, full: bool = False) -> RunSummary:
 
 
 def warning_chunks() -> list[tuple[int, int, int]]:
-    """The close's warning step in chunks: (chunk, first rule id, last rule id), a rule in each.
+    """The close's warning step in chunks: (chunk, first rule id, last rule id), like the loans' id ranges.
 
-    The workers then evaluate rules side by side, each rule in a transaction of its own recorded with
-    it (its ``evaluated_on`` moves with its warnings, so a stopped close resumes at the next rule). The
-    rules that read a shared set form one chunk, from the first of them to the last, so that the set
-    is computed once.
+    On a large book each rule is a chunk: the workers evaluate rules side by side, each rule in a
+    transaction of its own recorded with it (its ``evaluated_on`` moves with its warnings, so a stopped
+    close resumes at the next rule). The rules that read a shared set go in one chunk, from the first of
+    them to the last, so that the set is computed once. A book under ``RULES_SPLIT_FROM_LOANS`` active
+    loans has every rule in one chunk: there, a transaction per rule would cost more than the rules.
     """
     rules_ensure()
-    enabled = WarningRule.objects.filter(enabled=True).order_by("pk").values_list("pk", "code")
-    ranges = [(pk, pk) for pk, code in enabled if not RULES_BY_CODE[code].reads]
+    enabled = list(WarningRule.objects.filter(enabled=True).order_by("pk").values_list("pk", "code"))
+    if not enabled:
+        return []
+    if not Loan.objects.filter(status=Loan.Status.ACTIVE)[RULES_SPLIT_FROM_LOANS - 1 :].exists():
+        return [(0, enabled[0][0], enabled[-1][0])]
     readers = [pk for pk, code in enabled if RULES_BY_CODE[code].reads]
+    low, high = (min(readers), max(readers)) if readers else (0, -1)  # (0, -1): no id lies within
+    ranges = [(pk, pk) for pk, _code in enabled if not low <= pk <= high]
     if readers:
-        ranges.append((min(readers), max(readers)))
-    return [(number, first, last) for number, (first, last) in enumerate(ranges)]
-
-
-def _chunk_rules(first_id: int, last_id: int) -> list[WarningRule]:
-    """The rules of a chunk of ``warning_chunks``: the one rule, or the readers of shared sets in the range."""
-    rules = list(WarningRule.objects.filter(enabled=True, pk__range=(first_id, last_id)).order_by("code"))
-    if first_id == last_id:
-        return rules
-    return [rule for rule in rules if RULES_BY_CODE[rule.code].reads]
+        ranges.append((low, high))
+    return [(number, first, last) for number, (first, last) in enumerate(sorted(ranges))]
 
 
 def warnings_chunk(day: dt.date, first_id: int, last_id: int) -> int:
-    """The close of ``day`` prepares the next business date: the warnings are those of that date."""
+    """The enabled rules with ids in [first_id, last_id], for the next business date: the close of ``day``
+    prepares that date, so the warnings are those of that date."""
+    rules = WarningRule.objects.filter(enabled=True, pk__range=(first_id, last_id)).order_by("code")
     summary = RunSummary()
-    _rules_evaluate(_chunk_rules(first_id, last_id), day + dt.timedelta(days=1), summary, full=False)
+    _rules_evaluate(list(rules), day + dt.timedelta(days=1), summary, full=False)
     return sum(summary.raised.values())
 
 

@@ -12,8 +12,8 @@ from core.business_date import business_date_get
 from core.errors import DomainError
 from origination.models import Loan, LoanDue, LoanEntry
 from origination.services.loans import loan_disburse, repayment_record
-from postloan import cob
-from postloan.models import DayClose, DayCloseStep, Warning
+from postloan import cob, warnings
+from postloan.models import DayClose, DayCloseStep, Warning, WarningRule
 from postloan.rules import RULES
 from tests.factories import make_lending_world
 
@@ -105,7 +105,8 @@ def _killed_after(chunks_done: int):
     return index, real
 
 
-def test_a_close_killed_between_two_warning_rules_resumes_at_the_next_rule(users):
+def test_a_close_killed_between_two_warning_rules_resumes_at_the_next_rule(users, monkeypatch):
+    monkeypatch.setattr(warnings, "RULES_SPLIT_FROM_LOANS", 1)  # this small book closes like a large one
     with transaction.atomic():
         _book(users)
         cob.close_business_days(to=D(2027, 4, 2))
@@ -125,11 +126,21 @@ def test_a_close_killed_between_two_warning_rules_resumes_at_the_next_rule(users
     cob.close_business_days(to=D(2027, 4, 2))
     assert _warnings() == uninterrupted
     assert any(code == "INTEREST_OVERDUE" for code, *_rest in uninterrupted)
-    # a chunk per rule, but the rules that read the programmes' totals share one
-    readers = sum(1 for rule in RULES if rule.reads)
-    assert readers > 1
-    chunks = DayCloseStep.objects.filter(day=D(2027, 4, 1), step="warnings").count()
-    assert chunks == len(RULES) - readers + 1
+    assert DayCloseStep.objects.filter(day=D(2027, 4, 1), step="warnings").count() == len(warnings.warning_chunks())
+
+
+def test_the_warning_chunks_take_each_rule_once_and_the_readers_of_a_shared_set_together(users, monkeypatch):
+    _book(users)
+    assert len(warnings.warning_chunks()) == 1  # a small book: every rule in one transaction
+    monkeypatch.setattr(warnings, "RULES_SPLIT_FROM_LOANS", 1)
+    chunks = warnings.warning_chunks()
+    code_of = dict(WarningRule.objects.values_list("pk", "code"))
+    taken = [[code_of[pk] for pk in sorted(code_of) if first <= pk <= last] for _n, first, last in chunks]
+    assert sorted(code for codes in taken for code in codes) == sorted(rule.code for rule in RULES)
+    readers = {rule.code for rule in RULES if rule.reads}
+    assert len(readers) > 1
+    assert sum(1 for codes in taken if readers & set(codes)) == 1
+    assert len(chunks) > len(RULES) // 2
 
 
 def test_the_command_closes_up_to_the_day_before_to(users):
