@@ -685,7 +685,7 @@ def registered_steps_prime() -> None:
     """
     from django.db import transaction
 
-    from postloan.cob import STEPS, loan_chunks
+    from postloan.cob import STEPS, step_chunks
 
     last_closed = ORDINARY - dt.timedelta(days=1)
     for step in STEPS:
@@ -693,7 +693,7 @@ def registered_steps_prime() -> None:
             continue
         start = time.perf_counter()
         rows = 0
-        for _chunk, first_id, last_id in (step.chunks or loan_chunks)() if step.chunked else [(0, 0, 0)]:
+        for _chunk, first_id, last_id in step_chunks(step) if step.chunked else [(0, 0, 0)]:
             with transaction.atomic():
                 rows += step.run(last_closed, first_id, last_id) if step.chunked else step.run(last_closed)
         print(

@@ -92,6 +92,11 @@ def loan_chunks(size: int = CHUNK_LOANS) -> list[tuple[int, int, int]]:
     ]
 
 
+def step_chunks(step: Step) -> list[tuple[int, int, int]]:
+    """A chunked step's (chunk, first id, last id): its own plan, or ranges of the active loans' ids."""
+    return step.chunks() if step.chunks else loan_chunks()
+
+
 def run_chunk(day: dt.date, step_name: str, chunk: int, first_id: int, last_id: int) -> int:
     """Run one chunk unless it is recorded as done; the work and the record commit together."""
     step = next(s for s in STEPS if s.name == step_name)
@@ -115,7 +120,7 @@ def run_chunk(day: dt.date, step_name: str, chunk: int, first_id: int, last_id: 
 def _run_step(day: dt.date, step: Step, dispatch: Callable[[dt.date, str, list[tuple[int, int, int]]], None]) -> None:
     started = timezone.now()
     if step.chunked:
-        dispatch(day, step.name, step.chunks() if step.chunks else loan_chunks())
+        dispatch(day, step.name, step_chunks(step))
     else:
         run_chunk(day, step.name, 0, 0, 0)
     log.debug("close of %s: %s in %.1f s", day, step.name, (timezone.now() - started).total_seconds())
