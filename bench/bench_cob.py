@@ -675,7 +675,7 @@ def _book_write(book: Book, world: World, timings: dict[str, float]) -> None:
     timings["checks, trades"] = time.perf_counter() - start
 
 
-OWN_STEPS = {"accrual", "settlement", "overdue", "compensation", "classification", "limits", "breaker"}
+OWN_STEPS = {"accrual", "settlement", "compensation", "classification", "limits", "breaker"}
 
 
 def registered_steps_prime() -> None:

@@ -43,7 +43,27 @@ def _principal_days(
 
 
 def settle(day: dt.date, first_id: int, last_id: int) -> int:
-    """Charge interest on the 20th and at maturity; at maturity the principal falls due too."""
+    """Charge interest on the 20th and at maturity (at maturity the principal falls due too); then what
+    fell due today and is unpaid at the close becomes overdue, DPD counting from the oldest unpaid due.
+
+    Both in one update of each loan row: on the 20th every active loan settles and, unpaid at the
+    close, falls overdue, and a second new version of each row was a fifth of that close's cost. Each
+    amount that falls overdue raises a demand on the anchor (当月内代偿). The loan's class as of the
+    next business date is written in the same update; ``classify`` still runs after compensation, and
+    corrects any loan a month-end deduction cleared. Returns the number of loans updated.
+    """
+    charges = _charges(day, first_id, last_id)
+    _settle_rows_load(charges)
+    if charges:
+        _charges_post(day)
+    moved = _loans_move(day, first_id, last_id)
+    if not is_postgres():
+        temp_table_drop("cob_settle")
+    return moved
+
+
+def _charges(day: dt.date, first_id: int, last_id: int) -> list[tuple[int, Decimal, Decimal, bool]]:
+    """(loan, interest charge, principal falling due, matures) of the loans that settle today."""
     is_settlement_day = day.day == SETTLEMENT_DAY
     with connection.cursor() as cursor:
         cursor.execute(
@@ -60,19 +80,12 @@ def settle(day: dt.date, first_id: int, last_id: int) -> int:
         charge = interest_charge(_principal_days(base, principal, accrued_through, maturity, day), rate)
         matures = maturity == day
         rows.append((loan_id, charge, principal if matures else ZERO, matures))
-    if not rows:
-        return 0
-    _settle_rows_load(rows)
+    return rows
+
+
+def _charges_post(day: dt.date) -> None:
+    """The charges in ``cob_settle`` into the ledger, and the amounts due today."""
     with connection.cursor() as cursor:
-        # The id range as well as the join: the loans are then read by primary key, one chunk's worth,
-        # never the whole table once per chunk.
-        cursor.execute(
-            f"UPDATE {LOAN} SET interest_base = 0, accrued_through = %s, "
-            "interest_due = ROUND(interest_due + s.charge, 2), "
-            "penalty_through = CASE WHEN s.matures THEN %s ELSE penalty_through END "
-            f"FROM cob_settle s WHERE {LOAN}.id = s.loan_id AND {LOAN}.id BETWEEN %s AND %s",
-            [day, day, first_id, last_id],
-        )
         cursor.execute(
             f"INSERT INTO {ENTRY} (loan_id, business_date, kind, amount, created_at) "
             "SELECT loan_id, %s, 'interest_charge', charge, CURRENT_TIMESTAMP "
@@ -93,9 +106,6 @@ def settle(day: dt.date, first_id: int, last_id: int) -> int:
             "ON CONFLICT (loan_id, kind, due_on) DO NOTHING",
             [day],
         )
-    if not is_postgres():
-        temp_table_drop("cob_settle")
-    return len(rows)
 
 
 def _settle_rows_load(rows: list[tuple[int, Decimal, Decimal, bool]]) -> None:
@@ -117,14 +127,11 @@ def _settle_rows_load(rows: list[tuple[int, Decimal, Decimal, bool]]) -> None:
         cursor.execute("ANALYZE cob_settle")  # a temporary table has no statistics until asked
 
 
-def mark_overdue(day: dt.date, first_id: int, last_id: int) -> int:
-    """What fell due today and is unpaid at the close becomes overdue; DPD counts from the oldest.
+def _loans_move(day: dt.date, first_id: int, last_id: int) -> int:
+    """One update per loan that settled (``cob_settle``) or has a due today still unpaid, and the demands.
 
-    Each amount that falls overdue raises a demand on the anchor (当月内代偿). The loan's class as
-    of the next business date is written in the same row update: on the 20th every active loan falls
-    overdue, and one new version of each row instead of two (here, then in ``classify``) is much of
-    that close's cost. ``classify`` still runs after compensation, and corrects any loan a month-end
-    deduction cleared.
+    A settled loan's charge goes to interest due; what is unpaid of today's dues (those just charged
+    included) moves from due to overdue, and sets the oldest due date, bank's and shadow, and the class.
     """
     params: dict[str, Any] = {"day": day, "next": day + dt.timedelta(days=1), "first": first_id, "last": last_id}
     unpaid_today = (
@@ -134,15 +141,28 @@ def mark_overdue(day: dt.date, first_id: int, last_id: int) -> int:
         f"FROM {DUE} WHERE due_on = %(day)s AND settled_on IS NULL AND loan_id BETWEEN %(first)s AND %(last)s "
         "GROUP BY loan_id"
     )
+    moves = (
+        "SELECT COALESCE(s.loan_id, u.loan_id) AS loan_id, s.loan_id IS NOT NULL AS settles, "
+        "COALESCE(s.matures, FALSE) AS matures, COALESCE(s.charge, 0) AS charge, "
+        "u.loan_id IS NOT NULL AS unpaid, COALESCE(u.interest, 0) AS interest, COALESCE(u.principal, 0) AS principal "
+        f"FROM cob_settle s FULL JOIN ({unpaid_today}) u ON u.loan_id = s.loan_id"
+    )
     update = (
         f"UPDATE {LOAN} SET "
+        "interest_base = CASE WHEN x.settles THEN 0 ELSE interest_base END, "
+        "accrued_through = CASE WHEN x.settles THEN %(day)s ELSE accrued_through END, "
+        "penalty_through = CASE WHEN x.matures THEN %(day)s ELSE penalty_through END, "
+        "interest_due = ROUND(interest_due + x.charge - x.interest, 2), "
         "interest_overdue = ROUND(interest_overdue + x.interest, 2), "
-        "interest_due = ROUND(interest_due - x.interest, 2), "
         "principal_overdue = ROUND(principal_overdue + x.principal, 2), "
-        "oldest_due_date = COALESCE(oldest_due_date, %(day)s), "
-        "shadow_oldest_due_date = COALESCE(shadow_oldest_due_date, %(day)s), "
-        f"classification = {_class_sql('COALESCE(oldest_due_date, %(day)s)')} "
-        f"FROM ({unpaid_today}) x "
+        "oldest_due_date = CASE WHEN x.unpaid THEN COALESCE(oldest_due_date, %(day)s) ELSE oldest_due_date END, "
+        "shadow_oldest_due_date = CASE WHEN x.unpaid THEN COALESCE(shadow_oldest_due_date, %(day)s) "
+        "ELSE shadow_oldest_due_date END, "
+        f"classification = CASE WHEN x.unpaid THEN {_class_sql('COALESCE(oldest_due_date, %(day)s)')} "
+        "ELSE classification END "
+        f"FROM ({moves}) x "
+        # The id range as well as the join: the loans are then read by primary key, one chunk's worth,
+        # never the whole table once per chunk.
         f"WHERE {LOAN}.id = x.loan_id AND {LOAN}.id BETWEEN %(first)s AND %(last)s AND {LOAN}.status = 'active'"
     )
     demand_columns = f"{DEMAND} (loan_id, program_id, raised_on, amount, compensated, unrecovered, status)"
@@ -152,9 +172,9 @@ def mark_overdue(day: dt.date, first_id: int, last_id: int) -> int:
             # the demands, so today's dues are read once and the loans are not joined again.
             cursor.execute(
                 f"WITH moved AS ({update} "
-                f"RETURNING {LOAN}.id, {LOAN}.program_id, x.interest + x.principal AS amount), "
+                f"RETURNING {LOAN}.id, {LOAN}.program_id, x.unpaid, x.interest + x.principal AS amount), "
                 f"raised AS (INSERT INTO {demand_columns} "
-                "SELECT id, program_id, %(day)s, amount, 0, 0, 'open' FROM moved WHERE amount > 0 "
+                "SELECT id, program_id, %(day)s, amount, 0, 0, 'open' FROM moved WHERE unpaid AND amount > 0 "
                 "ON CONFLICT (loan_id, raised_on) DO NOTHING) "
                 "SELECT COUNT(*) FROM moved",
                 params,

@@ -1,6 +1,6 @@
 """The close of business (日终): the day's steps, in order, each chunk done exactly once.
 
-Steps: accrual, settlement, overdue, compensation, classification, limits,
+Steps: accrual, settlement (with overdue and DPD), compensation, classification, limits,
 breaker, then the steps other parts register (warnings, escalation,
 aggregates). A chunked step splits the active book by loan id (or its own
 subjects: the warning step, its rules); each chunk runs in one
@@ -28,7 +28,7 @@ from core.errors import DomainError
 from origination.breaker import programs_breaker
 from origination.compensation import compensate_month_end
 from origination.models import Loan
-from origination.servicing import classify, expire_limits, mark_overdue, settle
+from origination.servicing import classify, expire_limits, settle
 from postloan.models import DayClose, DayCloseStep
 
 log = logging.getLogger(__name__)
@@ -66,8 +66,7 @@ def _breaker(day: dt.date) -> int:
 
 STEPS: list[Step] = [
     Step("accrual", _accrual, chunked=False),
-    Step("settlement", settle, chunked=True),
-    Step("overdue", mark_overdue, chunked=True),
+    Step("settlement", settle, chunked=True),  # and overdue: one update of each loan row
     Step("compensation", _compensation, chunked=False),
     Step("classification", classify, chunked=True),
     Step("limits", expire_limits, chunked=False),
