@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import DecimalField, F, Q, Sum, Value
+from django.db.models import DecimalField, Exists, F, OuterRef, Q, Sum, Value
 from django.db.models.functions import Coalesce
 
 from core.money import money
-from origination.models import Loan, LoanEntry
+from origination.models import Loan, LoanDue, LoanEntry
 
 K = LoanEntry.Kind
 
@@ -31,6 +31,9 @@ class Mismatch:
 
 
 def loans_reconcile(loan_ids: list[int] | None = None) -> list[Mismatch]:
+    """Every loan's balances against its ledger (or those of ``loan_ids``); over the whole book, also the
+    ledger rows whose loan does not exist (their keys are kept by the application, see ``LoanEntry.loan``)."""
+    mismatches = [] if loan_ids is not None else _rows_without_loan()
     loans = Loan.objects.all() if loan_ids is None else Loan.objects.filter(pk__in=loan_ids)
     sums = loans.annotate(
         lent=_sum(K.DISBURSEMENT),
@@ -45,7 +48,6 @@ def loans_reconcile(loan_ids: list[int] | None = None) -> list[Mismatch]:
         ledger_interest=F("interest_charged") - F("interest_back"),
         ledger_penalty=F("penalty_charged") - F("penalty_back"),
     )
-    mismatches: list[Mismatch] = []
     for loan in sums:
         pairs = (
             ("principal", loan.principal, loan.lent),
@@ -59,4 +61,16 @@ def loans_reconcile(loan_ids: list[int] | None = None) -> list[Mismatch]:
             row_fen, ledger_fen = money(Decimal(row)), money(Decimal(ledger))
             if row_fen != ledger_fen:
                 mismatches.append(Mismatch(loan.pk, name, row_fen, ledger_fen))
+    return mismatches
+
+
+def _rows_without_loan() -> list[Mismatch]:
+    """An entry or a due whose loan is missing: the field says which, the ledger side what it holds."""
+    existing = Loan.objects.filter(pk=OuterRef("loan_id"))
+    mismatches = []
+    for field, model, column in (("entry_without_loan", LoanEntry, "amount"), ("due_without_loan", LoanDue, "amount")):
+        orphans = (
+            model.objects.filter(~Exists(existing)).values("loan_id").annotate(total=Sum(column)).order_by("loan_id")
+        )
+        mismatches += [Mismatch(row["loan_id"], field, Decimal(0), money(Decimal(row["total"]))) for row in orphans]
     return mismatches

@@ -147,9 +147,17 @@ class Warning(models.Model):
     resolution = models.CharField(_("resolution"), max_length=16, choices=Resolution.choices, blank=True)
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
     # Empty until a person closes the warning: indexed only where set (see Meta), so that the run's
-    # inserts do not add an empty entry to the index for every warning.
+    # inserts do not add an empty entry to the index for every warning. Kept by the application like
+    # the references above: even empty, a database key is checked at the commit for every row the
+    # run inserts. A person closing a warning is the signed-in user; users are never deleted (PROTECT).
     closed_by = models.ForeignKey(
-        "partners.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+        "partners.User",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     close_reason = models.TextField(_("reason"), blank=True)
     escalated = models.BooleanField(_("escalated"), default=False)
@@ -160,7 +168,8 @@ class Warning(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        db_index=False,  # like closed_by
+        db_index=False,  # like closed_by; set by the escalation, to a branch manager it has just read
+        db_constraint=False,
     )
 
     class Meta:

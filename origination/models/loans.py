@@ -161,8 +161,9 @@ class LoanDue(models.Model):
         INTEREST = "interest", _("Interest")
         PRINCIPAL = "principal", _("Principal")
 
-    # The unique (loan, kind, due_on) constraint begins with the loan: no index of its own.
-    loan = models.ForeignKey(Loan, on_delete=models.CASCADE, related_name="dues", db_index=False)
+    # The unique (loan, kind, due_on) constraint begins with the loan: no index of its own. Kept by the
+    # application, not by a database key, like the entries' (see ``LoanEntry.loan``).
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="dues", db_index=False, db_constraint=False)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     due_on = models.DateField(_("due on"))
     amount = MoneyField(_("amount"))
@@ -214,7 +215,15 @@ class LoanEntry(models.Model):
         COMPENSATED_PRINCIPAL = "compensated_principal", _("Principal compensated from margin")
 
     # The (loan, business_date) index begins with the loan: no index of its own.
-    loan = models.ForeignKey(Loan, on_delete=models.CASCADE, related_name="entries", db_index=False)
+    # Kept by the application, not by a database key: on the 20th the close writes an entry and a due
+    # for nearly every loan, and their two deferred key checks per loan at each chunk's commit were a
+    # quarter of the settlement's cost (decision 15). Entries and dues are written only by the services,
+    # holding the loan row, and by the close, from the loan rows it reads and updates in the same
+    # transaction; no loan is ever deleted (PROTECT), and ``loans_reconcile`` over the whole book
+    # reports any ledger row without its loan.
+    loan = models.ForeignKey(
+        Loan, on_delete=models.PROTECT, related_name="entries", db_index=False, db_constraint=False
+    )
     business_date = models.DateField(_("business date"))
     kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
     amount = MoneyField(_("amount"))
