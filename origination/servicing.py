@@ -230,7 +230,7 @@ def _class_sql(oldest_due_sql: str) -> str:
 def classify(day: dt.date, first_id: int, last_id: int) -> int:
     """五级分类 as of the next business date from its DPD, never better than a person's classification.
 
-    Only loans that are overdue or not normal can change; the overdue step already classified the
+    Only loans that are overdue or not normal can change; ``settle`` already classified the
     loans that fell overdue today, so on the 20th this finds little to write.
     """
     new_class = _class_sql("oldest_due_date")
