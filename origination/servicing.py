@@ -47,7 +47,7 @@ def settle(day: dt.date, first_id: int, last_id: int) -> int:
     fell due today and is unpaid at the close becomes overdue, DPD counting from the oldest unpaid due.
 
     Both in one update of each loan row: on the 20th every active loan settles and, unpaid at the
-    close, falls overdue, and a second new version of each row was a fifth of that close's cost. Each
+    close, falls overdue; as two steps, each wrote a new version of every loan row. Each
     amount that falls overdue raises a demand on the anchor (当月内代偿). The loan's class as of the
     next business date is written in the same update; ``classify`` still runs after compensation, and
     corrects any loan a month-end deduction cleared. Returns the number of loans updated.

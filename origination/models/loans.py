@@ -217,7 +217,7 @@ class LoanEntry(models.Model):
     # The (loan, business_date) index begins with the loan: no index of its own.
     # Kept by the application, not by a database key: on the 20th the close writes an entry and a due
     # for nearly every loan, and their two deferred key checks per loan at each chunk's commit were a
-    # quarter of the settlement's cost (decision 15). Entries and dues are written only by the services,
+    # quarter of the settlement's cost (decision 17). Entries and dues are written only by the services,
     # holding the loan row, and by the close, from the loan rows it reads and updates in the same
     # transaction; no loan is ever deleted (PROTECT), and ``loans_reconcile`` over the whole book
     # reports any ledger row without its loan.
