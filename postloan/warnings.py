@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -172,16 +174,37 @@ def _run_rule(
             },
         )
         summary.raised[rule.code] = int(cursor.rowcount)
-        cursor.execute(
-            f"UPDATE {WARNING} SET active = FALSE, cleared_on = %(today)s, "
-            "resolution = CASE WHEN status = 'open' THEN 'cleared' ELSE resolution END, "
-            "closed_on = CASE WHEN status = 'open' THEN %(today)s ELSE closed_on END, "
-            "status = 'closed' "
-            f"WHERE rule_id = %(rule)s AND active AND {scope.of(f'{WARNING}.subject_id')} "
-            f"AND NOT EXISTS (SELECT 1 FROM warning_fired f WHERE f.subject_id = {WARNING}.subject_id)",
-            {"rule": rule.pk, "today": today},
-        )
+        with _hash_joins():
+            cursor.execute(
+                f"UPDATE {WARNING} SET active = FALSE, cleared_on = %(today)s, "
+                "resolution = CASE WHEN status = 'open' THEN 'cleared' ELSE resolution END, "
+                "closed_on = CASE WHEN status = 'open' THEN %(today)s ELSE closed_on END, "
+                "status = 'closed' "
+                f"WHERE rule_id = %(rule)s AND active AND {scope.of(f'{WARNING}.subject_id')} "
+                f"AND NOT EXISTS (SELECT 1 FROM warning_fired f WHERE f.subject_id = {WARNING}.subject_id)",
+                {"rule": rule.pk, "today": today},
+            )
         summary.cleared[rule.code] = int(cursor.rowcount)
+
+
+@contextmanager
+def _hash_joins() -> Iterator[None]:
+    """For one statement on PostgreSQL: join by hashing, never by a nested loop.
+
+    The clearing joins the rule's active warnings to the temporary tables of the subjects looked at
+    and of those that fired. With statistics from before a rule's warnings were raised, the planner
+    guesses it has one and loops over both tables once per warning: 1.1 s for 2,158 warnings of an
+    ordinary day, against 0.01 s hashed. Hashing costs one pass over each side whatever the numbers.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_nestloop = off")
+        try:
+            yield
+        finally:
+            cursor.execute("SET LOCAL enable_nestloop = on")
 
 
 def branch_managers() -> dict[int, int]:
