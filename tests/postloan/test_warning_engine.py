@@ -4,6 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.db import connection, transaction
 
 from core.business_date import business_date_set
 from origination.models import Loan
@@ -108,3 +109,19 @@ def test_two_runs_at_once_raise_no_duplicate(world):
     business_date_set(new_date=TODAY, backwards_allowed=True)
     results = run_concurrently(lambda: warnings_run(TODAY), lambda: warnings_run(TODAY))
     assert Warning.objects.filter(rule__code="INTEREST_OVERDUE", active=True).count() == 1, results
+
+
+@pytest.mark.postgres
+def test_the_clearing_leaves_the_planner_settings_as_it_found_them(world):
+    # The clearing turns nested loops off for its statement only (postloan.warnings._hash_joins).
+    require_postgres()
+    update_loan(world["loan"], interest_overdue=Decimal("10.00"), oldest_due_date=TODAY)
+    warnings_run(TODAY)
+    update_loan(world["loan"], interest_overdue=0, oldest_due_date=None)
+    with transaction.atomic(), connection.cursor() as cursor:
+        for offset, setting in ((1, "on"), (2, "off")):
+            cursor.execute("SELECT set_config('enable_nestloop', %s, true)", [setting])
+            summary = warnings_run(TODAY + dt.timedelta(days=offset))
+            cursor.execute("SHOW enable_nestloop")
+            assert cursor.fetchone()[0] == setting
+            assert summary.cleared["INTEREST_OVERDUE"] == (1 if offset == 1 else 0)
