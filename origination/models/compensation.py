@@ -24,8 +24,8 @@ class CompensationDemand(models.Model):
     #   serve the look-ups by loan and by programme;
     # - kept by the application, not the database (as the warning run's are): the close of business
     #   copies both from the loan row it updates in the same statement (``origination.servicing.settle``),
-    #   and no loan or programme is ever deleted (PROTECT). Two deferred key checks per demand at the chunk's commit
-    #   cost about as much as raising the demands (bench/bench_cob.py, the 20th).
+    #   and no loan or programme is ever deleted (PROTECT). Two deferred key checks per demand at the
+    #   chunk's commit cost about as much as raising the demands (bench/bench_cob.py, the 20th).
     loan = models.ForeignKey(
         Loan, on_delete=models.PROTECT, related_name="compensation_demands", db_index=False, db_constraint=False
     )

@@ -27,13 +27,18 @@ def _book(users):
     return first, second
 
 
+def _step_index(name):
+    """Where the close's step ``name`` stands in ``cob.STEPS`` (a test swaps it for one that is killed)."""
+    return next(i for i, step in enumerate(cob.STEPS) if step.name == name)
+
+
 def _scenario(users, crash):
     first, _second = _book(users)
     cob.close_business_days(to=D(2027, 3, 25))
     repayment_record(loan=first, amount=Decimal("100.00"), actor=users["manager"])
     if crash:
         # Killed at the classification, after settlement and compensation have committed.
-        index = next(i for i, step in enumerate(cob.STEPS) if step.name == "classification")
+        index = _step_index("classification")
         real = cob.STEPS[index]
 
         def killed(*args):
@@ -93,7 +98,7 @@ def _warnings():
 
 def _killed_after(chunks_done: int):
     """Replace the close's warning step by one that stops the run after ``chunks_done`` of its chunks."""
-    index = next(i for i, step in enumerate(cob.STEPS) if step.name == "warnings")
+    index = _step_index("warnings")
     real = cob.STEPS[index]
     calls = []
 
