@@ -1,0 +1,1 @@
+"""Sample files for tests and benchmarks (see make_samples.py)."""
