@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 
 from core.roles import Role
 from tests.factories import OrgTree, make_org_tree, make_user
+from tests.samples import SampleFiles, sample_files_make
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM
 # then refuses to be called from it unless told that this is intended.
@@ -84,3 +85,9 @@ def world(users: dict[str, object]) -> dict[str, object]:
         [(SOUND_BOOK_DAY - dt.timedelta(days=d), "10000.00") for d in range(5, 400, 15)],
     )
     return {"program": program, "farmer": farmer, "limit": limit, "loan": loan, "users": users}
+
+
+@pytest.fixture(scope="session")
+def sample_files(tmp_path_factory: pytest.TempPathFactory) -> SampleFiles:
+    """The sample farmer lists and provider files, made by samples/make_samples.py for this session."""
+    return sample_files_make(tmp_path_factory.mktemp("samples"))

@@ -3,7 +3,6 @@ import random
 import zlib
 from datetime import date, datetime
 from decimal import Decimal
-from pathlib import Path
 
 import openpyxl
 import pandas as pd
@@ -31,12 +30,9 @@ from core.tabular import (
     resident_ids,
     scores,
 )
+from samples.make_samples import SUBMISSION
 
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples"
-needs_samples = pytest.mark.skipif(
-    not SAMPLES.is_dir(), reason=f"the shared sample files are not beside the repository ({SAMPLES})"
-)
-TODAY = date(2027, 3, 1)  # the samples' submission date
+TODAY = SUBMISSION  # the samples' submission date
 
 FARMER_COLUMNS = (
     ColumnSpec("name", ("姓名", "name"), required=True),
@@ -88,25 +84,23 @@ def png_header() -> bytes:
 # --- reading the sample files ------------------------------------------------------------
 
 
-@needs_samples
 @pytest.mark.parametrize("filename", ["farmer_list_gbk.csv", "farmer_list_utf8_bom.csv", "farmer_list.xlsx"])
-def test_each_sample_farmer_list_reads_into_the_spec_fields_with_row_numbers(filename):
-    frame = read((SAMPLES / filename).read_bytes(), filename)
+def test_each_sample_farmer_list_reads_into_the_spec_fields_with_row_numbers(filename, sample_files):
+    frame = read(sample_files.read(filename), filename)
     assert list(frame.columns) == [*FIELDS, "row"]
-    assert len(frame) > 0
+    assert len(frame) == sample_files.farmers
     assert frame["row"].tolist() == list(range(2, len(frame) + 2))
     assert (frame["customer_code"] == "").all()  # optional and absent: added empty
     for field in FIELDS:
         assert frame[field].map(type).eq(str).all()
 
 
-@needs_samples
-def test_the_gbk_the_utf8_and_the_xlsx_samples_give_the_same_values():
+def test_the_gbk_the_utf8_and_the_xlsx_samples_give_the_same_values(sample_files):
     frames = [
-        read((SAMPLES / name).read_bytes(), name)
+        read(sample_files.read(name), name)
         for name in ("farmer_list_gbk.csv", "farmer_list_utf8_bom.csv", "farmer_list.xlsx")
     ]
-    no_bom = (SAMPLES / "farmer_list_utf8_bom.csv").read_bytes().removeprefix(b"\xef\xbb\xbf")
+    no_bom = sample_files.read("farmer_list_utf8_bom.csv").removeprefix(b"\xef\xbb\xbf")
     frames.append(read(no_bom, "farmer_list_utf8.csv"))
     first = frames[0]
     for frame in frames[1:]:
@@ -118,10 +112,9 @@ def test_the_gbk_the_utf8_and_the_xlsx_samples_give_the_same_values():
         assert scores(frame["score"])[0].tolist() == scores(first["score"])[0].tolist()
 
 
-@needs_samples
 @pytest.mark.parametrize("filename", ["farmer_list_gbk.csv", "farmer_list.xlsx"])
-def test_every_value_of_the_samples_passes_the_normalisers(filename):
-    frame = read((SAMPLES / filename).read_bytes(), filename)
+def test_every_value_of_the_samples_passes_the_normalisers(filename, sample_files):
+    frame = read(sample_files.read(filename), filename)
     for field in ("recommended_amount", "declared_orders_12m"):
         values, codes = amounts(frame[field])
         assert (codes == "").all()
@@ -131,18 +124,16 @@ def test_every_value_of_the_samples_passes_the_normalisers(filename):
     assert (scores(frame["score"])[1] == "").all()
 
 
-@needs_samples
-def test_the_gbk_sample_holds_full_width_and_separated_amounts():
-    frame = read((SAMPLES / "farmer_list_gbk.csv").read_bytes(), "farmer_list_gbk.csv")
+def test_the_gbk_sample_holds_full_width_and_separated_amounts(sample_files):
+    frame = read(sample_files.read("farmer_list_gbk.csv"), "farmer_list_gbk.csv")
     raw = frame["recommended_amount"].tolist() + frame["declared_orders_12m"].tolist()
     assert any("０" in value for value in raw)
     assert any("," in value for value in raw)
 
 
-@needs_samples
-def test_the_provider_files_read_with_their_own_columns():
+def test_the_provider_files_read_with_their_own_columns(sample_files):
     trades = read_table(
-        (SAMPLES / "provider_trades.csv").read_bytes(),
+        sample_files.read("provider_trades.csv"),
         "provider_trades.csv",
         [
             ColumnSpec("id_number", ("身份证号", "id_number"), required=True),
@@ -152,10 +143,11 @@ def test_the_provider_files_read_with_their_own_columns():
         ],
         max_rows=100_000,
     )
+    assert len(trades) == sample_files.trades
     assert (dates(trades["order_date"])[1] == "").all()
     assert (amounts(trades["amount"])[1] == "").all()
     events = read_table(
-        (SAMPLES / "provider_events.csv").read_bytes(),
+        sample_files.read("provider_events.csv"),
         "provider_events.csv",
         [
             ColumnSpec("subject_id", ("主体证件号", "subject_id"), required=True),
@@ -167,7 +159,7 @@ def test_the_provider_files_read_with_their_own_columns():
         ],
         max_rows=1000,
     )
-    assert len(events) > 0
+    assert len(events) == sample_files.events
     assert (dates(events["event_date"])[1] == "").all()
 
 

@@ -2,7 +2,6 @@
 
 import datetime as dt
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -15,7 +14,6 @@ from risk.services.providers import provider_create
 from tests.conftest import api_as
 from tests.factories import resident_id_with_check, uscc_with_check
 
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples"
 HEADER = "主体证件号,事件类型,事件日期,数值,详情,事件编号\n"
 PERSON = resident_id_with_check("51152119700819196")
 ENTERPRISE = uscc_with_check("91510100MA6CX0001")
@@ -32,21 +30,20 @@ def upload(user, content: bytes, name="events.csv"):
     )
 
 
-def test_the_sample_event_file_is_imported(users):
-    if not SAMPLES.exists():
-        pytest.skip("shared/samples is not beside the repository")
-
-    response = upload(users["approver"], (SAMPLES / "provider_events.csv").read_bytes())
+def test_the_sample_event_file_is_imported(users, sample_files):
+    response = upload(users["approver"], sample_files.read("provider_events.csv"))
 
     assert response.status_code == 200, response.json()
     assert (response.json()["created"], response.json()["duplicates"], response.json()["errors"]) == (
-        15,
+        sample_files.events,
         0,
         [],
     )
     delivery = ProviderDelivery.objects.get(pk=response.json()["delivery"])
     assert (delivery.kind, delivery.anchor) == ("events", None)
-    assert MonitoringEvent.objects.filter(delivery=delivery).count() == 15
+    assert MonitoringEvent.objects.filter(delivery=delivery).count() == sample_files.events
+    # the samples hold events on farmers and one on an enterprise
+    assert set(MonitoringEvent.objects.values_list("subject_kind", flat=True)) == {"person", "enterprise"}
 
 
 def test_every_event_type_of_the_contract_is_imported_for_people_and_enterprises(users):

@@ -3,7 +3,6 @@
 import datetime as dt
 import io
 from decimal import Decimal
-from pathlib import Path
 
 import openpyxl
 import pytest
@@ -21,7 +20,6 @@ from tests.concurrency import require_postgres, run_concurrently
 from tests.conftest import api_as
 from tests.factories import make_anchor, make_user, resident_id_with_check
 
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples"
 ZH_HEADER = "身份证号,订单号,订单日期,订单金额\n"
 ID_A = resident_id_with_check("51152119700819196")
 ID_B = resident_id_with_check("51018119680413303")
@@ -41,34 +39,29 @@ def upload(user, anchor, content: bytes, name="trades.csv"):
     )
 
 
-def sample(name: str) -> bytes:
-    if not SAMPLES.exists():
-        pytest.skip("shared/samples is not beside the repository")
-    return (SAMPLES / name).read_bytes()
-
-
 def stored(anchor) -> set[tuple[str, str, dt.date, Decimal]]:
     return set(TradeRecord.objects.filter(anchor=anchor).values_list("id_hash", "order_no", "order_date", "amount"))
 
 
-def test_the_sample_trade_file_is_imported_whole_and_every_record_keeps_its_delivery(users, anchor):
-    content = sample("provider_trades.csv")
+def test_the_sample_trade_file_is_imported_whole_and_every_record_keeps_its_delivery(users, anchor, sample_files):
+    content = sample_files.read("provider_trades.csv")
+    count = sample_files.trades
 
     response = upload(users["manager"], anchor, content)
 
     assert response.status_code == 200, response.json()
     body = response.json()
-    assert (body["created"], body["duplicates"], body["errors"]) == (3600, 0, [])
+    assert (body["created"], body["duplicates"], body["errors"]) == (count, 0, [])
     delivery = ProviderDelivery.objects.get(pk=body["delivery"])
     assert (delivery.kind, delivery.channel, delivery.anchor_id) == ("trades", "file", anchor.pk)
-    assert (delivery.created, delivery.duplicates, delivery.errors) == (3600, 0, 0)
+    assert (delivery.created, delivery.duplicates, delivery.errors) == (count, 0, 0)
     assert delivery.received_by == users["manager"]
     assert delivery.business_date == dt.date(2027, 3, 1)
     assert delivery.provider.is_default
     assert delivery.sha256 == sha256_of(content)
     with delivery.file.content.open("rb") as kept:
         assert kept.read() == content
-    assert TradeRecord.objects.filter(anchor=anchor, delivery=delivery).count() == 3600
+    assert TradeRecord.objects.filter(anchor=anchor, delivery=delivery).count() == count
 
 
 def test_identity_numbers_are_kept_only_as_their_keyed_hash(users, anchor):
@@ -81,14 +74,14 @@ def test_identity_numbers_are_kept_only_as_their_keyed_hash(users, anchor):
     assert ID_A not in str(TradeRecord.objects.values().get())
 
 
-def test_a_gbk_csv_gives_the_same_records_as_utf8(users, anchor, make_second_anchor):
-    text = sample("provider_trades.csv").decode("utf-8")
+def test_a_gbk_csv_gives_the_same_records_as_utf8(users, anchor, make_second_anchor, sample_files):
+    text = sample_files.read("provider_trades.csv").decode("utf-8")
     other = make_second_anchor()
 
     upload(users["manager"], anchor, text.encode("utf-8"))
     response = upload(users["manager"], other, text.encode("gbk"))
 
-    assert response.json()["created"] == 3600
+    assert response.json()["created"] == sample_files.trades
     assert stored(anchor) == stored(other)
 
 
@@ -131,15 +124,15 @@ def test_amounts_in_every_written_form_keep_every_fen(users, anchor):
     }
 
 
-def test_the_same_file_delivered_twice_creates_nothing_the_second_time(users, anchor):
-    content = sample("provider_trades.csv")
+def test_the_same_file_delivered_twice_creates_nothing_the_second_time(users, anchor, sample_files):
+    content = sample_files.read("provider_trades.csv")
     upload(users["manager"], anchor, content)
 
     response = upload(users["approver"], anchor, content)
 
     assert response.status_code == 200, response.json()
-    assert (response.json()["created"], response.json()["duplicates"]) == (0, 3600)
-    assert TradeRecord.objects.filter(anchor=anchor).count() == 3600
+    assert (response.json()["created"], response.json()["duplicates"]) == (0, sample_files.trades)
+    assert TradeRecord.objects.filter(anchor=anchor).count() == sample_files.trades
     assert ProviderDelivery.objects.count() == 2
 
 
@@ -307,18 +300,19 @@ def test_the_service_defaults_to_the_one_default_provider(users, anchor):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_deliveries_of_the_same_orders_at_once_write_each_order_once(users, anchor):
+def test_two_deliveries_of_the_same_orders_at_once_write_each_order_once(users, anchor, sample_files):
     require_postgres()
-    content = sample("provider_trades.csv")
+    content = sample_files.read("provider_trades.csv")
+    count = sample_files.trades
 
     results = run_concurrently(
         lambda: trade_records_import(anchor=anchor, content=content, filename="a.csv"),
         lambda: trade_records_import(anchor=anchor, content=content, filename="b.csv"),
     )
 
-    assert sorted(result.created for result in results) == [0, 3600]
-    assert sorted(result.duplicates for result in results) == [0, 3600]
-    assert TradeRecord.objects.filter(anchor=anchor).count() == 3600
+    assert sorted(result.created for result in results) == [0, count]
+    assert sorted(result.duplicates for result in results) == [0, count]
+    assert TradeRecord.objects.filter(anchor=anchor).count() == count
 
 
 @pytest.fixture
