@@ -1,7 +1,7 @@
 """Times the recommendation intake (``batch_upload``) end to end on PostgreSQL.
 
 For a large farmer list (100,000 rows by default) made by
-../shared/samples/make_samples.py, one run measures:
+samples/make_samples.py, one run measures:
 
 * ``batch_upload`` of the GBK CSV and of the XLSX: read, checked and stored,
   each on a fresh programme, once with the farmers new (the cold case, the
@@ -54,7 +54,7 @@ from typing import Any
 from benchlib import database_name, database_recreate, setup_django
 
 ROOT = Path(__file__).resolve().parents[1]
-MAKE_SAMPLES = ROOT.parent / "shared" / "samples" / "make_samples.py"
+MAKE_SAMPLES = ROOT / "samples" / "make_samples.py"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/scf_bench"
 TODAY = date(2027, 3, 1)  # make_samples.py's submission date
 BASELINE_ROWS = 5_000

@@ -28,7 +28,7 @@ from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-MAKE_SAMPLES = ROOT.parent / "shared" / "samples" / "make_samples.py"
+MAKE_SAMPLES = ROOT / "samples" / "make_samples.py"
 SAMPLE_ROWS = 2_000
 TARGET_SECONDS = 30.0
 SUBMISSION = dt.date(2027, 3, 1)  # the samples' submission date

@@ -1,6 +1,6 @@
 """Times core.tabular on a large farmer list against a plain row-by-row reader.
 
-Generates the files with ../shared/samples/make_samples.py into a temporary
+Generates the files with samples/make_samples.py into a temporary
 directory, then, for the GBK CSV and the XLSX, times ``read_table`` and every
 column normaliser, and a baseline measured in the same run: a plain reader
 (``csv.reader`` for the CSV; python-calamine's rows for the XLSX, which
@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-MAKE_SAMPLES = ROOT.parent / "shared" / "samples" / "make_samples.py"
+MAKE_SAMPLES = ROOT / "samples" / "make_samples.py"
 TODAY = date(2027, 3, 1)  # make_samples.py's submission date
 REPEAT = 3  # the vectorised steps are timed best of three; the slow baseline once
 

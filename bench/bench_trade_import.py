@@ -1,6 +1,6 @@
 """Times the provider trade import (三方交易数据) on PostgreSQL against two baselines.
 
-Generates the trade file with ../shared/samples/make_samples.py (12 orders a
+Generates the trade file with samples/make_samples.py (12 orders a
 farmer); ``--trades-per-farmer 24`` (any multiple of 12) adds copies of each
 order with a new order number, one year earlier per copy. Then, in the same
 run and on the same rows:
@@ -37,11 +37,12 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-MAKE_SAMPLES = ROOT.parent / "shared" / "samples" / "make_samples.py"
+MAKE_SAMPLES = ROOT / "samples" / "make_samples.py"
 SAMPLE_ROWS = 5_000  # the naive ORM loop is timed on this many rows and scaled
 TARGET_SECONDS = 60.0
 BENCH_NAME = "bench_trade_import"
-DATE_FIELD = re.compile(rb",(TQ)(\d+),(\d{4})-")
+# An order number of make_samples.py (SMP, farmer, month) and the year of its date.
+DATE_FIELD = re.compile(rb",(SMP)(\d+),(\d{4})-")
 
 
 def setup_django(media_root: str) -> None:
@@ -118,7 +119,7 @@ def trade_file(farmers: int, per_farmer: int, out: Path) -> bytes:
     header, _, body = content.partition(b"\n")
     parts = [header + b"\n", body]
     for copy in range(1, per_farmer // 12):
-        prefix = b"T" + bytes([ord("Q") + copy])
+        prefix = b"SM" + bytes([ord("P") + copy])  # SMQ…, SMR…: never an order number of the samples
 
         def earlier(match: re.Match[bytes], prefix: bytes = prefix, years: int = copy) -> bytes:
             return b"," + prefix + match.group(2) + b"," + str(int(match.group(3)) - years).encode() + b"-"

@@ -291,7 +291,7 @@ def write_farmer_xlsx(path: Path, people: Iterable[Farmer]) -> Path:
             content = made.read(member)
             if member.filename == "docProps/core.xml":
                 content = tostring(book.properties.to_tree())
-            kept.writestr(zipfile.ZipInfo(member.filename, date_time=XLSX_TIME), content)
+            kept.writestr(zipfile.ZipInfo(member.filename, date_time=XLSX_TIME), content, zipfile.ZIP_DEFLATED)
     return path
 
 
