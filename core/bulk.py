@@ -1,4 +1,4 @@
-"""Bulk writes: PostgreSQL ``COPY`` when the database is PostgreSQL, ``bulk_create`` elsewhere.
+"""Bulk writes through PostgreSQL's ``COPY``.
 
 Imports and daily jobs write tens of thousands of rows at a time; ``COPY``
 moves them in one round trip. Callers hand over plain rows (sequences in
@@ -20,10 +20,6 @@ from django.db import connection
 _NULL_MARK = "\x01NULL\x01"
 
 
-def is_postgres() -> bool:
-    return connection.vendor == "postgresql"
-
-
 def csv_for_copy(rows: Iterable[Sequence[Any]]) -> io.StringIO:
     buffer = io.StringIO()
     writer = csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\n")
@@ -32,7 +28,7 @@ def csv_for_copy(rows: Iterable[Sequence[Any]]) -> io.StringIO:
 
 
 def copy_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """COPY rows into ``table`` (PostgreSQL only; the caller checks ``is_postgres``)."""
+    """COPY rows into ``table``."""
     _copy(table, columns, csv_for_copy(rows))
 
 
@@ -83,7 +79,7 @@ def csv_for_copy_frame(frame: pd.DataFrame, constants: Mapping[str, Any] | None 
 def copy_frame(table: str, frame: pd.DataFrame, constants: Mapping[str, Any] | None = None) -> None:
     """COPY a DataFrame into ``table``: its column names are the table's, ``constants`` fill the others.
 
-    PostgreSQL only, like ``copy_rows``; a value of None becomes SQL NULL.
+    A value of None becomes SQL NULL.
     """
     columns = [*frame.columns, *(constants or {})]
     _copy(table, columns, csv_for_copy_frame(frame, constants))
@@ -96,7 +92,7 @@ def _copy(table: str, columns: Sequence[str], text: io.StringIO) -> None:
 
 
 def temp_table_load(name: str, definition: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    """Fill a temporary table (created once per connection): COPY on PostgreSQL, executemany elsewhere.
+    """Fill a temporary table (created once per connection) with COPY.
 
     The table is emptied and reused rather than dropped: closing many days in one transaction would
     otherwise hold a lock per table created. The caller empties it after use (``temp_table_drop``).
@@ -104,11 +100,7 @@ def temp_table_load(name: str, definition: str, columns: Sequence[str], rows: Se
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {name} ({definition})")
         cursor.execute(f"DELETE FROM {name}")
-        if is_postgres():
-            copy_rows(name, columns, rows)
-        elif rows:
-            marks = ", ".join(["%s"] * len(columns))
-            cursor.executemany(f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({marks})", rows)
+    copy_rows(name, columns, rows)
 
 
 def temp_table_drop(name: str) -> None:
@@ -118,11 +110,11 @@ def temp_table_drop(name: str) -> None:
 
 
 def temp_table_empty(name: str) -> None:
-    """Empty a temporary table kept for the connection. On PostgreSQL TRUNCATE, which leaves no dead
-    rows behind: nothing vacuums a temporary table, and rows deleted earlier in a long transaction
-    would be read again by every later statement of it."""
+    """Empty a temporary table kept for the connection with TRUNCATE, which leaves no dead rows behind:
+    nothing vacuums a temporary table, and rows deleted earlier in a long transaction would be read
+    again by every later statement of it."""
     with connection.cursor() as cursor:
-        cursor.execute(f"TRUNCATE {name}" if is_postgres() else f"DELETE FROM {name}")
+        cursor.execute(f"TRUNCATE {name}")
 
 
 def temp_table_fill(

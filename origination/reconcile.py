@@ -57,10 +57,9 @@ def loans_reconcile(loan_ids: list[int] | None = None) -> list[Mismatch]:
             ("compensated", loan.compensated, loan.compensated_total),
         )
         for name, row, ledger in pairs:
-            # SQLite sums decimals as floats: compare to the fen, which is what both sides mean.
-            row_fen, ledger_fen = money(Decimal(row)), money(Decimal(ledger))
-            if row_fen != ledger_fen:
-                mismatches.append(Mismatch(loan.pk, name, row_fen, ledger_fen))
+            # Exact: the balance columns and the ledger's sums are numerics, never rounded.
+            if Decimal(row) != Decimal(ledger):
+                mismatches.append(Mismatch(loan.pk, name, Decimal(row), Decimal(ledger)))
     return mismatches
 
 

@@ -21,7 +21,6 @@ from typing import Any
 
 from django.db import connection
 
-from core.bulk import is_postgres, temp_table_drop, temp_table_load
 from core.money import ZERO
 from origination.interest import SETTLEMENT_DAY, interest_charge
 from origination.models import CompensationDemand, CreditLimit, Loan, LoanDue, LoanEntry
@@ -56,10 +55,7 @@ def settle(day: dt.date, first_id: int, last_id: int) -> int:
     _settle_rows_load(charges)
     if charges:
         _charges_post(day)
-    moved = _loans_move(day, first_id, last_id)
-    if not is_postgres():
-        temp_table_drop("cob_settle")
-    return moved
+    return _loans_move(day, first_id, last_id)
 
 
 def _charges(day: dt.date, first_id: int, last_id: int) -> list[tuple[int, Decimal, Decimal, bool]]:
@@ -96,7 +92,7 @@ def _charges_post(day: dt.date) -> None:
             f"INSERT INTO {DUE} (loan_id, kind, due_on, amount, paid, compensated) "
             "SELECT loan_id, 'interest', %s, charge, 0, 0 FROM cob_settle WHERE charge > 0 "
             "ON CONFLICT (loan_id, kind, due_on) DO UPDATE SET "
-            f"amount = ROUND({DUE}.amount + excluded.amount, 2), settled_on = NULL",
+            f"amount = {DUE}.amount + excluded.amount, settled_on = NULL",
             [day],
         )
         cursor.execute(
@@ -111,12 +107,9 @@ def _charges_post(day: dt.date) -> None:
 def _settle_rows_load(rows: list[tuple[int, Decimal, Decimal, bool]]) -> None:
     """The charges computed in Python, into the temporary table the set-based statements join.
 
-    On PostgreSQL the table is emptied at each commit and truncated before use (no dead rows pile up
-    over a session's chunks), and the rows go in as COPY text: numbers and booleans need no quoting.
+    The table is emptied at each commit and truncated before use (no dead rows pile up over a
+    session's chunks), and the rows go in as COPY text: numbers and booleans need no quoting.
     """
-    if not is_postgres():
-        temp_table_load("cob_settle", SETTLE_TABLE, ("loan_id", "charge", "principal", "matures"), rows)
-        return
     text = "".join(
         f"{loan_id}\t{charge}\t{principal}\t{'t' if matures else 'f'}\n" for loan_id, charge, principal, matures in rows
     )
@@ -152,9 +145,9 @@ def _loans_move(day: dt.date, first_id: int, last_id: int) -> int:
         "interest_base = CASE WHEN x.settles THEN 0 ELSE interest_base END, "
         "accrued_through = CASE WHEN x.settles THEN %(day)s ELSE accrued_through END, "
         "penalty_through = CASE WHEN x.matures THEN %(day)s ELSE penalty_through END, "
-        "interest_due = ROUND(interest_due + x.charge - x.interest, 2), "
-        "interest_overdue = ROUND(interest_overdue + x.interest, 2), "
-        "principal_overdue = ROUND(principal_overdue + x.principal, 2), "
+        "interest_due = interest_due + x.charge - x.interest, "
+        "interest_overdue = interest_overdue + x.interest, "
+        "principal_overdue = principal_overdue + x.principal, "
         "oldest_due_date = CASE WHEN x.unpaid THEN COALESCE(oldest_due_date, %(day)s) ELSE oldest_due_date END, "
         "shadow_oldest_due_date = CASE WHEN x.unpaid THEN COALESCE(shadow_oldest_due_date, %(day)s) "
         "ELSE shadow_oldest_due_date END, "
@@ -167,32 +160,18 @@ def _loans_move(day: dt.date, first_id: int, last_id: int) -> int:
     )
     demand_columns = f"{DEMAND} (loan_id, program_id, raised_on, amount, compensated, unrecovered, status)"
     with connection.cursor() as cursor:
-        if is_postgres():
-            # One statement: the loans the update moved hand their programme and amount straight to
-            # the demands, so today's dues are read once and the loans are not joined again.
-            cursor.execute(
-                f"WITH moved AS ({update} "
-                f"RETURNING {LOAN}.id, {LOAN}.program_id, x.unpaid, x.interest + x.principal AS amount), "
-                f"raised AS (INSERT INTO {demand_columns} "
-                "SELECT id, program_id, %(day)s, amount, 0, 0, 'open' FROM moved WHERE unpaid AND amount > 0 "
-                "ON CONFLICT (loan_id, raised_on) DO NOTHING) "
-                "SELECT COUNT(*) FROM moved",
-                params,
-            )
-            return int(cursor.fetchone()[0])
-        cursor.execute(update, params)
-        changed = int(cursor.rowcount)
+        # One statement: the loans the update moved hand their programme and amount straight to
+        # the demands, so today's dues are read once and the loans are not joined again.
         cursor.execute(
-            f"INSERT INTO {demand_columns} "
-            "SELECT d.loan_id, l.program_id, %(day)s, SUM(d.amount - d.paid - d.compensated), 0, 0, 'open' "
-            f"FROM {DUE} d JOIN {LOAN} l ON l.id = d.loan_id "
-            "WHERE d.due_on = %(day)s AND d.settled_on IS NULL AND d.loan_id BETWEEN %(first)s AND %(last)s "
-            "AND l.status = 'active' "
-            "GROUP BY d.loan_id, l.program_id HAVING SUM(d.amount - d.paid - d.compensated) > 0 "
-            "ON CONFLICT (loan_id, raised_on) DO NOTHING",
+            f"WITH moved AS ({update} "
+            f"RETURNING {LOAN}.id, {LOAN}.program_id, x.unpaid, x.interest + x.principal AS amount), "
+            f"raised AS (INSERT INTO {demand_columns} "
+            "SELECT id, program_id, %(day)s, amount, 0, 0, 'open' FROM moved WHERE unpaid AND amount > 0 "
+            "ON CONFLICT (loan_id, raised_on) DO NOTHING) "
+            "SELECT COUNT(*) FROM moved",
             params,
         )
-        return changed
+        return int(cursor.fetchone()[0])
 
 
 def _class_case(dpd_sql: str) -> str:
@@ -206,25 +185,17 @@ def _severity_case(column: str) -> str:
     return f"CASE {whens} ELSE 0 END"
 
 
-def _name_case(severity_sql: str) -> str:
-    whens = " ".join(f"WHEN {severity_sql} = {SEVERITY[cls]} THEN '{cls.value}'" for cls in LoanClass)
-    return f"CASE {whens} END"
-
-
 def _class_sql(oldest_due_sql: str) -> str:
     """The class as of ``%(next)s`` of a loan whose oldest unpaid due date is ``oldest_due_sql``.
 
-    The worse of the DPD band and a person's classification. On PostgreSQL the severity indexes an
-    array of the names, so it is computed once per row rather than once per class.
+    The worse of the DPD band and a person's classification. The severity indexes an array of the
+    names, so it is computed once per row rather than once per class.
     """
     manual = _severity_case("manual_classification")
-    if is_postgres():
-        worst = f"GREATEST({_class_case(f'COALESCE(%(next)s::date - {oldest_due_sql}, 0)')}, {manual})"
-        by_severity = {severity: cls for cls, severity in SEVERITY.items()}
-        names = ", ".join(f"'{by_severity[severity].value}'" for severity in range(len(by_severity)))
-        return f"(ARRAY[{names}]::varchar[])[{worst} + 1]"
-    dpd = f"COALESCE(CAST(julianday(%(next)s) - julianday({oldest_due_sql}) AS INTEGER), 0)"
-    return _name_case(f"MAX({_class_case(dpd)}, {manual})")
+    worst = f"GREATEST({_class_case(f'COALESCE(%(next)s::date - {oldest_due_sql}, 0)')}, {manual})"
+    by_severity = {severity: cls for cls, severity in SEVERITY.items()}
+    names = ", ".join(f"'{by_severity[severity].value}'" for severity in range(len(by_severity)))
+    return f"(ARRAY[{names}]::varchar[])[{worst} + 1]"
 
 
 def classify(day: dt.date, first_id: int, last_id: int) -> int:

@@ -103,9 +103,8 @@ def run_chunk(day: dt.date, step_name: str, chunk: int, first_id: int, last_id: 
         with transaction.atomic():
             if DayCloseStep.objects.filter(day=day, step=step_name, chunk=chunk).exists():
                 return 0
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    cursor.execute(f"SET LOCAL work_mem = '{CHUNK_WORK_MEM}'")
+            with connection.cursor() as cursor:
+                cursor.execute(f"SET LOCAL work_mem = '{CHUNK_WORK_MEM}'")
             rows = step.run(day, first_id, last_id) if step.chunked else step.run(day)
             DayCloseStep.objects.create(day=day, step=step_name, chunk=chunk, rows=int(rows or 0))
             return int(rows or 0)

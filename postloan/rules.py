@@ -3,8 +3,7 @@
 Every query returns the same columns — subject_id, org_node_id, program_id,
 assignee_id, fact — so that the engine raises and resolves warnings for all
 rules with the same few statements. Dates are computed here and passed as
-parameters, so the SQL is the same on PostgreSQL and SQLite except where a
-date is shifted by years.
+parameters.
 
 Rules that would read the whole book every day look at less:
 
@@ -28,8 +27,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
-
-from django.db import connection
 
 from core.calendar import last_full_quarter
 from core.masking import pii_hash
@@ -191,9 +188,7 @@ def _farmer_event_rule(types: tuple[str, ...], extra: str = "") -> str:
 
 
 def _years_before(column: str, years: int) -> str:
-    if connection.vendor == "postgresql":
-        return f"({column} - INTERVAL '{int(years)} years')::date"
-    return f"date({column}, '-{int(years)} years')"
+    return f"({column} - INTERVAL '{int(years)} years')::date"
 
 
 def _program_rule(condition: str, fact: str) -> str:

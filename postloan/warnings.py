@@ -36,6 +36,7 @@ from core.bulk import temp_table_empty, temp_table_fill
 from core.roles import Role
 from origination.models import Loan
 from partners.models import OrgNode, User
+from partners.selectors import org_root
 from postloan.models import Warning, WarningRule
 from postloan.rules import EVERYTHING, IN_SCOPE, RULES, RULES_BY_CODE, SCOPE_TABLE, SHARED_SETS, RuleDefinition, Scope
 
@@ -189,7 +190,7 @@ def _run_rule(
 
 @contextmanager
 def _hash_joins() -> Iterator[None]:
-    """For one statement on PostgreSQL: join by hashing, never by a nested loop.
+    """For one statement: join by hashing, never by a nested loop.
 
     The clearing joins the rule's active warnings to the temporary tables of the subjects looked at
     and of those that fired. With statistics from before a rule's warnings were raised, the planner
@@ -197,9 +198,6 @@ def _hash_joins() -> Iterator[None]:
     ordinary day, against 4 ms hashed. Hashing costs one pass over each side whatever the numbers.
     The setting is put back as it was, for the rest of the transaction.
     """
-    if connection.vendor != "postgresql":
-        yield
-        return
     with connection.cursor() as cursor:
         cursor.execute("SELECT current_setting('enable_nestloop')")
         before = cursor.fetchone()[0]
@@ -212,13 +210,15 @@ def _hash_joins() -> Iterator[None]:
 
 def branch_managers() -> dict[int, int]:
     """For every node, the branch manager nearest above (or at) it: who receives its escalations."""
-    managers = {
-        node_id: user_id
-        for user_id, node_id in User.objects.filter(role=Role.BRANCH_MANAGER, is_active=True)
-        .order_by("id")
-        .values_list("id", "org_node_id")
-        if node_id is not None
-    }
+    root = org_root()
+    managers: dict[int, int] = {}
+    for user_id, node_id in (
+        User.objects.filter(role=Role.BRANCH_MANAGER, is_active=True).order_by("id").values_list("id", "org_node_id")
+    ):
+        # A branch manager without a node acts at the branch root.
+        home = node_id if node_id is not None else (root.pk if root else None)
+        if home is not None:
+            managers[home] = user_id
     paths = dict(OrgNode.objects.values_list("path", "id"))
     result: dict[int, int] = {}
     for path, node_id in paths.items():
@@ -246,14 +246,13 @@ def escalate(today: dt.date) -> int:
 
 def _rules_evaluate(rules: list[WarningRule], today: dt.date, summary: RunSummary, *, full: bool) -> None:
     """Evaluate ``rules`` as of ``today`` in the transaction the caller holds."""
-    if connection.vendor == "postgresql":
-        # One batch of large queries, each run once: compiling them (JIT) costs seconds that
-        # a single execution never earns back.
-        # Most rules now look at a few subjects of a large book that the server holds in memory:
-        # an index probe there costs little more than a page read in order.
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL jit = off")
-            cursor.execute("SET LOCAL random_page_cost = 1.1")
+    # One batch of large queries, each run once: compiling them (JIT) costs seconds that
+    # a single execution never earns back.
+    # Most rules now look at a few subjects of a large book that the server holds in memory:
+    # an index probe there costs little more than a page read in order.
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")
+        cursor.execute("SET LOCAL random_page_cost = 1.1")
     reads = {name for rule in rules for name in RULES_BY_CODE[rule.code].reads}
     _shared_sets_fill(reads)
     for rule in rules:

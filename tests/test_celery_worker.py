@@ -6,6 +6,7 @@ import datetime as dt
 import os
 import subprocess
 import sys
+from urllib.parse import quote
 
 import pytest
 import redis
@@ -26,10 +27,10 @@ def _redis_up() -> bool:
 
 def _database_url() -> str:
     db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{db['NAME']}"
     auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    # The embedded server listens on a socket only: its directory is the host, quoted.
+    host = quote(db["HOST"] or "127.0.0.1", safe="")
+    return f"postgres://{auth}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 @pytest.mark.worker
@@ -39,8 +40,6 @@ def test_a_worker_process_runs_a_task_and_returns_its_result():
         if os.environ.get("CI"):
             pytest.fail(f"Redis is not reachable at {REDIS_URL}")
         pytest.skip("Redis is not running here")
-    if connection.vendor == "sqlite" and connection.settings_dict["NAME"].startswith("file:memorydb"):
-        pytest.skip("an in-memory SQLite test database cannot be shared with another process")
     # given: a business date committed where the worker can read it
     business_date_set(new_date=dt.date(2027, 3, 15), backwards_allowed=True)
     redis.Redis.from_url(REDIS_URL).flushdb()

@@ -13,14 +13,6 @@ from django.db import migrations, models
 LOAN_FILLFACTOR = 30
 
 
-def loan_fillfactor_set(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(f"ALTER TABLE origination_loan SET (fillfactor = {LOAN_FILLFACTOR})")
-
-
-def loan_fillfactor_reset(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute("ALTER TABLE origination_loan RESET (fillfactor)")
 
 
 class Migration(migrations.Migration):
@@ -31,7 +23,10 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(loan_fillfactor_set, loan_fillfactor_reset),
+        migrations.RunSQL(
+            f"ALTER TABLE origination_loan SET (fillfactor = {LOAN_FILLFACTOR})",
+            "ALTER TABLE origination_loan RESET (fillfactor)",
+        ),
         migrations.RemoveIndex(
             model_name='loan',
             name='loan_overdue',

@@ -179,8 +179,7 @@ class LoanDue(models.Model):
             models.CheckConstraint(
                 condition=models.Q(paid__gte=0)
                 & models.Q(compensated__gte=0)
-                # The 0.001 is room for SQLite's floating-point sums; money itself is always in fen.
-                & models.Q(amount__gte=models.F("paid") + models.F("compensated") - Decimal("0.001")),
+                & models.Q(amount__gte=models.F("paid") + models.F("compensated")),
                 name="loan_due_not_overpaid",
             ),
         ]

@@ -9,7 +9,7 @@ import pandas as pd
 from django.db import connection
 from django.utils import timezone
 
-from core.bulk import copy_frame, is_postgres
+from core.bulk import copy_frame
 from partners.models import AnchorFarmer, Farmer
 
 FARMER_COLUMNS = (
@@ -26,7 +26,6 @@ FARMER_COLUMNS = (
     "created_at",
     "updated_at",
 )
-LOOKUP_CHUNK = 900  # SQLite's limit on parameters per statement is near 1000
 
 
 def _farmer_frame(valid: pd.DataFrame) -> pd.DataFrame:
@@ -59,59 +58,37 @@ def farmers_upsert(
         "updated_at": now,
     }
     table = Farmer._meta.db_table
-    if is_postgres():
-        with connection.cursor() as cursor:
-            cursor.execute(f"CREATE TEMP TABLE intake_farmer (LIKE {table} INCLUDING DEFAULTS) ON COMMIT DROP")
-            cursor.execute("ALTER TABLE intake_farmer DROP COLUMN id")
-        # Farmers inserted in the order of the identity hash fill the unique
-        # index on it (and its pattern-ops twin) page after page, instead of
-        # splitting pages all over the tree. The rows are sorted here rather
-        # than with ORDER BY, which would sort them again on disk (work_mem is
-        # small); the order is only a matter of speed.
-        copy_frame("intake_farmer", frame.sort_values("id_hash"), constants)
-        columns = ", ".join(FARMER_COLUMNS)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) SELECT {columns} FROM intake_farmer "
-                "ON CONFLICT (id_hash) DO NOTHING RETURNING id_hash, id"
-            )
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMP TABLE intake_farmer (LIKE {table} INCLUDING DEFAULTS) ON COMMIT DROP")
+        cursor.execute("ALTER TABLE intake_farmer DROP COLUMN id")
+    # Farmers inserted in the order of the identity hash fill the unique
+    # index on it (and its pattern-ops twin) page after page, instead of
+    # splitting pages all over the tree. The rows are sorted here rather
+    # than with ORDER BY, which would sort them again on disk (work_mem is
+    # small); the order is only a matter of speed.
+    copy_frame("intake_farmer", frame.sort_values("id_hash"), constants)
+    columns = ", ".join(FARMER_COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM intake_farmer "
+            "ON CONFLICT (id_hash) DO NOTHING RETURNING id_hash, id"
+        )
+        found = dict(cursor.fetchall())
+        if len(found) < len(frame):  # some were known already: look them up (all new: no second pass)
+            cursor.execute(f"SELECT f.id_hash, f.id FROM {table} f JOIN intake_farmer i ON i.id_hash = f.id_hash")
             found = dict(cursor.fetchall())
-            if len(found) < len(frame):  # some were known already: look them up (all new: no second pass)
-                cursor.execute(f"SELECT f.id_hash, f.id FROM {table} f JOIN intake_farmer i ON i.id_hash = f.id_hash")
-                found = dict(cursor.fetchall())
-            cursor.execute("DROP TABLE intake_farmer")
-        return found
-    Farmer.objects.bulk_create(
-        [Farmer(**record, **constants) for record in frame.to_dict("records")],
-        batch_size=2000,
-        ignore_conflicts=True,
-    )
-    return _ids_by_hash(list(valid["id_hash"]))
-
-
-def _ids_by_hash(hashes: list[str]) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for start in range(0, len(hashes), LOOKUP_CHUNK):
-        chunk = hashes[start : start + LOOKUP_CHUNK]
-        found.update(Farmer.objects.filter(id_hash__in=chunk).values_list("id_hash", "id"))
+        cursor.execute("DROP TABLE intake_farmer")
     return found
 
 
 def farmers_link_anchor(*, anchor_id: int, farmer_ids: Iterable[int], on: dt.date) -> None:
     ids = sorted(int(farmer_id) for farmer_id in farmer_ids)  # in farmer order, see farmers_upsert
-    if is_postgres():
-        with connection.cursor() as cursor:
-            # The ids go as one array literal: psycopg2 would spell a list as
-            # ARRAY[1, 2, ...], which PostgreSQL parses element by element
-            # (0.15 s for 100,000 ids).
-            cursor.execute(
-                f"INSERT INTO {AnchorFarmer._meta.db_table} (anchor_id, farmer_id, first_recommended_on) "
-                "SELECT %s, unnest(%s::bigint[]), %s ON CONFLICT (anchor_id, farmer_id) DO NOTHING",
-                [anchor_id, "{" + ",".join(map(str, ids)) + "}", on],
-            )
-        return
-    AnchorFarmer.objects.bulk_create(
-        [AnchorFarmer(anchor_id=anchor_id, farmer_id=farmer_id, first_recommended_on=on) for farmer_id in ids],
-        batch_size=2000,
-        ignore_conflicts=True,
-    )
+    with connection.cursor() as cursor:
+        # The ids go as one array literal: psycopg2 would spell a list as
+        # ARRAY[1, 2, ...], which PostgreSQL parses element by element
+        # (0.15 s for 100,000 ids).
+        cursor.execute(
+            f"INSERT INTO {AnchorFarmer._meta.db_table} (anchor_id, farmer_id, first_recommended_on) "
+            "SELECT %s, unnest(%s::bigint[]), %s ON CONFLICT (anchor_id, farmer_id) DO NOTHING",
+            [anchor_id, "{" + ",".join(map(str, ids)) + "}", on],
+        )

@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from core.audit import audit_record
-from core.bulk import copy_frame, is_postgres
+from core.bulk import copy_frame
 from core.business_date import business_date_get
 from core.errors import DomainError
 from core.files import sha256_of, stored_file_create
@@ -235,30 +235,22 @@ def _rows_insert(batch: Batch, valid: pd.DataFrame, farmer_ids: dict[str, int]) 
         "decision": BatchRow.Decision.PENDING,
         "decision_reason": "",
     }
-    if is_postgres():
-        copy_frame(BatchRow._meta.db_table, rows, constants)
-    else:
-        BatchRow.objects.bulk_create(
-            [BatchRow(**record, **constants) for record in rows.to_dict("records")], batch_size=2000
-        )
+    copy_frame(BatchRow._meta.db_table, rows, constants)
 
 
 def _errors_insert(batch: Batch, errors: list[dict[str, Any]]) -> None:
     if not errors:
         return
-    if is_postgres():
-        # A list with many bad rows has tens of thousands of errors: COPY them
-        # too, with "original" encoded as the JSONField would encode it.
-        encoder = getattr(BatchRowError._meta.get_field("original"), "encoder", None)
-        frame = pd.DataFrame(
-            {
-                "row": [error["row"] for error in errors],
-                "column": [error["column"] for error in errors],
-                "code": [error["code"] for error in errors],
-                "detail": [str(error["detail"]) for error in errors],
-                "original": [json.dumps(error["original"], cls=encoder) for error in errors],
-            }
-        )
-        copy_frame(BatchRowError._meta.db_table, frame, {"batch_id": batch.pk})
-        return
-    BatchRowError.objects.bulk_create([BatchRowError(batch=batch, **error) for error in errors], batch_size=2000)
+    # A list with many bad rows has tens of thousands of errors: COPY them
+    # too, with "original" encoded as the JSONField would encode it.
+    encoder = getattr(BatchRowError._meta.get_field("original"), "encoder", None)
+    frame = pd.DataFrame(
+        {
+            "row": [error["row"] for error in errors],
+            "column": [error["column"] for error in errors],
+            "code": [error["code"] for error in errors],
+            "detail": [str(error["detail"]) for error in errors],
+            "original": [json.dumps(error["original"], cls=encoder) for error in errors],
+        }
+    )
+    copy_frame(BatchRowError._meta.db_table, frame, {"batch_id": batch.pk})

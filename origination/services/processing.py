@@ -20,7 +20,7 @@ from django.db.models import Max, Min
 from django.utils.translation import gettext as _
 
 from core.audit import audit_record
-from core.bulk import copy_rows, is_postgres
+from core.bulk import copy_rows
 from core.business_date import business_date_get
 from core.errors import DomainError
 from core.permissions import require_role
@@ -129,72 +129,30 @@ def _row_result(program: Program, row: Sequence[Any]) -> tuple[Any, ...]:
     return (row_id, str(validation), verified, int(trades), granted, limit.amount, str(limit.bound_by))
 
 
-_UPDATE_COLUMNS = (
-    "id",
-    "validation",
-    "verified_orders_12m",
-    "trade_count",
-    "granted_elsewhere",
-    "computed_limit",
-    "bound_by",
-)
-
-
 def _rows_update(results: list[tuple[Any, ...]], start: dt.date, end: dt.date) -> None:
     if not results:
         return
     table = BatchRow._meta.db_table
-    if is_postgres():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "CREATE TEMP TABLE processed_rows (id bigint, validation varchar(16), "
-                "verified numeric(18,2), trades integer, granted numeric(18,2), computed numeric(18,2), "
-                "bound_by varchar(16)) ON COMMIT DROP"
-            )
-            copy_rows(
-                "processed_rows",
-                ("id", "validation", "verified", "trades", "granted", "computed", "bound_by"),
-                results,
-            )
-            cursor.execute(
-                f"UPDATE {table} r SET validation = p.validation, verified_orders_12m = p.verified, "
-                "trade_count = p.trades, granted_elsewhere = p.granted, computed_limit = p.computed, "
-                "bound_by = p.bound_by, window_start = %s, window_end = %s, "
-                "decision = 'pending', decided_amount = NULL, decision_reason = '', decided_by_id = NULL "
-                "FROM processed_rows p WHERE r.id = p.id",
-                [start, end],
-            )
-            cursor.execute("DROP TABLE processed_rows")
-        return
-    rows = []
-    for values in results:
-        row = BatchRow(**dict(zip(_UPDATE_COLUMNS, values, strict=True)))
-        row.window_start, row.window_end = start, end
-        row.decision, row.decided_amount, row.decision_reason, row.decided_by = (
-            BatchRow.Decision.PENDING,
-            None,
-            "",
-            None,
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMP TABLE processed_rows (id bigint, validation varchar(16), "
+            "verified numeric(18,2), trades integer, granted numeric(18,2), computed numeric(18,2), "
+            "bound_by varchar(16)) ON COMMIT DROP"
         )
-        rows.append(row)
-    BatchRow.objects.bulk_update(
-        rows,
-        [
-            "validation",
-            "verified_orders_12m",
-            "trade_count",
-            "granted_elsewhere",
-            "computed_limit",
-            "bound_by",
-            "window_start",
-            "window_end",
-            "decision",
-            "decided_amount",
-            "decision_reason",
-            "decided_by",
-        ],
-        batch_size=1000,
-    )
+        copy_rows(
+            "processed_rows",
+            ("id", "validation", "verified", "trades", "granted", "computed", "bound_by"),
+            results,
+        )
+        cursor.execute(
+            f"UPDATE {table} r SET validation = p.validation, verified_orders_12m = p.verified, "
+            "trade_count = p.trades, granted_elsewhere = p.granted, computed_limit = p.computed, "
+            "bound_by = p.bound_by, window_start = %s, window_end = %s, "
+            "decision = 'pending', decided_amount = NULL, decision_reason = '', decided_by_id = NULL "
+            "FROM processed_rows p WHERE r.id = p.id",
+            [start, end],
+        )
+        cursor.execute("DROP TABLE processed_rows")
 
 
 def _processed_count(batch_id: int) -> int:

@@ -17,8 +17,7 @@ Three parts, of which two can be written again for any past day:
   write them again for past days, e.g. after a file of product holdings with
   past opening dates comes in.
 
-Dates are parameters and the SQL is the same on PostgreSQL and SQLite except
-for the difference of two dates.
+Dates are parameters.
 """
 
 from __future__ import annotations
@@ -181,17 +180,11 @@ GROUP BY w.org_node_id, w.rule_id, w.severity, w.assignee_id
 """
 
 
-def _days_between(later: str, earlier: str) -> str:
-    if connection.vendor == "postgresql":
-        return f"({later} - {earlier})"
-    return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
-
-
 CLOSE_TIMES_COLUMNS = "day, org_node_id, rule_id, severity, assignee_id, days, handled"
 
 
 def _close_times_sql() -> str:
-    days = _days_between("w.closed_on", "w.raised_on")
+    days = "(w.closed_on - w.raised_on)"
     return f"""
 SELECT %(day)s, w.org_node_id, w.rule_id, w.severity, w.assignee_id, {days}, COUNT(*)
 FROM {WARNING} w WHERE {HANDLED_OVERNIGHT}

@@ -29,7 +29,7 @@ from postloan.dashboards.importers import holding_error_detail, read_holdings
 
 HOLDING_ROLES = (Role.ACCOUNT_MANAGER, Role.ADMINISTRATOR)
 HOLDING = ProductHolding._meta.db_table
-LOOKUP_CHUNK = 900  # SQLite's limit on parameters per statement is near 1000
+LOOKUP_CHUNK = 10_000  # identity hashes per look-up: a file of 200,000 rows is not one statement of 200,000 parameters
 
 
 def _farmer_ids(actor: User, hashes: list[str]) -> dict[str, int]:
@@ -65,10 +65,9 @@ def _upsert(
             f"FROM holding_in i LEFT JOIN {HOLDING} h ON h.farmer_id = i.farmer_id AND h.product_id = i.product_id"
         )
         total, created, updated = (int(value or 0) for value in cursor.fetchone())
-        # "WHERE 1 = 1" lets SQLite tell the upsert's ON CONFLICT from a join condition.
         cursor.execute(
             f"INSERT INTO {HOLDING} (farmer_id, product_id, opened_on, source, holding_import_id, recorded_by_id, "
-            "created_at) SELECT farmer_id, product_id, opened_on, %s, %s, %s, %s FROM holding_in WHERE 1 = 1 "
+            "created_at) SELECT farmer_id, product_id, opened_on, %s, %s, %s, %s FROM holding_in "
             "ON CONFLICT (farmer_id, product_id) DO UPDATE SET opened_on = excluded.opened_on "
             f"WHERE excluded.opened_on < {HOLDING}.opened_on",
             [source, record.pk if record else None, actor.pk, timezone.now()],

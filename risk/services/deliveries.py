@@ -21,7 +21,6 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
-from itertools import islice
 from typing import Any
 
 from django.core.files.storage import default_storage
@@ -45,7 +44,6 @@ from risk.models import DataProvider, MonitoringEvent, ProviderDelivery, TradeRe
 from risk.services.providers import provider_default, provider_verify_request
 
 IMPORT_ROLES = (Role.ACCOUNT_MANAGER, Role.RISK_APPROVER, Role.ADMINISTRATOR)
-BULK_CREATE_BATCH = 5_000
 COPY_BLOCK_BYTES = 1 << 20
 
 
@@ -322,21 +320,7 @@ def _rows_insert(
 ) -> _Tally:
     """Insert the rows whose key is new; count what became of every row. One way for every delivery."""
     tally = _Tally()
-    if connection.vendor == "postgresql":
-        _rows_copy_insert(model=model, rows=rows, constants=constants, conflict=conflict, tally=tally)
-        return tally
-    # No COPY here: bulk_create skips the rows whose key exists (INSERT OR IGNORE).
-    # SQLite lets one writer in at a time, so the rows of the anchor (events:
-    # provider) that are new at the end are the ones inserted.
-    manager = model._default_manager
-    scope = {conflict[0]: constants[conflict[0]]}
-    before = manager.filter(**scope).count()
-    for chunk in rows:
-        tally.add(chunk)
-        records = (dict(zip(rows.fields, record, strict=True)) for record in chunk.records())
-        while batch := [model(**constants, **values) for values in islice(records, BULK_CREATE_BATCH)]:
-            manager.bulk_create(batch, ignore_conflicts=True)
-    tally.created = manager.filter(**scope).count() - before
+    _rows_copy_insert(model=model, rows=rows, constants=constants, conflict=conflict, tally=tally)
     return tally
 
 

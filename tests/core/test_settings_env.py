@@ -1,4 +1,5 @@
-"""A malformed setting stops start-up with a message naming the variable."""
+"""Start-up from the environment: a malformed setting stops it naming the variable; nothing set runs the
+embedded PostgreSQL."""
 
 import os
 import subprocess
@@ -28,20 +29,28 @@ def test_a_malformed_value_stops_start_up_naming_the_variable(name, value):
     assert "Traceback" not in result.stderr
 
 
-def test_nothing_set_starts_on_sqlite():
+def test_with_nothing_set_the_project_runs_its_own_postgresql_and_stops_it_at_exit(tmp_path):
+    # given: no database, no broker, and a data directory of the test's own
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL"}}
+    env["EMBEDDED_PGDATA"] = str(tmp_path / "pgdata")
+    # when: a process sets Django up and reads from the database
     result = subprocess.run(
         [
             sys.executable,
             "-c",
             "import django,os;os.environ.setdefault('DJANGO_SETTINGS_MODULE','config.settings');"
-            "django.setup();from django.conf import settings as s;"
-            "print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER,"
-            " s.LANGUAGE_CODE, s.TIME_ZONE)",
+            "django.setup();from django.conf import settings as s;from django.db import connection as c;"
+            "cur=c.cursor();cur.execute('SELECT current_database(), current_setting(%s)', ['server_version_num']);"
+            "name,version=cur.fetchone();"
+            "print(c.vendor, name, int(version) >= 180000, s.CELERY_TASK_ALWAYS_EAGER, s.LANGUAGE_CODE, s.TIME_ZONE)",
         ],
         env=env,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=120,
     )
-    assert result.stdout.split() == ["django.db.backends.sqlite3", "True", "zh-hans", "Asia/Shanghai"]
+    # then: it ran on the embedded PostgreSQL 18 in the project's database, with tasks in process
+    assert result.stdout.split() == ["postgresql", "scf", "True", "True", "zh-hans", "Asia/Shanghai"], result.stderr
+    # and the server stopped when the process ended
+    assert (tmp_path / "pgdata" / "PG_VERSION").is_file()
+    assert not (tmp_path / "pgdata" / "postmaster.pid").exists()

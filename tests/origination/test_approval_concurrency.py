@@ -12,7 +12,7 @@ from origination.services.approval import batch_approve, batch_submit
 from origination.services.intake import Upload, batch_upload
 from origination.tasks import batch_process_dispatch
 from partners.models import Program
-from tests.concurrency import require_postgres, run_concurrently
+from tests.concurrency import run_concurrently
 from tests.factories import make_anchor, make_program, make_trades, resident_id_with_check
 
 HEADER = "姓名,身份证号,手机号,推荐金额,近12个月订单金额,打分卡得分\n"
@@ -26,10 +26,8 @@ def _submitted_batch(program, users, id_number, name):
     return batch_submit(batch=Batch.objects.get(pk=batch.pk), actor=users["manager"])
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_approvals_never_cross_the_cap(users):
-    require_postgres()
     business_date_set(new_date=dt.date(2027, 3, 1), backwards_allowed=True)
     anchor = make_anchor(users["manager"], approver=users["approver"])
     # room for one 300,000 limit only

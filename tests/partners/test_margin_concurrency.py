@@ -6,14 +6,12 @@ from core.errors import DomainError
 from origination.services.margin import margin_withdraw
 from partners.models import MarginEntry
 from partners.services.margin import margin_balance, margin_deposit
-from tests.concurrency import require_postgres, run_concurrently
+from tests.concurrency import run_concurrently
 from tests.factories import make_anchor, make_program
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_withdrawals_cannot_overdraw_the_margin(users):
-    require_postgres()
     # given a balance of 1,000.00 and no loans (nothing required)
     program = make_program(make_anchor(users["manager"], approver=users["approver"]), users["approver"])
     margin_deposit(program=program, amount=Decimal("1000.00"), actor=users["manager"])

@@ -10,7 +10,7 @@ from core.business_date import business_date_set
 from origination.models import Loan
 from postloan.models import Warning
 from postloan.warnings import warnings_run
-from tests.concurrency import require_postgres, run_concurrently
+from tests.concurrency import run_concurrently
 from tests.conftest import api_as
 from tests.factories import SOUND_BOOK_DAY as TODAY
 from tests.postloan.test_warning_rules import update_loan
@@ -101,20 +101,16 @@ def test_the_list_filters_by_rule_and_status_with_the_contract_fields(world, use
     assert api_as(users["manager_b"]).get("/api/v1/warnings/").json()["count"] == 0
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_runs_at_once_raise_no_duplicate(world):
-    require_postgres()
     update_loan(world["loan"], interest_overdue=Decimal("10.00"), oldest_due_date=TODAY)
     business_date_set(new_date=TODAY, backwards_allowed=True)
     results = run_concurrently(lambda: warnings_run(TODAY), lambda: warnings_run(TODAY))
     assert Warning.objects.filter(rule__code="INTEREST_OVERDUE", active=True).count() == 1, results
 
 
-@pytest.mark.postgres
 def test_the_clearing_leaves_the_planner_settings_as_it_found_them(world):
     # The clearing turns nested loops off for its statement only (postloan.warnings._hash_joins).
-    require_postgres()
     update_loan(world["loan"], interest_overdue=Decimal("10.00"), oldest_due_date=TODAY)
     warnings_run(TODAY)
     update_loan(world["loan"], interest_overdue=0, oldest_due_date=None)
