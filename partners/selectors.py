@@ -26,6 +26,6 @@ def latest_capacity(anchor: Anchor) -> Decimal | None:
 
 
 def quarterly_review_done(anchor: Anchor, today: dt.date) -> tuple[bool, tuple[dt.date, dt.date]]:
-    """Whether the anchor was assessed in the last full quarter (the seed's quarterly review)."""
+    """Whether the anchor was assessed in the last full quarter (the quarterly anchor review, 按季度评估)."""
     start, end = last_full_quarter(today)
     return anchor.assessments.filter(assessed_on__range=(start, end)).exists(), (start, end)

@@ -34,7 +34,7 @@ from risk.services.outbreaks import outbreak_create
 
 DEMO_PASSWORD = "Demo@2026"  # noqa: S105 - printed for the demo on purpose
 
-# (code, name, class, outlets) — modelled on the seed's 成都分行.
+# (code, name, class, outlets) — modelled on 成都分行, the branch whose programme this product follows.
 SUB_BRANCHES = (
     (
         "CD-GX",
@@ -121,7 +121,7 @@ def demo_anchor_uscc() -> str:
 
 @transaction.atomic
 def demo_anchor_ensure() -> Program:
-    """An anchor modelled on the seed's 特驱集团, approved, with agreements, a programme and margin."""
+    """An anchor modelled on the feed group 特驱集团, approved, with agreements, a programme and margin."""
     existing = Program.objects.filter(anchor__uscc=demo_anchor_uscc()).first()
     if existing is not None:
         return existing

@@ -1,6 +1,6 @@
 """The demo's credit and loan book: verified, approved, drawn and serviced over a few simulated months.
 
-Two programmes: the seed's feed group with ample margin (its farmers' lateness is compensated at
+Two programmes: the feed group's (特驱) with ample margin (its farmers' lateness is compensated at
 month end, so the bank sees little delinquency while the farmers' own record shows it), and a
 smaller anchor whose margin runs out, so that loans become substandard and its circuit breaker trips.
 """

@@ -1,6 +1,6 @@
 """Cross-validation and the pre-credit limit (预授信额度), as pure functions.
 
-The limit rule is the seed's: ``min(recommended, order_ratio × verified orders,
+The limit rule (预授信额度): ``min(recommended, order_ratio × verified orders,
 per-farmer cap)`` rounded down to a whole 1,000 CNY. It lives here, away from
 the ORM, so that every figure of a decision can be recomputed and explained
 from the snapshot stored with it.
@@ -71,7 +71,7 @@ def compute_limit(
     granted_elsewhere: Decimal = ZERO,
     unit: Decimal = Decimal(1000),
 ) -> LimitResult:
-    """The seed's limit rule, rounded down to a whole ``unit``.
+    """The limit rule, rounded down to a whole ``unit``.
 
     ``granted_elsewhere`` is the farmer's other active limits in the anchor's
     other programmes: the per-farmer cap holds across them, so only the room

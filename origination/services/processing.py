@@ -4,7 +4,7 @@ The work is split into chunks of rows (by id range) so that Celery workers
 can share a large batch; each chunk is one aggregate query over the trade
 records and one bulk update, and recomputes its rows from scratch, so a
 chunk (or the whole batch) can be run again safely. The formula itself is
-``risk.limits``: the one place the seed's rule is written.
+``risk.limits``: the one place the limit rule is written.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The five products the seed names for cross-selling (综合营销); the administrator keeps the list from here on."""
+"""The five products counted in cross-selling (综合营销) at the start; the administrator keeps the list from here on."""
 
 from django.db import migrations
 

@@ -1,4 +1,4 @@
-"""Programmes (合作方案): creation with the seed's defaults, status changes and resumption."""
+"""Programmes (合作方案): creation with the programme defaults, status changes and resumption."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from core.permissions import require_other_person, require_role
 from core.roles import Role
 from partners.models import Anchor, Program, ProgramStatusChange, User
 
-# The seed's figures: defaults of a new programme, changeable per programme.
+# The programme defaults: the figures a new programme starts with, each changeable per programme.
 PROGRAM_DEFAULTS: dict[str, Any] = {
     "total_cap": Decimal("400000000.00"),
     "per_farmer_cap": Decimal("2000000.00"),

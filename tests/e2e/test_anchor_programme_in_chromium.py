@@ -27,7 +27,7 @@ def test_a_manager_registers_an_anchor_an_approver_approves_it_and_creates_a_pro
     page.wait_for_load_state("networkidle")
     assert page.get_by_test_id("anchor-status").inner_text() == "已批准"
 
-    # and creates a programme with the seed's defaults
+    # and creates a programme with the programme defaults
     page.get_by_role("link", name="新建合作方案").click()
     page.get_by_label("方案名称").fill("特驱养殖贷")
     page.get_by_label("年利率").fill("0.0435")

@@ -13,7 +13,7 @@ def anchor(users):
     return make_anchor(users["manager"], approver=users["approver"])
 
 
-def test_a_programme_gets_the_seeds_defaults(users, anchor):
+def test_a_programme_gets_the_programme_defaults(users, anchor):
     response = api_as(users["approver"]).post(
         "/api/v1/programs/",
         {"anchor": anchor.pk, "name": "特驱养殖贷", "annual_rate": "0.0435"},
