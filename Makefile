@@ -21,11 +21,13 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# Without DATABASE_URL every command below starts the project's embedded PostgreSQL (data in .pgdata/)
+# and stops it when it ends.
 demo: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	@echo
-	@echo "Serving at http://$(HOST):$(PORT)/  (SQLite, Celery tasks in process; Ctrl-C stops)"
+	@echo "Serving at http://$(HOST):$(PORT)/  (Ctrl-C stops; another port: make demo PORT=8080)"
 	$(PY) manage.py runserver --noreload $(HOST):$(PORT)
 
 serve: install
@@ -42,6 +44,8 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# In parallel, one test database per worker (pytest-xdist); PYTEST_ARGS="-n 0 tests/core" runs a part serially.
+PYTEST_ARGS ?= -n auto
 test: lint
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
@@ -54,4 +58,4 @@ bench: install
 	@for script in bench/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
 
 clean:
-	rm -rf $(VENV) node_modules staticfiles db.sqlite3
+	rm -rf $(VENV) node_modules staticfiles .pgdata
