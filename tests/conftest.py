@@ -14,6 +14,17 @@ from tests.samples import SampleFiles, sample_files_make
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+@pytest.fixture(scope="session")
+def _media_folder(tmp_path_factory: pytest.TempPathFactory) -> object:
+    return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings: object, _media_folder: object) -> None:
+    """Uploaded files go to a folder of the test session's own (one per xdist worker), not the project's."""
+    settings.MEDIA_ROOT = str(_media_folder)  # type: ignore[attr-defined]
+
+
 @pytest.fixture
 def org(db: None) -> OrgTree:
     return make_org_tree()
