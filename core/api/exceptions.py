@@ -5,13 +5,38 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from core.errors import DomainError
+
+
+class BadRequest(exceptions.APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "bad_request"
+    default_detail = gettext_lazy("The request could not be understood.")
+
+
+class ServerError(exceptions.APIException):
+    status_code = status.HTTP_500_INTERNAL_SERVER_ERROR
+    default_code = "server_error"
+    default_detail = gettext_lazy("The server ran into an error. Please try again later.")
+
+
+def error_body(exc: exceptions.APIException) -> dict[str, Any]:
+    """``{"code", "detail"}`` of an API exception: its code, or its class's when it holds several."""
+    codes = exc.get_codes()
+    code = codes if isinstance(codes, str) else exc.default_code
+    return {"code": code, "detail": str(exc.detail)}
+
+
+def error_response(exc: exceptions.APIException) -> JsonResponse:
+    """The same body outside DRF's views, from Django's error handlers (no renderer there)."""
+    return JsonResponse(error_body(exc), status=exc.status_code, json_dumps_params={"ensure_ascii": False})
 
 
 def _first_message(detail: Any) -> str:
@@ -42,7 +67,5 @@ def domain_exception_handler(exc: Exception, context: dict[str, Any]) -> Respons
         }
         response.status_code = status.HTTP_400_BAD_REQUEST
     elif isinstance(exc, exceptions.APIException):
-        codes = exc.get_codes()
-        code = codes if isinstance(codes, str) else exc.default_code
-        response.data = {"code": code, "detail": str(exc.detail)}
+        response.data = error_body(exc)
     return response
