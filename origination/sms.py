@@ -1,4 +1,8 @@
-"""Pluggable SMS backends. The default writes the message to the log (no gateway needed)."""
+"""Pluggable SMS backends. The default writes the message to the log (no gateway needed).
+
+It logs at DEBUG: a batch approval sends hundreds of messages, and the outbox
+rows (admin: Notifications) keep every one. ``LOG_LEVEL=DEBUG`` shows them as they go.
+"""
 
 from __future__ import annotations
 
@@ -20,7 +24,7 @@ class SmsBackend(Protocol):
 
 class LogSmsBackend:
     def send(self, *, recipient: str, text: str, idempotency_key: str) -> str:
-        log.info("SMS to %s [%s]: %s", mask_phone(recipient), idempotency_key, text)
+        log.debug("SMS to %s [%s]: %s", mask_phone(recipient), idempotency_key, text)
         return f"log:{idempotency_key}"
 
 

@@ -1,6 +1,7 @@
 from django.core.management import call_command
 
 from core.models import AuditEvent
+from origination.models import Notification
 from partners.models import OrgNode, User
 
 
@@ -13,6 +14,9 @@ def test_seed_demo_builds_the_world_once_and_a_second_run_changes_nothing(db, ca
     first = _counts()
     out = capsys.readouterr().out
     assert "Demo logins" in out and "approver" in out
+    # the text messages the demo sends are one summary line, and every one of them is in the outbox
+    assert f"{Notification.objects.count()} SMS notifications written to the outbox" in out
+    assert Notification.objects.filter(status=Notification.Status.SENT).exists()
     call_command("seed_demo")
     assert _counts() == first
     assert OrgNode.objects.filter(kind=OrgNode.Kind.SUB_BRANCH).values("sub_branch_class").distinct().count() == 3

@@ -1,6 +1,8 @@
 from django.core.management.base import BaseCommand
+from django.urls import reverse
 
 from core.roles import Role
+from origination.models import Notification
 from postloan import demo
 
 
@@ -8,6 +10,7 @@ class Command(BaseCommand):
     help = "Loads the demo world and prints the demo logins. Running it twice changes nothing."
 
     def handle(self, *args: object, **options: object) -> None:
+        messages_before = Notification.objects.count()
         demo.demo_org_tree_ensure()
         logins = demo.demo_users_ensure()
         demo.demo_outlet_managers_ensure()
@@ -18,6 +21,11 @@ class Command(BaseCommand):
         demo.demo_cross_selling_ensure()
         demo.demo_handling_today()
         self.stdout.write(self.style.SUCCESS("Demo world ready."))
+        # One line for the text messages the demo sent, rather than one log line each.
+        self.stdout.write(
+            f"{Notification.objects.count() - messages_before} SMS notifications written to the outbox"
+            f" (read them at {reverse('admin:origination_notification_changelist')})."
+        )
         self.stdout.write(f"Demo logins (password for all: {demo.DEMO_PASSWORD}):")
         for login in logins:
             self.stdout.write(f"  {login.username:<12} {Role(login.role).label}")
