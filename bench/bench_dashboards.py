@@ -123,7 +123,7 @@ def load(n: int) -> None:
         username=LEADER,
         password=PASSWORD,
         role=Role.BRANCH_MANAGER,
-        org_node=OrgNode.objects.get(kind=OrgNode.Kind.BRANCH),
+        org_node=OrgNode.objects.get(code="CB"),  # bench_cob's branch; migrate's root is another
         display_name="基准行长",
     )
     log(f"{timed('warnings inserted', lambda: warnings_insert(n, ORDINARY)):,} warnings")

@@ -14,6 +14,7 @@ from core.roles import Role
 from origination.models import Batch, Loan
 from origination.services.intake import Upload, batch_upload
 from partners.models import Agreement, AnchorAssessment, OrgNode, Program, User
+from partners.selectors import org_root
 from partners.services.anchors import agreement_add, anchor_approve, anchor_create, assessment_add
 from partners.services.margin import margin_deposit
 from partners.services.org import org_node_create, user_create
@@ -55,20 +56,23 @@ SUB_BRANCHES = (
 )
 
 
+ROOT = ""  # a login's node: the branch root, whatever its code (BRANCH_CODE)
+
+
 @dataclass(frozen=True)
 class DemoLogin:
     username: str
     role: str
-    node_code: str | None
+    node_code: str | None  # None: no node (the anchor operator)
     display_name: str
 
 
 DEMO_LOGINS = (
-    DemoLogin("admin", Role.ADMINISTRATOR, "CD", "系统管理员"),
-    DemoLogin("leader", Role.BRANCH_MANAGER, "CD", "王行长"),
+    DemoLogin("admin", Role.ADMINISTRATOR, ROOT, "系统管理员"),
+    DemoLogin("leader", Role.BRANCH_MANAGER, ROOT, "王行长"),
     DemoLogin("leader_gx", Role.BRANCH_MANAGER, "CD-GX", "李行长"),
-    DemoLogin("approver", Role.RISK_APPROVER, "CD", "陈审批"),
-    DemoLogin("approver2", Role.RISK_APPROVER, "CD", "周审批"),
+    DemoLogin("approver", Role.RISK_APPROVER, ROOT, "陈审批"),
+    DemoLogin("approver2", Role.RISK_APPROVER, ROOT, "周审批"),
     DemoLogin("manager", Role.ACCOUNT_MANAGER, "CD-GX-01", "张经理"),
     DemoLogin("manager_sl", Role.ACCOUNT_MANAGER, "CD-SL-01", "刘经理"),
     DemoLogin("anchor", Role.ANCHOR_OPERATOR, None, "特驱经办人"),
@@ -80,9 +84,15 @@ def _node(code: str, name: str, kind: str, parent: OrgNode | None, klass: str = 
     return existing or org_node_create(code=code, name=name, kind=kind, parent=parent, sub_branch_class=klass)
 
 
+def _demo_root() -> OrgNode:
+    return org_root() or demo_org_tree_ensure()
+
+
 @transaction.atomic
 def demo_org_tree_ensure() -> OrgNode:
-    branch = _node("CD", "成都分行", OrgNode.Kind.BRANCH, None)
+    # The demo's branch is the root that migrate made (BRANCH_CODE, 成都分行 by default): a second
+    # branch would leave users without a node, who act at the root, outside the demo's world.
+    branch = org_root() or _node("CD", "成都分行", OrgNode.Kind.BRANCH, None)
     for code, name, klass, outlets in SUB_BRANCHES:
         sub = _node(code, name, OrgNode.Kind.SUB_BRANCH, branch, klass)
         for outlet_code, outlet_name in outlets:
@@ -95,7 +105,9 @@ def demo_users_ensure() -> list[DemoLogin]:
     for login in DEMO_LOGINS:
         if User.objects.filter(username=login.username).exists():
             continue
-        node = OrgNode.objects.get(code=login.node_code) if login.node_code else None
+        node = None
+        if login.node_code is not None:
+            node = _demo_root() if login.node_code == ROOT else OrgNode.objects.get(code=login.node_code)
         is_admin = login.role == Role.ADMINISTRATOR
         user_create(
             username=login.username,
@@ -129,7 +141,7 @@ def demo_anchor_ensure() -> Program:
         business_date_set(new_date=DEMO_START - dt.timedelta(days=400), backwards_allowed=True)
     manager = User.objects.get(username="manager")
     approver = User.objects.get(username="approver")
-    node = OrgNode.objects.get(code="CD")
+    node = _demo_root()
     anchor = anchor_create(
         actor=manager,
         name="四川特驱农牧科技集团有限公司",

@@ -21,8 +21,18 @@ class OrgTree:
     outlet_b: OrgNode
 
 
+def branch_root() -> OrgNode:
+    """The branch root that ``migrate`` made; made again when a transactional test flushed it away."""
+    from django.conf import settings
+
+    from partners.selectors import org_root
+
+    return org_root() or org_node_create(code=settings.BRANCH_CODE, name=settings.BRANCH_NAME, kind="branch")
+
+
 def make_org_tree() -> OrgTree:
-    branch = org_node_create(code="B", name="成都分行", kind=OrgNode.Kind.BRANCH)
+    """Sub-branches and outlets under the branch root."""
+    branch = branch_root()
     sub_a = org_node_create(
         code="SA",
         name="高新支行",

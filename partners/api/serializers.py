@@ -7,6 +7,7 @@ from rest_framework import serializers
 from core.api.fields import MoneyField
 from core.masking import mask_id_number, mask_phone
 from partners.models import Anchor, Farmer, OrgNode
+from partners.scoping import nodes_in_reach
 from partners.selectors import latest_capacity
 
 
@@ -35,6 +36,12 @@ class AnchorSerializer(serializers.ModelSerializer[Anchor]):
             "created_at",
         ]
         read_only_fields = ["status", "approved_on", "created_at"]
+
+    def validate_org_node(self, node: OrgNode) -> OrgNode:
+        """A node out of the user's reach cannot be chosen: refused exactly like an id that does not exist."""
+        if not nodes_in_reach(self.context["request"].user).filter(pk=node.pk).exists():
+            self.fields["org_node"].fail("does_not_exist", pk_value=node.pk)
+        return node
 
     def to_representation(self, instance: Anchor) -> dict[str, Any]:
         data = super().to_representation(instance)

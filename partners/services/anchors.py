@@ -16,6 +16,7 @@ from core.identifiers import InvalidValue, validate_uscc
 from core.permissions import require_other_person, require_role
 from core.roles import Role
 from partners.models import Agreement, Anchor, AnchorAssessment, OrgNode, User
+from partners.scoping import home_node, nodes_in_reach
 
 # Which moves a status may make; anything else is refused.
 _ANCHOR_MOVES = {
@@ -50,9 +51,12 @@ def anchor_create(
         raise DomainError("duplicate_uscc", _("An anchor with this credit code already exists."), status=409)
     if guarantee_capacity < 0:
         raise DomainError("invalid_amount", _("The guarantee capacity cannot be negative."))
-    node = org_node or actor.org_node
+    node = org_node or home_node(actor)
     if node is None:
         raise DomainError("org_node_required", _("Choose the node that manages this anchor."))
+    if org_node is not None and not nodes_in_reach(actor).filter(pk=org_node.pk).exists():
+        # A node whose anchors the actor could not see (out of his reach) is answered as if it did not exist.
+        raise DomainError("not_found", _("No such node."), status=404)
     anchor = Anchor.objects.create(
         name=name.strip(),
         uscc=code,

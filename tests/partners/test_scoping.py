@@ -14,9 +14,9 @@ def test_the_branch_sees_everything_below_it(org):
     assert visible_nodes(user).count() == 5
 
 
-def test_a_user_without_a_node_sees_nothing(org):
+def test_a_user_without_a_node_acts_at_the_branch_root_and_sees_its_subtree(org):
     user = make_user("nowhere", Role.ACCOUNT_MANAGER, None)
-    assert visible_nodes(user).count() == 0
+    assert set(visible_nodes(user)) == {org.branch, org.sub_a, org.sub_b, org.outlet_a, org.outlet_b}
 
 
 def test_the_administrator_sees_everything(org):

@@ -13,7 +13,7 @@ from django.utils.translation import get_language
 
 from core.models import AuditEvent
 from partners.models import OrgNode, User
-from partners.scoping import sees_everything
+from partners.scoping import home_node, is_anchor_operator, sees_everything
 from postloan.models_dashboards import AggregateDay
 
 PERIOD_DAYS = 90
@@ -57,7 +57,10 @@ T = TypeVar("T")
 
 def scope_key(user: User) -> str:
     """Viewers with the same key see the same figures (the whole bank, or one subtree)."""
-    return "*" if sees_everything(user) else (user.org_node.path if user.org_node else "-")
+    if sees_everything(user):
+        return "*"
+    node = user.org_node if is_anchor_operator(user) else home_node(user)
+    return node.path if node else "-"
 
 
 def cached(name: str, user: User, figures: Figures, compute: Callable[[], T], *extra: object, live: bool = False) -> T:
