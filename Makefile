@@ -45,7 +45,7 @@ format: install
 	$(VENV)/bin/ruff format .
 
 # In parallel, one test database per worker (pytest-xdist); PYTEST_ARGS="-n 0 tests/core" runs a part serially.
-PYTEST_ARGS ?= -n auto
+PYTEST_ARGS ?= -n auto --dist worksteal
 test: lint
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
