@@ -28,7 +28,8 @@ demo: install
 	$(PY) manage.py seed_demo
 	@echo
 	@echo "Serving at http://$(HOST):$(PORT)/  (Ctrl-C stops; another port: make demo PORT=8080)"
-	$(PY) manage.py runserver --noreload $(HOST):$(PORT)
+	@# The demo is Django's development server on purpose; its banner warning is for production readers.
+	DJANGO_RUNSERVER_HIDE_WARNING=true $(PY) manage.py runserver --noreload $(HOST):$(PORT)
 
 serve: install
 	$(PY) manage.py runserver $(HOST):$(PORT)

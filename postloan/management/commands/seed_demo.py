@@ -22,10 +22,14 @@ class Command(BaseCommand):
         demo.demo_handling_today()
         self.stdout.write(self.style.SUCCESS("Demo world ready."))
         # One line for the text messages the demo sent, rather than one log line each.
-        self.stdout.write(
-            f"{Notification.objects.count() - messages_before} SMS notifications written to the outbox"
-            f" (read them at {reverse('admin:origination_notification_changelist')})."
-        )
+        written = Notification.objects.count() - messages_before
+        if written:
+            self.stdout.write(
+                f"{written} SMS notifications written to the outbox"
+                f" (read them at {reverse('admin:origination_notification_changelist')})."
+            )
+        else:
+            self.stdout.write("The demo world was loaded before: nothing changed, no SMS sent.")
         self.stdout.write(f"Demo logins (password for all: {demo.DEMO_PASSWORD}):")
         for login in logins:
             self.stdout.write(f"  {login.username:<12} {Role(login.role).label}")
