@@ -6,13 +6,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-import pytest
-from django.db import connection, connections
-
-
-def require_postgres() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("concurrent row locks need PostgreSQL")
+from django.db import connections
 
 
 def run_concurrently(*calls: Callable[[], Any]) -> list[Any]:

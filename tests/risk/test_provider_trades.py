@@ -16,7 +16,7 @@ from core.models import AuditEvent, StoredFile
 from core.roles import Role
 from risk.models import DataProvider, ProviderDelivery, TradeRecord
 from risk.services.deliveries import trade_records_import
-from tests.concurrency import require_postgres, run_concurrently
+from tests.concurrency import run_concurrently
 from tests.conftest import api_as
 from tests.factories import make_anchor, make_user, resident_id_with_check
 
@@ -301,7 +301,6 @@ def test_the_service_defaults_to_the_one_default_provider(users, anchor):
 
 @pytest.mark.django_db(transaction=True)
 def test_two_deliveries_of_the_same_orders_at_once_write_each_order_once(users, anchor, sample_files):
-    require_postgres()
     content = sample_files.read("provider_trades.csv")
     count = sample_files.trades
 
