@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import audit_record
 from core.errors import DomainError
+from partners.importers import ORG_TREE_COLUMNS, OrgRow, read_org_tree
 from partners.models import OrgNode, User
+from partners.selectors import org_root
 
 
 @transaction.atomic
@@ -53,3 +60,187 @@ def user_create(
     user.save()
     audit_record(actor=actor, action="user_create", subject=user, role=role)
     return user
+
+
+# --- loading the tree from a file (load_org_tree) ------------------------------------------------------
+
+CODE_MAX = OrgNode._meta.get_field("code").max_length or 20
+NAME_MAX = OrgNode._meta.get_field("name").max_length or 100
+# Which level a node's parent is at.
+PARENT_KIND = {
+    OrgNode.Kind.BRANCH: None,
+    OrgNode.Kind.SUB_BRANCH: OrgNode.Kind.BRANCH,
+    OrgNode.Kind.OUTLET: OrgNode.Kind.SUB_BRANCH,
+}
+LEVELS = (OrgNode.Kind.BRANCH, OrgNode.Kind.SUB_BRANCH, OrgNode.Kind.OUTLET)
+
+
+@dataclass(frozen=True)
+class OrgTreeLoad:
+    """What a load did: the codes of the nodes created and updated, and how many rows changed nothing."""
+
+    created: list[str]
+    updated: list[str]
+    unchanged: int
+
+
+def org_tree_row_detail(code: str) -> str:
+    """The sentence beside a refused cell of an organisation tree file."""
+    messages = {
+        "required": _("This column is required and the cell is empty."),
+        "too_long": _("The text is too long."),
+        "invalid_code": _("A node code cannot contain “/” or spaces."),
+        "duplicate_in_file": _("This code appears earlier in the same file."),
+        "invalid_kind": _("The level must be branch, sub_branch or outlet."),
+        "invalid_sub_branch_class": _("A sub-branch's class must be priority, follow_up or specialty."),
+        "class_not_allowed": _("Only a sub-branch has a class: leave this cell empty."),
+        "parent_not_allowed": _("The branch has no parent: leave this cell empty."),
+        "unknown_parent": _("No node has this code, neither in the file nor in the tree."),
+        "invalid_parent": _("A sub-branch's parent must be the branch, and an outlet's a sub-branch."),
+        "kind_changed": _("This node exists at another level; the level of a node cannot change."),
+        "parent_changed": _("This node exists under another parent; nodes cannot be moved by a file."),
+        "second_branch": _("The tree has one branch: the branch row must carry the root's code."),
+    }
+    return messages.get(code, code)
+
+
+@transaction.atomic
+def org_tree_load(*, content: bytes, filename: str, actor: User | None = None) -> OrgTreeLoad:
+    """Add the file's new nodes and update the names and classes of known ones; never delete.
+
+    All or nothing: any bad row refuses the whole file (``file_rejected``, with ``errors``) and
+    nothing is written; loading the same file again changes nothing. Rows may come in any order
+    (a child before its parent). The tree has one branch, its root: a ``branch`` row must carry the
+    root's code and then renames it (a database without a branch takes the file's). Nodes are not
+    moved: a known node under another parent, or at another level, is a row error.
+    """
+    rows = read_org_tree(content, filename)
+    existing = {node.code: node for node in OrgNode.objects.select_for_update().order_by("id")}
+    errors = _org_rows_check(rows, existing, org_root())
+    if errors:
+        raise DomainError(
+            "file_rejected",
+            _("%(file)s was not loaded: %(count)d rows have errors, and nothing of the file was written.")
+            % {"file": filename, "count": len({error["row"] for error in errors})},
+            errors=errors,
+        )
+    created: list[str] = []
+    changed: list[OrgNode] = []
+    now = timezone.now()
+    for level in LEVELS:
+        new: list[OrgNode] = []
+        for row in (row for row in rows if row.kind == level):
+            node = existing.get(row.code)
+            if node is None:
+                parent = existing[row.parent_code] if row.parent_code else None
+                path = (parent.path if parent else "") + row.code + "/"
+                new.append(
+                    OrgNode(
+                        code=row.code,
+                        name=row.name,
+                        kind=row.kind,
+                        parent=parent,
+                        sub_branch_class=row.sub_branch_class,
+                        path=path,
+                    )
+                )
+            elif (node.name, node.sub_branch_class) != (row.name, row.sub_branch_class):
+                node.name, node.sub_branch_class, node.updated_at = row.name, row.sub_branch_class, now
+                changed.append(node)
+        for node in OrgNode.objects.bulk_create(new):
+            existing[node.code] = node
+            created.append(node.code)
+    OrgNode.objects.bulk_update(changed, ["name", "sub_branch_class", "updated_at"])
+    result = OrgTreeLoad(
+        created=created, updated=[node.code for node in changed], unchanged=len(rows) - len(created) - len(changed)
+    )
+    root = org_root()
+    if (result.created or result.updated) and root is not None:
+        audit_record(
+            actor=actor,
+            action="org_tree_load",
+            subject=root,
+            file=filename,
+            sha256=hashlib.sha256(content).hexdigest(),
+            created=result.created,
+            updated=result.updated,
+        )
+    return result
+
+
+def _org_rows_check(rows: list[OrgRow], existing: dict[str, OrgNode], root: OrgNode | None) -> list[dict[str, Any]]:
+    """Every row error of the file, in row then column order: {row, column, code, detail}."""
+    found: list[tuple[int, str, str]] = []
+    in_file: dict[str, OrgRow] = {}
+    bad_rows: set[int] = set()
+
+    def refuse(row: OrgRow, column: str, code: str) -> None:
+        found.append((row.row, column, code))
+        bad_rows.add(row.row)
+
+    branch_code = root.code if root is not None else None
+    for row in rows:
+        code_ok = False
+        if not row.code:
+            refuse(row, "code", "required")
+        elif len(row.code) > CODE_MAX:
+            refuse(row, "code", "too_long")
+        elif "/" in row.code or any(char.isspace() for char in row.code):
+            refuse(row, "code", "invalid_code")
+        elif row.code in in_file:
+            refuse(row, "code", "duplicate_in_file")
+        else:
+            code_ok = True
+        if not row.name:
+            refuse(row, "name", "required")
+        elif len(row.name) > NAME_MAX:
+            refuse(row, "name", "too_long")
+        if not row.kind:
+            refuse(row, "kind", "required")
+        elif row.kind not in OrgNode.Kind.values:
+            refuse(row, "kind", "invalid_kind")
+        elif row.code in existing and existing[row.code].kind != row.kind:
+            refuse(row, "kind", "kind_changed")
+        elif row.kind == OrgNode.Kind.BRANCH and code_ok:
+            if branch_code is not None and row.code != branch_code:
+                refuse(row, "code", "second_branch")
+            branch_code = row.code
+        if row.kind == OrgNode.Kind.SUB_BRANCH:
+            if not row.sub_branch_class:
+                refuse(row, "sub_branch_class", "required")
+            elif row.sub_branch_class not in OrgNode.SubBranchClass.values:
+                refuse(row, "sub_branch_class", "invalid_sub_branch_class")
+        elif row.sub_branch_class and row.kind in OrgNode.Kind.values:
+            refuse(row, "sub_branch_class", "class_not_allowed")
+        if row.kind == OrgNode.Kind.BRANCH and row.parent_code:
+            refuse(row, "parent_code", "parent_not_allowed")
+        elif row.kind in (OrgNode.Kind.SUB_BRANCH, OrgNode.Kind.OUTLET) and not row.parent_code:
+            refuse(row, "parent_code", "required")
+        if code_ok:
+            in_file[row.code] = row
+
+    # Parents, once every row's code is known: a parent may come after its children.
+    codes_by_id = {node.pk: code for code, node in existing.items()}
+    for row in rows:
+        if row.row in bad_rows or not row.parent_code or in_file.get(row.code) is not row:
+            continue
+        parent_row = in_file.get(row.parent_code)
+        if parent_row is not None and parent_row.row in bad_rows:
+            continue  # the parent's own row says what is wrong
+        parent_kind = parent_row.kind if parent_row is not None else None
+        if parent_kind is None and row.parent_code in existing:
+            parent_kind = existing[row.parent_code].kind
+        node = existing.get(row.code)
+        if parent_kind is None:
+            refuse(row, "parent_code", "unknown_parent")
+        elif parent_kind != PARENT_KIND[OrgNode.Kind(row.kind)]:
+            refuse(row, "parent_code", "invalid_parent")
+        elif node is not None and node.parent_id is not None and codes_by_id[node.parent_id] != row.parent_code:
+            refuse(row, "parent_code", "parent_changed")
+
+    columns = [spec.field for spec in ORG_TREE_COLUMNS]
+    details: dict[str, str] = {}
+    return [
+        {"row": row, "column": column, "code": code, "detail": details.setdefault(code, org_tree_row_detail(code))}
+        for row, column, code in sorted(set(found), key=lambda item: (item[0], columns.index(item[1])))
+    ]
