@@ -435,7 +435,7 @@ def case_copy(spec: dict[str, Any]) -> dict[str, Any]:
         rows.append(
             (
                 *(batch.pk, int(r.row), farmer_id, r.name, r.id_hash, r.id_masked, r.phone),
-                *(r.recommended_amount, r.declared_orders_12m, int(r.score), r.customer_code),
+                *(r.recommended_amount, r.declared_orders_12m, r.score, r.customer_code),
                 *(r.region_code, r.breed, "", 0, 0, "", BatchRow.Decision.PENDING, ""),
             )
         )

@@ -242,18 +242,20 @@ def parse_amount(value: str) -> Decimal:
 
 # --- scores ----------------------------------------------------------------------
 
-SCORE_RE = re.compile(r"(?P<int>[0-9]{1,3})(?:\.0+)?")
+# Up to two decimals; zeros after them change nothing (``75.500`` is ``75.50``, ``75.505`` is refused).
+SCORE_RE = re.compile(r"(?P<int>[0-9]{1,3})(?:\.(?P<frac>[0-9]{1,2})0*)?")
 
 
-def parse_score(value: str) -> int:
-    """A scorecard score: a whole number from 0 to 100 (``85`` or ``85.0``)."""
+def parse_score(value: str) -> Decimal:
+    """A scorecard score: a number from 0 to 100 with up to two decimals (``85``, ``75.5``) → Decimal to 0.01."""
     match = SCORE_RE.fullmatch(normalize_text(value))
-    if not match or int(match.group("int")) > SCORE_MAX:
+    score = Decimal(f"{match.group('int')}.{(match.group('frac') or '').ljust(2, '0')}") if match else None
+    if score is None or score > SCORE_MAX:
         raise InvalidValue(
             "invalid_score",
-            _("A score is a whole number from 0 to %(max)d.") % {"max": SCORE_MAX},
+            _("A score is a number from 0 to %(max)d with at most two decimals.") % {"max": SCORE_MAX},
         )
-    return int(match.group("int"))
+    return score
 
 
 # --- dates -----------------------------------------------------------------------

@@ -636,19 +636,21 @@ def mobiles(s: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def scores(s: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """``parse_score`` for a column: (int or None, error code or "")."""
+    """``parse_score`` for a column: (Decimal to 0.01 or None, error code or "")."""
     if s.empty:
         return _nothing(s)
     column = _column(s)
     count = len(column.array)
     whole, dot, fraction = np.strings.partition(column.array, ".")
-    zeros_only = (np.strings.str_len(fraction) > 0) & (np.strings.lstrip(fraction, "0") == "")
-    shaped = column.exact & _all_digits(whole) & (np.strings.str_len(whole) <= 3) & ((dot == "") | zeros_only)
-    numbers = np.zeros(count, dtype=np.int64)
-    numbers[shaped] = whole[shaped].astype(np.int64)
-    good = shaped & (numbers <= SCORE_MAX)
+    cents = np.strings.ljust(np.strings.slice(fraction, 0, 2), 2, "0")
+    beyond = np.strings.slice(fraction, 2, None)  # only zeros may follow the second decimal
+    fraction_ok = (dot == "") | (_all_digits(fraction) & (np.strings.lstrip(beyond, "0") == ""))
+    shaped = column.exact & _all_digits(whole) & (np.strings.str_len(whole) <= 3) & fraction_ok
+    hundredths = np.zeros(count, dtype=np.int64)
+    hundredths[shaped] = whole[shaped].astype(np.int64) * 100 + cents[shaped].astype(np.int64)
+    good = shaped & (hundredths <= SCORE_MAX * 100)
     values = np.full(count, None, dtype=object)
-    values[good] = numbers[good].tolist()
+    values[good] = list(map(Decimal, np.strings.add(np.strings.add(whole, "."), cents)[good].tolist()))
     codes = np.where(good, "", "invalid_score").astype(object)
     for i in np.flatnonzero(~column.exact):
         try:

@@ -48,7 +48,7 @@ def row_error_detail(code: str) -> str:
         "invalid_phone": _("Not a mainland mobile number (11 digits beginning with 13 to 19)."),
         "invalid_amount": _("Not an amount in yuan: write it like 1200000, 1,200,000.00 or 120万."),
         "negative_amount": _("An amount may not be negative."),
-        "invalid_score": _("The score must be a whole number from 0 to 100."),
+        "invalid_score": _("The score must be a number from 0 to 100 with at most two decimals."),
         "invalid_region_code": _("A region code has 6 digits."),
         "duplicate_in_file": _("This resident ID number appears earlier in the same file."),
         "already_recommended": _("This farmer is already recommended in an open batch of this programme."),
@@ -119,7 +119,6 @@ def _check(frame: pd.DataFrame, *, today: dt.date) -> FarmerList:
     valid = clean[~clean["row"].isin(failed)].copy()
     valid["id_hash"] = [pii_hash(number) for number in valid["id_number"]]
     valid["id_masked"] = [mask_id_number(number) for number in valid["id_number"]]
-    valid["score"] = valid["score"].astype(int)
     return FarmerList(rows_total=len(frame), valid=valid, source=frame, errors=errors)
 
 

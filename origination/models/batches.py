@@ -130,7 +130,7 @@ class BatchRow(models.Model):
     phone = models.CharField(_("mobile phone"), max_length=11)
     recommended_amount = MoneyField(_("recommended amount"))
     declared_orders_12m = MoneyField(_("declared orders (12 months)"))
-    score = models.PositiveSmallIntegerField(_("score"))
+    score = models.DecimalField(_("score"), max_digits=5, decimal_places=2)  # 0–100, e.g. 75.5
     customer_code = models.CharField(_("customer code"), max_length=50, blank=True)
     region_code = models.CharField(_("region code"), max_length=6, blank=True)
     breed = models.CharField(_("breed"), max_length=50, blank=True)

@@ -220,7 +220,7 @@ def _rows_insert(batch: Batch, valid: pd.DataFrame, farmer_ids: dict[str, int]) 
             "phone": valid["phone"],
             "recommended_amount": valid["recommended_amount"],
             "declared_orders_12m": valid["declared_orders_12m"],
-            "score": valid["score"].astype(int),
+            "score": valid["score"],
             "customer_code": valid["customer_code"],
             "region_code": valid["region_code"],
             "breed": valid["breed"],

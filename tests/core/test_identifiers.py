@@ -302,12 +302,28 @@ def test_an_amount_in_wan_is_ten_thousand_yuan(wan, fraction):
 # --- scores -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("text", "expected"), [("85", 85), ("85.0", 85), ("0", 0), ("100", 100), ("１００", 100)])
-def test_a_score_is_a_whole_number_from_zero_to_one_hundred(text, expected):
-    assert parse_score(text) == expected
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("85", "85.00"),
+        ("85.0", "85.00"),
+        ("0", "0.00"),
+        ("100", "100.00"),
+        ("１００", "100.00"),
+        ("75.5", "75.50"),
+        ("75.55", "75.55"),
+        ("７５．５", "75.50"),
+        ("75.500", "75.50"),
+        ("100.00", "100.00"),
+    ],
+)
+def test_a_score_is_a_number_from_zero_to_one_hundred_with_up_to_two_decimals(text, expected):
+    assert str(parse_score(text)) == expected
 
 
-@pytest.mark.parametrize("text", ["", "101", "-1", "85.5", "eighty", "1000", "85分"])
+@pytest.mark.parametrize(
+    "text", ["", "101", "100.01", "-1", "-0.5", "75.555", "75.505", "85.", ".5", "eighty", "1000", "85分"]
+)
 def test_any_other_score_is_refused(text):
     assert code_of(parse_score, text) == "invalid_score"
 

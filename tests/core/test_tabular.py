@@ -471,9 +471,17 @@ def test_mobiles_report_bad_numbers():
 
 
 def test_scores_and_dates_report_bad_values():
-    values, codes = scores(pd.Series(["85", "85.0", "101", "x"]))
-    assert values.tolist() == [85, 85, None, None]
-    assert codes.tolist() == ["", "", "invalid_score", "invalid_score"]
+    values, codes = scores(pd.Series(["85", "85.0", "75.5", "75.55", "75.555", "101", "x"]))
+    assert [None if value is None else str(value) for value in values] == [
+        "85.00",
+        "85.00",
+        "75.50",
+        "75.55",
+        None,
+        None,
+        None,
+    ]
+    assert codes.tolist() == ["", "", "", "", "invalid_score", "invalid_score", "invalid_score"]
     values, codes = dates(pd.Series(["2027-02-13", "2027/2/13", "20270213", "2027-02-13 00:00:00", "2027-02-29"]))
     assert values.tolist() == [date(2027, 2, 13)] * 4 + [None]
     assert codes.tolist() == ["", "", "", "", "invalid_date"]
@@ -588,9 +596,11 @@ def test_mobiles_agree_with_validate_mobile(texts):
 
 
 score_texts = st.one_of(
-    st.text(alphabet="0123456789.-  １", max_size=6),
+    st.text(alphabet="0123456789.-  １．", max_size=7),
     st.integers(-5, 120).map(str),
     st.integers(0, 120).map(lambda n: f"{n}.0"),
+    st.integers(0, 10100).map(lambda n: f"{n // 100}.{n % 100:02d}"),
+    st.integers(0, 101000).map(lambda n: f"{n // 1000}.{n % 1000:03d}"),
 )
 
 
@@ -598,7 +608,7 @@ score_texts = st.one_of(
 @given(st.lists(score_texts, max_size=30))
 def test_scores_agree_with_parse_score(texts):
     values, codes = scores(pd.Series(texts, dtype=object))
-    assert pairs(values, codes) == [scalar(parse_score, text) for text in texts]
+    assert as_text(pairs(values, codes)) == as_text([scalar(parse_score, text) for text in texts])
 
 
 date_texts = st.one_of(
@@ -655,7 +665,7 @@ EDGE_CASES = {
             ],
         ],
     ),
-    scores: (parse_score, {}, ["0", "100", "101", "100.00", "85.", "-0", "０８５", ""]),
+    scores: (parse_score, {}, ["0", "100", "101", "100.00", "85.", "-0", "０８５", "", "75.5", "75.555", "100.01"]),
     dates: (
         parse_date,
         {},

@@ -63,6 +63,23 @@ def test_chinese_number_forms_are_read_exactly(users, program):
     assert rows["乙"].phone == "13912345678"
 
 
+def test_scores_with_up_to_two_decimals_are_kept_and_three_decimals_or_over_100_refused(users, program):
+    content = (
+        ZH_HEADER
+        + f"甲,{ID_A},13812345678,100000,300000,75.5,,\n"
+        + f"乙,{ID_B},13812345678,100000,300000,99.99,,\n"
+        + f"丙,{ID_C},13812345678,100000,300000,75.555,,\n"
+        + f"丁,{resident_id_with_check('51012219670904729')},13812345678,100000,300000,100.5,,\n"
+    ).encode()
+    response = upload(users["manager"], program, content)
+    assert response.status_code == 201, response.json()
+    assert {(e["row"], e["column"], e["code"]) for e in response.json()["errors"]} == {
+        (4, "score", "invalid_score"),
+        (5, "score", "invalid_score"),
+    }
+    assert dict(BatchRow.objects.values_list("name", "score")) == {"甲": Decimal("75.50"), "乙": Decimal("99.99")}
+
+
 def test_english_headers_in_any_case_are_accepted(users, program):
     content = (EN_HEADER + f"Zhang San,{ID_A},13812345678,500000,800000,77\n").encode()
     response = upload(users["manager"], program, content)
