@@ -15,9 +15,23 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The slow tests first, so that under xdist they start at once instead of ending the run alone
-    while the other workers wait (with ``--dist worksteal`` the idle workers take the rest)."""
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    """The slow tests first, shared out among the xdist workers.
+
+    ``--dist worksteal`` gives each worker an equal run of the collection to start with, and idle
+    workers later take half of a busy one's queue. So every run starts with its share of the slow
+    tests, which then never end the session alone on one worker while the others wait.
+    """
+    workers = max(1, int(getattr(config, "workerinput", {}).get("workercount", 1)))
+    slow = [item for item in items if item.get_closest_marker("slow")]
+    rest = [item for item in items if not item.get_closest_marker("slow")]
+    runs: list[list[pytest.Item]] = [slow[worker::workers] for worker in range(workers)]
+    for worker, run in enumerate(runs):
+        share = len(items) // workers + (1 if worker < len(items) % workers else 0)
+        taken = max(0, share - len(run))
+        run.extend(rest[:taken])
+        rest = rest[taken:]
+    runs[-1].extend(rest)
+    items[:] = [item for run in runs for item in run]
 
 
 @pytest.fixture(scope="session")

@@ -103,6 +103,7 @@ def test_an_overpayment_is_refused_and_changes_nothing(users, loan):
     assert not LoanEntry.objects.filter(loan=loan).exclude(kind="disbursement").exists()
 
 
+@pytest.mark.slow
 def test_maturity_charges_the_rest_and_the_principal_falls_due(users, loan):
     # Pay each settlement on the next morning, then reach maturity on 5 September.
     for month in range(3, 9):
@@ -117,6 +118,7 @@ def test_maturity_charges_the_rest_and_the_principal_falls_due(users, loan):
     assert loan_dpd(loan, business_date_get()) == 1
 
 
+@pytest.mark.slow
 def test_penalty_interest_on_overdue_principal(users, loan):
     test_maturity_charges_the_rest_and_the_principal_falls_due(users, loan)
     # 6–15 September: 10 days of penalty on 100,000 at 4.35 % × 1.5 → 100,000 × 10 × 0.06525 / 360 = 181.25
@@ -127,6 +129,7 @@ def test_penalty_interest_on_overdue_principal(users, loan):
     assert repayment.penalty == Decimal("181.25") and repayment.principal == 0
 
 
+@pytest.mark.slow
 def test_dpd_90_then_91_moves_the_loan_to_substandard(users):
     # No margin to compensate from, and the first interest (193.33, due 20 March) is never paid.
     _program, _farmer, limit = make_lending_world(users, on=D(2027, 3, 5), margin="0.01", margin_ratio=Decimal("0"))
