@@ -1,33 +1,16 @@
-"""XLSX downloads: row errors with the row as it was sent, and any table a page shows."""
+"""The row-errors download: each refused cell with the row as it was sent (written by ``core.exports``)."""
 
 from __future__ import annotations
 
-import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 
+from core.exports import xlsx_response
 from core.templatetags.figures import sent_value
 from origination.importers import COLUMN_ORDER, FARMER_COLUMNS
-
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def xlsx_response(filename: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> HttpResponse:
-    """A one-sheet workbook written in streaming mode (constant memory for long tables)."""
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet()
-    sheet.append(list(headers))
-    for row in rows:
-        sheet.append(list(row))
-    buffer = io.BytesIO()
-    book.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 def row_errors_xlsx(filename: str, errors: Iterable[dict[str, Any]], *, reveal: bool) -> HttpResponse:

@@ -18,10 +18,10 @@ from django.views.decorators.http import require_POST
 
 from core.business_date import business_date_get
 from core.errors import DomainError
+from core.exports import xlsx_response
 from core.masking import pii_hash
 from core.permissions import require_role
 from core.roles import Role
-from origination.exports import xlsx_response
 from partners.auth import acting_user
 from partners.models import Farmer, HoldingImport, Product, User
 from partners.scoping import visible_farmers
