@@ -21,7 +21,6 @@ from origination.tasks import batch_intake_run
 from partners.auth import acting_user
 from partners.models import Program, User
 from partners.scoping import visible_programs
-from partners.services.farmers import can_view_identity
 
 
 def _uploadable_program(user: User, pk: int) -> Program:
@@ -103,8 +102,7 @@ def upload_job_status(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def upload_job_errors(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job_for(request, pk)
-    reveal = can_view_identity(acting_user(request))
-    return row_errors_xlsx(f"upload-{job.pk}-errors.xlsx", job.errors, reveal=reveal)
+    return row_errors_xlsx(f"upload-{job.pk}-errors.xlsx", job.errors, actor=acting_user(request), subject=job)
 
 
 @login_required
@@ -133,5 +131,5 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def batch_errors_download(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(visible_batches(acting_user(request)), pk=pk)
     errors = batch.row_errors.order_by("row", "id").values("row", "column", "code", "detail", "original")
-    reveal = can_view_identity(acting_user(request))
-    return row_errors_xlsx(f"batch-{batch.pk}-errors.xlsx", (dict(e) for e in errors.iterator()), reveal=reveal)
+    rows = (dict(e) for e in errors.iterator())
+    return row_errors_xlsx(f"batch-{batch.pk}-errors.xlsx", rows, actor=acting_user(request), subject=batch)
