@@ -26,6 +26,13 @@ def mask_phone(value: str | None) -> str:
     return value[:3] + "*" * (len(value) - 7) + value[-4:]
 
 
+def mask_region_code(value: str | None) -> str:
+    """``511521`` → ``5115**``: digits 5–6 of a resident ID are those its mask hides, so they go too."""
+    if not value:
+        return ""
+    return value[:4] + "*" * max(0, len(value) - 4)
+
+
 def mask_name(value: str | None) -> str:
     """``张三丰`` → ``张**``: the surname is enough to recognise a customer in a list."""
     if not value:

@@ -32,7 +32,7 @@ class BatchRowAdmin(ReadOnlyAdmin):
     list_filter = ["validation", "decision"]
     list_select_related = ["batch"]
     search_fields = ["name", "id_hash"]
-    exclude = ["phone"]
+    exclude = ["phone", "region_code"]  # the region code would tell the masked digits of the identity number
 
 
 @admin.register(BatchRowError)

@@ -91,10 +91,12 @@ class MarginEntryAdmin(ReadOnlyAdmin):
 
 @admin.register(Farmer)
 class FarmerAdmin(ReadOnlyAdmin):
-    list_display = ["name", "id_masked", "region_code", "org_node"]
+    list_display = ["name", "id_masked", "org_node"]
     search_fields = ["name", "id_hash"]
     list_select_related = ["org_node"]
-    exclude = ["id_number", "phone"]
+    # The full numbers are revealed (and logged) on the farmer's page only; the region code and the birth
+    # date are the masked digits of the identity number, so they stay out of the admin as well.
+    exclude = ["id_number", "phone", "birth_date", "region_code"]
 
 
 @admin.register(AnchorFarmer)

@@ -17,6 +17,7 @@ from core.views import paginate
 from origination.selectors import visible_loans
 from partners.auth import acting_user
 from partners.scoping import visible_nodes
+from partners.services.farmers import can_view_identity
 from postloan.models import (
     HANDLED_RESOLUTIONS,
     PostDrawdownCheck,
@@ -116,6 +117,7 @@ def warning_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "warning": warning,
         "subject": warning_subject(warning),
+        "can_reveal": can_view_identity(user),
         "actions": warning.actions.select_related("actor"),
         "kinds": WarningAction.Kind.choices,
         "today": business_date_get(),

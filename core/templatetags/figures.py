@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django import template
 
-from core.masking import mask_id_number, mask_phone
+from core.masking import mask_id_number, mask_phone, mask_region_code
 from core.money import format_wan, format_yuan
 
 register = template.Library()
@@ -44,7 +44,12 @@ def masked_phone(value: str | None) -> str:
     return mask_phone(value)
 
 
-PERSONAL_COLUMNS = {"id_number": mask_id_number, "phone": mask_phone, "subject_id": mask_id_number}
+PERSONAL_COLUMNS = {
+    "id_number": mask_id_number,
+    "phone": mask_phone,
+    "subject_id": mask_id_number,
+    "region_code": mask_region_code,  # beside a masked number it would tell two of the hidden digits
+}
 
 
 @register.filter

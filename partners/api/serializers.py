@@ -51,14 +51,19 @@ class AnchorSerializer(serializers.ModelSerializer[Anchor]):
 
 
 class FarmerSerializer(serializers.ModelSerializer[Farmer]):
-    """Lists and records: identity and phone always masked (the server never sends them in full here)."""
+    """Lists and records: identity and phone always masked (the server never sends them in full here).
+
+    Nothing beside them from which the hidden digits could be rebuilt: a resident ID is region (6) + birth
+    date (8) + sequence (3) + check digit, and the mask shows the first four and the last four, so the
+    region code and the birth date are sent only with a logged reveal (see the view).
+    """
 
     id_number = serializers.SerializerMethodField()
     phone = serializers.SerializerMethodField()
 
     class Meta:
         model = Farmer
-        fields = ["id", "name", "id_number", "phone", "region_code", "breed", "birth_date", "org_node"]
+        fields = ["id", "name", "id_number", "phone", "breed", "org_node"]
 
     def get_id_number(self, farmer: Farmer) -> str:
         return farmer.id_masked or mask_id_number(farmer.id_number)

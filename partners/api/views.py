@@ -60,7 +60,8 @@ class AnchorViewSet(
 
 class FarmerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Farmer]):
     serializer_class = FarmerSerializer
-    filterset_fields = ["region_code", "breed"]
+    # Not region_code: a filter on it would tell the masked digits 5–6 of each identity number.
+    filterset_fields = ["breed"]
 
     def get_queryset(self) -> QuerySet[Farmer]:
         return visible_farmers(acting_user(self.request)).order_by("id")
@@ -71,5 +72,10 @@ class FarmerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         data = dict(self.get_serializer(farmer).data)
         if request.query_params.get("reveal") in {"1", "true"}:
             identity = farmer_identity_reveal(farmer=farmer, actor=acting_user(request))
-            data.update(id_number=identity.id_number, phone=identity.phone)
+            data.update(
+                id_number=identity.id_number,
+                phone=identity.phone,
+                region_code=farmer.region_code,
+                birth_date=farmer.birth_date.isoformat(),
+            )
         return Response(data)
