@@ -8,7 +8,10 @@ RUN pip install --no-cache-dir .
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 COPY . .
-RUN python manage.py compile_translations \
+# These two need settings but no database and no lasting key: a throw-away key keeps the embedded
+# database's development key file (.secret_key) out of the image.
+RUN export SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+    && python manage.py compile_translations \
     && STATIC_MANIFEST=true python manage.py collectstatic --noinput
 RUN useradd --system --uid 1001 app && mkdir -p /app/media && chown -R app /app/media
 USER app

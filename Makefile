@@ -59,4 +59,4 @@ bench: install
 	@for script in bench/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
 
 clean:
-	rm -rf $(VENV) node_modules staticfiles .pgdata
+	rm -rf $(VENV) node_modules staticfiles .pgdata .secret_key

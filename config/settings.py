@@ -17,6 +17,7 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_str, env_url
+from config.secret_key import secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # A local .env file (see .env.example) fills in what the real environment leaves unset.
@@ -24,14 +25,8 @@ if (BASE_DIR / ".env").is_file():
     environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env_bool("DEBUG", default=False)
-_DEV_SECRET = "dev-only-secret-key-change-me-in-production-0123456789abcdef"  # noqa: S105
-SECRET_KEY = env_str("SECRET_KEY", _DEV_SECRET)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
-
-# Keys for personal data: a keyed hash makes identity numbers searchable
-# without indexing them in clear. Derived from SECRET_KEY unless given.
-PII_HASH_KEY = env_str("PII_HASH_KEY", hashlib.sha256(f"pii-hash:{SECRET_KEY}".encode()).hexdigest())
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -117,6 +112,20 @@ DATABASES["default"].setdefault("CONN_MAX_AGE", env_int("DB_CONN_MAX_AGE", 0))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "partners.User"
+# --- Keys -------------------------------------------------------------------------
+# No key is written here: SECRET_KEY from the environment; unset, a random key of this checkout
+# (.secret_key, git-ignored) on a developer's machine (DEBUG, or the embedded PostgreSQL of `make demo`
+# and `make test`); unset in a deployment, start-up stops (config/secret_key.py).
+SECRET_KEY = secret_key(
+    from_env=env_str("SECRET_KEY", ""),
+    debug=DEBUG,
+    developer_machine=DATABASES["default"]["ENGINE"] == "config.embedded_db",
+    key_file=BASE_DIR / ".secret_key",
+)
+# Keys for personal data: a keyed hash makes identity numbers searchable
+# without indexing them in clear. Derived from SECRET_KEY unless given.
+PII_HASH_KEY = env_str("PII_HASH_KEY", hashlib.sha256(f"pii-hash:{SECRET_KEY}".encode()).hexdigest())
+
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",

@@ -14,6 +14,17 @@ from tests.samples import SampleFiles, sample_files_make
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Processes the tests start (manage.py, runserver, a Celery worker) run on this session's key.
+
+    With DATABASE_URL set and DEBUG off the settings refuse to start without SECRET_KEY; a child
+    process started by a test inherits the key the session itself runs on.
+    """
+    from django.conf import settings
+
+    os.environ.setdefault("SECRET_KEY", settings.SECRET_KEY)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The slow tests first, shared out among the xdist workers.
 
