@@ -1,7 +1,12 @@
-"""A refusal raised from a page becomes a page that says why, never a server error."""
+"""Page middleware: a refusal raised from a page becomes a page that says why, never a server error; every
+HTML page carries a Content-Security-Policy."""
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Callable
+
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -19,3 +24,35 @@ class DomainErrorPageMiddleware:
         if not isinstance(exception, DomainError) or request.path.startswith("/api/"):
             return None
         return render(request, "refused.html", {"error": exception}, status=exception.status)
+
+
+class ContentSecurityPolicyMiddleware:
+    """A Content-Security-Policy header on every HTML response (Django 5.2 has none of its own).
+
+    Each request gets a fresh nonce (``request.csp_nonce``) that the page's inline scripts carry; the
+    policy (``CSP_POLICY``, or the one ``CSP_PATH_POLICIES`` gives the path) names it where it says
+    ``{nonce}``. A response that already has the header keeps it.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        nonce = secrets.token_urlsafe(18)
+        request.csp_nonce = nonce  # type: ignore[attr-defined]
+        response = self.get_response(request)
+        if (
+            settings.CSP_ENABLED
+            and "Content-Security-Policy" not in response
+            and response.get("Content-Type", "").startswith("text/html")
+        ):
+            response["Content-Security-Policy"] = csp_policy_for(request.path).replace("{nonce}", nonce)
+        return response
+
+
+def csp_policy_for(path: str) -> str:
+    """The policy of a path: the longest matching prefix of ``CSP_PATH_POLICIES``, else ``CSP_POLICY``."""
+    prefixes = [prefix for prefix in settings.CSP_PATH_POLICIES if path.startswith(prefix)]
+    if prefixes:
+        return str(settings.CSP_PATH_POLICIES[max(prefixes, key=len)])
+    return str(settings.CSP_POLICY)

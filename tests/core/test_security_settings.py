@@ -3,6 +3,7 @@ Content-Security-Policy on every page, API tokens that expire."""
 
 import hashlib
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -12,6 +13,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.test import Client
+from rest_framework.test import APIClient
 
 from config.secret_key import secret_key
 
@@ -141,3 +144,87 @@ def test_a_key_file_that_cannot_be_used_stops_start_up_saying_what_to_do(tmp_pat
     with pytest.raises(ImproperlyConfigured, match="SECRET_KEY is not set"):
         secret_key(from_env="", debug=False, developer_machine=False, key_file=tmp_path / "unused")
     assert not (tmp_path / "unused").exists()
+
+
+# --- HTTPS ----------------------------------------------------------------------------------------------
+
+
+def test_https_turns_on_the_redirect_hsts_and_secure_cookies():
+    assert _settings_printed(HTTPS="true") == [
+        "True",
+        "31536000",
+        "True",
+        "True",
+        "True",
+        "None",
+        "same-origin",
+        "Lax",
+    ]
+
+
+def test_behind_a_proxy_the_forwarded_protocol_is_trusted_and_hsts_can_be_shortened():
+    printed = _settings_printed(HTTPS="true", BEHIND_PROXY="true", HSTS_SECONDS="3600")
+    assert printed[1] == "3600"
+    assert "".join(printed[5:7]) == "('HTTP_X_FORWARDED_PROTO','https')"
+
+
+def test_without_https_nothing_redirects_and_secure_cookies_still_work_alone():
+    assert _settings_printed()[:5] == ["False", "0", "False", "False", "False"]
+    assert _settings_printed(SECURE_COOKIES="true")[:5] == ["False", "0", "False", "True", "True"]
+
+
+def test_hsts_and_the_redirect_reach_the_browser(client, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    settings.SECURE_HSTS_SECONDS = 31536000
+    settings.SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    assert client.get("/login/").status_code == 301
+    answer = client.get("/login/", secure=True)
+    assert answer["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+    assert answer["Referrer-Policy"] == "same-origin"
+
+
+# --- Content-Security-Policy ------------------------------------------------------------------------------
+
+
+def _policy(response) -> dict[str, str]:
+    header = response["Content-Security-Policy"]
+    return {part.split(" ", 1)[0]: part.split(" ", 1)[1] for part in (p.strip() for p in header.split(";")) if part}
+
+
+def test_a_page_carries_the_policy_and_its_inline_scripts_carry_its_nonce(world):
+    # given: the programme page, which draws a chart from an inline script
+    client = Client()
+    client.force_login(world["users"]["manager"])
+    response = client.get(f"/programs/{world['program'].pk}/")
+    assert response.status_code == 200
+    # then: the policy allows scripts of the site and those with this response's nonce only
+    policy = _policy(response)
+    nonce = re.fullmatch(r"'self' 'nonce-([A-Za-z0-9_-]{20,})'", policy["script-src"]).group(1)
+    assert policy["default-src"] == "'self'"
+    assert policy["frame-ancestors"] == "'none'" and policy["object-src"] == "'none'"
+    page = response.content.decode()
+    inline = [a for a in re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>", page) if "application/json" not in a]
+    assert inline, "the page has an inline script"
+    assert all(f'nonce="{nonce}"' in attributes for attributes in inline), inline
+    # and htmx gives scripts of swapped fragments the same nonce; no inline handler is left
+    assert f'"inlineScriptNonce": "{nonce}"' in page
+    assert not re.search(r"\son(change|click|submit|load)=", page) and "javascript:" not in page
+    # and the next response has another nonce
+    assert (
+        client.get(f"/programs/{world['program'].pk}/")["Content-Security-Policy"]
+        != response["Content-Security-Policy"]
+    )
+
+
+def test_json_answers_carry_no_policy_and_the_switch_turns_it_off(users, settings):
+    api = APIClient()
+    api.force_authenticate(users["manager"])
+    assert "Content-Security-Policy" not in api.get("/api/v1/business-date/")
+    settings.CSP_ENABLED = False
+    assert "Content-Security-Policy" not in Client().get("/login/")
+
+
+def test_a_path_may_be_given_a_policy_of_its_own(db, settings):
+    settings.CSP_PATH_POLICIES = {"/login": "default-src 'none'; script-src 'nonce-{nonce}'"}
+    policy = _policy(Client().get("/login/"))
+    assert policy["default-src"] == "'none'" and policy["script-src"].startswith("'nonce-")

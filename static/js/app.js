@@ -1,0 +1,18 @@
+/* Behaviour every page shares, written here rather than in inline handlers (onchange="…",
+   href="javascript:…") so that the Content-Security-Policy can forbid those. */
+(function () {
+  "use strict";
+  // <select data-autosubmit> sends its form as soon as a value is chosen.
+  document.addEventListener("change", (event) => {
+    const field = event.target instanceof Element ? event.target.closest("[data-autosubmit]") : null;
+    if (field && field.form) { field.form.submit(); }
+  });
+  // <a data-history-back href="…"> goes back a page when there is one, else follows its href.
+  document.addEventListener("click", (event) => {
+    const link = event.target instanceof Element ? event.target.closest("a[data-history-back]") : null;
+    if (link && window.history.length > 1) {
+      event.preventDefault();
+      window.history.back();
+    }
+  });
+})();
