@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.authtoken.models import Token
+from rest_framework.authentication import BaseAuthentication
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
@@ -13,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api.authentication import token_issue, token_revoke
 from partners.api.serializers import AnchorSerializer, FarmerSerializer
 from partners.auth import acting_user
 from partners.models import Anchor, Farmer
@@ -23,10 +25,26 @@ from partners.services.farmers import farmer_identity_reveal
 
 
 class TokenView(APIView):
-    """POST /api/v1/auth/token/ with ``{username, password}`` → ``{"token"}``."""
+    """POST /api/v1/auth/token/ with ``{username, password}`` → ``{"token"}``; DELETE revokes the caller's.
 
-    permission_classes = [AllowAny]
-    authentication_classes: list[type] = []
+    The token lasts ``API_TOKEN_TTL_HOURS`` after it was issued: asking again gives the same token while it
+    is valid and a new one once it has expired (core.api.authentication).
+    """
+
+    def _asks_for_a_token(self) -> bool:
+        return getattr(self.request, "method", None) == "POST"  # no request while the schema is built
+
+    def get_authenticators(self) -> list[BaseAuthentication]:
+        # Asking for a token proves who one is by the password alone: an old token sent along (expired,
+        # say) must not get in the way, nor a session's CSRF check.
+        if self._asks_for_a_token():
+            return []
+        return super().get_authenticators()
+
+    def get_permissions(self) -> Sequence[Any]:
+        if self._asks_for_a_token():
+            return [AllowAny()]
+        return super().get_permissions()
 
     @extend_schema(
         request=AuthTokenSerializer,
@@ -35,8 +53,13 @@ class TokenView(APIView):
     def post(self, request: Request) -> Response:
         serializer = AuthTokenSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        token, _ = Token.objects.get_or_create(user=serializer.validated_data["user"])
+        token = token_issue(user=serializer.validated_data["user"])
         return Response({"token": token.key})
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request: Request) -> Response:
+        token_revoke(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class AnchorViewSet(

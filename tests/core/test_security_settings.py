@@ -1,6 +1,7 @@
 """Security review, point 10: no key in the repository, HTTPS settings behind one switch, a
 Content-Security-Policy on every page, API tokens that expire."""
 
+import datetime as dt
 import hashlib
 import os
 import re
@@ -14,9 +15,12 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from config.secret_key import secret_key
+from tests.factories import PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
 A_DATABASE = "postgres://postgres@127.0.0.1:5432/no_database_needed"
@@ -228,3 +232,66 @@ def test_a_path_may_be_given_a_policy_of_its_own(db, settings):
     settings.CSP_PATH_POLICIES = {"/login": "default-src 'none'; script-src 'nonce-{nonce}'"}
     policy = _policy(Client().get("/login/"))
     assert policy["default-src"] == "'none'" and policy["script-src"].startswith("'nonce-")
+
+
+# --- API tokens --------------------------------------------------------------------------------------------
+
+
+def _token(username: str = "manager") -> str:
+    response = APIClient().post("/api/v1/auth/token/", {"username": username, "password": PASSWORD}, format="json")
+    assert response.status_code == 200, response.json()
+    return response.json()["token"]
+
+
+def _age(key: str, hours: float) -> None:
+    Token.objects.filter(key=key).update(created=timezone.now() - dt.timedelta(hours=hours))
+
+
+def _call(key: str):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    return client.get("/api/v1/business-date/")
+
+
+def test_a_token_is_good_until_its_hours_are_over_and_then_answers_token_expired(users, settings):
+    key = _token()
+    _age(key, settings.API_TOKEN_TTL_HOURS - 0.1)
+    assert _call(key).status_code == 200
+    _age(key, settings.API_TOKEN_TTL_HOURS)
+    answer = _call(key)
+    assert answer.status_code == 401
+    assert answer.json()["code"] == "token_expired"
+    assert "过期" in answer.json()["detail"]
+
+
+def test_asking_again_gives_the_same_token_while_valid_and_a_new_one_after_expiry(users, settings):
+    key = _token()
+    assert _token() == key
+    _age(key, settings.API_TOKEN_TTL_HOURS + 1)
+    renewed = _token()
+    assert renewed != key
+    assert _call(renewed).status_code == 200
+    old = _call(key)
+    assert old.status_code == 401 and old.json()["code"] == "authentication_failed"
+    assert Token.objects.filter(user=users["manager"]).count() == 1
+
+
+def test_an_expired_token_sent_along_does_not_stop_asking_for_a_new_one(users, settings):
+    key = _token()
+    _age(key, settings.API_TOKEN_TTL_HOURS + 1)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    answer = client.post("/api/v1/auth/token/", {"username": "manager", "password": PASSWORD}, format="json")
+    assert answer.status_code == 200 and answer.json()["token"] != key
+
+
+def test_delete_revokes_the_callers_token(users):
+    key = _token()
+    other = _token("manager_b")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert client.delete("/api/v1/auth/token/").status_code == 204
+    assert _call(key).status_code == 401
+    assert _call(other).status_code == 200  # another user's token is untouched
+    assert APIClient().delete("/api/v1/auth/token/").status_code == 401
+    assert _token() != key
