@@ -28,6 +28,7 @@ from urllib.parse import quote
 
 import psycopg2
 import pytest
+from django.conf import settings
 from django.db import connection
 
 from tests.factories import resident_id_with_check, uscc_with_check
@@ -68,12 +69,12 @@ class Install:
 
 def _server_parameters() -> dict[str, Any]:
     """Where the run's test database lives: a host or socket directory, and the port when one is set."""
-    settings = connection.settings_dict
+    database = connection.settings_dict
     return {
-        "host": settings["HOST"] or "127.0.0.1",
-        "port": int(settings["PORT"]) if settings["PORT"] else None,
-        "user": settings["USER"] or "postgres",
-        "password": settings["PASSWORD"] or "",
+        "host": database["HOST"] or "127.0.0.1",
+        "port": int(database["PORT"]) if database["PORT"] else None,
+        "user": database["USER"] or "postgres",
+        "password": database["PASSWORD"] or "",
     }
 
 
@@ -104,6 +105,7 @@ def install(tmp_path: Path) -> Iterator[Install]:
         DATABASE_URL=url,
         CELERY_BROKER_URL="",  # empty is unset, and outweighs a .env file: tasks run in process
         REDIS_URL="",
+        SECRET_KEY=os.environ.get("SECRET_KEY") or settings.SECRET_KEY,  # a server on DATABASE_URL needs one
         BRANCH_CODE="SC",
         BRANCH_NAME="四川分行",
         MEDIA_ROOT=str(tmp_path / "media"),
