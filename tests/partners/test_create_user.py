@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connection
 
@@ -114,7 +115,9 @@ def test_from_the_shell_a_mistake_exits_non_zero_with_one_line_and_no_traceback(
         f"postgres://{db_settings['USER']}:{db_settings['PASSWORD'] or ''}@{db_settings['HOST'] or '127.0.0.1'}"
         f":{db_settings['PORT'] or 5432}/{db_settings['NAME']}"
     )
-    env = {**os.environ, "DATABASE_URL": url, "CREATE_USER_PASSWORD": PASSWORD}
+    # a process on DATABASE_URL is a deployment: it needs a secret key, the run's
+    secret = os.environ.get("SECRET_KEY") or settings.SECRET_KEY
+    env = {**os.environ, "DATABASE_URL": url, "CREATE_USER_PASSWORD": PASSWORD, "SECRET_KEY": secret}
     done = subprocess.run(
         [sys.executable, "manage.py", "create_user", "wang", "--role", "teller"],
         cwd=Path(__file__).resolve().parents[2],
