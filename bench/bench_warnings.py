@@ -322,10 +322,18 @@ def book_load(world: World, n: int) -> dict[str, float]:
     entries = []
     for program_id in world.programs:
         amount = (outstanding.get(program_id, Decimal(0)) * MARGIN_HEADROOM).quantize(Decimal("1")) + 1
-        entries.append(MarginEntry(program_id=program_id, kind="deposit", amount=amount, business_date=BUILT_ON))
+        entries.append(
+            MarginEntry(program_id=program_id, kind="deposit", status="posted", amount=amount, business_date=BUILT_ON)
+        )
         if program_id in world.troubled:
             entries.append(
-                MarginEntry(program_id=program_id, kind="deduction", amount=amount, business_date=LAST_MONTH_END)
+                MarginEntry(
+                    program_id=program_id,
+                    kind="deduction",
+                    status="posted",
+                    amount=amount,
+                    business_date=LAST_MONTH_END,
+                )
             )
     MarginEntry.objects.bulk_create(entries)
     return timings

@@ -7,13 +7,14 @@ from core.api.views import BusinessDateView
 from origination.api.batches import BatchViewSet, CreditLimitViewSet
 from origination.api.loans import LoanViewSet
 from origination.api.programs import ProgramViewSet
-from partners.api.views import AnchorViewSet, FarmerViewSet, TokenView
+from partners.api.views import AnchorViewSet, FarmerViewSet, MarginEntryViewSet, TokenView
 from postloan.api import CheckViewSet, WarningViewSet
 
 router = DefaultRouter()
 router.register("anchors", AnchorViewSet, basename="anchor")
 router.register("farmers", FarmerViewSet, basename="farmer")
 router.register("programs", ProgramViewSet, basename="program")
+router.register("margin-entries", MarginEntryViewSet, basename="margin-entry")
 router.register("batches", BatchViewSet, basename="batch")
 router.register("credit-limits", CreditLimitViewSet, basename="credit-limit")
 router.register("loans", LoanViewSet, basename="loan")

@@ -43,6 +43,12 @@ class MarginForm(forms.Form):
     amount = forms.DecimalField(label=_("amount (yuan)"), max_digits=18, decimal_places=2, min_value=0.01)
     note = forms.CharField(label=_("note"), max_length=200, required=False)
 
+    def __init__(self, *args: Any, deposit_only: bool = False, **kwargs: Any) -> None:
+        """An anchor operator is offered the deposit alone (the service refuses his withdrawal anyway)."""
+        super().__init__(*args, **kwargs)
+        if deposit_only:
+            self.fields["kind"].choices = [(MarginEntry.Kind.DEPOSIT, _("Deposit"))]  # type: ignore[attr-defined]
+
 
 class ResumeForm(forms.Form):
     assessment = forms.CharField(

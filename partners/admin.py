@@ -83,9 +83,9 @@ class ProgramStatusChangeAdmin(ReadOnlyAdmin):
 
 @admin.register(MarginEntry)
 class MarginEntryAdmin(ReadOnlyAdmin):
-    list_display = ["program", "business_date", "kind", "amount", "reference"]
-    list_filter = ["kind"]
-    list_select_related = ["program"]
+    list_display = ["program", "business_date", "kind", "amount", "status", "confirmed_by", "reference"]
+    list_filter = ["kind", "status"]
+    list_select_related = ["program", "confirmed_by"]
     search_fields = ["program__name", "reference"]
 
 

@@ -286,31 +286,76 @@ class ProgramStatusChange(models.Model):
         return f"{self.program}: {self.from_status} → {self.to_status}"
 
 
+class MarginEntryQuerySet(models.QuerySet["MarginEntry"]):
+    def posted(self) -> MarginEntryQuerySet:
+        """The entries that count: a deposit still waiting for the bank's confirmation moves nothing."""
+        return self.filter(status=MarginEntry.Status.POSTED)
+
+    def pending(self) -> MarginEntryQuerySet:
+        return self.filter(status=MarginEntry.Status.PENDING)
+
+
 class MarginEntry(models.Model):
-    """保证金台账: deposits, withdrawals and deductions. The balance is always their sum, never stored."""
+    """保证金台账: deposits, withdrawals and deductions. The balance is the sum of the posted ones, never stored.
+
+    Bank staff post an entry at once. An anchor operator may only announce a deposit, which stays
+    ``pending`` (it counts nowhere) until bank staff confirm that the money arrived.
+    """
 
     class Kind(models.TextChoices):
         DEPOSIT = "deposit", _("Deposit")
         WITHDRAWAL = "withdrawal", _("Withdrawal")
         DEDUCTION = "deduction", _("Deduction for compensation")
 
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for the bank's confirmation")
+        POSTED = "posted", _("Posted")
+
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="margin_entries")
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    # No default: whoever writes an entry says whether it counts (a check constraint refuses anything else).
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices)
     amount = MoneyField(_("amount"))
     business_date = models.DateField(_("business date"))
     reference = models.CharField(_("reference"), max_length=64, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
     actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    confirmed_by = models.ForeignKey(
+        User, verbose_name=_("confirmed by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+
+    objects = MarginEntryQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("margin entry")
         verbose_name_plural = _("margin entries")
         ordering = ["-id"]
-        constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="margin_entry_amount_positive")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="margin_entry_amount_positive"),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["pending", "posted"]), name="margin_entry_status_known"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="posted") | models.Q(kind="deposit"),
+                name="margin_entry_only_deposits_wait",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="posted") | models.Q(confirmed_by__isnull=True, confirmed_at__isnull=True),
+                name="margin_entry_pending_is_unconfirmed",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["program"], condition=models.Q(status="pending"), name="margin_pending_by_program")
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.amount}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING
 
     @property
     def signed_amount(self) -> Decimal:

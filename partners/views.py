@@ -10,11 +10,12 @@ from django.views.decorators.http import require_POST
 
 from core.business_date import business_date_get
 from core.masking import mask_phone
+from core.money import format_yuan
 from core.roles import Role
 from core.views import call_service, form_errors_text, paginate
 from partners.auth import acting_user
 from partners.forms import AgreementForm, AnchorForm, AssessmentForm, StatusReasonForm
-from partners.models import Anchor
+from partners.models import Anchor, MarginEntry
 from partners.scoping import is_anchor_operator, visible_anchors, visible_farmers, visible_programs
 from partners.selectors import quarterly_review_done, with_latest_capacity
 from partners.services.anchors import (
@@ -25,6 +26,7 @@ from partners.services.anchors import (
     assessment_add,
 )
 from partners.services.farmers import can_view_identity, farmer_identity_reveal
+from partners.services.margin import MARGIN_STAFF_ROLES, margin_entry_confirm
 
 
 @login_required
@@ -85,6 +87,11 @@ def anchor_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "trend": trend,
         "agreements": anchor.agreements.select_related("scan"),
         "programs": visible_programs(user).filter(anchor=anchor),
+        "pending_deposits": MarginEntry.objects.pending()
+        .filter(program__in=visible_programs(user).filter(anchor=anchor))
+        .select_related("program", "actor")
+        .order_by("id"),
+        "can_confirm_margin": user.has_role(*MARGIN_STAFF_ROLES),
         "assessment_form": AssessmentForm(),
         "agreement_form": AgreementForm(),
         "reason_form": StatusReasonForm(),
@@ -165,6 +172,20 @@ def agreement_add_view(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("anchor-detail", pk=pk)
     messages.error(request, form_errors_text(form))
     return redirect("anchor-detail", pk=pk)
+
+
+@login_required
+@require_POST
+def margin_entry_confirm_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Bank staff confirm an anchor's deposit; a refusal is the refusal page (4xx), never a silent redirect."""
+    user = acting_user(request)
+    entry = get_object_or_404(MarginEntry.objects.filter(program__in=visible_programs(user)), pk=pk)
+    entry = margin_entry_confirm(entry=entry, actor=user)
+    done = _("The deposit of %(amount)s yuan is confirmed and counts in the margin.")
+    messages.success(request, done % {"amount": format_yuan(entry.amount)})
+    if request.POST.get("back") == "anchor":
+        return redirect("anchor-detail", pk=entry.program.anchor_id)
+    return redirect("program-detail", pk=entry.program_id)
 
 
 @login_required

@@ -33,7 +33,8 @@ from core.masking import pii_hash
 from origination.interest import add_months
 from origination.models import CompensationDemand, CreditLimit, Loan, LoanEntry
 from origination.models.loans import PRINCIPAL_MOVES
-from partners.models import Anchor, AnchorAssessment, Farmer, MarginEntry, Program
+from partners.models import Anchor, AnchorAssessment, Farmer, Program
+from partners.services.margin import margin_balance_sql
 from postloan.models import PostDrawdownCheck, Severity, SubjectType
 from risk.models import MonitoringEvent, Outbreak, TradeRecord
 
@@ -48,7 +49,6 @@ EVENT = MonitoringEvent._meta.db_table
 OUTBREAK = Outbreak._meta.db_table
 CHECK = PostDrawdownCheck._meta.db_table
 ASSESSMENT = AnchorAssessment._meta.db_table
-MARGIN = MarginEntry._meta.db_table
 DEMAND = CompensationDemand._meta.db_table
 
 Query = tuple[str, dict[str, Any]]
@@ -433,10 +433,7 @@ _NOTHING = "SELECT 0 AS subject_id, 0 AS org_node_id, 0 AS program_id, 0 AS assi
 
 
 def margin_shortfall(today: dt.date, p: dict[str, Any]) -> Query:
-    balance = (
-        f"(SELECT COALESCE(SUM(CASE WHEN m.kind = 'deposit' THEN m.amount ELSE -m.amount END), 0) "
-        f"FROM {MARGIN} m WHERE m.program_id = p.id)"
-    )
+    balance = margin_balance_sql("p.id")  # posted entries only: an announced deposit is not margin yet
     return _program_rule(f"{balance} < p.margin_ratio * t.outstanding", balance), {}
 
 

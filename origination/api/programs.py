@@ -16,6 +16,7 @@ from core.api.fields import MoneyField, RatioField
 from origination.api.batches import BatchSerializer, UploadRequest, program_batch_upload
 from origination.selectors import program_figures
 from origination.services.margin import margin_withdraw
+from partners.api.serializers import MarginEntrySerializer
 from partners.auth import acting_user
 from partners.models import Anchor, MarginEntry, Program
 from partners.scoping import visible_anchors, visible_programs
@@ -84,17 +85,6 @@ class ProgramDetailSerializer(ProgramSerializer):
         return data
 
 
-class MarginEntrySerializer(serializers.ModelSerializer[MarginEntry]):
-    kind = serializers.ChoiceField(choices=[MarginEntry.Kind.DEPOSIT, MarginEntry.Kind.WITHDRAWAL])
-    amount = MoneyField(min_value=0)
-    note = serializers.CharField(required=False, allow_blank=True, max_length=200)
-
-    class Meta:
-        model = MarginEntry
-        fields = ["id", "kind", "amount", "business_date", "note"]
-        read_only_fields = ["business_date"]
-
-
 class ProgramViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -115,6 +105,7 @@ class ProgramViewSet(
     @extend_schema(request=MarginEntrySerializer, responses={201: MarginEntrySerializer})
     @action(detail=True, methods=["post"])
     def margin(self, request: Request, pk: str | None = None) -> Response:
+        """Bank staff post a deposit or a withdrawal; an anchor operator's deposit waits (``pending``)."""
         program = self.get_object()
         entry_in = MarginEntrySerializer(data=request.data)
         entry_in.is_valid(raise_exception=True)

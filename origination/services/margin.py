@@ -1,4 +1,9 @@
-"""Margin withdrawals: the one margin rule that needs the loan book."""
+"""Margin withdrawals: the one margin rule that needs the loan book.
+
+A withdrawal is the bank's decision alone (an anchor operator asks the bank; he cannot withdraw), and it
+never leaves less than margin ratio × outstanding principal of posted margin: an anchor's deposit still
+waiting for confirmation does not count toward that room.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +15,9 @@ from django.utils.translation import gettext as _
 from core.errors import DomainError
 from core.money import format_yuan, money
 from core.permissions import require_role
-from core.roles import Role
 from origination.selectors import program_outstanding
 from partners.models import MarginEntry, Program, User
-from partners.services.margin import margin_balance, margin_entry_post, margin_program_lock
+from partners.services.margin import MARGIN_STAFF_ROLES, margin_balance, margin_entry_post, margin_program_lock
 
 
 @transaction.atomic
@@ -22,7 +26,7 @@ def margin_withdraw(*, program: Program, amount: Decimal, actor: User, note: str
 
     The programme row is locked first, so concurrent withdrawals are checked one after the other.
     """
-    require_role(actor, Role.ACCOUNT_MANAGER, Role.RISK_APPROVER, Role.ANCHOR_OPERATOR)
+    require_role(actor, *MARGIN_STAFF_ROLES)
     locked = margin_program_lock(program.pk)
     amount = money(amount)
     outstanding, _npl = program_outstanding(locked.pk)

@@ -16,8 +16,8 @@ from origination.services.intake import UPLOAD_ROLES
 from origination.services.margin import margin_withdraw
 from partners.auth import acting_user
 from partners.models import Anchor, MarginEntry, Program
-from partners.scoping import visible_anchors, visible_programs
-from partners.services.margin import margin_balance, margin_deposit
+from partners.scoping import is_anchor_operator, visible_anchors, visible_programs
+from partners.services.margin import MARGIN_STAFF_ROLES, margin_balance, margin_deposit
 from partners.services.programs import PROGRAM_PARAMETERS, program_create, program_resume, program_suspend
 
 
@@ -62,8 +62,10 @@ def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ],
         "parameters": parameters,
         "status_changes": program.status_changes.select_related("actor")[:50],
-        "margin_entries": program.margin_entries.select_related("actor")[:100],
-        "margin_form": MarginForm(),
+        "margin_entries": program.margin_entries.select_related("actor", "confirmed_by")[:100],
+        "margin_form": MarginForm(deposit_only=is_anchor_operator(user)),
+        "pending_deposits": program.margin_entries.pending().select_related("actor").order_by("id"),
+        "can_confirm_margin": user.has_role(*MARGIN_STAFF_ROLES),
         "resume_form": ResumeForm(),
         "suspend_form": SuspendForm(),
         "is_approver": user.has_role(Role.RISK_APPROVER),
@@ -78,13 +80,16 @@ def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def program_margin_view(request: HttpRequest, pk: int) -> HttpResponse:
     user = acting_user(request)
     program = get_object_or_404(visible_programs(user), pk=pk)
-    form = MarginForm(request.POST)
+    form = MarginForm(request.POST, deposit_only=is_anchor_operator(user))
     if form.is_valid():
         values = form.cleaned_data
         post = margin_deposit if values["kind"] == MarginEntry.Kind.DEPOSIT else margin_withdraw
         entry = call_service(
             form, lambda: post(program=program, amount=values["amount"], actor=user, note=values["note"])
         )
+        if entry is not None and entry.is_pending:
+            messages.success(request, _("Recorded. The deposit counts once the bank confirms that it arrived."))
+            return redirect("program-detail", pk=pk)
         if entry is not None:
             messages.success(
                 request,

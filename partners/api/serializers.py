@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from core.api.fields import MoneyField
 from core.masking import mask_id_number, mask_phone
-from partners.models import Anchor, Farmer, OrgNode
+from partners.models import Anchor, Farmer, MarginEntry, OrgNode
 from partners.scoping import nodes_in_reach
 from partners.selectors import latest_capacity
 
@@ -70,3 +70,16 @@ class FarmerSerializer(serializers.ModelSerializer[Farmer]):
 
     def get_phone(self, farmer: Farmer) -> str:
         return mask_phone(farmer.phone)
+
+
+class MarginEntrySerializer(serializers.ModelSerializer[MarginEntry]):
+    """One margin entry; written as ``{kind, amount, note?}``, answered with its ``status``."""
+
+    kind = serializers.ChoiceField(choices=[MarginEntry.Kind.DEPOSIT, MarginEntry.Kind.WITHDRAWAL])
+    amount = MoneyField(min_value=0)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+    class Meta:
+        model = MarginEntry
+        fields = ["id", "program", "kind", "amount", "status", "business_date", "note", "confirmed_by", "confirmed_at"]
+        read_only_fields = ["program", "status", "business_date", "confirmed_by", "confirmed_at"]

@@ -15,13 +15,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api.authentication import token_issue, token_revoke
-from partners.api.serializers import AnchorSerializer, FarmerSerializer
+from partners.api.serializers import AnchorSerializer, FarmerSerializer, MarginEntrySerializer
 from partners.auth import acting_user
-from partners.models import Anchor, Farmer
-from partners.scoping import visible_anchors, visible_farmers
+from partners.models import Anchor, Farmer, MarginEntry
+from partners.scoping import visible_anchors, visible_farmers, visible_programs
 from partners.selectors import with_latest_capacity
 from partners.services.anchors import anchor_approve, anchor_create
 from partners.services.farmers import farmer_identity_reveal
+from partners.services.margin import margin_entry_confirm
 
 
 class TokenView(APIView):
@@ -102,3 +103,20 @@ class FarmerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                 birth_date=farmer.birth_date.isoformat(),
             )
         return Response(data)
+
+
+class MarginEntryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[MarginEntry]):
+    """The margin ledgers of the programmes the user sees; ``?status=pending`` lists the deposits to confirm."""
+
+    serializer_class = MarginEntrySerializer
+    filterset_fields = ["program", "status", "kind"]
+
+    def get_queryset(self) -> QuerySet[MarginEntry]:
+        return MarginEntry.objects.filter(program__in=visible_programs(acting_user(self.request))).order_by("-id")
+
+    @extend_schema(request=None, responses=MarginEntrySerializer)
+    @action(detail=True, methods=["post"])
+    def confirm(self, request: Request, pk: str | None = None) -> Response:
+        """Bank staff confirm an anchor's announced deposit: it is posted and counts from now on."""
+        entry = margin_entry_confirm(entry=self.get_object(), actor=acting_user(request))
+        return Response(self.get_serializer(entry).data, status=status.HTTP_200_OK)

@@ -206,9 +206,24 @@ def test_margin_shortfall(world, users):
 
     program = world["program"]
     # required: 5 % of 50,000 = 2,500.00; the balance is 5,000.00
-    MarginEntry.objects.create(program=program, kind="withdrawal", amount=Decimal("2500.00"), business_date=TODAY)
+    posted = {"status": "posted", "business_date": TODAY}
+    MarginEntry.objects.create(program=program, kind="withdrawal", amount=Decimal("2500.00"), **posted)
     assert fired("MARGIN_SHORTFALL") == set()
-    MarginEntry.objects.create(program=program, kind="withdrawal", amount=Decimal("0.01"), business_date=TODAY)
+    MarginEntry.objects.create(program=program, kind="withdrawal", amount=Decimal("0.01"), **posted)
+    assert fired("MARGIN_SHORTFALL") == {program.pk}
+
+
+def test_a_deposit_waiting_for_the_banks_confirmation_does_not_avert_a_margin_shortfall(world):
+    from partners.models import MarginEntry
+
+    program = world["program"]
+    # required 2,500.00; the posted balance falls to 2,499.99, and the anchor announces 100,000.00
+    MarginEntry.objects.create(
+        program=program, kind="withdrawal", status="posted", amount=Decimal("2500.01"), business_date=TODAY
+    )
+    MarginEntry.objects.create(
+        program=program, kind="deposit", status="pending", amount=Decimal("100000.00"), business_date=TODAY
+    )
     assert fired("MARGIN_SHORTFALL") == {program.pk}
 
 

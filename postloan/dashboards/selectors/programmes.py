@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Case, DecimalField, F, Sum, When
+from django.db.models import F, Sum
 
 from core.money import ZERO, money, ratio
-from partners.models import MarginEntry, Program, User
+from partners.models import Program, User
 from partners.scoping import visible_programs
+from partners.services.margin import margin_balances
 from postloan.dashboards.selectors.common import (
     Figures,
     cached,
@@ -99,16 +99,6 @@ class ProgrammeDashboard:
 
 def _money_sums() -> dict[str, Sum]:
     return {name: Sum(name) for name in MONEY_SUMS}
-
-
-def margin_balances(program_ids: Iterable[int]) -> dict[int, Decimal]:
-    signed = Case(
-        When(kind=MarginEntry.Kind.DEPOSIT, then=F("amount")),
-        default=-F("amount"),
-        output_field=DecimalField(max_digits=18, decimal_places=2),
-    )
-    rows = MarginEntry.objects.filter(program_id__in=list(program_ids)).values("program_id").annotate(total=Sum(signed))
-    return {row["program_id"]: money(row["total"] or ZERO) for row in rows}
 
 
 def _zero_figures() -> dict[str, Any]:
