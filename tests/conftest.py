@@ -32,6 +32,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     workers later take half of a busy one's queue. So every run starts with its share of the slow
     tests, which then never end the session alone on one worker while the others wait.
     """
+    _restore_migration_data_after_transactional_tests(items)
     workers = max(1, int(getattr(config, "workerinput", {}).get("workercount", 1)))
     slow = [item for item in items if item.get_closest_marker("slow")]
     rest = [item for item in items if not item.get_closest_marker("slow")]
@@ -43,6 +44,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         rest = rest[taken:]
     runs[-1].extend(rest)
     items[:] = [item for run in runs for item in run]
+
+
+def _restore_migration_data_after_transactional_tests(items: list[pytest.Item]) -> None:
+    """A transactional test empties every table at its end, the rows that migrations wrote among them
+    (the branch root, the cross-selling products). With ``serialized_rollback`` they are put back, so a
+    test that runs after it on the same worker finds the database as migrate left it."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker is not None and marker.kwargs.get("transaction") and "serialized_rollback" not in marker.kwargs:
+            restoring = pytest.mark.django_db(*marker.args, **marker.kwargs, serialized_rollback=True)
+            item.add_marker(restoring, append=False)
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,9 @@
 """Review, submission and approval of a batch's limits; the whitelist and the drawdown notice.
 
-Maker-checker: the person who submits never approves. The sum of approved,
+Maker-checker holds for every decision, not only for the submission: whoever
+submitted the batch or decided any of its rows in review never approves or
+rejects it (the decisions an approver takes in the approval itself are the
+checker's own). The sum of approved,
 unexpired limits of a programme never exceeds its total cap: approvals of
 one programme are serialised by a lock on its row, so two approvers cannot
 both use the same room.
@@ -122,6 +125,22 @@ def _granted_by_farmer(program: Program, farmer_ids: list[int], today: Any) -> d
     return {item["farmer_id"]: item["total"] for item in totals}
 
 
+def batch_made_by(batch: Batch, user: User) -> bool:
+    """Whether the user took part in the batch's proposal: he submitted it or a decision in force is his."""
+    return batch.proposed_by_id == user.pk or BatchRow.objects.filter(batch=batch, decided_by=user).exists()
+
+
+def _require_checker(batch: Batch, actor: User) -> None:
+    """Four eyes on each decision: the checker took no part in the proposal (the batch row is locked)."""
+    require_other_person(actor, batch.proposed_by, _("A batch"))
+    if BatchRow.objects.filter(batch=batch, decided_by=actor).exists():
+        raise DomainError(
+            "maker_checker",
+            _("You decided rows of this batch: someone other than you must approve or reject it."),
+            status=403,
+        )
+
+
 @transaction.atomic
 def batch_approve(*, batch: Batch, actor: User, decisions: list[Decision] | None = None) -> Batch:
     require_role(actor, Role.RISK_APPROVER)
@@ -129,7 +148,7 @@ def batch_approve(*, batch: Batch, actor: User, decisions: list[Decision] | None
     program = Program.objects.select_for_update().get(pk=batch.program_id)
     if batch.status != Batch.Status.SUBMITTED:
         raise DomainError("invalid_status", _("Only a batch submitted for approval can be approved."))
-    require_other_person(actor, batch.proposed_by, _("A batch"))
+    _require_checker(batch, actor)
     if program.status == Program.Status.SUSPENDED:
         raise DomainError("program_suspended", _("The programme is suspended: no new approvals."))
     today = business_date_get()
@@ -196,7 +215,7 @@ def batch_reject(*, batch: Batch, actor: User, reason: str) -> Batch:
     batch = Batch.objects.select_for_update().get(pk=batch.pk)
     if batch.status != Batch.Status.SUBMITTED:
         raise DomainError("invalid_status", _("Only a batch submitted for approval can be rejected."))
-    require_other_person(actor, batch.proposed_by, _("A batch"))
+    _require_checker(batch, actor)
     if not reason.strip():
         raise DomainError("reason_required", _("Give the reason for rejecting the batch."))
     batch.decided_by = actor

@@ -20,6 +20,7 @@ from origination.selectors import monthly_totals, row_trades, visible_batches
 from origination.services.approval import (
     Decision,
     batch_approve,
+    batch_made_by,
     batch_reject,
     batch_row_decide,
     batch_submit,
@@ -53,7 +54,7 @@ def batch_review(request: HttpRequest, pk: int) -> HttpResponse:
         and user.has_role(Role.ACCOUNT_MANAGER, Role.RISK_APPROVER),
         "can_approve": batch.status == Batch.Status.SUBMITTED
         and user.has_role(Role.RISK_APPROVER)
-        and batch.proposed_by_id != user.pk,
+        and not batch_made_by(batch, user),
     }
     return render(request, "origination/batch_review.html", context)
 
