@@ -10,10 +10,14 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from core.db_errors import database_refusal
 from core.errors import DomainError
 
 
 class DomainErrorPageMiddleware:
+    """A refusal, or a raw database error of concurrent writes (``core.db_errors``: 409 ``conflict`` or
+    ``busy``), raised from a page is the refusal page with its status; the API answers its own."""
+
     def __init__(self, get_response):  # type: ignore[no-untyped-def]
         self.get_response = get_response
 
@@ -21,9 +25,12 @@ class DomainErrorPageMiddleware:
         return self.get_response(request)  # type: ignore[no-any-return]
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if not isinstance(exception, DomainError) or request.path.startswith("/api/"):
+        if request.path.startswith("/api/"):
             return None
-        return render(request, "refused.html", {"error": exception}, status=exception.status)
+        refusal = exception if isinstance(exception, DomainError) else database_refusal(exception)
+        if refusal is None:
+            return None
+        return render(request, "refused.html", {"error": refusal}, status=refusal.status)
 
 
 class ContentSecurityPolicyMiddleware:

@@ -16,10 +16,17 @@ T = TypeVar("T")
 
 
 def call_service(form: forms.BaseForm, call: Callable[[], T]) -> T | None:
-    """Run a service for a form; a refusal becomes the form's error in the user's language."""
+    """Run a service for a validated form; a refusal becomes the form's error in the user's language.
+
+    A form that was never validated (unbound, or ``is_valid`` not called) has no ``cleaned_data`` and
+    cannot carry an error: the refusal then goes on to ``DomainErrorPageMiddleware``, which answers
+    with the refusal page and its 4xx status, instead of failing on the form with a server error.
+    """
     try:
         return call()
     except DomainError as exc:
+        if not hasattr(form, "cleaned_data"):
+            raise
         field = exc.extra.get("field")
         form.add_error(field if field in form.fields else None, exc.detail)
         return None

@@ -106,12 +106,10 @@ def anchor_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def anchor_approve_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """A button with no form: a refusal (the maker approving, a role that may not) is the refusal page."""
     anchor = get_object_or_404(visible_anchors(acting_user(request)), pk=pk)
-    form = StatusReasonForm()
-    if call_service(form, lambda: anchor_approve(anchor=anchor, actor=acting_user(request))) is not None:
-        messages.success(request, _("The anchor is approved."))
-    else:
-        messages.error(request, form_errors_text(form))
+    anchor_approve(anchor=anchor, actor=acting_user(request))
+    messages.success(request, _("The anchor is approved."))
     return redirect("anchor-detail", pk=pk)
 
 

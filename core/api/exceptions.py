@@ -1,4 +1,8 @@
-"""One exception handler: every API error is ``{"code", "detail"}`` (plus fields the contract adds)."""
+"""One exception handler: every API error is ``{"code", "detail"}`` (plus fields the contract adds).
+
+A raw database error of concurrent writes is answered here, once for every endpoint, as the retryable
+refusal ``core.db_errors`` makes of it (409 ``conflict`` or ``busy``).
+"""
 
 from __future__ import annotations
 
@@ -10,8 +14,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, status
 from rest_framework.response import Response
-from rest_framework.views import exception_handler
+from rest_framework.views import exception_handler, set_rollback
 
+from core.db_errors import database_refusal
 from core.errors import DomainError
 
 
@@ -50,6 +55,12 @@ def _first_message(detail: Any) -> str:
 
 
 def domain_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    refusal = database_refusal(exc)
+    if refusal is not None:
+        # A conflict of concurrent writes (core.db_errors): the request may be sent again, never a 500.
+        set_rollback()
+        headers = {"Retry-After": "1"} if refusal.code == "busy" else None
+        return Response(refusal.as_dict(), status=refusal.status, headers=headers)
     if isinstance(exc, DomainError):
         return Response(exc.as_dict(), status=exc.status)
     if isinstance(exc, Http404):

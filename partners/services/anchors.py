@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from core.audit import audit_record
 from core.business_date import business_date_get
+from core.db_errors import unique_or_refuse
 from core.errors import DomainError
 from core.files import stored_file_create
 from core.identifiers import InvalidValue, validate_uscc
@@ -47,8 +48,9 @@ def anchor_create(
         code = validate_uscc(uscc)
     except InvalidValue as exc:
         raise DomainError("invalid_uscc", exc.detail) from None
+    duplicate = DomainError("duplicate_uscc", _("An anchor with this credit code already exists."), status=409)
     if Anchor.objects.filter(uscc=code).exists():
-        raise DomainError("duplicate_uscc", _("An anchor with this credit code already exists."), status=409)
+        raise duplicate
     if guarantee_capacity < 0:
         raise DomainError("invalid_amount", _("The guarantee capacity cannot be negative."))
     node = org_node or home_node(actor)
@@ -57,18 +59,20 @@ def anchor_create(
     if org_node is not None and not nodes_in_reach(actor).filter(pk=org_node.pk).exists():
         # A node whose anchors the actor could not see (out of his reach) is answered as if it did not exist.
         raise DomainError("not_found", _("No such node."), status=404)
-    anchor = Anchor.objects.create(
-        name=name.strip(),
-        uscc=code,
-        legal_representative=legal_representative,
-        registered_capital=registered_capital,
-        industry=industry,
-        contact_name=contact_name,
-        contact_phone=contact_phone,
-        address=address,
-        org_node=node,
-        created_by=actor,
-    )
+    # The same code registered at the same moment passes the check above and meets this insert at the index.
+    with unique_or_refuse(duplicate, table=Anchor._meta.db_table):
+        anchor = Anchor.objects.create(
+            name=name.strip(),
+            uscc=code,
+            legal_representative=legal_representative,
+            registered_capital=registered_capital,
+            industry=industry,
+            contact_name=contact_name,
+            contact_phone=contact_phone,
+            address=address,
+            org_node=node,
+            created_by=actor,
+        )
     # The capacity declared at creation is the first assessment: capacity always comes from assessments.
     AnchorAssessment.objects.create(
         anchor=anchor,
@@ -164,22 +168,24 @@ def agreement_add(
     require_role(actor, Role.ACCOUNT_MANAGER, Role.RISK_APPROVER)
     if expires_on <= signed_on:
         raise DomainError("invalid_dates", _("The expiry date must be after the signing date."))
+    duplicate = DomainError("duplicate_agreement", _("An agreement with this number already exists."), status=409)
     if Agreement.objects.filter(kind=kind, number=number.strip()).exists():
-        raise DomainError("duplicate_agreement", _("An agreement with this number already exists."), status=409)
+        raise duplicate
     scan = None
     if scan_content is not None:
         scan = stored_file_create(
             content=scan_content, name=scan_name, content_type=scan_content_type, uploaded_by=actor
         )
-    agreement = Agreement.objects.create(
-        anchor=anchor,
-        kind=kind,
-        number=number.strip(),
-        signed_on=signed_on,
-        expires_on=expires_on,
-        scan=scan,
-        created_by=actor,
-    )
+    with unique_or_refuse(duplicate, table=Agreement._meta.db_table, constraint="agreement_number_unique"):
+        agreement = Agreement.objects.create(
+            anchor=anchor,
+            kind=kind,
+            number=number.strip(),
+            signed_on=signed_on,
+            expires_on=expires_on,
+            scan=scan,
+            created_by=actor,
+        )
     audit_record(
         actor=actor,
         action="agreement_add",

@@ -15,7 +15,6 @@ transaction: a delivery is written whole or not at all.
 from __future__ import annotations
 
 import io
-import json
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -32,6 +31,7 @@ from core.business_date import business_date_get
 from core.errors import DomainError
 from core.files import stored_file_create
 from core.identifiers import InvalidValue, validate_uscc
+from core.json_input import MAX_JSON_DEPTH, JsonTooDeep, json_loads_bounded
 from core.models import StoredFile
 from core.permissions import require_role
 from core.roles import Role
@@ -432,7 +432,13 @@ def _atomic_keeping_no_orphan_file() -> Iterator[list[str]]:
 def _json_object(body: bytes) -> dict[str, Any]:
     try:
         # Numbers keep the digits they were sent with: never a float.
-        payload = json.loads(body, parse_float=Decimal)
+        payload = json_loads_bounded(body, parse_float=Decimal)
+    except JsonTooDeep:
+        # Deep nesting would exhaust the stack here or in any code that walks the records.
+        raise DomainError(
+            "invalid_json",
+            _("The request body nests deeper than %(depth)s levels.") % {"depth": MAX_JSON_DEPTH},
+        ) from None
     except (ValueError, UnicodeDecodeError):
         payload = None
     if not isinstance(payload, dict):

@@ -1,0 +1,30 @@
+"""The API's JSON parser: DRF's, refusing a body nested too deeply with 400 ``invalid_json``, not a 500."""
+
+from __future__ import annotations
+
+import codecs
+from typing import IO, Any
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from rest_framework import parsers
+from rest_framework.exceptions import ParseError
+from rest_framework.utils.json import strict_constant
+
+from core.json_input import MAX_JSON_DEPTH, JsonTooDeep, json_loads_bounded
+
+
+class JSONParser(parsers.JSONParser):
+    def parse(self, stream: IO[Any], media_type: str | None = None, parser_context: Any = None) -> Any:
+        encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
+        try:
+            text = codecs.getreader(encoding)(stream).read()
+            return json_loads_bounded(text, parse_constant=strict_constant if self.strict else None)
+        except JsonTooDeep:
+            raise ParseError(json_too_deep_detail(), code="invalid_json") from None
+        except ValueError as exc:
+            raise ParseError(f"JSON parse error - {exc}") from None
+
+
+def json_too_deep_detail() -> str:
+    return _("The request body nests deeper than %(depth)s levels.") % {"depth": MAX_JSON_DEPTH}
