@@ -76,6 +76,37 @@ def visible_batches(user: User) -> QuerySet[Batch]:
     return Batch.objects.filter(program__in=visible_programs(user))
 
 
+def visible_batch_rows(user: User, batch: Batch) -> QuerySet[BatchRow]:
+    """The rows of a batch the user may see (the batch itself is in his reach).
+
+    Staff see the rows of farmers in their subtree, like every farmer list (a programme managed above an
+    outlet brings farmers of other outlets in one list); an anchor operator sees every row of his own
+    enterprise's list.
+    """
+    rows = BatchRow.objects.filter(batch=batch)
+    if is_anchor_operator(user):
+        return rows
+    return filter_by_subtree(rows, user, "farmer__org_node")
+
+
+def sees_provider_figures(user: User) -> bool:
+    """Whether the user may see the provider's verified figures and the outcome of cross-validation.
+
+    An anchor operator sees his own declared figures and the decision only: the verified orders, the
+    match and the computed limit would let him tune what he declares to the programme's tolerance.
+    """
+    return not is_anchor_operator(user)
+
+
+def shown_decision(user: User, row: BatchRow) -> str:
+    """A row's decision as the user may see it: to an anchor operator it stays pending until the batch is
+    approved (only a mismatch is decided row by row before that, so an early decision would tell the match).
+    """
+    if sees_provider_figures(user) or row.batch.status == Batch.Status.APPROVED:
+        return row.decision
+    return BatchRow.Decision.PENDING
+
+
 def limits_with_available(queryset: QuerySet[CreditLimit]) -> QuerySet[CreditLimit]:
     """Each limit with ``outstanding`` (principal of its active loans) and ``available`` (revolving)."""
     outstanding = Coalesce(

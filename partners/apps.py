@@ -5,3 +5,13 @@ from django.utils.translation import gettext_lazy as _
 class PartnersConfig(AppConfig):
     name = "partners"
     verbose_name = _("Organisation and partners")
+
+    def ready(self) -> None:
+        # What an id in the API may name (core.api.scopes): the same rules as every list and page.
+        from core.api.scopes import scope_register
+        from partners.models import Anchor, Farmer, Program
+        from partners.scoping import visible_anchors, visible_farmers, visible_programs
+
+        scope_register(Anchor, visible_anchors)
+        scope_register(Program, visible_programs)
+        scope_register(Farmer, visible_farmers)

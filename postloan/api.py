@@ -9,19 +9,29 @@ from django.db.models import Q, QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.api.fields import ScopedPrimaryKeyRelatedField
 from origination.models import Loan
 from origination.selectors import visible_loans
 from partners.auth import acting_user
+from partners.models import User
 from postloan.models import PostDrawdownCheck, Warning, WarningAction
 from postloan.services import postdrawdown_check_record, visible_warnings, warning_action_add, warning_close
 
 
+def _assignees(request: Request | None) -> QuerySet[User]:
+    """The assignees one may filter on: oneself and those of the warnings one sees (others are not found)."""
+    if request is None:  # the schema being built
+        return User.objects.none()
+    user = acting_user(request)
+    return User.objects.filter(Q(pk=user.pk) | Q(pk__in=visible_warnings(user).values("assignee_id")))
+
+
 class WarningFilter(django_filters.FilterSet):  # type: ignore[misc]
     rule = django_filters.CharFilter(field_name="rule__code")
+    assignee = django_filters.ModelChoiceFilter(queryset=_assignees)
     branch = django_filters.CharFilter(method="in_branch", label="org node code (its subtree)")
 
     class Meta:
@@ -116,7 +126,7 @@ class WarningViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
 
 class CheckSerializer(serializers.ModelSerializer[PostDrawdownCheck]):
-    loan = serializers.PrimaryKeyRelatedField(queryset=Loan.objects.all())
+    loan = ScopedPrimaryKeyRelatedField(queryset=Loan.objects.all())
 
     class Meta:
         model = PostDrawdownCheck
@@ -132,14 +142,10 @@ class CheckViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, viewsets.Gene
         return PostDrawdownCheck.objects.filter(loan__in=visible_loans(acting_user(self.request))).order_by("-id")
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        payload = CheckSerializer(data=request.data)
+        payload = CheckSerializer(data=request.data, context={"request": request})
         payload.is_valid(raise_exception=True)
-        loan = payload.validated_data["loan"]
-        visible = visible_loans(acting_user(request)).filter(pk=loan.pk).first()
-        if visible is None:
-            raise NotFound()
         check = postdrawdown_check_record(
-            loan=visible,
+            loan=payload.validated_data["loan"],
             actor=acting_user(request),
             kind=payload.validated_data["kind"],
             result=payload.validated_data["result"],

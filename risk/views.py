@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -14,10 +15,20 @@ from core.business_date import business_date_get
 from core.errors import DomainError
 from core.views import paginate
 from partners.auth import acting_user
-from partners.scoping import visible_anchors
+from partners.models import Anchor, User
+from partners.scoping import is_anchor_operator, visible_anchors
 from risk.models import Outbreak, ProviderDelivery
 from risk.services.deliveries import monitoring_events_import, trade_records_import
 from risk.services.outbreaks import outbreak_create
+
+
+def visible_deliveries(user: User, anchors: QuerySet[Anchor]) -> QuerySet[ProviderDelivery]:
+    """The deliveries of the anchors the user sees; staff also see the monitoring deliveries (no anchor),
+    which concern the whole bank, an anchor operator only his own enterprise's."""
+    mine = Q(anchor__in=anchors)
+    if not is_anchor_operator(user):
+        mine |= Q(anchor__isnull=True)
+    return ProviderDelivery.objects.filter(mine).select_related("provider", "anchor", "file").order_by("-id")
 
 
 @login_required
@@ -60,11 +71,10 @@ def provider_data(request: HttpRequest) -> HttpResponse:
             messages.error(request, exc.detail)
         except ValueError:
             messages.error(request, _("This is not a date: write it like 2027-02-13."))
-    deliveries = ProviderDelivery.objects.select_related("provider", "anchor", "file").order_by("-id")
     context = {
         "anchors": anchors,
         "result": result,
-        "page": paginate(request, deliveries, per_page=20),
+        "page": paginate(request, visible_deliveries(user, anchors), per_page=20),
         "outbreaks": Outbreak.objects.order_by("-declared_on")[:20],
         "today": business_date_get(),
     }

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -17,7 +18,13 @@ from core.api.pagination import StandardPagination
 from core.business_date import business_date_get
 from core.errors import DomainError
 from origination.models import Batch, BatchRow, CreditLimit
-from origination.selectors import limits_with_available, visible_batches, visible_limits
+from origination.selectors import (
+    limits_with_available,
+    sees_provider_figures,
+    visible_batch_rows,
+    visible_batches,
+    visible_limits,
+)
 from origination.services.approval import Decision, batch_approve, batch_reject, batch_submit
 from origination.services.intake import Upload, batch_upload
 from origination.tasks import batch_process_dispatch
@@ -108,6 +115,33 @@ class BatchResultSerializer(serializers.ModelSerializer[BatchRow]):
         return None if amount is None else f"{amount:.2f}"
 
 
+class AnchorBatchResultSerializer(serializers.ModelSerializer[BatchRow]):
+    """A row as the anchor operator sees it: his own declared figures and the decision, nothing of the provider.
+
+    No verified orders, validation, computed limit or binding term (see ``sees_provider_figures``); the
+    decision reads ``pending`` until the batch is approved, and ``limit`` is then the limit granted.
+    """
+
+    id_number = serializers.CharField(source="id_masked")
+    recommended_amount = MoneyField()
+    declared_orders_12m = MoneyField()
+    limit = serializers.SerializerMethodField()
+    status = serializers.SerializerMethodField()
+
+    class Meta:
+        model = BatchRow
+        fields = ["row", "name", "id_number", "recommended_amount", "declared_orders_12m", "limit", "status"]
+
+    def _granted(self, row: BatchRow) -> bool:
+        return row.batch.status == Batch.Status.APPROVED and row.decision == BatchRow.Decision.APPROVED
+
+    def get_limit(self, row: BatchRow) -> str | None:
+        return f"{row.decided_amount:.2f}" if self._granted(row) and row.decided_amount is not None else None
+
+    def get_status(self, row: BatchRow) -> str:
+        return row.decision if row.batch.status == Batch.Status.APPROVED else BatchRow.Decision.PENDING
+
+
 class DecisionSerializer(serializers.Serializer[Decision]):
     row = serializers.IntegerField(min_value=2)
     approve = serializers.BooleanField()
@@ -137,10 +171,13 @@ class BatchActionsMixin(viewsets.GenericViewSet[Batch]):
     @extend_schema(responses=BatchResultSerializer(many=True))
     @action(detail=True, methods=["get"])
     def results(self, request: Request, pk: str | None = None) -> Response:
-        rows = self.get_object().rows.order_by("row")
+        """The rows the user may see; to an anchor operator his declared figures and the decision only."""
+        user = acting_user(request)
+        rows = visible_batch_rows(user, self.get_object()).select_related("batch").order_by("row")
         paginator = StandardPagination()
         page = paginator.paginate_queryset(rows, request, view=self)
-        return paginator.get_paginated_response(BatchResultSerializer(page, many=True).data)
+        serializer = BatchResultSerializer if sees_provider_figures(user) else AnchorBatchResultSerializer
+        return paginator.get_paginated_response(serializer(page, many=True).data)
 
     @extend_schema(request=None, responses=BatchSerializer)
     @action(detail=True, methods=["post"])
@@ -153,8 +190,12 @@ class BatchActionsMixin(viewsets.GenericViewSet[Batch]):
         payload = ApproveSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         decisions = [Decision(**item) for item in payload.validated_data.get("decisions", [])]
-        batch = batch_approve(batch=self.get_object(), actor=acting_user(request), decisions=decisions)
-        return self._answer(batch)
+        batch, user = self.get_object(), acting_user(request)
+        named = {decision.row for decision in decisions}
+        # A row the approver does not see is not found, like a row the batch does not have.
+        if visible_batch_rows(user, batch).filter(row__in=named).count() != len(named):
+            raise NotFound()
+        return self._answer(batch_approve(batch=batch, actor=user, decisions=decisions))
 
     @extend_schema(request=inline_serializer("Reject", {"reason": serializers.CharField()}), responses=BatchSerializer)
     @action(detail=True, methods=["post"])

@@ -8,14 +8,13 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from core.api.fields import MoneyField, RatioField
+from core.api.fields import MoneyField, RatioField, ScopedPrimaryKeyRelatedField
 from core.business_date import business_date_get
 from origination.models import CreditLimit, Loan
-from origination.selectors import visible_limits, visible_loans
+from origination.selectors import visible_loans
 from origination.services.loans import (
     accrued_interest,
     accrued_penalty,
@@ -68,7 +67,7 @@ class LoanSerializer(serializers.ModelSerializer[Loan]):
 
 
 class DrawdownSerializer(serializers.Serializer[Any]):
-    credit_limit = serializers.PrimaryKeyRelatedField(queryset=CreditLimit.objects.all())
+    credit_limit = ScopedPrimaryKeyRelatedField(queryset=CreditLimit.objects.all())
     amount = MoneyField(min_value=0)
     term_months = serializers.IntegerField(min_value=1)
 
@@ -86,14 +85,11 @@ class LoanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     @extend_schema(request=DrawdownSerializer, responses={201: LoanSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        payload = DrawdownSerializer(data=request.data)
+        payload = DrawdownSerializer(data=request.data, context={"request": request})
         payload.is_valid(raise_exception=True)
         user = acting_user(request)
-        limit = payload.validated_data["credit_limit"]
-        if not visible_limits(user).filter(pk=limit.pk).exists():
-            raise NotFound()
         loan = loan_disburse(
-            credit_limit=limit,
+            credit_limit=payload.validated_data["credit_limit"],
             amount=payload.validated_data["amount"],
             term_months=payload.validated_data["term_months"],
             actor=user,

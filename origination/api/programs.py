@@ -12,20 +12,20 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from core.api.fields import MoneyField, RatioField
+from core.api.fields import MoneyField, RatioField, ScopedPrimaryKeyRelatedField
 from origination.api.batches import BatchSerializer, UploadRequest, program_batch_upload
 from origination.selectors import program_figures
 from origination.services.margin import margin_withdraw
 from partners.api.serializers import MarginEntrySerializer
 from partners.auth import acting_user
 from partners.models import Anchor, MarginEntry, Program
-from partners.scoping import visible_anchors, visible_programs
+from partners.scoping import visible_programs
 from partners.services.margin import margin_balance, margin_deposit
 from partners.services.programs import program_create, program_resume
 
 
 class ProgramSerializer(serializers.ModelSerializer[Program]):
-    anchor = serializers.PrimaryKeyRelatedField(queryset=Anchor.objects.all())
+    anchor = ScopedPrimaryKeyRelatedField(queryset=Anchor.objects.all())
     annual_rate = RatioField()
     total_cap = MoneyField(required=False)
     per_farmer_cap = MoneyField(required=False)
@@ -61,11 +61,6 @@ class ProgramSerializer(serializers.ModelSerializer[Program]):
             "created_at",
         ]
         read_only_fields = ["status", "created_at"]
-
-    def validate_anchor(self, anchor: Anchor) -> Anchor:
-        if not visible_anchors(self.context["request"].user).filter(pk=anchor.pk).exists():
-            raise serializers.ValidationError("not found")
-        return anchor
 
 
 class ProgramDetailSerializer(ProgramSerializer):

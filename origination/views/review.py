@@ -16,7 +16,14 @@ from core.errors import DomainError
 from core.roles import Role
 from core.views import paginate
 from origination.models import Batch, BatchRow
-from origination.selectors import monthly_totals, row_trades, visible_batches
+from origination.selectors import (
+    monthly_totals,
+    row_trades,
+    sees_provider_figures,
+    shown_decision,
+    visible_batch_rows,
+    visible_batches,
+)
 from origination.services.approval import (
     Decision,
     batch_approve,
@@ -39,16 +46,23 @@ def _batch(request: HttpRequest, pk: int) -> Batch:
 def batch_review(request: HttpRequest, pk: int) -> HttpResponse:
     user = acting_user(request)
     batch = _batch(request, pk)
-    rows = batch.rows.order_by("row")
-    shown = request.GET.get("validation", "")
+    visible = visible_batch_rows(user, batch)
+    provider_figures = sees_provider_figures(user)
+    rows = visible.select_related("batch").order_by("row")
+    # An anchor operator neither sees the match nor filters on it (the filter would tell it).
+    shown = request.GET.get("validation", "") if provider_figures else ""
     if shown in FILTERS:
         rows = rows.filter(validation=shown)
-    counts = {value: batch.rows.filter(validation=value).count() for value in FILTERS}
+    counts = {value: visible.filter(validation=value).count() for value in FILTERS} if provider_figures else {}
+    page = paginate(request, rows, per_page=50)
     context = {
         "batch": batch,
-        "page": paginate(request, rows, per_page=50),
+        "page": page,
+        "entries": [(r, BatchRow.Decision(shown_decision(user, r)).label) for r in page],
         "shown": shown,
         "counts": counts,
+        "rows_shown": visible.count(),
+        "provider_figures": provider_figures,
         "is_staff_user": user.role != Role.ANCHOR_OPERATOR or user.is_superuser,
         "can_decide": batch.status == Batch.Status.PROCESSED
         and user.has_role(Role.ACCOUNT_MANAGER, Role.RISK_APPROVER),
@@ -61,9 +75,17 @@ def batch_review(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def batch_row_panel(request: HttpRequest, pk: int, row: int) -> HttpResponse:
-    """One farmer's figures side by side, with his verified orders month by month (htmx fragment)."""
+    """One farmer's figures side by side, with his verified orders month by month (htmx fragment).
+
+    To an anchor operator: his declared figures and the decision only.
+    """
+    user = acting_user(request)
     batch = _batch(request, pk)
-    batch_row = get_object_or_404(BatchRow.objects.select_related("batch__program"), batch=batch, row=row)
+    batch_row = get_object_or_404(visible_batch_rows(user, batch).select_related("batch__program"), row=row)
+    if not sees_provider_figures(user):
+        decision = BatchRow.Decision(shown_decision(user, batch_row)).label
+        context = {"row": batch_row, "provider_figures": False, "decision": decision}
+        return render(request, "origination/_batch_row_panel.html", context)
     trades = row_trades(batch_row)
     months = (
         monthly_totals(trades, batch_row.window_start, batch_row.window_end)
@@ -71,7 +93,13 @@ def batch_row_panel(request: HttpRequest, pk: int, row: int) -> HttpResponse:
         else []
     )
     chart = {"months": [m for m, _ in months], "amounts": [str(a) for _, a in months]}
-    context = {"row": batch_row, "trades": trades[:100], "trade_total": trades.count(), "chart": chart}
+    context = {
+        "row": batch_row,
+        "provider_figures": True,
+        "trades": trades[:100],
+        "trade_total": trades.count(),
+        "chart": chart,
+    }
     return render(request, "origination/_batch_row_panel.html", context)
 
 
@@ -86,6 +114,7 @@ def _amount(text: str) -> Decimal | None:
 @require_POST
 def batch_row_decide_view(request: HttpRequest, pk: int, row: int) -> HttpResponse:
     batch = _batch(request, pk)
+    get_object_or_404(visible_batch_rows(acting_user(request), batch), row=row)
     decision = Decision(
         row=row,
         approve=request.POST.get("approve") == "1",
