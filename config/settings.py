@@ -242,7 +242,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.StandardPagination",
     # django-filter's backend with related filters scoped to the user: an id out of reach answers 404.
     "DEFAULT_FILTER_BACKENDS": ["core.api.filters.ScopedFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.ErrorDocumentingAutoSchema",
     "EXCEPTION_HANDLER": "core.api.exceptions.domain_exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
     "DATE_FORMAT": "%Y-%m-%d",

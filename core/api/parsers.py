@@ -1,4 +1,5 @@
-"""The API's JSON parser: DRF's, refusing a body nested too deeply with 400 ``invalid_json``, not a 500."""
+"""The API's JSON parser: DRF's, refusing with 400 ``invalid_json`` (not a 500) a body nested too deeply or
+one that is not an object: every body the API takes is an object, and its views read fields from it."""
 
 from __future__ import annotations
 
@@ -19,11 +20,14 @@ class JSONParser(parsers.JSONParser):
         encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
         try:
             text = codecs.getreader(encoding)(stream).read()
-            return json_loads_bounded(text, parse_constant=strict_constant if self.strict else None)
+            data = json_loads_bounded(text, parse_constant=strict_constant if self.strict else None)
         except JsonTooDeep:
             raise ParseError(json_too_deep_detail(), code="invalid_json") from None
         except ValueError as exc:
             raise ParseError(f"JSON parse error - {exc}") from None
+        if not isinstance(data, dict):
+            raise ParseError(_("The request body must be a JSON object."), code="invalid_json")
+        return data
 
 
 def json_too_deep_detail() -> str:
