@@ -1,11 +1,11 @@
 """Which rows of a model a user may name in the API: one registered scope per model.
 
 The apps that own the scoping rules register them when Django starts (``AppConfig.ready``): partners
-for anchors, programmes and farmers, origination for limits, loans and batches. The API's filters
-(``core.api.filters``) and related fields (``core.api.fields.ScopedPrimaryKeyRelatedField``) look them
-up, so that an id outside the user's scope answers 404 ``not_found`` exactly like an id that does not
-exist, and a related filter or field on a model nobody registered fails loudly instead of reaching
-every row.
+for anchors, programmes, farmers and org nodes (those in reach), origination for limits, loans and
+batches. The API's filters (``core.api.filters``) and related fields
+(``core.api.fields.ScopedPrimaryKeyRelatedField``) look them up, so that an id outside the user's scope
+answers 404 ``not_found`` exactly like an id that does not exist, and a related filter or field on a
+model nobody registered fails loudly instead of reaching every row.
 """
 
 from __future__ import annotations

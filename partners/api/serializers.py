@@ -4,10 +4,9 @@ from typing import Any
 
 from rest_framework import serializers
 
-from core.api.fields import MoneyField
+from core.api.fields import MoneyField, ScopedPrimaryKeyRelatedField
 from core.masking import mask_id_number, mask_phone
 from partners.models import Anchor, Farmer, MarginEntry, OrgNode
-from partners.scoping import nodes_in_reach
 from partners.selectors import latest_capacity
 
 
@@ -15,7 +14,8 @@ class AnchorSerializer(serializers.ModelSerializer[Anchor]):
     guarantee_capacity = MoneyField(write_only=True)
     registered_capital = MoneyField(required=False, allow_null=True)
     uscc = serializers.CharField(max_length=32)
-    org_node = serializers.PrimaryKeyRelatedField(queryset=OrgNode.objects.all(), required=False)
+    # A node out of the user's reach answers 404 not_found, as one that does not exist (core.api.scopes).
+    org_node = ScopedPrimaryKeyRelatedField(queryset=OrgNode.objects.all(), required=False)
 
     class Meta:
         model = Anchor
@@ -36,12 +36,6 @@ class AnchorSerializer(serializers.ModelSerializer[Anchor]):
             "created_at",
         ]
         read_only_fields = ["status", "approved_on", "created_at"]
-
-    def validate_org_node(self, node: OrgNode) -> OrgNode:
-        """A node out of the user's reach cannot be chosen: refused exactly like an id that does not exist."""
-        if not nodes_in_reach(self.context["request"].user).filter(pk=node.pk).exists():
-            self.fields["org_node"].fail("does_not_exist", pk_value=node.pk)
-        return node
 
     def to_representation(self, instance: Anchor) -> dict[str, Any]:
         data = super().to_representation(instance)

@@ -82,9 +82,9 @@ def test_a_node_out_of_the_users_reach_is_refused_like_one_that_does_not_exist(u
     client = api_as(users["manager"])
     elsewhere = client.post("/api/v1/anchors/", {**ANCHOR, "org_node": org.outlet_b.pk}, format="json")
     missing = client.post("/api/v1/anchors/", {**ANCHOR, "org_node": 999_999}, format="json")
-    assert elsewhere.status_code == missing.status_code == 400
-    assert elsewhere.json()["code"] == missing.json()["code"] == "invalid"
-    assert elsewhere.json()["detail"] == missing.json()["detail"].replace("999999", str(org.outlet_b.pk))
+    assert elsewhere.status_code == missing.status_code == 404
+    assert elsewhere.json()["code"] == missing.json()["code"] == "not_found"
+    assert elsewhere.json() == missing.json()
     assert not Anchor.objects.exists()
 
 
