@@ -18,7 +18,13 @@ from origination.selectors import visible_loans
 from partners.auth import acting_user
 from partners.models import User
 from postloan.models import PostDrawdownCheck, Warning, WarningAction
-from postloan.services import postdrawdown_check_record, visible_warnings, warning_action_add, warning_close
+from postloan.services import (
+    postdrawdown_check_record,
+    visible_warnings,
+    warning_action_add,
+    warning_close,
+    warning_fact,
+)
 
 
 def _assignees(request: Request | None) -> QuerySet[User]:
@@ -52,6 +58,7 @@ class WarningActionSerializer(serializers.ModelSerializer[WarningAction]):
 class WarningSerializer(serializers.ModelSerializer[Warning]):
     rule = serializers.CharField(source="rule.code")
     rule_name = serializers.CharField(source="rule.name")
+    fact = serializers.SerializerMethodField()
 
     class Meta:
         model = Warning
@@ -75,6 +82,9 @@ class WarningSerializer(serializers.ModelSerializer[Warning]):
             "org_node",
             "program",
         ]
+
+    def get_fact(self, warning: Warning) -> str:
+        return warning_fact(warning, acting_user(self.context["request"]))
 
 
 class WarningDetailSerializer(WarningSerializer):
@@ -122,7 +132,7 @@ class WarningViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             resolution=payload.validated_data["resolution"],
             reason=payload.validated_data["reason"],
         )
-        return Response(WarningDetailSerializer(warning).data)
+        return Response(self.get_serializer(warning).data)
 
 
 class CheckSerializer(serializers.ModelSerializer[PostDrawdownCheck]):

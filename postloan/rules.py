@@ -669,3 +669,20 @@ RULES: tuple[RuleDefinition, ...] = (
     ),
 )
 RULES_BY_CODE = {rule.code: rule for rule in RULES}
+
+# Rules whose fact is the data provider's (its trade records and monitoring events; outbreaks are
+# public): the verified orders of last month, the last order date, an event. An anchor operator is
+# shown the rule and the status of such a warning, never the fact, so that declared figures cannot be
+# tuned to what the provider verified (``postloan.services.warning_fact``).
+PROVIDER_FACT_RULES = frozenset(
+    {
+        "ORDERS_DROP",
+        "ORDERS_STOPPED",
+        "LITIGATION",
+        "ENFORCEMENT",
+        "MULTI_LENDER",
+        "CREDIT_OVERDUE_ELSEWHERE",
+        "ANCHOR_ABNORMAL",
+    }
+)
+assert set(RULES_BY_CODE) >= PROVIDER_FACT_RULES, PROVIDER_FACT_RULES - set(RULES_BY_CODE)

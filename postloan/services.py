@@ -15,6 +15,7 @@ from origination.models import Loan
 from partners.models import User
 from partners.scoping import filter_by_subtree, is_anchor_operator
 from postloan.models import PostDrawdownCheck, Warning, WarningAction
+from postloan.rules import PROVIDER_FACT_RULES
 
 HANDLING_ROLES = (Role.ACCOUNT_MANAGER, Role.RISK_APPROVER, Role.BRANCH_MANAGER)
 SEVERITY_ORDER = Case(
@@ -29,6 +30,18 @@ def visible_warnings(user: User) -> QuerySet[Warning]:
     if is_anchor_operator(user):
         return Warning.objects.none()
     return filter_by_subtree(Warning.objects.all(), user)
+
+
+def warning_fact(warning: Warning, viewer: User) -> str:
+    """What fired a warning, as this viewer may read it: every page and API answer shows a fact through here.
+
+    The fact of a rule fed by the data provider (last month's verified orders, the last order date, an
+    event) stays with the bank: an anchor operator reads a neutral sentence instead, so that he cannot
+    tune his declared figures to what the provider verified. The rule and the status remain his to see.
+    """
+    if is_anchor_operator(viewer) and warning.rule.code in PROVIDER_FACT_RULES:
+        return _("Please contact your account manager for details.")
+    return warning.fact
 
 
 def my_warnings(user: User) -> QuerySet[Warning]:

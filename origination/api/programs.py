@@ -21,7 +21,7 @@ from partners.auth import acting_user
 from partners.models import Anchor, MarginEntry, Program
 from partners.scoping import visible_programs
 from partners.services.margin import margin_balance, margin_deposit
-from partners.services.programs import program_create, program_resume
+from partners.services.programs import PROGRAM_PARAMETERS, program_create, program_parameters_shown, program_resume
 
 
 class ProgramSerializer(serializers.ModelSerializer[Program]):
@@ -61,6 +61,14 @@ class ProgramSerializer(serializers.ModelSerializer[Program]):
             "created_at",
         ]
         read_only_fields = ["status", "created_at"]
+
+    def to_representation(self, instance: Program) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is not None:
+            for name in set(PROGRAM_PARAMETERS) - set(program_parameters_shown(acting_user(request))):
+                data.pop(name, None)
+        return data
 
 
 class ProgramDetailSerializer(ProgramSerializer):

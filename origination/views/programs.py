@@ -18,7 +18,7 @@ from partners.auth import acting_user
 from partners.models import Anchor, MarginEntry, Program
 from partners.scoping import is_anchor_operator, visible_anchors, visible_programs
 from partners.services.margin import MARGIN_STAFF_ROLES, margin_balance, margin_deposit
-from partners.services.programs import PROGRAM_PARAMETERS, program_create, program_resume, program_suspend
+from partners.services.programs import program_create, program_parameters_shown, program_resume, program_suspend
 
 
 @login_required
@@ -50,7 +50,7 @@ def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
     health = program_health(program)
     parameters = [
         (getattr(Program._meta.get_field(name), "verbose_name", name), name, getattr(program, name))
-        for name in PROGRAM_PARAMETERS
+        for name in program_parameters_shown(user)
     ]
     context = {
         "program": program,

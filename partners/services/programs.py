@@ -16,6 +16,7 @@ from core.errors import DomainError
 from core.permissions import require_other_person, require_role
 from core.roles import Role
 from partners.models import Anchor, Program, ProgramStatusChange, User
+from partners.scoping import is_anchor_operator
 
 # The programme defaults: the figures a new programme starts with, each changeable per programme.
 PROGRAM_DEFAULTS: dict[str, Any] = {
@@ -57,6 +58,16 @@ PROGRAM_RANGES: dict[str, Range] = {
     "penalty_markup": Range(Decimal(0), Decimal(1), label=gettext_lazy("penalty markup")),
 }
 PROGRAM_PARAMETERS = tuple(PROGRAM_RANGES)
+# What an anchor operator is not shown of his programme: with the tolerance he could declare orders just
+# inside what the provider's verified figures allow.
+PARAMETERS_KEPT_FROM_ANCHOR_OPERATORS = frozenset({"mismatch_tolerance"})
+
+
+def program_parameters_shown(viewer: User) -> tuple[str, ...]:
+    """The programme parameters this viewer may read, on pages and in the API."""
+    if is_anchor_operator(viewer):
+        return tuple(name for name in PROGRAM_PARAMETERS if name not in PARAMETERS_KEPT_FROM_ANCHOR_OPERATORS)
+    return PROGRAM_PARAMETERS
 
 
 def _check_parameters(values: dict[str, Any]) -> None:
