@@ -18,6 +18,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core.audit import audit_record
 from core.business_date import business_date_get
@@ -28,7 +29,7 @@ from core.roles import Role
 from origination.interest import add_months
 from origination.models import Batch, BatchRow, CreditLimit, Notification, WhitelistEntry
 from origination.outbox import notifications_send
-from origination.selectors import program_approved_limits
+from origination.selectors import program_approved_limits, visible_batch_rows
 from origination.services.intake import batch_status_record
 from partners.models import Farmer, Program, User
 
@@ -89,10 +90,34 @@ def batch_row_decide(*, batch: Batch, actor: User, decision: Decision) -> BatchR
     return row
 
 
+def _require_every_row_in_reach(batch: Batch, actor: User) -> None:
+    """Submission, approval and rejection act on the whole batch: only someone who sees all its rows.
+
+    Staff see the rows of farmers in their subtree; a batch of a programme managed above them may hold
+    farmers of other outlets, whose limits they would otherwise put forward or grant unseen (decision 21).
+    """
+    outside = BatchRow.objects.filter(batch=batch).count() - visible_batch_rows(actor, batch).count()
+    if outside > 0:
+        raise DomainError(
+            "permission_denied",
+            ngettext(
+                "%(count)d row of this batch is a farmer outside your reach: only someone who sees every row "
+                "may submit, approve or reject the batch.",
+                "%(count)d rows of this batch are farmers outside your reach: only someone who sees every row "
+                "may submit, approve or reject the batch.",
+                outside,
+            )
+            % {"count": outside},
+            status=403,
+            rows_outside=outside,
+        )
+
+
 @transaction.atomic
 def batch_submit(*, batch: Batch, actor: User) -> Batch:
     require_role(actor, Role.ACCOUNT_MANAGER, Role.RISK_APPROVER)
     batch = Batch.objects.select_for_update().get(pk=batch.pk)
+    _require_every_row_in_reach(batch, actor)
     if batch.status != Batch.Status.PROCESSED:
         raise DomainError("invalid_status", _("Only a processed batch can be submitted for approval."))
     batch.proposed_by = actor
@@ -146,6 +171,7 @@ def batch_approve(*, batch: Batch, actor: User, decisions: list[Decision] | None
     require_role(actor, Role.RISK_APPROVER)
     batch = Batch.objects.select_for_update().get(pk=batch.pk)
     program = Program.objects.select_for_update().get(pk=batch.program_id)
+    _require_every_row_in_reach(batch, actor)
     if batch.status != Batch.Status.SUBMITTED:
         raise DomainError("invalid_status", _("Only a batch submitted for approval can be approved."))
     _require_checker(batch, actor)
@@ -213,6 +239,7 @@ def batch_approve(*, batch: Batch, actor: User, decisions: list[Decision] | None
 def batch_reject(*, batch: Batch, actor: User, reason: str) -> Batch:
     require_role(actor, Role.RISK_APPROVER)
     batch = Batch.objects.select_for_update().get(pk=batch.pk)
+    _require_every_row_in_reach(batch, actor)
     if batch.status != Batch.Status.SUBMITTED:
         raise DomainError("invalid_status", _("Only a batch submitted for approval can be rejected."))
     _require_checker(batch, actor)

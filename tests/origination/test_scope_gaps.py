@@ -73,7 +73,7 @@ def test_an_outlet_managers_review_page_shows_only_the_farmers_of_his_subtree(us
 
 def test_an_approval_deciding_a_row_out_of_the_approvers_subtree_answers_404(org, users, mixed_batch):
     api_as(users["manager"]).post(f"/api/v1/batches/{mixed_batch.pk}/process/")
-    assert api_as(users["manager"]).post(f"/api/v1/batches/{mixed_batch.pk}/submit/").status_code == 200
+    assert api_as(users["approver"]).post(f"/api/v1/batches/{mixed_batch.pk}/submit/").status_code == 200
     approver_a = make_user("approver_a", Role.RISK_APPROVER, org.sub_a)
     theirs = BatchRow.objects.get(batch=mixed_batch, name="马丽军").row
     for row in (theirs, 99):
@@ -213,3 +213,50 @@ def test_a_trade_import_for_an_anchor_out_of_scope_answers_404(users, two_worlds
             format="multipart",
         )
         assert _not_found(response), response.json()
+
+
+# -- a whole-batch action needs every row in reach (decision 21) ------------------------------------
+
+
+def _outside_reach(response, rows: int) -> bool:
+    body = response.json()
+    return (
+        response.status_code == 403
+        and body["code"] == "permission_denied"
+        and body["rows_outside"] == rows
+        and str(rows) in body["detail"]
+    )
+
+
+def test_an_outlet_manager_may_not_submit_a_batch_with_farmers_outside_his_reach(users, mixed_batch):
+    api_as(users["manager"]).post(f"/api/v1/batches/{mixed_batch.pk}/process/")
+    response = api_as(users["manager"]).post(f"/api/v1/batches/{mixed_batch.pk}/submit/")
+    assert _outside_reach(response, 1), response.json()
+    assert Batch.objects.get(pk=mixed_batch.pk).status == "processed"
+    # someone who sees every row submits it
+    assert api_as(users["approver"]).post(f"/api/v1/batches/{mixed_batch.pk}/submit/").status_code == 200
+
+
+def test_an_approver_who_sees_part_of_a_batch_may_neither_approve_nor_reject_it(org, users, mixed_batch):
+    api_as(users["manager"]).post(f"/api/v1/batches/{mixed_batch.pk}/process/")
+    assert api_as(users["approver"]).post(f"/api/v1/batches/{mixed_batch.pk}/submit/").status_code == 200
+    approver_a = make_user("approver_a", Role.RISK_APPROVER, org.sub_a)
+    client = api_as(approver_a)
+    assert _outside_reach(client.post(f"/api/v1/batches/{mixed_batch.pk}/approve/", {}, format="json"), 1)
+    rejected = client.post(f"/api/v1/batches/{mixed_batch.pk}/reject/", {"reason": "x"}, format="json")
+    assert _outside_reach(rejected, 1)
+    assert Batch.objects.get(pk=mixed_batch.pk).status == "submitted"
+    assert not CreditLimit.objects.filter(batch_row__batch=mixed_batch).exists()
+    # an approver who sees every row approves it
+    assert (
+        api_as(users["approver2"]).post(f"/api/v1/batches/{mixed_batch.pk}/approve/", {}, format="json").status_code
+        == 200
+    )
+
+
+def test_the_review_page_refuses_a_partial_submission_with_the_reason(users, mixed_batch):
+    api_as(users["manager"]).post(f"/api/v1/batches/{mixed_batch.pk}/process/")
+    page = _client(users["manager"]).post(f"/batches/{mixed_batch.pk}/submit/", follow=True)
+    said = [str(message) for message in page.context["messages"]]
+    assert len(said) == 1 and "1" in said[0], said
+    assert Batch.objects.get(pk=mixed_batch.pk).status == "processed"
