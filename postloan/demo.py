@@ -291,9 +291,10 @@ def demo_book_build(program: Program) -> None:
         return
     rng = random.Random(20270301)  # noqa: S311 - a reproducible demo, not a secret
     manager, approver = User.objects.get(username="manager"), User.objects.get(username="approver2")
+    submitter = User.objects.get(username="approver")  # at the branch: he sees every row of a list
     farmers = demo_farmers(DEMO_FARMER_COUNT)
     trades = demo_trades(farmers, until=DEMO_START - dt.timedelta(days=1))
-    verify_and_approve(demo_batch_ensure(program), trades, manager, approver)
+    verify_and_approve(demo_batch_ensure(program), trades, manager, approver, submitter=submitter)
 
     small = demo_small_program_ensure()
     small_manager = User.objects.get(username="manager_sl")
@@ -304,7 +305,7 @@ def demo_book_build(program: Program) -> None:
         actor=small_manager,
         farmer_list=Upload(content=demo_farmer_list_csv(small_farmers, small_trades), name="丰泽推荐清单.csv"),
     )
-    verify_and_approve(small_batch, small_trades, small_manager, approver)
+    verify_and_approve(small_batch, small_trades, small_manager, approver, submitter=submitter)
 
     sound = draw_loans(program, manager, rng, share=0.6)
     troubled = draw_loans(small, small_manager, rng, share=0.9)

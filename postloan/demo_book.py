@@ -38,8 +38,11 @@ def trades_csv(trades: TradeList) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def verify_and_approve(batch: Batch, trades: TradeList, manager: User, approver: User) -> None:
-    """Provider data in, cross-validation and limits, mismatches decided one by one, maker-checker approval."""
+def verify_and_approve(batch: Batch, trades: TradeList, manager: User, approver: User, *, submitter: User) -> None:
+    """Provider data in, cross-validation and limits, mismatches decided one by one, maker-checker approval.
+
+    The list spans several outlets: it is submitted by someone who sees all its farmers (decision 21).
+    """
     program = batch.program
     trade_records_import(anchor=program.anchor, content=trades_csv(trades), filename="三方交易数据.csv", actor=manager)
     batch_process_dispatch(batch, manager)
@@ -51,7 +54,7 @@ def verify_and_approve(batch: Batch, trades: TradeList, manager: User, approver:
         else:
             decision = Decision(row=row.row, approve=False, reason="申报订单额与三方数据差异过大")
         batch_row_decide(batch=Batch.objects.get(pk=batch.pk), actor=manager, decision=decision)
-    batch_submit(batch=Batch.objects.get(pk=batch.pk), actor=manager)
+    batch_submit(batch=Batch.objects.get(pk=batch.pk), actor=submitter)
     batch_approve(batch=Batch.objects.get(pk=batch.pk), actor=approver)
     notifications_send_pending()
 
