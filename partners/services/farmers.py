@@ -38,6 +38,35 @@ def farmer_identity_reveal(*, farmer: Farmer, actor: User) -> Identity:
 
 
 @transaction.atomic
+def farmer_identity_search(*, actor: User, id_number: str, limit: int) -> list[Farmer]:
+    """The farmers in the actor's reach with this full identity number; every such search is logged.
+
+    A search by a full number tells whether that person borrows from the bank: a use of personal data
+    like a reveal, so it is open to the same users and leaves an audit row (the number's keyed hash and
+    what was found, never the number itself).
+    """
+    from partners.scoping import visible_farmers
+
+    if not can_view_identity(actor):
+        raise DomainError(
+            "permission_denied",
+            _("Searching by a full identity number is for users who may see identity numbers: search by name instead."),
+            status=403,
+        )
+    digest = pii_hash(id_number)
+    found = list(visible_farmers(actor).select_related("org_node").filter(id_hash=digest)[:limit])
+    audit_record(
+        actor=actor,
+        action="farmer_identity_search",
+        subject=found[0] if len(found) == 1 else actor,
+        id_hash=digest,
+        id_masked=mask_id_number(id_number),
+        found=[farmer.pk for farmer in found],
+    )
+    return found
+
+
+@transaction.atomic
 def farmer_register(
     *,
     name: str,

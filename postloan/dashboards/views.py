@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from collections.abc import Callable
 from decimal import Decimal
 from typing import TypeVar
@@ -19,12 +20,12 @@ from django.views.decorators.http import require_POST
 from core.business_date import business_date_get
 from core.errors import DomainError
 from core.exports import xlsx_response
-from core.masking import pii_hash
 from core.permissions import require_role
 from core.roles import Role
 from partners.auth import acting_user
 from partners.models import Farmer, HoldingImport, Product, User
 from partners.scoping import visible_farmers
+from partners.services.farmers import farmer_identity_search
 from postloan.dashboards import selectors, tables
 from postloan.dashboards.importers import HOLDING_COLUMNS
 from postloan.dashboards.ranking import WEIGHTS, RankedSubBranch
@@ -32,6 +33,7 @@ from postloan.dashboards.services import HOLDING_ROLES, holding_record, holdings
 
 DASHBOARD_ROLES = (Role.BRANCH_MANAGER, Role.ADMINISTRATOR, Role.RISK_APPROVER, Role.ACCOUNT_MANAGER)
 SEARCH_LIMIT = 20
+IDENTITY_NUMBER = re.compile(r"\d{17}[\dXx]")  # a full resident ID number
 HEADERS = {spec.field: spec.aliases[0] for spec in HOLDING_COLUMNS}  # the file's own (Chinese) column headers
 T = TypeVar("T")
 # Bootstrap's danger / warning / info: a high-severity slice reads red at a glance.
@@ -182,12 +184,17 @@ def programmes_dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "postloan/dashboards/programmes.html", context)
 
 
-def _farmer_search(user: User, query: str) -> list[Farmer]:
+def _farmer_search(request: HttpRequest, user: User, query: str) -> list[Farmer]:
     if not query:
         return []
+    if IDENTITY_NUMBER.fullmatch(query):
+        # Whether a full number is a borrower's is personal data: the same users as a reveal, and logged.
+        try:
+            return farmer_identity_search(actor=user, id_number=query, limit=SEARCH_LIMIT)
+        except DomainError as exc:
+            messages.error(request, exc.detail)
+            return []
     farmers = visible_farmers(user).select_related("org_node")
-    if len(query) == 18:
-        return list(farmers.filter(id_hash=pii_hash(query))[:SEARCH_LIMIT])
     return list(farmers.filter(name__icontains=query).order_by("name", "id")[:SEARCH_LIMIT])
 
 
@@ -231,7 +238,7 @@ def cross_selling_dashboard(request: HttpRequest) -> HttpResponse:
         "headers": HEADERS,
         "imports": HoldingImport.objects.filter(imported_by=user).select_related("file")[:5] if can_record else [],
         "query": query,
-        "found": _farmer_search(user, query),
+        "found": _farmer_search(request, user, query),
     }
     return render(request, "postloan/dashboards/cross_selling.html", context)
 
