@@ -243,6 +243,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as media, tempfile.TemporaryDirectory() as out:
         setup_django(media)
         from django.core.management import call_command
+
         database_ensure()
         call_command("migrate", verbosity=0)
 
