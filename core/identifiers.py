@@ -25,7 +25,9 @@ from stdnum import numdb
 from stdnum.cn import ric, uscc
 
 __all__ = [
+    "AMOUNT_LIMIT",
     "EARLIEST_BIRTH_DATE",
+    "EARLIEST_DATE",
     "InvalidValue",
     "ResidentId",
     "known_region_codes",
@@ -39,7 +41,11 @@ __all__ = [
 ]
 
 FEN = Decimal("0.01")
+# Money columns are NUMERIC(18, 2) (core.models.MoneyField): sixteen digits before the point.
+AMOUNT_INTEGER_DIGITS = 16
+AMOUNT_LIMIT = Decimal(10) ** AMOUNT_INTEGER_DIGITS
 EARLIEST_BIRTH_DATE = date(1900, 1, 1)
+EARLIEST_DATE = date(1900, 1, 1)  # no date a file carries (an order, an event, an opening) is older
 SCORE_MAX = 100
 
 
@@ -222,9 +228,20 @@ def amount_from_parts(integer: str, fraction: str, wan: bool, negative: bool) ->
         value = Decimal(f"{integer.replace(',', '')}.{fraction or '0'}{'E4' if wan else ''}")
         if negative and value != 0:
             raise InvalidValue("negative_amount", _("An amount may not be negative."))
-        return value.quantize(FEN, rounding=ROUND_HALF_UP)
+        value = value.quantize(FEN, rounding=ROUND_HALF_UP)
     except InvalidOperation:  # more digits than the decimal context holds
-        raise _invalid_amount() from None
+        raise _amount_too_large() from None
+    if value >= AMOUNT_LIMIT:
+        raise _amount_too_large()
+    return value
+
+
+def _amount_too_large() -> InvalidValue:
+    return InvalidValue(
+        "amount_too_large",
+        _("The amount is too large: at most %(digits)d digits before the decimal point.")
+        % {"digits": AMOUNT_INTEGER_DIGITS},
+    )
 
 
 def parse_amount(value: str) -> Decimal:

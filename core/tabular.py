@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 from python_calamine import CalamineWorkbook
 
 from core.identifiers import (
+    AMOUNT_INTEGER_DIGITS,
     DATE_RE,
     EARLIEST_BIRTH_DATE,
     PHONE_SEPARATORS_RE,
@@ -403,7 +404,10 @@ def _anchored(pattern: re.Pattern[str]) -> re.Pattern[str]:
 DATE_PATTERN = _anchored(DATE_RE)
 
 MAX_FAST_WIDTH = 64  # no valid value is longer; longer cells take the scalar path
-FAST_AMOUNT_DIGITS = 20  # longer amounts take the scalar path, which knows the decimal context's limits
+# Plain amounts of up to 16 digits (12 before a 万) fit NUMERIC(18, 2); longer ones take the scalar
+# path, which refuses those too large (amount_too_large).
+FAST_AMOUNT_DIGITS = AMOUNT_INTEGER_DIGITS
+FAST_WAN_DIGITS = AMOUNT_INTEGER_DIGITS - 4
 ID_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2], dtype=np.int64)
 ID_CHECK_CHARS = np.array([ord(c) for c in "10X98765432"], dtype=np.uint32)
 REGION_WEIGHTS = np.array([100000, 10000, 1000, 100, 10, 1], dtype=np.int64)
@@ -525,7 +529,10 @@ def amounts(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     # The usual amounts are exact already: written with two decimals (and, for
     # 万, the decimal point moved four places) their text is the result.
     places = np.strings.str_len(fraction)
-    simple = shaped & (np.strings.str_len(digits) <= FAST_AMOUNT_DIGITS) & np.where(wan, places <= 6, places <= 2)
+    lengths = np.strings.str_len(digits)
+    simple = shaped & np.where(
+        wan, (lengths <= FAST_WAN_DIGITS) & (places <= 6), (lengths <= FAST_AMOUNT_DIGITS) & (places <= 2)
+    )
     six = np.strings.ljust(fraction, 6, "0")
     yuan = np.strings.add(np.strings.add(digits, "."), np.strings.slice(six, 0, 2))
     in_wan = np.strings.add(
@@ -661,8 +668,12 @@ def scores(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     return _series(values, s.index), _series(codes, s.index)
 
 
-def dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """``parse_date`` for a column: (date or None, error code or "")."""
+def dates(s: pd.Series, *, earliest: date | None = None, latest: date | None = None) -> tuple[pd.Series, pd.Series]:
+    """``parse_date`` for a column: (date or None, error code or "").
+
+    A real date before ``earliest`` or after ``latest`` is ``date_out_of_range``
+    (no value): 9999-12-31 is a date, but not one an order was placed on.
+    """
     if s.empty:
         return _nothing(s)
     column = _column(s)
@@ -702,12 +713,19 @@ def dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
         month[found] = (parts["m"] + parts["m2"] + parts["m3"]).astype(np.int64).to_numpy()
         day[found] = (parts["d"] + parts["d2"] + parts["d3"]).astype(np.int64).to_numpy()
         spelled[found] = True
-    good = spelled & _real_dates(year, month, day)
+    real = spelled & _real_dates(year, month, day)
+    ordinal = year * 10000 + month * 100 + day
+    inside = np.ones(count, dtype=bool)
+    if earliest is not None:
+        inside &= ordinal >= _ordinal(earliest)
+    if latest is not None:
+        inside &= ordinal <= _ordinal(latest)
+    good = real & inside
     values = np.full(count, None, dtype=object)
     if good.any():
         years = (year[good] - 1970).astype("datetime64[Y]")
         months = years.astype("datetime64[M]") + (month[good] - 1).astype("timedelta64[M]")
         days = months.astype("datetime64[D]") + (day[good] - 1).astype("timedelta64[D]")
         values[good] = days.astype(object)  # datetime64[D] becomes datetime.date
-    codes = np.where(good, "", "invalid_date").astype(object)
+    codes = _first_code([~real, ~inside], ["invalid_date", "date_out_of_range"])
     return _series(values, s.index), _series(codes, s.index)

@@ -48,6 +48,7 @@ def row_error_detail(code: str) -> str:
         "invalid_phone": _("Not a mainland mobile number (11 digits beginning with 13 to 19)."),
         "invalid_amount": _("Not an amount in yuan: write it like 1200000, 1,200,000.00 or 120万."),
         "negative_amount": _("An amount may not be negative."),
+        "amount_too_large": _("The amount is too large."),
         "invalid_score": _("The score must be a number from 0 to 100 with at most two decimals."),
         "invalid_region_code": _("A region code has 6 digits."),
         "duplicate_in_file": _("This resident ID number appears earlier in the same file."),

@@ -31,7 +31,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from core import tabular
-from core.identifiers import InvalidValue, validate_uscc
+from core.identifiers import EARLIEST_DATE, InvalidValue, validate_uscc
 from core.masking import pii_hash
 from risk.models import EventType, MonitoringEvent
 
@@ -70,6 +70,9 @@ KEY_MAX_LENGTH = 64  # order and event numbers: the width of their columns
 MAX_ERRORS_LISTED = 10_000  # a systematically broken file must not become a giant answer
 # NUMERIC(18, 2) holds up to 16 digits before the point.
 AMOUNT_LIMIT = Decimal(10) ** 16
+# A record is dated from 1900 to a year after the business date (the close may lag the calendar);
+# 9999-12-31 or 1899-01-01 is a date, but not one of an order or an event.
+LATEST_DAYS_AHEAD = 366
 PLAIN_AMOUNT_WIDTH = 19  # 16 digits, a point and two decimals
 # A key with a control character is broken data; a backslash is escaped for COPY.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
@@ -98,6 +101,7 @@ def row_error_detail(code: str) -> str:
         "negative_amount": _("An amount may not be negative."),
         "amount_too_large": _("The amount is too large."),
         "invalid_date": _("This is not a date: write it like 2027-02-13."),
+        "date_out_of_range": _("The date is too far in the past or the future."),
         "invalid_key": _("Order and event numbers may not contain tabs, line breaks or other control characters."),
         "invalid_subject_id": _("This is neither a valid resident ID number nor a valid unified social credit code."),
         "unknown_event_type": _(
@@ -211,7 +215,7 @@ def _trade_check(today: dt.date) -> Callable[[pd.DataFrame], RowsChunk]:
         codes: dict[str, ObjectArray] = {}
         hashes, codes["id_number"] = _identity_hashes(frame["id_number"], today=today, memo=identities)
         order_no, codes["order_no"] = _keys(frame["order_no"])
-        order_date, codes["order_date"] = _dates(frame["order_date"])
+        order_date, codes["order_date"] = _dates(frame["order_date"], today=today)
         amount, codes["amount"] = _amounts(frame["amount"])
         for name in TRADE_FIELDS:
             codes[name] = _required(frame[name], codes[name])
@@ -262,7 +266,7 @@ def _event_check(today: dt.date) -> Callable[[pd.DataFrame], RowsChunk]:
         event_type = tabular.normalize_series(frame["event_type"]).str.lower().to_numpy(dtype=object)
         known = np.isin(event_type, EventType.values)
         codes["event_type"] = np.where(known, "", "unknown_event_type").astype(object)
-        event_date, codes["event_date"] = _dates(frame["event_date"])
+        event_date, codes["event_date"] = _dates(frame["event_date"], today=today)
         value, codes["value"] = _values(frame["value"])
         codes["detail"] = np.full(count, "", dtype=object)
         event_id, codes["event_id"] = _keys(frame["event_id"])
@@ -352,10 +356,11 @@ def _subject(cell: str, number: str, resident_id_code: str) -> tuple[str, str, s
         return "", "", "invalid_subject_id"
 
 
-def _dates(column: pd.Series) -> tuple[ObjectArray, ObjectArray]:
+def _dates(column: pd.Series, *, today: dt.date) -> tuple[ObjectArray, ObjectArray]:
     """(ISO date text or "", error code or ""): a file holds few distinct dates, each checked once."""
     positions, uniques = _distinct(column)
-    values, codes = tabular.dates(uniques)
+    latest = today + dt.timedelta(days=LATEST_DAYS_AHEAD)
+    values, codes = tabular.dates(uniques, earliest=EARLIEST_DATE, latest=latest)
     texts = np.array([value.isoformat() if value is not None else "" for value in values], dtype=object)
     return texts[positions], codes.to_numpy(dtype=object)[positions]
 

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from core import tabular
+from core.identifiers import EARLIEST_DATE
 from core.masking import mask_id_number, pii_hash
 from core.uploads import read_uploaded_table
 from origination.importers import row_error_detail
@@ -33,6 +34,7 @@ COLUMN_ORDER = tuple(spec.field for spec in HOLDING_COLUMNS)
 def holding_error_detail(code: str) -> str:
     messages = {
         "invalid_date": _("This is not a date: write it like 2027-02-13."),
+        "date_out_of_range": _("The date is too far in the past or the future."),
         "future_date": _("The opening date is after the business date."),
         "unknown_product": _("No product has this code: use a code of the product list."),
         "unknown_farmer": _("None of your farmers has this resident ID number."),
@@ -59,7 +61,7 @@ def read_holdings(content: bytes, filename: str, *, today: dt.date) -> HoldingRo
     products = tabular.normalize_series(frame["product_code"]).str.upper()
     codes["product_code"] = pd.Series(np.where(products == "", "required", ""), index=index, dtype=object)
     given = frame["opened_on"].astype(str).str.strip() != ""
-    opened, date_codes = tabular.dates(frame["opened_on"].where(given, today.isoformat()))
+    opened, date_codes = tabular.dates(frame["opened_on"].where(given, today.isoformat()), earliest=EARLIEST_DATE)
     future = opened.map(lambda day: day is not None and day > today)
     codes["opened_on"] = date_codes.where(date_codes != "", np.where(future, "future_date", ""))
     empty_id = frame["id_number"].astype(str).str.strip() == ""

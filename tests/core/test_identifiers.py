@@ -281,11 +281,20 @@ def test_a_negative_amount_is_refused_as_negative(text):
         ".5",
         "5.",
         "--5",
-        "1" * 40,
     ],
 )
 def test_an_unreadable_amount_is_refused(text):
     assert code_of(parse_amount, text) == "invalid_amount"
+
+
+@pytest.mark.parametrize("text", ["1" * 40, "10000000000000000", "1000000000000万", "9999999999999999.995"])
+def test_an_amount_a_money_column_cannot_hold_is_too_large(text):
+    """NUMERIC(18, 2): sixteen digits before the point, after the rounding to the fen."""
+    assert code_of(parse_amount, text) == "amount_too_large"
+
+
+def test_the_largest_amount_a_money_column_holds_is_read():
+    assert parse_amount("9999999999999999.99") == Decimal("9999999999999999.99")
 
 
 @given(st.decimals(min_value=0, max_value=10**12, places=2))
