@@ -281,6 +281,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 # --- Application ------------------------------------------------------------------
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 50 * 1024 * 1024, minimum=1024)
 UPLOAD_MAX_ROWS = env_int("UPLOAD_MAX_ROWS", 200_000, minimum=1)
+# Columns of an uploaded table (XLSX or CSV); core.upload_guard refuses a wider one before reading it.
+UPLOAD_MAX_COLUMNS = env_int("UPLOAD_MAX_COLUMNS", 50, minimum=10)
 SMS_BACKEND = env_str("SMS_BACKEND", "origination.sms.LogSmsBackend")
 # The branch at the root of the organisation tree: `migrate` creates it on a fresh database.
 BRANCH_CODE = env_str("BRANCH_CODE", "CD")

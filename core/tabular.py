@@ -34,6 +34,7 @@ import pandas as pd
 from django.utils.translation import gettext as _
 from python_calamine import CalamineWorkbook
 
+from core.csv_decoding import decode_table_text
 from core.identifiers import (
     AMOUNT_INTEGER_DIGITS,
     DATE_RE,
@@ -49,13 +50,26 @@ from core.identifiers import (
     validate_mobile,
     validate_resident_id,
 )
+from core.upload_guard import (
+    HEADER_SEARCH_ROWS,
+    Limits,
+    TableError,
+    check_csv,
+    check_workbook,
+    csv_cells,
+    default_max_columns,
+    refuse_columns,
+    refuse_sparse,
+)
 
 __all__ = [
     "ROW",
     "ColumnSpec",
+    "Inspected",
     "TableError",
     "amounts",
     "dates",
+    "inspect_table",
     "mobiles",
     "normalize_series",
     "read_table",
@@ -67,11 +81,7 @@ ROW = "row"  # the column that carries the spreadsheet row number (header = row 
 
 ZIP_MAGIC = b"PK\x03\x04"  # XLSX is a zip archive
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls and password-protected workbooks
-ENCODINGS = ("utf-8-sig", "gb18030")  # gb18030 is a superset of GBK and GB2312
-# Control characters never appear in a text table: their presence means binary data.
-BINARY_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 HEADER_NOISE_RE = re.compile(r"[\s_*\ufeff\u200b]+")
-HEADER_SEARCH_ROWS = 10  # a title row or two above the headers is common in Chinese templates
 ROWS_LISTED = 10  # how many row numbers an error detail lists before "…"
 EXACT_FLOAT_LIMIT = 1e15  # whole numbers below this have the same digits in a float and in Excel
 
@@ -84,21 +94,6 @@ LENGTH = np.frompyfunc(len, 1, 1)
 
 BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.int64]
-
-
-class TableError(Exception):
-    """The file as a whole cannot be used; ``code`` is stable, ``detail`` is for people.
-
-    ``fields`` names the columns concerned (for ``missing_columns`` and
-    ``duplicate_columns``); ``rows`` the spreadsheet rows (for ``extra_cells``).
-    """
-
-    def __init__(self, code: str, detail: str, *, fields: tuple[str, ...] = (), rows: tuple[int, ...] = ()) -> None:
-        super().__init__(f"{code}: {detail}")
-        self.code = code
-        self.detail = str(detail)
-        self.fields = fields
-        self.rows = rows
 
 
 @dataclass(frozen=True)
@@ -119,7 +114,14 @@ class ColumnSpec:
 # --- reading ------------------------------------------------------------------------
 
 
-def read_table(content: bytes, filename: str, columns: Sequence[ColumnSpec], *, max_rows: int) -> pd.DataFrame:
+def read_table(
+    content: bytes,
+    filename: str,
+    columns: Sequence[ColumnSpec],
+    *,
+    max_rows: int,
+    max_columns: int | None = None,
+) -> pd.DataFrame:
     """Read an uploaded CSV or XLSX into one string column per spec, plus ``row``.
 
     XLSX is recognised by its bytes, whatever the file is called; anything
@@ -128,30 +130,25 @@ def read_table(content: bytes, filename: str, columns: Sequence[ColumnSpec], *, 
     (rows above it, such as a title, are skipped). Blank rows are dropped;
     ``row`` keeps the number the spreadsheet shows. A file without data rows
     gives an empty frame: whether that is an error is the caller's business.
+
+    Before anything is parsed, ``core.upload_guard`` measures what the file
+    would become (its rows, columns, cells and, for a workbook, what it
+    inflates to) against ``max_rows`` and ``max_columns`` (default: the
+    ``UPLOAD_MAX_COLUMNS`` setting), so that no file can make the reader take
+    far more memory or time than its size justifies.
     """
     lookup = _header_lookup(columns)
-    if not content.strip():
-        raise TableError("not_a_table", _("%(file)s is empty.") % {"file": filename})
-    text: str | None = None
+    inspected = inspect_table(content, filename, max_rows=max_rows, max_columns=max_columns)
+    limits, text = inspected.limits, inspected.text
     widths: IntArray | None = None
-    if content.startswith(ZIP_MAGIC):
+    if text is None:
         grid = _read_xlsx(content, filename)
-    elif content.startswith(OLE_MAGIC):
-        raise TableError(
-            "not_a_table",
-            _(
-                "%(file)s is an old-style or password-protected Excel file: "
-                "save it as .xlsx without a password, or as CSV."
-            )
-            % {"file": filename},
-        )
     else:
-        text = _decode(content, filename)
-        grid, widths = _read_csv(text, filename)
+        grid, widths = _read_csv(text, filename, limits)
     grid, nonblank, header, positions = _locate(grid, lookup, columns, filename)
     if text is not None and widths is None and header > 0:
         # A title row above the headers: the record widths are needed after all.
-        grid, widths = _read_csv_records(text, filename)
+        grid, widths = _read_csv_records(text, filename, limits)
         grid, nonblank, header, positions = _locate(grid, lookup, columns, filename)
 
     data_rows = nonblank[nonblank > header]
@@ -197,19 +194,40 @@ def _stripped(values: npt.NDArray[np.object_]) -> tuple[npt.NDArray[np.object_],
     return texts, texts.astype(bool)
 
 
-def _decode(content: bytes, filename: str) -> str:
-    for encoding in ENCODINGS:
-        try:
-            text = content.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if BINARY_RE.search(text):
-            break
-        return text
-    raise TableError(
-        "not_a_table",
-        _("%(file)s is not a CSV or XLSX table: upload a CSV (UTF-8 or GBK) or an XLSX file.") % {"file": filename},
-    )
+@dataclass(frozen=True)
+class Inspected:
+    """A file that passed ``inspect_table``: the limits it was held to, and a CSV's decoded text."""
+
+    limits: Limits
+    text: str | None  # None for a workbook
+
+
+def inspect_table(content: bytes, filename: str, *, max_rows: int, max_columns: int | None = None) -> Inspected:
+    """What can be known of a file before it is parsed, or ``TableError``.
+
+    A workbook's package and sheets are measured (``check_workbook``); a CSV's
+    text is decoded (``decode_table_text``) and its lines and first record
+    measured (``check_csv``). Cheap next to reading, so an upload can be
+    refused with this before it is kept.
+    """
+    if not content.strip():
+        raise TableError("not_a_table", _("%(file)s is empty.") % {"file": filename})
+    limits = Limits(size=len(content), max_rows=max_rows, max_columns=max_columns or default_max_columns())
+    if content.startswith(ZIP_MAGIC):
+        check_workbook(content, filename, limits)
+        return Inspected(limits, None)
+    if content.startswith(OLE_MAGIC):
+        raise TableError(
+            "not_a_table",
+            _(
+                "%(file)s is an old-style or password-protected Excel file: "
+                "save it as .xlsx without a password, or as CSV."
+            )
+            % {"file": filename},
+        )
+    text = decode_table_text(content, filename)
+    check_csv(content, filename, limits)
+    return Inspected(limits, text)
 
 
 def _read_xlsx(content: bytes, filename: str) -> pd.DataFrame:
@@ -259,7 +277,7 @@ def _excel_number(number: float) -> str:
     return format(Decimal(text), "f") if "e" in text else text
 
 
-def _read_csv(text: str, filename: str) -> tuple[pd.DataFrame, IntArray | None]:
+def _read_csv(text: str, filename: str, limits: Limits) -> tuple[pd.DataFrame, IntArray | None]:
     """Every record as a row (blank ones included) and, when known, its number of fields.
 
     pandas' C parser reads well-formed files; it stops at a record with more
@@ -276,19 +294,29 @@ def _read_csv(text: str, filename: str) -> tuple[pd.DataFrame, IntArray | None]:
             engine="c",
         )
     except (pd.errors.ParserError, pd.errors.EmptyDataError):
-        return _read_csv_records(text, filename)
+        return _read_csv_records(text, filename, limits)
     # No record is wider than the first one, so none is wider than the
     # headers when they are the first row.
     return grid, None
 
 
-def _read_csv_records(text: str, filename: str) -> tuple[pd.DataFrame, IntArray]:
+def _read_csv_records(text: str, filename: str, limits: Limits) -> tuple[pd.DataFrame, IntArray]:
+    """Every record with the csv module, refused as soon as one is too wide or the grid too large."""
+    records: list[list[str]] = []
+    width = 0
+    cells = csv_cells(limits)
     try:
-        records = list(csv.reader(io.StringIO(text, newline="")))
+        for record in csv.reader(io.StringIO(text, newline="")):
+            if len(record) > width:
+                width = len(record)
+                if width > limits.max_columns:
+                    raise refuse_columns(filename, width, limits)
+            records.append(record)
+            if len(records) * width > cells:
+                raise refuse_sparse(filename, len(records), width)
     except csv.Error as exc:
         raise TableError("not_a_table", _("%(file)s is not a readable CSV file.") % {"file": filename}) from exc
     widths = np.array([len(record) for record in records], dtype=np.int64)
-    width = int(widths.max(initial=0))
     if width == 0:
         raise TableError("not_a_table", _("%(file)s holds no values.") % {"file": filename})
     grid = pd.DataFrame([record + [""] * (width - len(record)) for record in records], dtype=object)
