@@ -1,7 +1,10 @@
 """An uploaded table as a person's file: refused with a code and a sentence, or read.
 
 ``core.tabular`` reads tables and raises ``TableError``; uploads answer with
-``DomainError`` (400), which the pages and the API show as they are.
+``DomainError`` (400), which the pages and the API show as they are. The
+size is checked before the bytes are read into memory, and everything that
+can be known of a table before it is parsed (``tabular.inspect_table``) can be
+checked before an upload is kept at all.
 """
 
 from __future__ import annotations
@@ -9,23 +12,47 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pandas as pd
+from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 
 from core import tabular
 from core.errors import DomainError
 
 
+def _too_large(filename: str, size: int, max_bytes: int) -> DomainError:
+    return DomainError(
+        "file_too_large",
+        _("%(file)s is %(size)s MB; at most %(max)s MB are accepted.")
+        % {
+            "file": filename,
+            "size": f"{size / 1_048_576:.1f}",
+            "max": f"{max_bytes / 1_048_576:.0f}",
+        },
+    )
+
+
 def refuse_oversized(content: bytes, filename: str, max_bytes: int) -> None:
     if len(content) > max_bytes:
-        raise DomainError(
-            "file_too_large",
-            _("%(file)s is %(size)s MB; at most %(max)s MB are accepted.")
-            % {
-                "file": filename,
-                "size": f"{len(content) / 1_048_576:.1f}",
-                "max": f"{max_bytes / 1_048_576:.0f}",
-            },
-        )
+        raise _too_large(filename, len(content), max_bytes)
+
+
+def upload_read(upload: UploadedFile, *, max_bytes: int, default_name: str = "") -> tuple[bytes, str]:
+    """The bytes and name of an uploaded file; one larger than ``max_bytes`` is refused unread."""
+    name = upload.name or default_name
+    if (upload.size or 0) > max_bytes:
+        raise _too_large(name, upload.size or 0, max_bytes)
+    content = upload.read()
+    refuse_oversized(content, name, max_bytes)  # the size a client declares is not proof
+    return content, name
+
+
+def check_uploaded_table(content: bytes, filename: str, *, max_bytes: int, max_rows: int) -> None:
+    """What ``read_uploaded_table`` refuses before parsing (size, an unsafe or unreadable file), as DomainError."""
+    refuse_oversized(content, filename, max_bytes)
+    try:
+        tabular.inspect_table(content, filename, max_rows=max_rows)
+    except tabular.TableError as exc:
+        raise DomainError(exc.code, exc.detail) from None
 
 
 def read_uploaded_table(

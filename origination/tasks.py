@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from core.errors import DomainError
+from core.files import stored_files_delete
 from core.models import StoredFile
 from origination.models import Batch, UploadJob
 from origination.services.intake import Upload, batch_upload
@@ -34,11 +35,14 @@ def batch_intake_run(job_id: int) -> str:
     job = UploadJob.objects.select_related("program", "uploaded_by", "farmer_list").get(pk=job_id)
     if job.state in {UploadJob.State.DONE, UploadJob.State.FAILED}:
         return job.state  # a redelivered message does nothing twice
+    if job.farmer_list is None:
+        return UploadJob.State.FAILED  # decided by a run that ended between its update and this read
 
     def progress(percent: int, stage: str) -> None:
         UploadJob.objects.filter(pk=job_id).update(state=UploadJob.State.RUNNING, progress=percent, stage=stage[:100])
 
     attachments = {name: _upload_of(StoredFile.objects.get(pk=file_id)) for name, file_id in job.attachments.items()}
+    batch: Batch | None = None
     with override("zh-hans"):
         try:
             batch = batch_upload(
@@ -57,7 +61,6 @@ def batch_intake_run(job_id: int) -> str:
                 errors=exc.report or exc.extra.get("errors", []),
                 batch_id=exc.extra.get("batch"),
             )
-            return UploadJob.State.FAILED
         except Exception:
             log.exception("upload job %s failed", job_id)
             UploadJob.objects.filter(pk=job_id).update(
@@ -66,9 +69,19 @@ def batch_intake_run(job_id: int) -> str:
                 error_code="internal_error",
                 error_detail=_("The file could not be processed. Nothing was saved; please try again."),
             )
-            return UploadJob.State.FAILED
+        finally:
+            _uploaded_files_release(job, batch)
+    if batch is None:
+        return UploadJob.State.FAILED
     UploadJob.objects.filter(pk=job_id).update(state=UploadJob.State.DONE, progress=100, batch=batch)
     return UploadJob.State.DONE
+
+
+def _uploaded_files_release(job: UploadJob, batch: Batch | None) -> None:
+    """The files kept for the job go: an accepted list is now the batch's own file, a refused one nothing."""
+    given = [job.farmer_list_id, *job.attachments.values()]
+    UploadJob.objects.filter(pk=job.pk).update(farmer_list=batch.farmer_list if batch else None, attachments={})
+    stored_files_delete(file_id for file_id in given if file_id is not None)
 
 
 @shared_task(name="origination.batch_chunk_process", acks_late=True)

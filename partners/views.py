@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
@@ -9,9 +10,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.business_date import business_date_get
+from core.files import files_kept_only_on_commit
 from core.masking import mask_phone
 from core.money import format_yuan
 from core.roles import Role
+from core.uploads import upload_read
 from core.views import call_service, form_errors_text, paginate
 from partners.auth import acting_user
 from partners.forms import AgreementForm, AnchorForm, AssessmentForm, StatusReasonForm
@@ -155,17 +158,17 @@ def agreement_add_view(request: HttpRequest, pk: int) -> HttpResponse:
     form = AgreementForm(request.POST, request.FILES)
     if form.is_valid():
         scan = form.cleaned_data.pop("scan")
-        extra = {}
-        if scan is not None:
-            extra = {
-                "scan_content": scan.read(),
-                "scan_name": scan.name,
-                "scan_content_type": scan.content_type,
-            }
-        if call_service(
-            form,
-            lambda: agreement_add(anchor=anchor, actor=acting_user(request), **form.cleaned_data, **extra),
-        ):
+
+        def add() -> object:
+            extra = {}
+            if scan is not None:
+                content, name = upload_read(scan, max_bytes=settings.UPLOAD_MAX_BYTES, default_name="scan")
+                extra = {"scan_content": content, "scan_name": name, "scan_content_type": scan.content_type}
+            # A refused agreement leaves no scan in storage.
+            with files_kept_only_on_commit():
+                return agreement_add(anchor=anchor, actor=acting_user(request), **form.cleaned_data, **extra)
+
+        if call_service(form, add):
             messages.success(request, _("The agreement is recorded."))
             return redirect("anchor-detail", pk=pk)
     messages.error(request, form_errors_text(form))

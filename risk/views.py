@@ -13,10 +13,12 @@ from django.utils.translation import gettext as _
 
 from core.business_date import business_date_get
 from core.errors import DomainError
+from core.uploads import upload_read
 from core.views import paginate
 from partners.auth import acting_user
 from partners.models import Anchor, User
 from partners.scoping import is_anchor_operator, visible_anchors
+from risk.importers import provider_max_bytes
 from risk.models import Outbreak, ProviderDelivery
 from risk.services.deliveries import monitoring_events_import, trade_records_import
 from risk.services.outbreaks import outbreak_create
@@ -54,7 +56,7 @@ def provider_data(request: HttpRequest) -> HttpResponse:
                 return redirect("provider-data")
             if upload is None:
                 raise DomainError("file_required", _("Choose the provider's file."))
-            content, name = upload.read(), upload.name or "provider.csv"
+            content, name = upload_read(upload, max_bytes=provider_max_bytes(), default_name="provider.csv")
             if request.POST.get("kind") == "events":
                 result = monitoring_events_import(content=content, filename=name, actor=user)
             else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -17,6 +18,7 @@ from core.api.fields import MoneyField
 from core.api.pagination import StandardPagination
 from core.business_date import business_date_get
 from core.errors import DomainError
+from core.uploads import upload_read
 from origination.models import Batch, BatchRow, CreditLimit
 from origination.selectors import (
     limits_with_available,
@@ -60,10 +62,12 @@ UploadRequest = inline_serializer(
 
 
 def upload_from(request: Request, name: str) -> Upload | None:
+    """An attached file, refused unread when it is larger than any upload may be."""
     file = request.FILES.get(name)
     if file is None:
         return None
-    return Upload(content=file.read(), name=file.name or name, content_type=file.content_type or "")
+    content, filename = upload_read(file, max_bytes=settings.UPLOAD_MAX_BYTES, default_name=name)
+    return Upload(content=content, name=filename, content_type=file.content_type or "")
 
 
 def program_batch_upload(request: Request, program: Program) -> Response:

@@ -196,7 +196,10 @@ class UploadJob(TimeStampedModel):
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="+")
     uploaded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
-    farmer_list = models.ForeignKey(StoredFile, on_delete=models.PROTECT, related_name="+")
+    # The files are kept only while the job reads them: a refused list leaves nothing behind, an
+    # accepted one is then the batch's own file.
+    farmer_list = models.ForeignKey(StoredFile, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    file_name = models.CharField(_("file name"), max_length=255, blank=True)
     attachments = models.JSONField(default=dict)
     state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0)

@@ -22,7 +22,7 @@ from core.audit import audit_record
 from core.bulk import copy_frame
 from core.business_date import business_date_get
 from core.errors import DomainError
-from core.files import sha256_of, stored_file_create
+from core.files import files_kept_only_on_commit, sha256_of, stored_file_create
 from core.permissions import require_role
 from core.roles import Role
 from origination.importers import FarmerList, read_farmer_list, refuse_rows
@@ -103,7 +103,8 @@ def batch_upload(
     farmers = read_farmer_list(farmer_list.content, farmer_list.name, today=today)
     progress(50, _("Saving"))
     try:
-        with transaction.atomic():
+        # The files are written to storage as the rows are: a failure takes both back.
+        with files_kept_only_on_commit(), transaction.atomic():
             attachments = _given(scorecard, recommendation_letter, guarantee_letter)
             batch = _write(program, actor, farmer_list, digest, farmers, today, attachments)
     except IntegrityError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -10,8 +11,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
-from core.files import stored_file_create
+from core.files import files_kept_only_on_commit, stored_file_create
 from core.roles import Role
+from core.uploads import check_uploaded_table, upload_read
 from core.views import paginate
 from origination.exports import row_errors_xlsx
 from origination.models import UploadJob
@@ -32,45 +34,53 @@ def _uploadable_program(user: User, pk: int) -> Program:
 
 @login_required
 def batch_upload_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """Check the list as far as it can be checked unread, keep it while the background job reads it.
+
+    Size, safety and encoding are checked here, before anything is kept: a
+    file refused now leaves nothing behind. What only a full reading tells
+    (headers, rows, a duplicate) is the job's; the job removes the files it
+    was given once it has decided, so a refused list is kept nowhere.
+    """
     user = acting_user(request)
     program = _uploadable_program(user, pk)
-    if request.method == "POST":
-        farmer_list = request.FILES.get("farmer_list")
-        if farmer_list is None:
-            return render(
-                request,
-                "origination/batch_upload.html",
-                {"program": program, "error": _("Choose the farmer list to upload.")},
-                status=400,
-            )
-        with transaction.atomic():
-            stored = stored_file_create(
-                content=farmer_list.read(),
-                name=farmer_list.name or "farmer_list",
-                content_type=farmer_list.content_type or "",
-                uploaded_by=user,
-            )
-            attachments = {}
-            for name in ATTACHMENTS:
-                upload = request.FILES.get(name)
-                if upload is not None:
-                    attachments[name] = stored_file_create(
-                        content=upload.read(),
-                        name=upload.name or name,
-                        content_type=upload.content_type or "",
-                        uploaded_by=user,
-                    ).pk
-            job = UploadJob.objects.create(
-                program=program, uploaded_by=user, farmer_list=stored, attachments=attachments
-            )
-            transaction.on_commit(lambda: batch_intake_run.delay(job.pk))
-        target = reverse("upload-job", args=[job.pk])
-        if request.headers.get("HX-Request"):
-            response = HttpResponse(status=204)
-            response["HX-Redirect"] = target
-            return response
-        return redirect(target)
-    return render(request, "origination/batch_upload.html", {"program": program})
+    if request.method != "POST":
+        return render(request, "origination/batch_upload.html", {"program": program})
+    farmer_list = request.FILES.get("farmer_list")
+    if farmer_list is None:
+        return _refused(request, program, _("Choose the farmer list to upload."), "farmer_list_required")
+    try:
+        content, name = upload_read(farmer_list, max_bytes=settings.UPLOAD_MAX_BYTES, default_name="farmer_list")
+        check_uploaded_table(content, name, max_bytes=settings.UPLOAD_MAX_BYTES, max_rows=settings.UPLOAD_MAX_ROWS)
+        attachments = {
+            key: (*upload_read(upload, max_bytes=settings.UPLOAD_MAX_BYTES, default_name=key), upload.content_type)
+            for key in ATTACHMENTS
+            if (upload := request.FILES.get(key)) is not None
+        }
+    except DomainError as exc:
+        return _refused(request, program, exc.detail, exc.code)
+    with files_kept_only_on_commit(), transaction.atomic():
+        stored = stored_file_create(
+            content=content, name=name, content_type=farmer_list.content_type or "", uploaded_by=user
+        )
+        kept = {
+            key: stored_file_create(content=data, name=filename, content_type=kind or "", uploaded_by=user).pk
+            for key, (data, filename, kind) in attachments.items()
+        }
+        job = UploadJob.objects.create(
+            program=program, uploaded_by=user, farmer_list=stored, file_name=name[:255], attachments=kept
+        )
+        transaction.on_commit(lambda: batch_intake_run.delay(job.pk))
+    target = reverse("upload-job", args=[job.pk])
+    if request.headers.get("HX-Request"):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = target
+        return response
+    return redirect(target)
+
+
+def _refused(request: HttpRequest, program: Program, detail: str, code: str) -> HttpResponse:
+    context = {"program": program, "error": detail, "error_code": code}
+    return render(request, "origination/batch_upload.html", context, status=400)
 
 
 def _job_for(request: HttpRequest, pk: int) -> UploadJob:

@@ -20,7 +20,7 @@ from core.audit import audit_record
 from core.bulk import temp_table_drop, temp_table_load
 from core.business_date import business_date_get
 from core.errors import DomainError
-from core.files import stored_file_create
+from core.files import files_kept_only_on_commit, stored_file_create
 from core.permissions import require_role
 from core.roles import Role
 from partners.models import Farmer, HoldingImport, Product, ProductHolding, User
@@ -76,9 +76,16 @@ def _upsert(
     return UpsertCounts(created=created, updated=updated, unchanged=total - created - updated)
 
 
-@transaction.atomic
 def holdings_import(*, actor: User, content: bytes, filename: str) -> HoldingImport:
-    """Import a holdings file: good rows upserted, each refused row reported with its reason."""
+    """Import a holdings file: good rows upserted, each refused row reported with its reason.
+
+    The file is read before anything is written; a failure after it was stored takes it back out of storage.
+    """
+    with files_kept_only_on_commit(), transaction.atomic():
+        return _holdings_import(actor=actor, content=content, filename=filename)
+
+
+def _holdings_import(*, actor: User, content: bytes, filename: str) -> HoldingImport:
     require_role(actor, *HOLDING_ROLES)
     today = business_date_get()
     holdings = read_holdings(content, filename, today=today)

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import TypeVar
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -22,6 +23,7 @@ from core.errors import DomainError
 from core.exports import xlsx_response
 from core.permissions import require_role
 from core.roles import Role
+from core.uploads import upload_read
 from partners.auth import acting_user
 from partners.models import Farmer, HoldingImport, Product, User
 from partners.scoping import visible_farmers
@@ -252,7 +254,8 @@ def holdings_import_view(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Choose the file of product holdings."))
         return redirect("dashboard-cross-selling")
     try:
-        record = holdings_import(actor=user, content=upload.read(), filename=upload.name or "holdings")
+        content, name = upload_read(upload, max_bytes=settings.UPLOAD_MAX_BYTES, default_name="holdings")
+        record = holdings_import(actor=user, content=content, filename=name)
     except DomainError as exc:
         messages.error(request, exc.detail)
         return redirect("dashboard-cross-selling")

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.errors import DomainError
+from core.uploads import upload_read
 from partners.auth import acting_user
 from partners.scoping import visible_anchors
 from risk.api.serializers import (
@@ -28,6 +29,7 @@ from risk.api.serializers import (
     TradeImportSerializer,
     TradePushSerializer,
 )
+from risk.importers import provider_max_bytes
 from risk.models import Outbreak
 from risk.services.deliveries import (
     DeliveryResult,
@@ -63,7 +65,8 @@ class TradeRecordImportView(APIView):
         user = acting_user(request)
         anchor = get_object_or_404(visible_anchors(user), pk=form.validated_data["anchor"])
         upload = form.validated_data["file"]
-        result = trade_records_import(anchor=anchor, content=upload.read(), filename=upload.name or "", actor=user)
+        content, name = upload_read(upload, max_bytes=provider_max_bytes())
+        result = trade_records_import(anchor=anchor, content=content, filename=name, actor=user)
         return Response(result.as_dict())
 
 
@@ -77,7 +80,8 @@ class MonitoringEventImportView(APIView):
         form = EventImportSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         upload = form.validated_data["file"]
-        result = monitoring_events_import(content=upload.read(), filename=upload.name or "", actor=acting_user(request))
+        content, name = upload_read(upload, max_bytes=provider_max_bytes())
+        result = monitoring_events_import(content=content, filename=name, actor=acting_user(request))
         return Response(result.as_dict())
 
 

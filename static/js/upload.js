@@ -30,5 +30,15 @@
       bar.classList.remove("d-none");
       bar.firstElementChild.style.width = `${Math.round((event.detail.loaded / event.detail.total) * 100)}%`;
     });
+    // A list refused before it is kept comes back as the page with its reason: show that reason here.
+    form.addEventListener("htmx:responseError", (event) => {
+      const page = new DOMParser().parseFromString(event.detail.xhr.responseText, "text/html");
+      const reason = page.getElementById("uploadError");
+      const here = document.getElementById("uploadError");
+      if (reason && here) {
+        here.replaceWith(reason);
+        bar.classList.add("d-none");
+      }
+    });
   }
 })();

@@ -1,7 +1,7 @@
 """Files made to hurt the reader: refused with a code through every upload, kept nowhere, read in little memory.
 
-Each file of ``corpus.WHOLE_FILE_REFUSALS`` is sent as an anchor operator's farmer list (API) and as a
-provider's trade and event file (API), and read by the importer in a process of its own
+Each file of ``corpus.WHOLE_FILE_REFUSALS`` is sent as an anchor operator's farmer list (API and upload
+page) and as a provider's trade and event file (API), and read by the importer in a process of its own
 whose peak memory is measured. Before the upload guard, the first one aborted the process asking for
 512 GiB; others took minutes or gigabytes.
 """
@@ -15,12 +15,13 @@ from pathlib import Path
 import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 
 from core.business_date import business_date_set
 from core.files import sha256_of
 from core.models import StoredFile
 from core.roles import Role
-from origination.models import Batch
+from origination.models import Batch, UploadJob
 from risk.models import MonitoringEvent, ProviderDelivery, TradeRecord
 from tests.conftest import api_as
 from tests.factories import make_anchor, make_program, make_user
@@ -70,6 +71,24 @@ def test_the_farmer_list_api_refuses_it_with_its_code_and_keeps_nothing(world, h
     assert body["code"] == hostile.code
     assert body["detail"] and hostile.filename in body["detail"]
     assert not Batch.objects.exists()
+    assert kept_nowhere(content)
+
+
+@pytest.mark.parametrize("hostile", CASES, ids=IDS)
+def test_the_upload_page_refuses_it_before_keeping_it(world, hostile, django_capture_on_commit_callbacks):
+    content = content_of(hostile.filename)
+    client = Client()
+    client.force_login(world["operator"])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/programs/{world['program'].pk}/upload/",
+            {"farmer_list": SimpleUploadedFile(hostile.filename, content)},
+        )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert 'data-testid="upload-error"' in page
+    assert f"<code>{hostile.code}</code>" in page
+    assert not UploadJob.objects.exists() and not Batch.objects.exists()
     assert kept_nowhere(content)
 
 
