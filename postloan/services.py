@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.utils.translation import gettext as _
 
 from core.audit import audit_record
@@ -14,7 +14,7 @@ from core.roles import Role
 from origination.models import Loan
 from partners.models import User
 from partners.scoping import filter_by_subtree, is_anchor_operator
-from postloan.models import PostDrawdownCheck, Warning, WarningAction
+from postloan.models import PostDrawdownCheck, SubjectType, Warning, WarningAction
 from postloan.rules import PROVIDER_FACT_RULES
 
 HANDLING_ROLES = (Role.ACCOUNT_MANAGER, Role.RISK_APPROVER, Role.BRANCH_MANAGER)
@@ -27,8 +27,15 @@ SEVERITY_ORDER = Case(
 
 
 def visible_warnings(user: User) -> QuerySet[Warning]:
+    """Bank staff see the warnings of their subtree; an anchor operator those of his enterprise: on its
+    programmes and their borrowers, or on the anchor itself (what fired a provider-fed rule stays hidden
+    from him, see ``warning_fact``)."""
     if is_anchor_operator(user):
-        return Warning.objects.none()
+        if user.anchor_id is None:
+            return Warning.objects.none()
+        return Warning.objects.filter(
+            Q(program__anchor_id=user.anchor_id) | Q(subject_type=SubjectType.ANCHOR, subject_id=user.anchor_id)
+        )
     return filter_by_subtree(Warning.objects.all(), user)
 
 
