@@ -4,7 +4,7 @@
 importer of KIND (``farmers``, ``trades``, ``events``, ``holdings``) exactly as
 an upload is read, and prints one JSON line: the outcome (``ok`` or the
 refusal's code), the rows read, the seconds, the resident set size before
-reading and its peak (``ru_maxrss``). The address space is capped, so a
+reading and its peak (``VmHWM``). The address space is capped, so a
 reader that asks for hundreds of gigabytes fails here instead of taking the
 machine with it.
 
@@ -67,7 +67,13 @@ def read_in_child(kind: str, path: Path, *, timeout: float = 120.0) -> Reading:
 
 
 def _peak_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    """The process's own peak resident set (VmHWM). Not ``ru_maxrss``: it survives exec, so it would report
+    the peak of the test worker this process was forked from (400 MiB under xdist) rather than its own."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024  # kB
+    raise RuntimeError("no VmHWM in /proc/self/status")
 
 
 def _current_mib() -> float:
