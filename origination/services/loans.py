@@ -52,12 +52,7 @@ def loan_disburse(*, credit_limit: CreditLimit, amount: Decimal, term_months: in
         raise DomainError("limit_expired", _("This credit limit is no longer valid."))
     if amount <= 0:
         raise DomainError("invalid_amount", _("The amount must be greater than zero."))
-    available = limit.amount - limit_outstanding(limit.pk)
-    if amount > available:
-        raise DomainError(
-            "limit_exceeded",
-            _("Only %(available)s yuan of this limit is available.") % {"available": format_yuan(available)},
-        )
+    # The refusals in the contract's order: suspended, expired, term, limit, margin.
     if term_months < 1 or term_months > program.max_term_months:
         raise DomainError(
             "term_too_long",
@@ -69,6 +64,12 @@ def loan_disburse(*, credit_limit: CreditLimit, amount: Decimal, term_months: in
             "term_too_long",
             _("The loan would mature on %(maturity)s, after the limit expires on %(expires)s.")
             % {"maturity": maturity.isoformat(), "expires": limit.expires_on.isoformat()},
+        )
+    available = limit.amount - limit_outstanding(limit.pk)
+    if amount > available:
+        raise DomainError(
+            "limit_exceeded",
+            _("Only %(available)s yuan of this limit is available.") % {"available": format_yuan(available)},
         )
     outstanding, _npl = program_outstanding(program.pk)
     required = money(program.margin_ratio * (outstanding + amount))
