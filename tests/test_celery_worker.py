@@ -6,14 +6,13 @@ import datetime as dt
 import os
 import subprocess
 import sys
-from urllib.parse import quote
 
 import pytest
 import redis
 from celery import Celery
-from django.db import connection
 
 from core.business_date import business_date_set
+from tests.processes import database_url
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
 
@@ -23,14 +22,6 @@ def _redis_up() -> bool:
         return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping())
     except redis.RedisError:
         return False
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    # The embedded server listens on a socket only: its directory is the host, quoted.
-    host = quote(db["HOST"] or "127.0.0.1", safe="")
-    return f"postgres://{auth}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 @pytest.mark.worker
@@ -43,7 +34,7 @@ def test_a_worker_process_runs_a_task_and_returns_its_result():
     # given: a business date committed where the worker can read it
     business_date_set(new_date=dt.date(2027, 3, 15), backwards_allowed=True)
     redis.Redis.from_url(REDIS_URL).flushdb()
-    env = {**os.environ, "CELERY_BROKER_URL": REDIS_URL, "DATABASE_URL": _database_url()}
+    env = {**os.environ, "CELERY_BROKER_URL": REDIS_URL, "DATABASE_URL": database_url()}
     worker = subprocess.Popen(
         [
             sys.executable,

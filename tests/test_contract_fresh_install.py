@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import psycopg2
 import pytest
@@ -32,6 +31,7 @@ from django.conf import settings
 from django.db import connection
 
 from tests.factories import resident_id_with_check, uscc_with_check
+from tests.processes import database_url
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
@@ -92,14 +92,9 @@ def _admin_sql(statement: str) -> None:
 def install(tmp_path: Path) -> Iterator[Install]:
     """An empty database of its own, and the environment every command and the server run with."""
     name = f"scf_contract_{os.getpid()}"
-    server = _server_parameters()
     _admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     _admin_sql(f'CREATE DATABASE "{name}"')
-    credentials = quote(server["user"], safe="") + (
-        f":{quote(server['password'], safe='')}" if server["password"] else ""
-    )
-    port = f":{server['port']}" if server["port"] else ""
-    url = f"postgres://{credentials}@{quote(server['host'], safe='')}{port}/{name}"
+    url = database_url(name)
     env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_SUPERUSER_", "CELERY_"))}
     env.update(
         DATABASE_URL=url,

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
-from django.db import connection
 
 from core.models import AuditEvent
 from core.roles import Role
 from partners.models import User
 from tests.factories import make_anchor
+from tests.processes import database_url
 
 PASSWORD = "Tianfu#2027"
 
@@ -110,11 +110,7 @@ def test_a_weak_password_is_refused(org, monkeypatch):
 
 
 def test_from_the_shell_a_mistake_exits_non_zero_with_one_line_and_no_traceback(db):
-    db_settings = connection.settings_dict
-    url = (
-        f"postgres://{db_settings['USER']}:{db_settings['PASSWORD'] or ''}@{db_settings['HOST'] or '127.0.0.1'}"
-        f":{db_settings['PORT'] or 5432}/{db_settings['NAME']}"
-    )
+    url = database_url()
     # a process on DATABASE_URL is a deployment: it needs a secret key, the run's
     secret = os.environ.get("SECRET_KEY") or settings.SECRET_KEY
     env = {**os.environ, "DATABASE_URL": url, "CREATE_USER_PASSWORD": PASSWORD, "SECRET_KEY": secret}
