@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from core.roles import Role
 from partners.models import OrgNode, User
 from partners.services.org import org_node_create, user_create
 
@@ -54,6 +55,14 @@ def make_org_tree() -> OrgTree:
 
 def make_user(username: str, role: str, node: OrgNode | None, **extra: bool) -> User:
     return user_create(username=username, password=PASSWORD, role=role, org_node=node, **extra)
+
+
+def make_anchor_operator(username: str, anchor: object) -> User:
+    """An anchor operator (龙头企业经办人) of ``anchor``: no node of the bank's, his enterprise only."""
+    user = make_user(username, Role.ANCHOR_OPERATOR, None)
+    user.anchor = anchor  # type: ignore[assignment]
+    user.save()
+    return user
 
 
 def uscc_with_check(body17: str) -> str:

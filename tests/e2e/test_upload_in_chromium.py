@@ -3,9 +3,8 @@ import datetime as dt
 import pytest
 
 from core.business_date import business_date_set
-from core.roles import Role
 from tests.e2e.conftest import log_in, screenshot
-from tests.factories import PASSWORD, make_anchor, make_program, make_user, resident_id_with_check
+from tests.factories import PASSWORD, make_anchor, make_anchor_operator, make_program, resident_id_with_check
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -15,9 +14,7 @@ def test_an_anchor_clerk_uploads_a_list_and_sees_the_row_errors(live_server, use
     business_date_set(new_date=dt.date(2027, 3, 1), backwards_allowed=True)
     anchor = make_anchor(users["manager"], approver=users["approver"])
     program = make_program(anchor, users["approver"])
-    clerk = make_user("clerk", Role.ANCHOR_OPERATOR, None)
-    clerk.anchor = anchor
-    clerk.save()
+    make_anchor_operator("clerk", anchor)
     good = resident_id_with_check("51152119700819196")
     listing = tmp_path / "融资客户清单.csv"
     listing.write_bytes(

@@ -20,11 +20,10 @@ from django.test import Client
 from core.business_date import business_date_set
 from core.files import sha256_of
 from core.models import StoredFile
-from core.roles import Role
 from origination.models import Batch, UploadJob
 from risk.models import MonitoringEvent, ProviderDelivery, TradeRecord
 from tests.conftest import api_as
-from tests.factories import make_anchor, make_program, make_user
+from tests.factories import make_anchor, make_anchor_operator, make_program
 from tests.hostile import corpus
 from tests.hostile.worker import read_in_child
 
@@ -45,9 +44,7 @@ def world(users):
     business_date_set(new_date=dt.date(2027, 3, 1), backwards_allowed=True)
     anchor = make_anchor(users["manager"], approver=users["approver"])
     program = make_program(anchor, users["approver"])
-    operator = make_user("operator", Role.ANCHOR_OPERATOR, None)
-    operator.anchor = anchor
-    operator.save()
+    operator = make_anchor_operator("operator", anchor)
     return {"anchor": anchor, "program": program, "operator": operator, "manager": users["manager"]}
 
 

@@ -17,12 +17,11 @@ from django.test import Client
 
 from core import tabular
 from core.business_date import business_date_set
-from core.roles import Role
 from origination.models import Batch, BatchRow
 from postloan.dashboards.services import holdings_import
 from risk.models import MonitoringEvent, TradeRecord
 from tests.conftest import api_as
-from tests.factories import make_anchor, make_program, make_user
+from tests.factories import make_anchor, make_anchor_operator, make_program
 from tests.hostile import corpus
 
 TODAY = dt.date(2027, 3, 1)
@@ -34,9 +33,7 @@ def world(users):
     business_date_set(new_date=TODAY, backwards_allowed=True)
     anchor = make_anchor(users["manager"], approver=users["approver"])
     program = make_program(anchor, users["approver"])
-    operator = make_user("operator", Role.ANCHOR_OPERATOR, None)
-    operator.anchor = anchor
-    operator.save()
+    operator = make_anchor_operator("operator", anchor)
     return {"anchor": anchor, "program": program, "operator": operator, "manager": users["manager"]}
 
 

@@ -17,13 +17,12 @@ from django.test import Client
 from core.business_date import business_date_set
 from core.files import sha256_of
 from core.models import StoredFile
-from core.roles import Role
 from origination.models import Batch, UploadJob
 from partners.models import HoldingImport
 from postloan.dashboards import services as dashboard_services
 from postloan.dashboards.services import holdings_import
 from tests.conftest import api_as
-from tests.factories import make_anchor, make_program, make_user
+from tests.factories import make_anchor, make_anchor_operator, make_program
 from tests.hostile import corpus
 
 
@@ -37,9 +36,7 @@ def clerk(users):
     business_date_set(new_date=dt.date(2027, 3, 1), backwards_allowed=True)
     anchor = make_anchor(users["manager"], approver=users["approver"])
     program = make_program(anchor, users["approver"])
-    user = make_user("clerk", Role.ANCHOR_OPERATOR, None)
-    user.anchor = anchor
-    user.save()
+    user = make_anchor_operator("clerk", anchor)
     client = Client()
     client.force_login(user)
     return client, program, user

@@ -258,12 +258,9 @@ def test_an_xlsx_with_numeric_cells_is_read_exactly(users, program, tmp_path):
 
 
 def test_an_anchor_operator_uploads_only_for_his_enterprise(users, program, org):
-    from core.roles import Role
-    from tests.factories import make_user
+    from tests.factories import make_anchor_operator
 
     other = make_anchor(users["manager"], approver=users["approver"], name="其他企业")
-    clerk = make_user("clerk", Role.ANCHOR_OPERATOR, None)
-    clerk.anchor = other
-    clerk.save()
+    clerk = make_anchor_operator("clerk", other)
     response = upload(clerk, program, (ZH_HEADER + f"甲,{ID_A},13812345678,1,1,1,,\n").encode())
     assert response.status_code == 404

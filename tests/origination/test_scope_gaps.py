@@ -11,7 +11,7 @@ from core.business_date import business_date_set
 from core.roles import Role
 from origination.models import Batch, BatchRow, CreditLimit
 from tests.conftest import api_as
-from tests.factories import make_anchor, make_farmer, make_program, make_user
+from tests.factories import make_anchor, make_anchor_operator, make_farmer, make_program, make_user
 from tests.origination.test_batch_processing import batch  # noqa: F401 - the fixture
 
 HEADER = "姓名,身份证号,手机号,推荐金额,近12个月订单金额,打分卡得分\n"
@@ -91,9 +91,7 @@ def test_an_approval_deciding_a_row_out_of_the_approvers_subtree_answers_404(org
 
 @pytest.fixture
 def operator(users, batch):  # noqa: F811
-    clerk = make_user("clerk", Role.ANCHOR_OPERATOR, None)
-    clerk.anchor = batch.program.anchor
-    clerk.save()
+    clerk = make_anchor_operator("clerk", batch.program.anchor)
     api_as(users["manager"]).post(f"/api/v1/batches/{batch.pk}/process/")
     return clerk
 

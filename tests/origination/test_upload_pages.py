@@ -9,9 +9,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from core.business_date import business_date_set
-from core.roles import Role
 from origination.models import Batch, UploadJob
-from tests.factories import make_anchor, make_program, make_user, resident_id_with_check
+from tests.factories import make_anchor, make_anchor_operator, make_program, resident_id_with_check
 
 HEADER = "姓名,身份证号,手机号,推荐金额,近12个月订单金额,打分卡得分\n"
 GOOD = resident_id_with_check("51152119700819196")
@@ -22,9 +21,7 @@ def clerk(users):
     business_date_set(new_date=dt.date(2027, 3, 1), backwards_allowed=True)
     anchor = make_anchor(users["manager"], approver=users["approver"])
     program = make_program(anchor, users["approver"])
-    user = make_user("clerk", Role.ANCHOR_OPERATOR, None)
-    user.anchor = anchor
-    user.save()
+    user = make_anchor_operator("clerk", anchor)
     client = Client()
     client.force_login(user)
     return client, program, user

@@ -8,7 +8,6 @@ from django.test import Client
 
 from core.errors import DomainError
 from core.models import AuditEvent
-from core.roles import Role
 from origination.compensation import compensate_month_end
 from origination.services.loans import loan_disburse
 from origination.services.margin import margin_withdraw
@@ -16,13 +15,11 @@ from partners.models import MarginEntry
 from partners.services.margin import margin_balance, margin_deposit, margin_entry_confirm
 from tests.concurrency import run_concurrently
 from tests.conftest import api_as
-from tests.factories import make_anchor, make_lending_world, make_program, make_user
+from tests.factories import make_anchor, make_anchor_operator, make_lending_world, make_program
 
 
 def anchor_operator(anchor, username="clerk"):
-    clerk = make_user(username, Role.ANCHOR_OPERATOR, None)
-    clerk.anchor = anchor
-    clerk.save()
+    clerk = make_anchor_operator(username, anchor)
     return clerk
 
 

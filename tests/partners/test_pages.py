@@ -5,9 +5,8 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
-from core.roles import Role
 from partners.models import Agreement, Anchor, Program
-from tests.factories import make_anchor, make_farmer, make_program, make_user, uscc_with_check
+from tests.factories import make_anchor, make_anchor_operator, make_farmer, make_program, uscc_with_check
 
 
 def client_for(user) -> Client:
@@ -117,9 +116,7 @@ def test_pages_outside_the_users_reach_are_404(org, users, path):
 
 def test_an_anchor_operator_is_taken_to_his_own_enterprise(users):
     anchor = make_anchor(users["manager"], approver=users["approver"])
-    clerk = make_user("clerk", Role.ANCHOR_OPERATOR, None)
-    clerk.anchor = anchor
-    clerk.save()
+    clerk = make_anchor_operator("clerk", anchor)
     response = client_for(clerk).get("/anchors/")
     assert response.status_code == 302
     assert response.url == f"/anchors/{anchor.pk}/"

@@ -2,10 +2,9 @@
 
 import pytest
 
-from core.roles import Role
 from partners.services.margin import margin_deposit
 from tests.conftest import api_as
-from tests.factories import make_anchor, make_farmer, make_program, make_user
+from tests.factories import make_anchor, make_anchor_operator, make_farmer, make_program
 
 
 @pytest.fixture
@@ -18,9 +17,7 @@ def world(org, users):
     program_b = make_program(anchor_b, users["approver"])
     farmer_a = make_farmer(org.outlet_a, anchor=anchor_a)
     farmer_b = make_farmer(org.outlet_b, body17="51018119680413303", name="马丽军", anchor=anchor_b)
-    operator_a = make_user("clerk_a", Role.ANCHOR_OPERATOR, None)
-    operator_a.anchor = anchor_a
-    operator_a.save()
+    operator_a = make_anchor_operator("clerk_a", anchor_a)
     margin_deposit(program=program_b, amount=Decimal("10.00"), actor=users["manager_b"])
     return {
         "anchor_a": anchor_a,

@@ -2,11 +2,10 @@
 
 import datetime as dt
 
-from core.roles import Role
 from postloan.models import Warning, WarningRule
 from postloan.warnings import rules_ensure
 from tests.conftest import api_as
-from tests.factories import make_anchor, make_user
+from tests.factories import make_anchor, make_anchor_operator
 
 
 def _warning(code: str, subject_type: str, subject_id: int, **extra: object) -> Warning:
@@ -30,9 +29,7 @@ def test_an_anchor_operator_lists_his_enterprises_warnings_and_no_others(world, 
     mine_on_loan = _warning("ORDERS_DROP", "loan", loan.pk, program=program, org_node=loan.org_node)
     mine_on_anchor = _warning("ANCHOR_ABNORMAL", "anchor", program.anchor_id, org_node=org.branch)
     _warning("ANCHOR_ABNORMAL", "anchor", other.pk, org_node=org.branch)
-    clerk = make_user("clerk_w", Role.ANCHOR_OPERATOR, None)
-    clerk.anchor = program.anchor
-    clerk.save()
+    clerk = make_anchor_operator("clerk_w", program.anchor)
     # when: he lists the warnings
     body = api_as(clerk).get("/api/v1/warnings/").json()
     # then: his own two, and what fired the provider-fed rule is not shown to him

@@ -8,11 +8,10 @@ from django.template import Context, Template
 from django.test import RequestFactory
 from django.utils.translation import gettext
 
-from core.roles import Role
 from postloan.rules import PROVIDER_FACT_RULES
 from postloan.services import warning_fact
 from tests.conftest import api_as
-from tests.factories import make_anchor, make_program, make_user
+from tests.factories import make_anchor, make_anchor_operator, make_program
 from tests.postloan.dashboard_book import warning
 
 
@@ -25,9 +24,7 @@ def neutral() -> str:
 def operator(users):
     anchor = make_anchor(users["manager"], approver=users["approver"])
     program = make_program(anchor, users["approver"])
-    clerk = make_user("clerk", Role.ANCHOR_OPERATOR, None)
-    clerk.anchor = anchor
-    clerk.save()
+    clerk = make_anchor_operator("clerk", anchor)
     return clerk, program
 
 

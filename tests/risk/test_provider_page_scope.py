@@ -3,9 +3,8 @@
 import pytest
 from django.test import Client
 
-from core.roles import Role
 from risk.models import DataProvider, ProviderDelivery
-from tests.factories import make_anchor, make_user
+from tests.factories import make_anchor, make_anchor_operator
 
 
 @pytest.fixture
@@ -22,9 +21,7 @@ def deliveries(org, users):
     delivery("trades", anchor_a, "a")
     delivery("trades", anchor_b, "b")
     delivery("events", None, "e")
-    operator = make_user("clerk_a", Role.ANCHOR_OPERATOR, None)
-    operator.anchor = anchor_a
-    operator.save()
+    operator = make_anchor_operator("clerk_a", anchor_a)
     return operator
 
 

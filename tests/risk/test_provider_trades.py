@@ -13,12 +13,11 @@ from core.business_date import business_date_set
 from core.files import sha256_of
 from core.masking import pii_hash
 from core.models import AuditEvent, StoredFile
-from core.roles import Role
 from risk.models import DataProvider, ProviderDelivery, TradeRecord
 from risk.services.deliveries import trade_records_import
 from tests.concurrency import run_concurrently
 from tests.conftest import api_as
-from tests.factories import make_anchor, make_user, resident_id_with_check
+from tests.factories import make_anchor, make_anchor_operator, resident_id_with_check
 
 ZH_HEADER = "身份证号,订单号,订单日期,订单金额\n"
 ID_A = resident_id_with_check("51152119700819196")
@@ -265,12 +264,7 @@ def test_an_unknown_anchor_is_404(users, anchor):
 
 @pytest.mark.parametrize("who", ["leader", "anchor_operator"])
 def test_only_staff_who_handle_provider_data_may_import(users, anchor, who):
-    if who == "anchor_operator":
-        user = make_user("operator", Role.ANCHOR_OPERATOR, None)
-        user.anchor = anchor
-        user.save()
-    else:
-        user = users[who]
+    user = make_anchor_operator("operator", anchor) if who == "anchor_operator" else users[who]
 
     response = upload(user, anchor, (ZH_HEADER + f"{ID_A},TQ1,2027-02-13,1\n").encode())
 
