@@ -34,7 +34,7 @@ past closes would have left on the evening of 17 June 2027 (business date
 Left out because no step reads them: ``Repayment`` rows, batches behind the
 limits, and the paid history older than the last month. A sample of the
 loaded loans is checked against the reference model
-(``origination.interest.ReferenceLoan``) and the ledger reconciliation.
+(``servicing.interest.ReferenceLoan``) and the ledger reconciliation.
 The bulk load itself runs with foreign-key triggers off and builds indexes
 and unique keys after the rows (benchmark only; nothing is measured then).
 
@@ -55,7 +55,7 @@ Then, in one run and on the same book, each case in a process of its own
       fetched to the client — the "one pass" the ratios are taken against —
       and the same pass aggregated on the server; best of three each;
   (d) the naive way: a per-loan ORM loop (load the loan, compute with
-      ``origination.interest``, save it, create the entries) doing the same
+      ``servicing.interest``, save it, create the entries) doing the same
       day's work on a 5,000-loan sample, in a transaction rolled back,
       scaled to the book — for the ordinary day and for the 20th.
 
@@ -203,7 +203,7 @@ def day_of_month(days: np.ndarray) -> np.ndarray:
 
 
 def add_months(days: np.ndarray, months: np.ndarray) -> np.ndarray:
-    """``origination.interest.add_months`` over arrays: same calendar day, clamped to the month end."""
+    """``servicing.interest.add_months`` over arrays: same calendar day, clamped to the month end."""
     target = days.astype("datetime64[M]") + months.astype("timedelta64[M]")
     start = target.astype("datetime64[D]")
     length = ((target + 1).astype("datetime64[D]") - start).astype(np.int64)
@@ -703,9 +703,9 @@ def registered_steps_prime() -> None:
 
 def book_check(book: Book) -> list[str]:
     """The loaded book is what the services would have left: reference model and ledger agree."""
-    from origination.interest import ReferenceLoan
     from origination.models import Loan, LoanDue
-    from origination.reconcile import loans_reconcile
+    from servicing.interest import ReferenceLoan
+    from servicing.reconcile import loans_reconcile
 
     problems: list[str] = []
     rng = np.random.default_rng(SEED + 2)
@@ -880,10 +880,11 @@ def naive_day(day: dt.date, ids: list[int]) -> None:
     """
     from django.db import transaction
 
-    from origination.interest import SETTLEMENT_DAY, interest_charge
     from origination.models import CompensationDemand, Loan, LoanDue, LoanEntry
-    from origination.services.loans import interest_days_through, loan_dpd
+    from origination.schedule import SETTLEMENT_DAY
     from risk.classification import LoanClass, classify_by_dpd, effective_class
+    from servicing.interest import interest_charge
+    from servicing.services.repayments import interest_days_through, loan_dpd
 
     next_day = day + dt.timedelta(days=1)
     with transaction.atomic():
@@ -1019,8 +1020,8 @@ def run(n: int, *, month_end: bool, load_only: bool = False, workers: int = WORK
     from django.core.management import call_command
 
     from core.business_date import business_date_set
-    from origination.breaker import programs_breaker
     from origination.models import Loan
+    from servicing.breaker import programs_breaker
 
     seconds, _ = timed(lambda: call_command("migrate", verbosity=0))
     print(f"migrated in {seconds:.1f} s")

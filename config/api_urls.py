@@ -5,10 +5,10 @@ from rest_framework.routers import DefaultRouter
 
 from core.api.views import BusinessDateView
 from origination.api.batches import BatchViewSet, CreditLimitViewSet
-from origination.api.loans import LoanViewSet
 from origination.api.programs import ProgramViewSet
 from partners.api.views import AnchorViewSet, FarmerViewSet, MarginEntryViewSet, TokenView
 from postloan.api import CheckViewSet, WarningViewSet
+from servicing.api import LoanViewSet
 
 router = DefaultRouter()
 router.register("anchors", AnchorViewSet, basename="anchor")

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "partners",
     "risk",
     "origination",
+    "servicing",
     "postloan",
 ]
 

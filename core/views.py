@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
 from django import forms
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from core.errors import DomainError
 
@@ -39,3 +41,11 @@ def paginate(request: HttpRequest, queryset: QuerySet[Any], per_page: int = 50) 
 def form_errors_text(form: forms.BaseForm) -> str:
     """Every error of a form as one sentence, for a message after a redirect."""
     return " ".join(str(error) for errors in form.errors.values() for error in errors)
+
+
+def typed_amount(text: str) -> Decimal:
+    """An amount of yuan as typed in a page's form (thousands separators allowed); a refusal if not a number."""
+    try:
+        return Decimal(text.replace(",", "").strip())
+    except InvalidOperation:
+        raise DomainError("invalid_amount", _("The amount is not a number.")) from None

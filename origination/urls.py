@@ -1,6 +1,6 @@
 from django.urls import path
 
-from origination.views import batches, farmers, loans, programs, review
+from origination.views import batches, drawdown, farmers, programs, review
 
 urlpatterns = [
     path("programs/", programs.program_list, name="program-list"),
@@ -21,9 +21,5 @@ urlpatterns = [
     path("batches/<int:pk>/rows/<int:row>/decide/", review.batch_row_decide_view, name="batch-row-decide"),
     path("batches/<int:pk>/<str:name>/", review.batch_action, name="batch-action"),
     path("farmers/<int:pk>/", farmers.farmer_detail, name="farmer-detail"),
-    path("limits/<int:pk>/drawdown/", loans.drawdown, name="drawdown"),
-    path("loans/", loans.loan_list, name="loan-list"),
-    path("loans/<int:pk>/", loans.loan_detail, name="loan-detail"),
-    path("loans/<int:pk>/repay/", loans.loan_repay, name="loan-repay"),
-    path("loans/<int:pk>/classify/", loans.loan_classify_view, name="loan-classify"),
+    path("limits/<int:pk>/drawdown/", drawdown.drawdown, name="drawdown"),
 ]

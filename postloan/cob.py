@@ -25,11 +25,11 @@ from django.utils.translation import gettext as _
 
 from core.business_date import business_date_get, business_date_set
 from core.errors import DomainError
-from origination.breaker import programs_breaker
-from origination.compensation import compensate_month_end
 from origination.models import Loan
-from origination.servicing import classify, expire_limits, settle
 from postloan.models import DayClose, DayCloseStep
+from servicing.breaker import programs_breaker
+from servicing.compensation import compensate_month_end
+from servicing.settlement import classify, expire_limits, settle
 
 log = logging.getLogger(__name__)
 CHUNK_LOANS = 100_000

@@ -18,7 +18,7 @@ from core.business_date import business_date_get
 from origination.models import Batch, BatchRow, CreditLimit, Loan
 from origination.outbox import notifications_send_pending
 from origination.services.approval import Decision, batch_approve, batch_row_decide, batch_submit
-from origination.services.loans import loan_disburse, loan_owed, repayment_record
+from origination.services.drawdown import loan_disburse
 from origination.tasks import batch_process_dispatch
 from partners.models import Program, User
 from postloan.cob import close_business_days
@@ -26,6 +26,7 @@ from postloan.demo_data import DemoFarmer, TradeList
 from postloan.models import Warning
 from postloan.services import postdrawdown_check_record, warning_action_add, warning_close
 from risk.services.deliveries import monitoring_events_import, trade_records_import
+from servicing.services.repayments import loan_owed, repayment_record
 
 DEMO_END = dt.date(2027, 7, 28)
 

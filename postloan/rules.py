@@ -30,9 +30,9 @@ from typing import Any
 
 from core.calendar import last_full_quarter
 from core.masking import pii_hash
-from origination.interest import add_months
 from origination.models import CompensationDemand, CreditLimit, Loan, LoanEntry
 from origination.models.loans import PRINCIPAL_MOVES
+from origination.schedule import add_months
 from partners.models import Anchor, AnchorAssessment, Farmer, Program
 from partners.services.margin import margin_balance_sql
 from postloan.models import PostDrawdownCheck, Severity, SubjectType

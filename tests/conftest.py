@@ -108,7 +108,7 @@ def world(users: dict[str, object]) -> dict[str, object]:
     import datetime as dt
     from decimal import Decimal
 
-    from origination.services.loans import loan_disburse
+    from origination.services.drawdown import loan_disburse
     from partners.services.anchors import assessment_add
     from postloan.models import PostDrawdownCheck
     from tests.factories import SOUND_BOOK_DAY, make_lending_world, make_trades

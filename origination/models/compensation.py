@@ -23,7 +23,7 @@ class CompensationDemand(models.Model):
     # - no index of their own: the unique (loan, raised_on) and the (programme, status) indexes below
     #   serve the look-ups by loan and by programme;
     # - kept by the application, not the database (as the warning run's are): the close of business
-    #   copies both from the loan row it updates in the same statement (``origination.servicing.settle``),
+    #   copies both from the loan row it updates in the same statement (``servicing.settlement.settle``),
     #   and no loan or programme is ever deleted (PROTECT). Two deferred key checks per demand at the
     #   chunk's commit cost about as much as raising the demands (bench/bench_cob.py, the 20th).
     loan = models.ForeignKey(

@@ -26,9 +26,9 @@ from core.errors import DomainError
 from core.money import ZERO, floor_to, format_yuan, money
 from core.permissions import require_other_person, require_role
 from core.roles import Role
-from origination.interest import add_months
 from origination.models import Batch, BatchRow, CreditLimit, Notification, WhitelistEntry
 from origination.outbox import notifications_send
+from origination.schedule import add_months
 from origination.selectors import program_approved_limits, visible_batch_rows
 from origination.services.intake import batch_status_record
 from partners.models import Farmer, Program, User

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
 from core.roles import Role
-from core.views import paginate
+from core.views import paginate, typed_amount
 from origination.models import Batch, BatchRow
 from origination.selectors import (
     monthly_totals,
@@ -104,10 +104,7 @@ def batch_row_panel(request: HttpRequest, pk: int, row: int) -> HttpResponse:
 
 
 def _amount(text: str) -> Decimal | None:
-    try:
-        return Decimal(text.replace(",", "")) if text.strip() else None
-    except InvalidOperation:
-        raise DomainError("invalid_amount", _("The amount is not a number.")) from None
+    return typed_amount(text) if text.strip() else None
 
 
 @login_required

@@ -8,11 +8,11 @@ from django.test import Client
 
 from core.errors import DomainError
 from core.models import AuditEvent
-from origination.compensation import compensate_month_end
-from origination.services.loans import loan_disburse
+from origination.services.drawdown import loan_disburse
 from origination.services.margin import margin_withdraw
 from partners.models import MarginEntry
 from partners.services.margin import margin_balance, margin_deposit, margin_entry_confirm
+from servicing.compensation import compensate_month_end
 from tests.concurrency import run_concurrently
 from tests.conftest import api_as
 from tests.factories import make_anchor, make_anchor_operator, make_lending_world, make_program

@@ -8,10 +8,11 @@ from decimal import Decimal
 
 from core.business_date import business_date_set
 from origination.models import CreditLimit, Loan
-from origination.services.loans import loan_disburse, repayment_record
+from origination.services.drawdown import loan_disburse
 from partners.models import Farmer, OrgNode, Product, ProductHolding, Program, User
 from postloan.models import Warning, WarningRule
 from postloan.warnings import rules_ensure
+from servicing.services.repayments import repayment_record
 from tests.factories import make_farmer, make_lending_world
 
 DAY = dt.date(2027, 6, 15)  # the book is drawn on this business date

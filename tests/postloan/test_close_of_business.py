@@ -11,10 +11,11 @@ from django.db import transaction
 from core.business_date import business_date_get
 from core.errors import DomainError
 from origination.models import Loan, LoanDue, LoanEntry
-from origination.services.loans import loan_disburse, repayment_record
+from origination.services.drawdown import loan_disburse
 from postloan import cob, warnings
 from postloan.models import DayClose, DayCloseStep, Warning, WarningRule
 from postloan.rules import RULES
+from servicing.services.repayments import repayment_record
 from tests.factories import make_lending_world
 
 D = dt.date

@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.db.models import Sum
 
 from core.roles import Role
-from origination.services.loans import loan_disburse
+from origination.services.drawdown import loan_disburse
 from partners.models import Product
 from partners.services.margin import margin_deposit
 from partners.services.programs import program_create

@@ -13,13 +13,14 @@ import pytest
 
 from core.business_date import business_date_set
 from origination.models import CreditLimit, Loan
-from origination.services.loans import loan_disburse, loan_owed, repayment_record
-from origination.servicing import expire_limits
+from origination.services.drawdown import loan_disburse
 from partners.services.margin import margin_deposit
 from postloan.models import PostDrawdownCheck, Warning, WarningRule
 from postloan.rules import RULES
 from postloan.services import postdrawdown_check_record
 from postloan.warnings import warnings_run
+from servicing.services.repayments import loan_owed, repayment_record
+from servicing.settlement import expire_limits
 from tests.factories import SOUND_BOOK_DAY as TODAY
 from tests.factories import make_farmer, make_trades
 

@@ -7,7 +7,7 @@ import pytest
 
 from core.masking import pii_hash
 from origination.models import CompensationDemand, Loan
-from origination.services.loans import loan_disburse
+from origination.services.drawdown import loan_disburse
 from partners.models import Farmer
 from partners.services.anchors import assessment_add
 from postloan.models import PostDrawdownCheck, Warning

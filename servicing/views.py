@@ -1,9 +1,8 @@
-"""Loan pages: the book, one loan with its schedule and ledger, drawdown and repayment forms."""
+"""Loan pages: the book, one loan with its schedule and ledger, the repayment and classification forms."""
 
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,27 +14,20 @@ from django.views.decorators.http import require_POST
 from core.business_date import business_date_get
 from core.errors import DomainError
 from core.roles import Role
-from core.views import paginate
-from origination.interest import interest_charge, settlement_dates
+from core.views import paginate, typed_amount
 from origination.models import Loan
-from origination.selectors import limits_with_available, visible_limits, visible_loans
-from origination.services.loans import (
+from origination.schedule import settlement_dates
+from origination.selectors import visible_loans
+from partners.auth import acting_user
+from servicing.interest import interest_charge
+from servicing.services.repayments import (
     accrued_interest,
     accrued_penalty,
     loan_classify,
-    loan_disburse,
     loan_dpd,
     loan_owed,
     repayment_record,
 )
-from partners.auth import acting_user
-
-
-def _decimal(text: str) -> Decimal:
-    try:
-        return Decimal(text.replace(",", "").strip())
-    except InvalidOperation:
-        raise DomainError("invalid_amount", _("The amount is not a number.")) from None
 
 
 @login_required
@@ -135,7 +127,7 @@ def loan_repay(request: HttpRequest, pk: int) -> HttpResponse:
     loan = get_object_or_404(visible_loans(acting_user(request)), pk=pk)
     try:
         repayment = repayment_record(
-            loan=loan, amount=_decimal(request.POST.get("amount", "")), actor=acting_user(request)
+            loan=loan, amount=typed_amount(request.POST.get("amount", "")), actor=acting_user(request)
         )
     except DomainError as exc:
         messages.error(request, exc.detail)
@@ -168,23 +160,3 @@ def loan_classify_view(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("The classification is recorded."))
     return redirect("loan-detail", pk=pk)
-
-
-@login_required
-def drawdown(request: HttpRequest, pk: int) -> HttpResponse:
-    user = acting_user(request)
-    limit = get_object_or_404(limits_with_available(visible_limits(user)).select_related("farmer", "program"), pk=pk)
-    if request.method == "POST":
-        try:
-            loan = loan_disburse(
-                credit_limit=limit,
-                amount=_decimal(request.POST.get("amount", "")),
-                term_months=int(request.POST.get("term_months") or 0),
-                actor=user,
-            )
-        except (DomainError, ValueError) as exc:
-            messages.error(request, getattr(exc, "detail", _("The term must be a whole number of months.")))
-        else:
-            messages.success(request, _("The loan is disbursed."))
-            return redirect("loan-detail", pk=loan.pk)
-    return render(request, "origination/drawdown.html", {"limit": limit, "today": business_date_get()})

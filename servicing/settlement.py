@@ -7,7 +7,7 @@ crash never leaves a chunk half done and a re-run skips what is done.
 
 Interest needs no daily write: principal-days are kept as a base plus the day
 it runs to (see ``Loan``), so ``settle`` turns them into a charge only on a
-20th or at maturity. Charges are computed with ``origination.interest`` in
+20th or at maturity. Charges are computed with ``servicing.interest`` in
 Python (one rounding, the same code as the reference model); additions and
 comparisons are done by SQL over the whole range.
 """
@@ -22,9 +22,10 @@ from typing import Any
 from django.db import connection
 
 from core.money import ZERO
-from origination.interest import SETTLEMENT_DAY, interest_charge
 from origination.models import CompensationDemand, CreditLimit, Loan, LoanDue, LoanEntry
+from origination.schedule import SETTLEMENT_DAY
 from risk.classification import DPD_BANDS, SEVERITY, LoanClass
+from servicing.interest import interest_charge
 
 LOAN = Loan._meta.db_table
 DUE = LoanDue._meta.db_table

@@ -1,8 +1,8 @@
-"""Drawdown (提款) and repayment (还款): one loan at a time, under row locks.
+"""Repayment (还款) and classification of one loan at a time, under row locks.
 
 Every movement is a ``LoanEntry``; the balance columns of the loan are
-updated in the same transaction. The arithmetic is ``origination.interest``
-and ``origination.waterfall``, the same as the reference model.
+updated in the same transaction. The arithmetic is ``servicing.interest``
+and ``servicing.waterfall``, the same as the reference model.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from core.audit import audit_record
@@ -20,85 +20,12 @@ from core.errors import DomainError
 from core.money import ZERO, format_yuan, money
 from core.permissions import require_role
 from core.roles import Role
-from origination.interest import interest_charge, maturity_date, penalty_charge, settlement_dates
-from origination.models import CreditLimit, Loan, LoanDue, LoanEntry, Repayment
-from origination.selectors import program_outstanding
-from origination.waterfall import Allocation, Overpayment, Owed, allocate
-from partners.models import Program, User
-from partners.services.margin import margin_balance
+from origination.models import Loan, LoanDue, LoanEntry, Repayment
+from origination.schedule import settlement_dates
+from partners.models import User
 from risk.classification import SEVERITY, LoanClass, classify_by_dpd
-
-LENDING_ROLES = (Role.ACCOUNT_MANAGER,)
-
-
-def limit_outstanding(limit_id: int) -> Decimal:
-    total = Loan.objects.filter(credit_limit_id=limit_id, status=Loan.Status.ACTIVE).aggregate(
-        total=Sum("principal_outstanding")
-    )["total"]
-    return money(total or ZERO)
-
-
-@transaction.atomic
-def loan_disburse(*, credit_limit: CreditLimit, amount: Decimal, term_months: int, actor: User) -> Loan:
-    """Draw down from an approved limit on the business date."""
-    require_role(actor, *LENDING_ROLES)
-    today = business_date_get()
-    amount = money(amount)
-    program = Program.objects.select_for_update().get(pk=credit_limit.program_id)  # margin and cap checks
-    limit = CreditLimit.objects.select_for_update().select_related("farmer").get(pk=credit_limit.pk)
-    if program.status == Program.Status.SUSPENDED:
-        raise DomainError("program_suspended", _("The programme is suspended: no new drawdowns."))
-    if limit.status != CreditLimit.Status.ACTIVE or limit.expires_on <= today:
-        raise DomainError("limit_expired", _("This credit limit is no longer valid."))
-    if amount <= 0:
-        raise DomainError("invalid_amount", _("The amount must be greater than zero."))
-    # The refusals in the contract's order: suspended, expired, term, limit, margin.
-    if term_months < 1 or term_months > program.max_term_months:
-        raise DomainError(
-            "term_too_long",
-            _("The term must be from 1 to %(max)s months.") % {"max": program.max_term_months},
-        )
-    maturity = maturity_date(today, term_months)
-    if maturity > limit.expires_on:
-        raise DomainError(
-            "term_too_long",
-            _("The loan would mature on %(maturity)s, after the limit expires on %(expires)s.")
-            % {"maturity": maturity.isoformat(), "expires": limit.expires_on.isoformat()},
-        )
-    available = limit.amount - limit_outstanding(limit.pk)
-    if amount > available:
-        raise DomainError(
-            "limit_exceeded",
-            _("Only %(available)s yuan of this limit is available.") % {"available": format_yuan(available)},
-        )
-    outstanding, _npl = program_outstanding(program.pk)
-    required = money(program.margin_ratio * (outstanding + amount))
-    balance = margin_balance(program.pk)
-    if balance < required:
-        raise DomainError(
-            "margin_insufficient",
-            _("The anchor's margin %(balance)s yuan would fall short of the %(required)s yuan required.")
-            % {"balance": format_yuan(balance), "required": format_yuan(required)},
-        )
-    farmer = limit.farmer
-    loan = Loan.objects.create(
-        credit_limit=limit,
-        farmer=farmer,
-        program=program,
-        org_node_id=farmer.org_node_id,
-        account_manager_id=farmer.account_manager_id or (actor.pk if actor.role == Role.ACCOUNT_MANAGER else None),
-        principal=amount,
-        annual_rate=program.annual_rate,
-        penalty_markup=program.penalty_markup,
-        term_months=term_months,
-        disbursed_on=today,
-        maturity_on=maturity,
-        principal_outstanding=amount,
-        accrued_through=today - dt.timedelta(days=1),  # the disbursement day accrues at its close
-    )
-    LoanEntry.objects.create(loan=loan, business_date=today, kind=LoanEntry.Kind.DISBURSEMENT, amount=amount)
-    audit_record(actor=actor, action="loan_disburse", subject=loan, amount=amount, term=term_months)
-    return loan
+from servicing.interest import interest_charge, penalty_charge
+from servicing.waterfall import Allocation, Overpayment, Owed, allocate
 
 
 def next_interest_date(loan: Loan, on: dt.date) -> dt.date:

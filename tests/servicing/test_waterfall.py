@@ -6,7 +6,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from origination.waterfall import ORDER, Allocation, Overpayment, Owed, allocate
+from servicing.waterfall import ORDER, Allocation, Overpayment, Owed, allocate
 
 OWED = Owed(
     penalty=Decimal("10.00"),

@@ -6,9 +6,10 @@ from decimal import Decimal
 from django.db.models import Max
 
 from origination.models import Loan, LoanDue, LoanEntry
-from origination.reconcile import Mismatch, loans_reconcile
-from origination.services.loans import loan_disburse, repayment_record
+from origination.services.drawdown import loan_disburse
 from postloan.cob import close_business_days
+from servicing.reconcile import Mismatch, loans_reconcile
+from servicing.services.repayments import repayment_record
 from tests.factories import make_lending_world
 
 D = dt.date

@@ -13,17 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.money import money
-from origination.interest import (
-    ReferenceLoan,
-    accrual_days,
-    add_months,
-    interest_charge,
-    maturity_date,
-    penalty_charge,
-    settlement_dates,
-)
-from origination.waterfall import Allocation, Overpayment
+from origination.schedule import add_months, maturity_date, settlement_dates
 from risk.classification import LoanClass, classify_by_dpd
+from servicing.interest import ReferenceLoan, accrual_days, interest_charge, penalty_charge
+from servicing.waterfall import Allocation, Overpayment
 
 AMOUNT = Decimal("100000.00")
 RATE = Decimal("0.0435")

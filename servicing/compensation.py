@@ -17,10 +17,10 @@ from django.db import transaction
 from core.calendar import is_month_end
 from core.money import ZERO
 from origination.models import CompensationDemand, Loan
-from origination.services.loans import accrued_penalty, apply_allocation, charge_accrued_penalty
-from origination.waterfall import Owed, allocate
 from partners.models import MarginEntry, Program
 from partners.services.margin import margin_balance, margin_entry_post, margin_program_lock
+from servicing.services.repayments import accrued_penalty, apply_allocation, charge_accrued_penalty
+from servicing.waterfall import Owed, allocate
 
 
 @dataclass

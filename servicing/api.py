@@ -15,14 +15,9 @@ from core.api.fields import MoneyField, RatioField, ScopedPrimaryKeyRelatedField
 from core.business_date import business_date_get
 from origination.models import CreditLimit, Loan
 from origination.selectors import visible_loans
-from origination.services.loans import (
-    accrued_interest,
-    accrued_penalty,
-    loan_disburse,
-    loan_dpd,
-    repayment_record,
-)
+from origination.services.drawdown import loan_disburse
 from partners.auth import acting_user
+from servicing.services.repayments import accrued_interest, accrued_penalty, loan_dpd, repayment_record
 
 
 class LoanSerializer(serializers.ModelSerializer[Loan]):

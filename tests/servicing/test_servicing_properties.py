@@ -10,11 +10,12 @@ from hypothesis import strategies as st
 
 from core.business_date import business_date_get
 from core.roles import Role
-from origination.interest import ReferenceLoan
 from origination.models import Loan
-from origination.reconcile import loans_reconcile
-from origination.services.loans import loan_disburse, loan_owed, repayment_record
+from origination.services.drawdown import loan_disburse
 from postloan.cob import close_business_days
+from servicing.interest import ReferenceLoan
+from servicing.reconcile import loans_reconcile
+from servicing.services.repayments import loan_owed, repayment_record
 from tests.factories import make_lending_world, make_org_tree, make_user
 
 START = dt.date(2027, 3, 5)

@@ -10,10 +10,11 @@ import pytest
 
 from core.business_date import business_date_get
 from origination.models import CompensationDemand, Loan, LoanEntry
-from origination.reconcile import loans_reconcile
-from origination.services.loans import loan_disburse, loan_dpd, repayment_record
+from origination.services.drawdown import loan_disburse
 from partners.services.margin import margin_balance
 from postloan.cob import close_business_days
+from servicing.reconcile import loans_reconcile
+from servicing.services.repayments import loan_dpd, repayment_record
 from tests.conftest import api_as
 from tests.factories import make_lending_world
 
