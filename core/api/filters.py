@@ -23,7 +23,7 @@ RELATED_FILTERS = (ModelChoiceFilter, ModelMultipleChoiceFilter)
 NOT_FOUND_CODES = {"invalid_choice", "invalid_pk_value", "invalid_list"}
 
 
-class ScopedFilterBackend(DjangoFilterBackend):
+class ScopedFilterBackend(DjangoFilterBackend):  # type: ignore[misc]  # django-filter ships no types
     """DjangoFilterBackend whose related filters are scoped to the user (``core.api.scopes``).
 
     A filter declared with a callable queryset (``queryset=lambda request: …``) is scoped by its author
