@@ -203,7 +203,7 @@ def day_of_month(days: np.ndarray) -> np.ndarray:
 
 
 def add_months(days: np.ndarray, months: np.ndarray) -> np.ndarray:
-    """``servicing.interest.add_months`` over arrays: same calendar day, clamped to the month end."""
+    """``origination.schedule.add_months`` over arrays: same calendar day, clamped to the month end."""
     target = days.astype("datetime64[M]") + months.astype("timedelta64[M]")
     start = target.astype("datetime64[D]")
     length = ((target + 1).astype("datetime64[D]") - start).astype(np.int64)
