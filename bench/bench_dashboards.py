@@ -133,7 +133,7 @@ def load(n: int) -> None:
 def warnings_insert(n: int, today: dt.date) -> int:
     """One warning per subject (loan ids spread by a multiplier prime to the book's size)."""
     from postloan.models import Warning, WarningRule
-    from postloan.warnings import rules_ensure
+    from postloan.warning_run import rules_ensure
 
     rules_ensure()
     rules = list(WarningRule.objects.order_by("code").values_list("id", "subject_type", "severity", "deadline_days"))

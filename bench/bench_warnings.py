@@ -43,7 +43,7 @@ The loader runs in a child process (numpy, gigabytes of it), so that the peak
 RSS shown is the measuring process's. Then ``VACUUM ANALYZE`` and a
 checkpoint, and in one run:
 
-  (a) ``postloan.warnings.warnings_run(18 June)`` on an empty warning table
+  (a) ``postloan.warning_run.warnings_run(18 June)`` on an empty warning table
       (cold: it raises everything the book holds);
   (b) the same day again: the idempotent re-run (raises and clears nothing;
       a date run again is looked at whole);
@@ -53,7 +53,7 @@ checkpoint, and in one run:
       server (``count(*), sum(principal_outstanding)``) and fetched in full
       to the client (the columns the rules read); best of three each.
 
-Per-rule times come from wrapping ``postloan.warnings._rule_evaluate``; each of its
+Per-rule times come from wrapping ``postloan.warning_run._rule_evaluate``; each of its
 statements is timed with ``connection.execute_wrapper`` and split into the
 rule's query (its scope, where it has one, and its fired set written to the
 temporary table), the insert of
@@ -573,9 +573,9 @@ class Probe:
     def installed(self) -> Iterator[None]:
         from django.db import connection
 
-        from postloan import warnings
+        from postloan import warning_run
 
-        run_rule, escalate = warnings._rule_evaluate, warnings.escalate
+        run_rule, escalate = warning_run._rule_evaluate, warning_run.escalate
 
         def run_rule_timed(rule: Any, today: dt.date, summary: Any, *, full: bool) -> None:
             self.current = current = self.run.rules.setdefault(rule.code, RuleTime())
@@ -591,12 +591,12 @@ class Probe:
             self.run.escalation += seconds
             return int(count)
 
-        warnings._rule_evaluate, warnings.escalate = run_rule_timed, escalate_timed  # type: ignore[assignment]
+        warning_run._rule_evaluate, warning_run.escalate = run_rule_timed, escalate_timed  # type: ignore[assignment]
         try:
             with connection.execute_wrapper(self.statement):
                 yield
         finally:
-            warnings._rule_evaluate, warnings.escalate = run_rule, escalate  # type: ignore[assignment]
+            warning_run._rule_evaluate, warning_run.escalate = run_rule, escalate  # type: ignore[assignment]
 
 
 def temp_bytes() -> int:
@@ -609,7 +609,7 @@ def temp_bytes() -> int:
 
 
 def warnings_timed(label: str, day: dt.date) -> Run:
-    from postloan.warnings import warnings_run
+    from postloan.warning_run import warnings_run
 
     run = Run(label, day)
     before = temp_bytes()

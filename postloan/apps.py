@@ -10,7 +10,7 @@ class PostloanConfig(AppConfig):
         # The warning run ends every close of business; the dashboards' daily figures follow it.
         from postloan.cob import Step, register_step
         from postloan.dashboards.aggregates import aggregates_step
-        from postloan.warnings import escalation_step, warning_chunks, warnings_chunk
+        from postloan.warning_run import escalation_step, warning_chunks, warnings_chunk
 
         # The rules go to the workers side by side; the escalation waits for all of them.
         register_step(Step("warnings", warnings_chunk, chunked=True, chunks=warning_chunks))

@@ -14,7 +14,7 @@ Rules that would read the whole book every day look at less:
   window — has ``fresh``: after the first run, each day's run looks only at
   the subjects of its active warnings (which may clear) and at those
   ``fresh`` names (which may start to fire), or, with ``fresh_clears``, at
-  those ``fresh`` names alone; see ``postloan.warnings``.
+  those ``fresh`` names alone; see ``postloan.warning_run``.
 
 The programmes' totals, which several rules read, are a ``SHARED_SETS`` entry:
 computed once per run into a temporary table of that name.
@@ -67,7 +67,7 @@ class RuleDefinition:
     query: Callable[..., Query]
     # (date of the last run, today, parameters) → the subjects that may have started to meet the
     # condition since the last run. A rule that has it looks, on the next day, only at those and at
-    # the subjects of its active warnings (see ``postloan.warnings``); one without is looked at whole.
+    # the subjects of its active warnings (see ``postloan.warning_run``); one without is looked at whole.
     fresh: Callable[[dt.date, dt.date, dict[str, Any]], Query] | None = None
     # ``fresh`` also names every subject whose warning may clear: the run then looks at those alone,
     # not at the subjects of all its active warnings (rules whose warnings are many: a tenth of a book

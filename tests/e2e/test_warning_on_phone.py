@@ -4,7 +4,7 @@ import pytest
 
 from origination.models import Loan
 from postloan.models import Warning
-from postloan.warnings import warnings_run
+from postloan.warning_run import warnings_run
 from tests.e2e.conftest import log_in, screenshot
 from tests.factories import PASSWORD
 from tests.factories import SOUND_BOOK_DAY as TODAY

@@ -16,7 +16,7 @@ from django.test import Client
 from core.business_date import business_date_set
 from core.models import AuditEvent
 from postloan.models import Warning
-from postloan.warnings import rules_ensure
+from postloan.warning_run import rules_ensure
 from tests.conftest import api_as
 from tests.factories import make_anchor, make_farmer, make_program, resident_id_with_check
 

@@ -11,7 +11,7 @@ from origination.models import CreditLimit, Loan
 from origination.services.drawdown import loan_disburse
 from partners.models import Farmer, OrgNode, Product, ProductHolding, Program, User
 from postloan.models import Warning, WarningRule
-from postloan.warnings import rules_ensure
+from postloan.warning_run import rules_ensure
 from servicing.services.repayments import repayment_record
 from tests.factories import make_farmer, make_lending_world
 

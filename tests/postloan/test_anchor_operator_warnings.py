@@ -3,7 +3,7 @@
 import datetime as dt
 
 from postloan.models import Warning, WarningRule
-from postloan.warnings import rules_ensure
+from postloan.warning_run import rules_ensure
 from tests.conftest import api_as
 from tests.factories import make_anchor, make_anchor_operator
 

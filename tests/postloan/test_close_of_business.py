@@ -12,7 +12,7 @@ from core.business_date import business_date_get
 from core.errors import DomainError
 from origination.models import Loan, LoanDue, LoanEntry
 from origination.services.drawdown import loan_disburse
-from postloan import cob, warnings
+from postloan import cob, warning_run
 from postloan.models import DayClose, DayCloseStep, Warning, WarningRule
 from postloan.rules import RULES
 from servicing.services.repayments import repayment_record
@@ -114,7 +114,7 @@ def _killed_after(chunks_done: int):
 
 
 def test_a_close_killed_between_two_warning_rules_resumes_at_the_next_rule(users, monkeypatch):
-    monkeypatch.setattr(warnings, "RULES_SPLIT_FROM_LOANS", 1)  # this small book closes like a large one
+    monkeypatch.setattr(warning_run, "RULES_SPLIT_FROM_LOANS", 1)  # this small book closes like a large one
     with transaction.atomic():
         _book(users)
         cob.close_business_days(to=D(2027, 4, 2))
@@ -134,14 +134,14 @@ def test_a_close_killed_between_two_warning_rules_resumes_at_the_next_rule(users
     cob.close_business_days(to=D(2027, 4, 2))
     assert _warnings() == uninterrupted
     assert any(code == "INTEREST_OVERDUE" for code, *_rest in uninterrupted)
-    assert DayCloseStep.objects.filter(day=D(2027, 4, 1), step="warnings").count() == len(warnings.warning_chunks())
+    assert DayCloseStep.objects.filter(day=D(2027, 4, 1), step="warnings").count() == len(warning_run.warning_chunks())
 
 
 def test_the_warning_chunks_take_each_rule_once_and_the_readers_of_a_shared_set_together(users, monkeypatch):
     _book(users)
-    assert len(warnings.warning_chunks()) == 1  # a small book: every rule in one transaction
-    monkeypatch.setattr(warnings, "RULES_SPLIT_FROM_LOANS", 1)
-    chunks = warnings.warning_chunks()
+    assert len(warning_run.warning_chunks()) == 1  # a small book: every rule in one transaction
+    monkeypatch.setattr(warning_run, "RULES_SPLIT_FROM_LOANS", 1)
+    chunks = warning_run.warning_chunks()
     code_of = dict(WarningRule.objects.values_list("pk", "code"))
     taken = [[code_of[pk] for pk in sorted(code_of) if first <= pk <= last] for _n, first, last in chunks]
     assert sorted(code for codes in taken for code in codes) == sorted(rule.code for rule in RULES)

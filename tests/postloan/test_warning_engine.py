@@ -9,7 +9,7 @@ from django.db import connection, transaction
 from core.business_date import business_date_set
 from origination.models import Loan
 from postloan.models import Warning
-from postloan.warnings import warnings_run
+from postloan.warning_run import warnings_run
 from tests.concurrency import run_concurrently
 from tests.conftest import api_as
 from tests.factories import SOUND_BOOK_DAY as TODAY
@@ -110,7 +110,7 @@ def test_two_runs_at_once_raise_no_duplicate(world):
 
 
 def test_the_clearing_leaves_the_planner_settings_as_it_found_them(world):
-    # The clearing turns nested loops off for its statement only (postloan.warnings._hash_joins).
+    # The clearing turns nested loops off for its statement only (postloan.warning_run._hash_joins).
     update_loan(world["loan"], interest_overdue=Decimal("10.00"), oldest_due_date=TODAY)
     warnings_run(TODAY)
     update_loan(world["loan"], interest_overdue=0, oldest_due_date=None)

@@ -18,7 +18,7 @@ from partners.services.margin import margin_deposit
 from postloan.models import PostDrawdownCheck, Warning, WarningRule
 from postloan.rules import RULES
 from postloan.services import postdrawdown_check_record
-from postloan.warnings import warnings_run
+from postloan.warning_run import warnings_run
 from servicing.services.repayments import loan_owed, repayment_record
 from servicing.settlement import expire_limits
 from tests.factories import SOUND_BOOK_DAY as TODAY

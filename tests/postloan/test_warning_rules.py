@@ -12,7 +12,7 @@ from partners.models import Farmer
 from partners.services.anchors import assessment_add
 from postloan.models import PostDrawdownCheck, Warning
 from postloan.rules import EVERYTHING, RULES, SHARED_SETS
-from postloan.warnings import warnings_run
+from postloan.warning_run import warnings_run
 from risk.models import DataProvider, MonitoringEvent, Outbreak, ProviderDelivery
 from tests.factories import SOUND_BOOK_DAY as TODAY
 from tests.factories import make_trades
@@ -262,7 +262,7 @@ def test_anchor_review_overdue(world):
 
 @pytest.mark.django_db
 def test_each_rule_declares_the_shared_sets_its_query_reads():
-    # The close fills a shared set only for the rules that declare it (postloan.warnings.warning_chunks).
+    # The close fills a shared set only for the rules that declare it (postloan.warning_run.warning_chunks).
     for rule in RULES:
         arguments = (TODAY, dict(rule.parameters)) if rule.fresh is None else (TODAY, dict(rule.parameters), EVERYTHING)
         sql, _params = rule.query(*arguments)
