@@ -821,11 +821,11 @@ def main() -> None:
         setup_django()
         from django.core.management import call_command
 
-        from postloan.models import Warning, WarningAction
+        from postloan.models import RiskWarning, WarningAction
 
         seconds, _ = timed(lambda: call_command("migrate", verbosity=0))
         print(f"migrations checked in {seconds:.1f} s")
-        sql(f"TRUNCATE {WarningAction._meta.db_table}, {Warning._meta.db_table}")
+        sql(f"TRUNCATE {WarningAction._meta.db_table}, {RiskWarning._meta.db_table}")
         counts = counts_read()
         seconds = database_settle()
         print(f"VACUUM ANALYZE + CHECKPOINT in {seconds:.1f} s")

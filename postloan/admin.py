@@ -2,7 +2,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin import ReadOnlyAdmin
-from postloan.models import DayClose, DayCloseStep, PostDrawdownCheck, Warning, WarningAction, WarningRule
+from postloan.models import DayClose, DayCloseStep, PostDrawdownCheck, RiskWarning, WarningAction, WarningRule
 
 
 @admin.register(WarningRule)
@@ -15,7 +15,7 @@ class WarningRuleAdmin(SimpleHistoryAdmin):  # type: ignore[misc]
     readonly_fields = ["code", "subject_type"]
 
 
-@admin.register(Warning)
+@admin.register(RiskWarning)
 class WarningAdmin(ReadOnlyAdmin):
     list_display = ["id", "rule", "subject_type", "subject_id", "severity", "status", "raised_on", "deadline"]
     list_filter = ["status", "severity", "rule"]

@@ -17,7 +17,7 @@ from origination.models import Loan
 from origination.selectors import visible_loans
 from partners.auth import acting_user
 from partners.models import User
-from postloan.models import PostDrawdownCheck, Warning, WarningAction
+from postloan.models import PostDrawdownCheck, RiskWarning, WarningAction
 from postloan.services import (
     postdrawdown_check_record,
     visible_warnings,
@@ -41,10 +41,10 @@ class WarningFilter(django_filters.FilterSet):  # type: ignore[misc]
     branch = django_filters.CharFilter(method="in_branch", label="org node code (its subtree)")
 
     class Meta:
-        model = Warning
+        model = RiskWarning
         fields = ["rule", "status", "severity", "subject_type", "assignee", "escalated"]
 
-    def in_branch(self, queryset: QuerySet[Warning], name: str, value: str) -> QuerySet[Warning]:
+    def in_branch(self, queryset: QuerySet[RiskWarning], name: str, value: str) -> QuerySet[RiskWarning]:
         return queryset.filter(Q(org_node__path__startswith=f"{value}/") | Q(org_node__path__contains=f"/{value}/"))
 
 
@@ -55,13 +55,13 @@ class WarningActionSerializer(serializers.ModelSerializer[WarningAction]):
         read_only_fields = ["actor", "business_date"]
 
 
-class WarningSerializer(serializers.ModelSerializer[Warning]):
+class WarningSerializer(serializers.ModelSerializer[RiskWarning]):
     rule = serializers.CharField(source="rule.code")
     rule_name = serializers.CharField(source="rule.name")
     fact = serializers.SerializerMethodField()
 
     class Meta:
-        model = Warning
+        model = RiskWarning
         fields = [
             "id",
             "rule",
@@ -83,7 +83,7 @@ class WarningSerializer(serializers.ModelSerializer[Warning]):
             "program",
         ]
 
-    def get_fact(self, warning: Warning) -> str:
+    def get_fact(self, warning: RiskWarning) -> str:
         return warning_fact(warning, acting_user(self.context["request"]))
 
 
@@ -95,14 +95,14 @@ class WarningDetailSerializer(WarningSerializer):
 
 
 class CloseSerializer(serializers.Serializer[Any]):
-    resolution = serializers.ChoiceField(choices=[Warning.Resolution.CONFIRMED, Warning.Resolution.FALSE_ALARM])
+    resolution = serializers.ChoiceField(choices=[RiskWarning.Resolution.CONFIRMED, RiskWarning.Resolution.FALSE_ALARM])
     reason = serializers.CharField()
 
 
-class WarningViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Warning]):
+class WarningViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[RiskWarning]):
     filterset_class = WarningFilter
 
-    def get_queryset(self) -> QuerySet[Warning]:
+    def get_queryset(self) -> QuerySet[RiskWarning]:
         return visible_warnings(acting_user(self.request)).select_related("rule").order_by("-raised_on", "-id")
 
     def get_serializer_class(self) -> type[WarningSerializer]:

@@ -446,17 +446,17 @@ def demo_cross_selling_ensure() -> None:
 
 def demo_handling_today() -> None:
     """On the demo's business date every outlet manager works through some of his open warnings (live figures)."""
-    from postloan.models import Warning
+    from postloan.models import RiskWarning
     from postloan.services import warning_action_add, warning_close
 
     others = [row[0] for row in OUTLET_MANAGERS if row[0] != "manager"]
     today = business_date_get()
-    if not book_has_loans() or Warning.objects.filter(closed_on=today, closed_by__username__in=others).exists():
+    if not book_has_loans() or RiskWarning.objects.filter(closed_on=today, closed_by__username__in=others).exists():
         return
     rng = random.Random(728)  # noqa: S311 - a reproducible demo
     for username in others:
         manager = User.objects.get(username=username)
-        mine = Warning.objects.filter(status=Warning.Status.OPEN, assignee=manager).order_by("deadline", "id")
+        mine = RiskWarning.objects.filter(status=RiskWarning.Status.OPEN, assignee=manager).order_by("deadline", "id")
         for warning in list(mine)[:: rng.choice((3, 4, 5))]:
             warning_action_add(warning=warning, actor=manager, kind="callback", note="电话回访：已核实经营情况。")
             warning_close(

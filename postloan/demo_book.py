@@ -23,7 +23,7 @@ from origination.tasks import batch_process_dispatch
 from partners.models import Program, User
 from postloan.cob import close_business_days
 from postloan.demo_data import DemoFarmer, TradeList
-from postloan.models import Warning
+from postloan.models import RiskWarning
 from postloan.services import postdrawdown_check_record, warning_action_add, warning_close
 from risk.services.deliveries import monitoring_events_import, trade_records_import
 from servicing.services.repayments import loan_owed, repayment_record
@@ -160,8 +160,8 @@ HANDLING_NOTES = (
 
 def handle_due_warnings(today: dt.date) -> None:
     """Each day the account managers work on the open warnings whose turn has come: one action, then a close."""
-    for warning in Warning.objects.filter(
-        status=Warning.Status.OPEN, assignee__isnull=False, raised_on__lt=today
+    for warning in RiskWarning.objects.filter(
+        status=RiskWarning.Status.OPEN, assignee__isnull=False, raised_on__lt=today
     ).select_related("assignee"):
         delay = HANDLING_DELAYS[warning.pk % len(HANDLING_DELAYS)]
         manager = warning.assignee

@@ -84,8 +84,11 @@ class WarningRule(models.Model):
         return f"{self.code} {self.name}"
 
 
-class Warning(models.Model):
-    """预警: raised once per (rule, subject) while its condition holds; handled by a person."""
+class RiskWarning(models.Model):
+    """风险预警 (a risk warning): raised once per (rule, subject) while its condition holds; handled by a person.
+
+    Named so that it does not shadow Python's built-in ``Warning``; its table keeps the name it had.
+    """
 
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
@@ -173,6 +176,7 @@ class Warning(models.Model):
     )
 
     class Meta:
+        db_table = "postloan_warning"
         verbose_name = _("warning")
         verbose_name_plural = _("warnings")
         constraints = [
@@ -199,7 +203,7 @@ class Warning(models.Model):
 
 
 # Closed by a person (the warning run's own close is "cleared"): what the dashboards count as handled.
-HANDLED_RESOLUTIONS = (Warning.Resolution.CONFIRMED, Warning.Resolution.FALSE_ALARM)
+HANDLED_RESOLUTIONS = (RiskWarning.Resolution.CONFIRMED, RiskWarning.Resolution.FALSE_ALARM)
 
 
 class WarningAction(models.Model):
@@ -211,7 +215,7 @@ class WarningAction(models.Model):
         VERIFICATION = "verification", _("Verification")
         NOTE = "note", _("Note")
 
-    warning = models.ForeignKey(Warning, on_delete=models.CASCADE, related_name="actions")
+    warning = models.ForeignKey(RiskWarning, on_delete=models.CASCADE, related_name="actions")
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     note = models.TextField(_("what was done"))
     actor = models.ForeignKey("partners.User", on_delete=models.PROTECT, related_name="+")

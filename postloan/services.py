@@ -14,7 +14,7 @@ from core.roles import Role
 from origination.models import Loan
 from partners.models import User
 from partners.scoping import filter_by_subtree, is_anchor_operator
-from postloan.models import PostDrawdownCheck, SubjectType, Warning, WarningAction
+from postloan.models import PostDrawdownCheck, RiskWarning, SubjectType, WarningAction
 from postloan.rules import PROVIDER_FACT_RULES
 
 HANDLING_ROLES = (Role.ACCOUNT_MANAGER, Role.RISK_APPROVER, Role.BRANCH_MANAGER)
@@ -26,20 +26,20 @@ SEVERITY_ORDER = Case(
 )
 
 
-def visible_warnings(user: User) -> QuerySet[Warning]:
+def visible_warnings(user: User) -> QuerySet[RiskWarning]:
     """Bank staff see the warnings of their subtree; an anchor operator those of his enterprise: on its
     programmes and their borrowers, or on the anchor itself (what fired a provider-fed rule stays hidden
     from him, see ``warning_fact``)."""
     if is_anchor_operator(user):
         if user.anchor_id is None:
-            return Warning.objects.none()
-        return Warning.objects.filter(
+            return RiskWarning.objects.none()
+        return RiskWarning.objects.filter(
             Q(program__anchor_id=user.anchor_id) | Q(subject_type=SubjectType.ANCHOR, subject_id=user.anchor_id)
         )
-    return filter_by_subtree(Warning.objects.all(), user)
+    return filter_by_subtree(RiskWarning.objects.all(), user)
 
 
-def warning_fact(warning: Warning, viewer: User) -> str:
+def warning_fact(warning: RiskWarning, viewer: User) -> str:
     """What fired a warning, as this viewer may read it: every page and API answer shows a fact through here.
 
     The fact of a rule fed by the data provider (last month's verified orders, the last order date, an
@@ -51,22 +51,22 @@ def warning_fact(warning: Warning, viewer: User) -> str:
     return warning.fact
 
 
-def my_warnings(user: User) -> QuerySet[Warning]:
+def my_warnings(user: User) -> QuerySet[RiskWarning]:
     """What a person must handle: assigned to him, or escalated to him; most severe and most urgent first."""
-    mine = visible_warnings(user).filter(status=Warning.Status.OPEN)
+    mine = visible_warnings(user).filter(status=RiskWarning.Status.OPEN)
     mine = mine.filter(assignee=user) | mine.filter(escalated_to=user)
     return mine.annotate(severity_rank=SEVERITY_ORDER).order_by("severity_rank", "deadline", "id")
 
 
-def _open_warning(warning: Warning) -> Warning:
-    locked = Warning.objects.select_for_update().get(pk=warning.pk)
-    if locked.status != Warning.Status.OPEN:
+def _open_warning(warning: RiskWarning) -> RiskWarning:
+    locked = RiskWarning.objects.select_for_update().get(pk=warning.pk)
+    if locked.status != RiskWarning.Status.OPEN:
         raise DomainError("warning_closed", _("This warning is already closed."))
     return locked
 
 
 @transaction.atomic
-def warning_action_add(*, warning: Warning, actor: User, kind: str, note: str) -> WarningAction:
+def warning_action_add(*, warning: RiskWarning, actor: User, kind: str, note: str) -> WarningAction:
     require_role(actor, *HANDLING_ROLES)
     if kind not in WarningAction.Kind.values:
         raise DomainError("invalid_kind", _("Choose what was done: callback, visit, verification or note."))
@@ -81,17 +81,17 @@ def warning_action_add(*, warning: Warning, actor: User, kind: str, note: str) -
 
 
 @transaction.atomic
-def warning_close(*, warning: Warning, actor: User, resolution: str, reason: str) -> Warning:
+def warning_close(*, warning: RiskWarning, actor: User, resolution: str, reason: str) -> RiskWarning:
     """Close as confirmed risk or false alarm, with a reason; at least one action must be on record."""
     require_role(actor, *HANDLING_ROLES)
-    if resolution not in (Warning.Resolution.CONFIRMED, Warning.Resolution.FALSE_ALARM):
+    if resolution not in (RiskWarning.Resolution.CONFIRMED, RiskWarning.Resolution.FALSE_ALARM):
         raise DomainError("invalid_resolution", _("Close as confirmed risk or as false alarm."))
     if not reason.strip():
         raise DomainError("reason_required", _("Give the reason for closing."))
     warning = _open_warning(warning)
     if not warning.actions.exists():
         raise DomainError("action_required", _("Record what was done (a callback, a visit, a check) before closing."))
-    warning.status = Warning.Status.CLOSED
+    warning.status = RiskWarning.Status.CLOSED
     warning.resolution = resolution
     warning.close_reason = reason.strip()
     warning.closed_on = business_date_get()

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from origination.models import Loan
 from partners.models import Anchor, Farmer, Program
-from postloan.models import SubjectType, Warning
+from postloan.models import RiskWarning, SubjectType
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,7 @@ class Subject:
     loans: list[Loan]
 
 
-def warning_subject(warning: Warning) -> Subject:
+def warning_subject(warning: RiskWarning) -> Subject:
     kind, pk = warning.subject_type, warning.subject_id
     if kind == SubjectType.LOAN:
         loan = Loan.objects.select_related("farmer", "program").get(pk=pk)

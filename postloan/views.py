@@ -21,8 +21,8 @@ from partners.services.farmers import can_view_identity
 from postloan.models import (
     HANDLED_RESOLUTIONS,
     PostDrawdownCheck,
+    RiskWarning,
     Severity,
-    Warning,
     WarningAction,
     WarningRule,
 )
@@ -65,7 +65,7 @@ def warning_list(request: HttpRequest) -> HttpResponse:
         code = filters["branch"]
         warnings = warnings.filter(Q(org_node__path__startswith=f"{code}/") | Q(org_node__path__contains=f"/{code}/"))
     if filters["overdue"]:
-        warnings = warnings.filter(status=Warning.Status.OPEN, deadline__lt=business_date_get())
+        warnings = warnings.filter(status=RiskWarning.Status.OPEN, deadline__lt=business_date_get())
     if filters["assignee"].isdigit():  # the dashboards' drill-down by account manager
         warnings = warnings.filter(assignee_id=int(filters["assignee"]))
     if filters["handled_since"]:  # the dashboards' drill-down of "handled": closed by a person since the day
@@ -82,7 +82,7 @@ def warning_list(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "rules": WarningRule.objects.order_by("code"),
         "severities": Severity.choices,
-        "statuses": Warning.Status.choices,
+        "statuses": RiskWarning.Status.choices,
         "branches": visible_nodes(user).filter(kind="sub_branch"),
         "today": business_date_get(),
         "querystring": "&".join(f"{k}={v}" for k, v in filters.items() if v) + "&",

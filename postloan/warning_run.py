@@ -37,10 +37,10 @@ from core.roles import Role
 from origination.models import Loan
 from partners.models import OrgNode, User
 from partners.selectors import org_root
-from postloan.models import Warning, WarningRule
+from postloan.models import RiskWarning, WarningRule
 from postloan.rules import EVERYTHING, IN_SCOPE, RULES, RULES_BY_CODE, SCOPE_TABLE, SHARED_SETS, RuleDefinition, Scope
 
-WARNING = Warning._meta.db_table
+WARNING = RiskWarning._meta.db_table
 # From this many active loans the close evaluates its rules side by side, one transaction each.
 RULES_SPLIT_FROM_LOANS = 100_000
 FIRED_COLUMNS = (
@@ -238,8 +238,8 @@ def escalate(today: dt.date) -> int:
         by_manager.setdefault(manager_id, []).append(node_id)
     count = 0
     for manager_id, node_ids in by_manager.items():
-        count += Warning.objects.filter(
-            status=Warning.Status.OPEN, escalated=False, deadline__lt=today, org_node_id__in=node_ids
+        count += RiskWarning.objects.filter(
+            status=RiskWarning.Status.OPEN, escalated=False, deadline__lt=today, org_node_id__in=node_ids
         ).update(escalated=True, escalated_to_id=manager_id)
     return count
 

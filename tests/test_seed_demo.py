@@ -20,7 +20,7 @@ def test_seed_demo_builds_a_world_that_shows_every_capability_and_a_second_run_c
     from core.business_date import business_date_get
     from origination.models import Batch, BatchRow, CreditLimit, Loan
     from postloan.dashboards import selectors
-    from postloan.models import Warning
+    from postloan.models import RiskWarning
 
     call_command("seed_demo")
     first = _counts()
@@ -53,7 +53,7 @@ def test_seed_demo_builds_a_world_that_shows_every_capability_and_a_second_run_c
     assert loans.filter(compensated__gt=0).exists()
 
     # warnings: open, handled by a person and past their deadline, of many rules
-    warnings = Warning.objects.all()
+    warnings = RiskWarning.objects.all()
     assert warnings.filter(status="open").exists()
     assert warnings.filter(resolution__in=["confirmed_risk", "false_alarm"]).exists()
     assert warnings.filter(status="open", deadline__lt=today).exists()

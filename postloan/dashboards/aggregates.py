@@ -30,7 +30,7 @@ from django.db import connection, transaction
 from core.bulk import temp_table_fill
 from origination.models import CreditLimit, Loan
 from partners.models import Farmer, ProductHolding
-from postloan.models import Warning
+from postloan.models import RiskWarning
 from postloan.models_dashboards import (
     AggregateDay,
     DailyCrossSelling,
@@ -43,7 +43,7 @@ LOAN = Loan._meta.db_table
 LIMIT = CreditLimit._meta.db_table
 FARMER = Farmer._meta.db_table
 HOLDING = ProductHolding._meta.db_table
-WARNING = Warning._meta.db_table
+WARNING = RiskWarning._meta.db_table
 NODE_FIGURES = DailyNodeFigures._meta.db_table
 CROSS_SELLING = DailyCrossSelling._meta.db_table
 WARNING_FIGURES = DailyWarningFigures._meta.db_table

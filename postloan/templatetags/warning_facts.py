@@ -7,12 +7,12 @@ from typing import Any
 from django import template
 
 from partners.auth import acting_user
-from postloan.models import Warning
+from postloan.models import RiskWarning
 from postloan.services import warning_fact as fact_for_viewer
 
 register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
-def warning_fact(context: dict[str, Any], warning: Warning) -> str:
+def warning_fact(context: dict[str, Any], warning: RiskWarning) -> str:
     return fact_for_viewer(warning, acting_user(context["request"]))

@@ -9,7 +9,7 @@ from core.roles import Role
 from partners.models import OrgNode
 from partners.services.org import org_node_create
 from postloan.dashboards.aggregates import aggregates_write
-from postloan.models import Warning
+from postloan.models import RiskWarning
 from tests.e2e.conftest import log_in, screenshot
 from tests.factories import PASSWORD, make_user
 from tests.postloan.dashboard_book import DAY, hold, make_book, on, products_ensure, warning
@@ -93,7 +93,7 @@ def test_a_branch_manager_reads_every_dashboard_on_a_pc_and_drills_down(live_ser
     page.get_by_test_id("drill-rule-INTEREST_OVERDUE-open").click()
     page.wait_for_url("**/warnings/?rule=INTEREST_OVERDUE&status=open")
     listed = page.locator("table tbody a[href^='/warnings/']")
-    assert listed.count() == Warning.objects.filter(rule__code="INTEREST_OVERDUE", status="open").count() == 3
+    assert listed.count() == RiskWarning.objects.filter(rule__code="INTEREST_OVERDUE", status="open").count() == 3
     screenshot(page, "dashboard-drilldown-desktop")
 
 

@@ -3,7 +3,7 @@ from decimal import Decimal
 import pytest
 
 from origination.models import Loan
-from postloan.models import Warning
+from postloan.models import RiskWarning
 from postloan.warning_run import warnings_run
 from tests.e2e.conftest import log_in, screenshot
 from tests.factories import PASSWORD
@@ -16,7 +16,7 @@ def test_an_account_manager_handles_a_warning_on_his_phone(live_server, world, p
     # given an overdue interest on one of his loans
     Loan.objects.filter(pk=world["loan"].pk).update(interest_overdue=Decimal("96.67"), oldest_due_date=TODAY)
     warnings_run(TODAY)
-    warning = Warning.objects.get(rule__code="INTEREST_OVERDUE")
+    warning = RiskWarning.objects.get(rule__code="INTEREST_OVERDUE")
 
     # when he opens his warnings on a phone, records a callback and closes it
     log_in(phone_page, live_server.url, "manager", PASSWORD)

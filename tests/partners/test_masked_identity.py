@@ -15,7 +15,7 @@ from django.test import Client
 
 from core.business_date import business_date_set
 from core.models import AuditEvent
-from postloan.models import Warning
+from postloan.models import RiskWarning
 from postloan.warning_run import rules_ensure
 from tests.conftest import api_as
 from tests.factories import make_anchor, make_farmer, make_program, resident_id_with_check
@@ -91,7 +91,7 @@ def test_the_farmer_page_of_a_user_who_may_reveal_stays_as_it_was(users, farmer)
 
 def test_a_warning_page_names_the_farmers_region_only_to_a_user_who_may_reveal(users, org, farmer):
     rules_ensure()
-    warning = Warning.objects.create(
+    warning = RiskWarning.objects.create(
         rule_id=_rule_id("REGION_OUTBREAK"),
         subject_type="farmer",
         subject_id=farmer.pk,

@@ -10,7 +10,7 @@ from core.business_date import business_date_set
 from origination.models import CreditLimit, Loan
 from origination.services.drawdown import loan_disburse
 from partners.models import Farmer, OrgNode, Product, ProductHolding, Program, User
-from postloan.models import Warning, WarningRule
+from postloan.models import RiskWarning, WarningRule
 from postloan.warning_run import rules_ensure
 from servicing.services.repayments import repayment_record
 from tests.factories import make_farmer, make_lending_world
@@ -90,10 +90,10 @@ def warning(
     resolution: str = "",
     assignee: User | None = None,
     subject_id: int = 1,
-) -> Warning:
+) -> RiskWarning:
     rules_ensure()
     definition = WarningRule.objects.get(code=rule)
-    return Warning.objects.create(
+    return RiskWarning.objects.create(
         rule=definition,
         subject_type=definition.subject_type,
         subject_id=subject_id,

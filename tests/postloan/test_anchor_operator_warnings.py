@@ -2,14 +2,14 @@
 
 import datetime as dt
 
-from postloan.models import Warning, WarningRule
+from postloan.models import RiskWarning, WarningRule
 from postloan.warning_run import rules_ensure
 from tests.conftest import api_as
 from tests.factories import make_anchor, make_anchor_operator
 
 
-def _warning(code: str, subject_type: str, subject_id: int, **extra: object) -> Warning:
-    return Warning.objects.create(
+def _warning(code: str, subject_type: str, subject_id: int, **extra: object) -> RiskWarning:
+    return RiskWarning.objects.create(
         rule=WarningRule.objects.get(code=code),
         subject_type=subject_type,
         subject_id=subject_id,

@@ -13,7 +13,7 @@ from core.errors import DomainError
 from origination.models import Loan, LoanDue, LoanEntry
 from origination.services.drawdown import loan_disburse
 from postloan import cob, warning_run
-from postloan.models import DayClose, DayCloseStep, Warning, WarningRule
+from postloan.models import DayClose, DayCloseStep, RiskWarning, WarningRule
 from postloan.rules import RULES
 from servicing.services.repayments import repayment_record
 from tests.factories import make_lending_world
@@ -91,7 +91,7 @@ def test_a_run_killed_half_way_finishes_on_the_next_call_as_if_never_stopped(use
 def _warnings():
     """The warnings without their ids and subject ids (ids differ between runs on PostgreSQL)."""
     return sorted(
-        Warning.objects.values_list(
+        RiskWarning.objects.values_list(
             "rule__code", "subject_type", "raised_on", "active", "cleared_on", "status", "escalated"
         )
     )

@@ -8,7 +8,7 @@ from django.db import connection, transaction
 
 from core.business_date import business_date_set
 from origination.models import Loan
-from postloan.models import Warning
+from postloan.models import RiskWarning
 from postloan.warning_run import warnings_run
 from tests.concurrency import run_concurrently
 from tests.conftest import api_as
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.usefixtures("world")
 
 
 def _snapshot():
-    return sorted(Warning.objects.values_list("id", "rule__code", "subject_id", "active", "status", "raised_on"))
+    return sorted(RiskWarning.objects.values_list("id", "rule__code", "subject_id", "active", "status", "raised_on"))
 
 
 def test_a_rerun_of_the_same_day_changes_nothing(world):
@@ -35,21 +35,21 @@ def test_raised_once_while_it_holds_and_resolved_when_it_clears(world):
     update_loan(world["loan"], interest_overdue=Decimal("10.00"), oldest_due_date=TODAY)
     warnings_run(TODAY)
     warnings_run(TODAY + dt.timedelta(days=1))
-    assert Warning.objects.filter(rule__code="INTEREST_OVERDUE").count() == 1
+    assert RiskWarning.objects.filter(rule__code="INTEREST_OVERDUE").count() == 1
     update_loan(world["loan"], interest_overdue=0, oldest_due_date=None)
     warnings_run(TODAY + dt.timedelta(days=2))
-    warning = Warning.objects.get(rule__code="INTEREST_OVERDUE")
+    warning = RiskWarning.objects.get(rule__code="INTEREST_OVERDUE")
     assert (warning.active, warning.status, warning.resolution) == (False, "closed", "cleared")
     # when it comes back, it is a new warning
     update_loan(world["loan"], interest_overdue=Decimal("5.00"), oldest_due_date=TODAY)
     warnings_run(TODAY + dt.timedelta(days=3))
-    assert Warning.objects.filter(rule__code="INTEREST_OVERDUE").count() == 2
+    assert RiskWarning.objects.filter(rule__code="INTEREST_OVERDUE").count() == 2
 
 
 def test_a_warning_goes_to_the_farmers_account_manager_and_escalates_after_its_deadline(world, users):
     update_loan(world["loan"], principal_overdue=Decimal("100.00"), oldest_due_date=TODAY)
     warnings_run(TODAY)
-    warning = Warning.objects.get(rule__code="PRINCIPAL_OVERDUE")
+    warning = RiskWarning.objects.get(rule__code="PRINCIPAL_OVERDUE")
     assert warning.assignee == Loan.objects.get(pk=world["loan"].pk).account_manager
     assert warning.deadline == TODAY + dt.timedelta(days=3)
     warnings_run(TODAY + dt.timedelta(days=4))
@@ -60,7 +60,7 @@ def test_a_warning_goes_to_the_farmers_account_manager_and_escalates_after_its_d
 def test_handling_needs_an_action_before_closing(world, users):
     update_loan(world["loan"], interest_overdue=Decimal("10.00"), oldest_due_date=TODAY)
     warnings_run(TODAY)
-    warning = Warning.objects.get()
+    warning = RiskWarning.objects.get()
     client = api_as(users["manager"])
     refused = client.post(f"/api/v1/warnings/{warning.pk}/close/", {"resolution": "false_alarm", "reason": "已还"})
     assert refused.status_code == 400 and refused.json()["code"] == "action_required"
@@ -75,7 +75,7 @@ def test_handling_needs_an_action_before_closing(world, users):
     assert closed.json()["status"] == "closed" and closed.json()["resolution"] == "false_alarm"
     # closing by hand does not make the rule raise it again while the condition holds
     warnings_run(TODAY + dt.timedelta(days=1))
-    assert Warning.objects.count() == 1
+    assert RiskWarning.objects.count() == 1
 
 
 def test_the_list_filters_by_rule_and_status_with_the_contract_fields(world, users):
@@ -106,7 +106,7 @@ def test_two_runs_at_once_raise_no_duplicate(world):
     update_loan(world["loan"], interest_overdue=Decimal("10.00"), oldest_due_date=TODAY)
     business_date_set(new_date=TODAY, backwards_allowed=True)
     results = run_concurrently(lambda: warnings_run(TODAY), lambda: warnings_run(TODAY))
-    assert Warning.objects.filter(rule__code="INTEREST_OVERDUE", active=True).count() == 1, results
+    assert RiskWarning.objects.filter(rule__code="INTEREST_OVERDUE", active=True).count() == 1, results
 
 
 def test_the_clearing_leaves_the_planner_settings_as_it_found_them(world):

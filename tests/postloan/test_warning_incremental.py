@@ -15,7 +15,7 @@ from core.business_date import business_date_set
 from origination.models import CreditLimit, Loan
 from origination.services.drawdown import loan_disburse
 from partners.services.margin import margin_deposit
-from postloan.models import PostDrawdownCheck, Warning, WarningRule
+from postloan.models import PostDrawdownCheck, RiskWarning, WarningRule
 from postloan.rules import RULES
 from postloan.services import postdrawdown_check_record
 from postloan.warning_run import warnings_run
@@ -32,7 +32,7 @@ def day(offset: int) -> dt.date:
 
 
 def active(code: str) -> set[int]:
-    return set(Warning.objects.filter(rule__code=code, active=True).values_list("subject_id", flat=True))
+    return set(RiskWarning.objects.filter(rule__code=code, active=True).values_list("subject_id", flat=True))
 
 
 def run_and_compare(on: dt.date) -> None:
@@ -136,7 +136,7 @@ def test_daily_runs_look_at_what_changed_and_agree_with_whole_runs(changing_book
     # new limit that brought the usage down, the maturity passed
     assert loans["elderly"].pk not in active("CALLBACK_MISSING")
     assert Loan.objects.get(pk=loans["elderly"].pk).status == Loan.Status.CLOSED
-    cleared = Warning.objects.filter(subject_id=loans["elderly"].pk, rule__subject_type="loan", active=False)
+    cleared = RiskWarning.objects.filter(subject_id=loans["elderly"].pk, rule__subject_type="loan", active=False)
     assert set(cleared.values_list("rule__code", "cleared_on")) == {
         ("BORROWER_AGE", day(50)),
         ("CALLBACK_MISSING", day(13)),
@@ -144,9 +144,9 @@ def test_daily_runs_look_at_what_changed_and_agree_with_whole_runs(changing_book
     }
     assert book["elderly"].pk not in active("ORDERS_STOPPED")
     assert book["two_limits"].pk not in active("LIMIT_HIGH_USAGE")
-    assert Warning.objects.get(rule__code="LIMIT_HIGH_USAGE").cleared_on == day(30)
+    assert RiskWarning.objects.get(rule__code="LIMIT_HIGH_USAGE").cleared_on == day(30)
     first_run_after_maturity = min(day(offset) for offset in offsets if day(offset) > maturity)
-    assert Warning.objects.get(rule__code="MATURITY_SOON").cleared_on == first_run_after_maturity
+    assert RiskWarning.objects.get(rule__code="MATURITY_SOON").cleared_on == first_run_after_maturity
     assert PostDrawdownCheck.objects.filter(loan=loans["elderly"]).count() == 1
 
 

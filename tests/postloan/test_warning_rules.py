@@ -10,7 +10,7 @@ from origination.models import CompensationDemand, Loan
 from origination.services.drawdown import loan_disburse
 from partners.models import Farmer
 from partners.services.anchors import assessment_add
-from postloan.models import PostDrawdownCheck, Warning
+from postloan.models import PostDrawdownCheck, RiskWarning
 from postloan.rules import EVERYTHING, RULES, SHARED_SETS
 from postloan.warning_run import warnings_run
 from risk.models import DataProvider, MonitoringEvent, Outbreak, ProviderDelivery
@@ -20,7 +20,7 @@ from tests.factories import make_trades
 
 def fired(code, today=TODAY):
     warnings_run(today)
-    return set(Warning.objects.filter(rule__code=code, active=True).values_list("subject_id", flat=True))
+    return set(RiskWarning.objects.filter(rule__code=code, active=True).values_list("subject_id", flat=True))
 
 
 def update_loan(loan, **fields):
@@ -47,7 +47,7 @@ def event(subject_id, event_type, on, value=None):
 
 def test_everything_quiet_in_a_sound_book(world):
     warnings_run(TODAY)
-    assert list(Warning.objects.values_list("rule__code", flat=True)) == []
+    assert list(RiskWarning.objects.values_list("rule__code", flat=True)) == []
 
 
 def test_interest_overdue(world):

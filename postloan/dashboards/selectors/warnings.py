@@ -22,7 +22,7 @@ from postloan.dashboards.selectors.common import (
     figures_of,
     period_start,
 )
-from postloan.models import HANDLED_RESOLUTIONS, Severity, Warning, WarningRule
+from postloan.models import HANDLED_RESOLUTIONS, RiskWarning, Severity, WarningRule
 from postloan.models_dashboards import DailyWarningCloseTimes, DailyWarningFigures
 
 HANDLED = HANDLED_RESOLUTIONS
@@ -200,7 +200,7 @@ def _warning_live(
     cells: list[tuple[Key, WarningCounts]] = []
     handled_today = 0
     left = dict(opening) if opening is not None else None
-    closed_today = filter_by_subtree(Warning.objects.filter(closed_on=today, resolution__in=HANDLED), user)
+    closed_today = filter_by_subtree(RiskWarning.objects.filter(closed_on=today, resolution__in=HANDLED), user)
     for row in closed_today.values(*WARNING_KEYS, "raised_on", "deadline").annotate(n=Count("id")):
         key, n = _key(row), row["n"]
         handled_today += n
@@ -213,7 +213,7 @@ def _warning_live(
     if left is not None:
         cells += [(key, WarningCounts(open=o, overdue=d)) for key, (o, d) in left.items() if o or d]
         return cells, handled_today
-    live = filter_by_subtree(Warning.objects.filter(status=Warning.Status.OPEN), user)
+    live = filter_by_subtree(RiskWarning.objects.filter(status=RiskWarning.Status.OPEN), user)
     for row in live.values(*WARNING_KEYS).annotate(n=Count("id"), late=Count("id", filter=Q(deadline__lt=today))):
         cells.append((_key(row), WarningCounts(open=row["n"], overdue=row["late"])))
     return cells, handled_today
