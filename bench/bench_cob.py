@@ -27,9 +27,9 @@ past closes would have left on the evening of 17 June 2027 (business date
   open), half earlier this year in the troubled programmes (claims);
 * 0.1 % classified worse by a person; limits that expired are expired;
   each loan's trade-authenticity check and phone callback done within a
-  week, a June order from the provider for 97 % of the farmers; the steps
-  other parts register (the warning run, dashboard aggregates) run once for
-  17 June, so that the first measured close meets their steady state.
+  week, a June order from the provider for 97 % of the farmers; the
+  post-loan steps of the close (the warning run, escalation, dashboard
+  aggregates) run once for 17 June, so that the first measured close meets their steady state.
 
 Left out because no step reads them: ``Repayment`` rows, batches behind the
 limits, and the paid history older than the last month. A sample of the
@@ -69,8 +69,8 @@ Per-step times of a close come from ``DayCloseStep.finished_at``: each chunk
 ends when its row is written, so a step's time runs from the end of the
 step before (the start of the close for the first); a chunk's commit (and
 its deferred foreign-key checks) counts in the step after it. The note under
-each close splits its time between this project's servicing steps and the
-steps other parts register. Peak RSS is the case's process's (neither the
+each close splits its time between the servicing steps and the post-loan
+steps (warnings, escalation, aggregates). Peak RSS is the case's process's (neither the
 workers' nor the PostgreSQL backends' memory is in it). The load column is
 the machine's 1-minute load average during the case: the two workers and
 their backends keep both cores busy, so about 2 is the close itself; much
@@ -678,8 +678,8 @@ def _book_write(book: Book, world: World, timings: dict[str, float]) -> None:
 OWN_STEPS = {"accrual", "settlement", "compensation", "classification", "limits", "breaker"}
 
 
-def registered_steps_prime() -> None:
-    """Steps other parts register (the warning run) as the close of the day before left them.
+def postloan_steps_prime() -> None:
+    """The close's post-loan steps (the warning run above all) as the close of the day before left them.
 
     Without it the first measured close would raise at once every warning the loaded book holds.
     """
@@ -696,9 +696,7 @@ def registered_steps_prime() -> None:
         for _chunk, first_id, last_id in step_chunks(step) if step.chunked else [(0, 0, 0)]:
             with transaction.atomic():
                 rows += step.run(last_closed, first_id, last_id) if step.chunked else step.run(last_closed)
-        print(
-            f"registered step {step.name!r} run for {last_closed}: {rows} rows in {time.perf_counter() - start:.1f} s"
-        )
+        print(f"post-loan step {step.name!r} run for {last_closed}: {rows} rows in {time.perf_counter() - start:.1f} s")
 
 
 def book_check(book: Book) -> list[str]:
@@ -747,7 +745,7 @@ class Case:
     steps: list[tuple[str, float, int]] = field(default_factory=list)
     rss_mb: float = 0.0
     load: float = 0.0  # the machine's 1-minute load average while it ran (2 cores: above 2, others ran too)
-    own_seconds: float = 0.0  # the servicing steps' share (this project's close; the rest is registered steps)
+    own_seconds: float = 0.0  # the servicing steps' share (the rest is the post-loan steps')
 
 
 BALANCES = (
@@ -861,7 +859,7 @@ def close_case(day: dt.date, label: str, workers: int) -> Case:
     case.steps = [(name, seconds, rows) for name, seconds, rows in result["steps"]]
     own = sum(seconds for name, seconds, _rows in case.steps if name in OWN_STEPS or name.startswith("("))
     case.own_seconds = own
-    case.note = f"servicing steps {own:.1f} s, steps registered by other parts {case.seconds - own:.1f} s"
+    case.note = f"servicing steps {own:.1f} s, post-loan steps {case.seconds - own:.1f} s"
     print(f"{label}: {case.seconds:.1f} s (load {case.load:.1f})")
     return case
 
@@ -1039,7 +1037,7 @@ def run(n: int, *, month_end: bool, load_only: bool = False, workers: int = WORK
     business_date_set(new_date=ORDINARY, backwards_allowed=False)
     moves = programs_breaker(ORDINARY - dt.timedelta(days=1))  # the status the last close left
     print(f"programme statuses: {[(m.program_id, m.to_status, f'{m.npl_ratio:.2%}') for m in moves]}")
-    registered_steps_prime()
+    postloan_steps_prime()
     seconds = database_settle()
     print(f"VACUUM ANALYZE + CHECKPOINT in {seconds:.1f} s")
     problems = book_check(book)

@@ -1,8 +1,9 @@
 """The close of business (日终): the day's steps, in order, each chunk done exactly once.
 
-Steps: accrual, settlement (with overdue and DPD), compensation, classification, limits,
-breaker, then the steps other parts register (warnings, escalation,
-aggregates). A chunked step splits the active book by loan id (or its own
+Steps (``STEPS``, the whole close in one list): accrual, settlement (with
+overdue and DPD), compensation, classification, limits, breaker, then the
+warning run, escalation and the dashboards' aggregates of the next business
+date. A chunked step splits the active book by loan id (or its own
 subjects: the warning step, its rules); each chunk runs in one
 transaction together with the row that records it as done, so a run killed
 at any moment loses at most the chunk in flight, and the next call skips
@@ -26,7 +27,9 @@ from django.utils.translation import gettext as _
 from core.business_date import business_date_get, business_date_set
 from core.errors import DomainError
 from origination.models import Loan
+from postloan.dashboards.aggregates import aggregates_step
 from postloan.models import DayClose, DayCloseStep
+from postloan.warning_run import escalation_step, warning_chunks, warnings_chunk
 from servicing.breaker import programs_breaker
 from servicing.compensation import compensate_month_end
 from servicing.settlement import classify, expire_limits, settle
@@ -64,6 +67,9 @@ def _breaker(day: dt.date) -> int:
     return len(programs_breaker(day))
 
 
+# The whole close of business, in its order. A close records each chunk done under its step's name
+# (``DayCloseStep.step``) and a stopped close resumes by those names: a step's name never changes.
+# (A list, so that the crash-and-resume tests can put a step that is killed in a step's place.)
 STEPS: list[Step] = [
     Step("accrual", _accrual, chunked=False),
     Step("settlement", settle, chunked=True),  # and overdue: one update of each loan row
@@ -71,13 +77,13 @@ STEPS: list[Step] = [
     Step("classification", classify, chunked=True),
     Step("limits", expire_limits, chunked=False),
     Step("breaker", _breaker, chunked=False),
+    # The warnings of the next business date: the rules go to the workers side by side (on a large
+    # book, a chunk each), and the escalation waits for all of them.
+    Step("warnings", warnings_chunk, chunked=True, chunks=warning_chunks),
+    Step("escalation", escalation_step, chunked=False),
+    # The dashboards' daily figures of the next business date, once its warnings are raised.
+    Step("aggregates", aggregates_step, chunked=False),
 ]
-
-
-def register_step(step: Step) -> None:
-    """Later parts of the day (the warning run, dashboard aggregates) add themselves at the end."""
-    if all(existing.name != step.name for existing in STEPS):
-        STEPS.append(step)
 
 
 def loan_chunks(size: int = CHUNK_LOANS) -> list[tuple[int, int, int]]:
