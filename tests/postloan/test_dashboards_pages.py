@@ -87,7 +87,7 @@ def test_the_handled_figure_drills_down_to_the_warnings_closed_by_a_person_in_th
 
     page = client.get("/dashboards/warnings/").content.decode()
     link = re.search(
-        r'href="(/warnings/\?branch=SA&handled_since=[0-9-]+)" data-testid="drill-branch-SA-handled">(\d+)<', page
+        r'href="(/warnings/\?branch=SA&handled_since=[0-9-]+)"\s+data-testid="drill-branch-SA-handled">(\d+)<', page
     )
     assert link is not None and link.group(2) == "2"
 
