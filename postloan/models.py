@@ -65,8 +65,8 @@ class WarningRule(models.Model):
     code = models.CharField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=100)
     description = models.CharField(_("raised when"), max_length=300)
-    severity = models.CharField(_("severity"), max_length=8, choices=Severity.choices)
-    subject_type = models.CharField(_("subject type"), max_length=8, choices=SubjectType.choices)
+    severity = models.CharField(_("severity"), max_length=8, choices=Severity)
+    subject_type = models.CharField(_("subject type"), max_length=8, choices=SubjectType)
     parameters = models.JSONField(_("parameters"), default=dict, blank=True)
     deadline_days = models.PositiveSmallIntegerField(_("days to handle"))
     enabled = models.BooleanField(_("enabled"), default=True)
@@ -115,9 +115,9 @@ class RiskWarning(models.Model):
         db_constraint=False,
         db_index=False,
     )
-    subject_type = models.CharField(_("subject type"), max_length=8, choices=SubjectType.choices)
+    subject_type = models.CharField(_("subject type"), max_length=8, choices=SubjectType)
     subject_id = models.BigIntegerField(_("subject"))
-    severity = models.CharField(_("severity"), max_length=8, choices=Severity.choices)
+    severity = models.CharField(_("severity"), max_length=8, choices=Severity)
     org_node = models.ForeignKey(
         "partners.OrgNode", verbose_name=_("node"), on_delete=models.PROTECT, related_name="+", db_constraint=False
     )

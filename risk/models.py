@@ -185,7 +185,7 @@ class MonitoringEvent(models.Model):
     event_id = models.CharField(_("event number"), max_length=64)
     subject_hash = models.CharField(_("subject hash"), max_length=64)
     subject_kind = models.CharField(_("subject kind"), max_length=16, choices=SubjectKind.choices)
-    event_type = models.CharField(_("event type"), max_length=32, choices=EventType.choices)
+    event_type = models.CharField(_("event type"), max_length=32, choices=EventType)
     event_date = models.DateField(_("event date"))
     value = models.DecimalField(_("value"), max_digits=18, decimal_places=2, null=True, blank=True)
     detail = models.TextField(_("detail"), blank=True)
