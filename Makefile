@@ -34,9 +34,16 @@ demo: install
 serve: install
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
+# The Django version django-upgrade writes for: the one pinned in pyproject.toml.
+DJANGO_TARGET := 5.2
+PYTHON_FILES = find . -name '*.py' -not -path './.venv/*' -not -path './node_modules/*' -not -path './staticfiles/*' -not -path './.git/*' -print0
+
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/djlint templates --check
+	$(VENV)/bin/djlint templates --lint
+	$(PYTHON_FILES) | xargs -0 $(VENV)/bin/django-upgrade --target-version $(DJANGO_TARGET) --check
 	$(VENV)/bin/mypy .
 	$(VENV)/bin/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run
@@ -44,6 +51,9 @@ lint: install
 format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+	@# djlint exits 1 when it has rewritten a file: then the check after it says whether all is formatted now.
+	$(VENV)/bin/djlint templates --reformat --quiet || $(VENV)/bin/djlint templates --check --quiet
+	$(PYTHON_FILES) | xargs -0 $(VENV)/bin/django-upgrade --target-version $(DJANGO_TARGET) --exit-zero-even-if-changed
 
 # In parallel, one test database per worker (pytest-xdist); PYTEST_ARGS="-n 0 tests/core" runs a part serially.
 PYTEST_ARGS ?= -n auto --dist worksteal
