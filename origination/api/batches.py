@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
@@ -232,9 +233,17 @@ class CreditLimitSerializer(serializers.ModelSerializer[CreditLimit]):
 
     def get_status(self, limit: CreditLimit) -> str:
         """An active limit past its expiry reads as expired even before the nightly job marks it."""
-        if limit.status == CreditLimit.Status.ACTIVE and limit.expires_on <= business_date_get():
+        if limit.status == CreditLimit.Status.ACTIVE and limit.expires_on <= self._business_date():
             return CreditLimit.Status.EXPIRED
         return limit.status
+
+    def _business_date(self) -> dt.date:
+        """Read once per answer and kept in the context its list shares: not one query per limit."""
+        context = self.context
+        if "business_date" not in context:
+            context["business_date"] = business_date_get()
+        today: dt.date = context["business_date"]
+        return today
 
 
 class CreditLimitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[CreditLimit]):
