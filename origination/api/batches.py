@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -19,7 +18,6 @@ from core.api.fields import MoneyField
 from core.api.pagination import StandardPagination
 from core.business_date import business_date_get
 from core.errors import DomainError
-from core.uploads import upload_read
 from origination.models import Batch, BatchRow, CreditLimit
 from origination.selectors import (
     limits_with_available,
@@ -29,7 +27,7 @@ from origination.selectors import (
     visible_limits,
 )
 from origination.services.approval import Decision, batch_approve, batch_reject, batch_submit
-from origination.services.intake import Upload, batch_upload
+from origination.services.uploads import upload_job_create_and_run, upload_of
 from origination.tasks import batch_process_dispatch
 from partners.auth import acting_user
 from partners.models import Program
@@ -62,27 +60,20 @@ UploadRequest = inline_serializer(
 )
 
 
-def upload_from(request: Request, name: str) -> Upload | None:
-    """An attached file, refused unread when it is larger than any upload may be."""
-    file = request.FILES.get(name)
-    if file is None:
-        return None
-    content, filename = upload_read(file, max_bytes=settings.UPLOAD_MAX_BYTES, default_name=name)
-    return Upload(content=content, name=filename, content_type=file.content_type or "")
-
-
 def program_batch_upload(request: Request, program: Program) -> Response:
-    """POST /programs/{id}/batches/ (wired on the programme view set)."""
-    farmer_list = upload_from(request, "farmer_list")
+    """POST /programs/{id}/batches/ (wired on the programme view set): the upload page's job, run at once."""
+    farmer_list = upload_of(request.FILES.get("farmer_list"), default_name="farmer_list")
     if farmer_list is None:
         raise DomainError("farmer_list_required", _("Attach the farmer list (farmer_list)."))
-    batch = batch_upload(
+    batch = upload_job_create_and_run(
         program=program,
         actor=acting_user(request),
         farmer_list=farmer_list,
-        scorecard=upload_from(request, "scorecard"),
-        recommendation_letter=upload_from(request, "recommendation_letter"),
-        guarantee_letter=upload_from(request, "guarantee_letter"),
+        scorecard=upload_of(request.FILES.get("scorecard"), default_name="scorecard"),
+        recommendation_letter=upload_of(
+            request.FILES.get("recommendation_letter"), default_name="recommendation_letter"
+        ),
+        guarantee_letter=upload_of(request.FILES.get("guarantee_letter"), default_name="guarantee_letter"),
     )
     return Response(BatchSerializer(batch).data, status=status.HTTP_201_CREATED)
 

@@ -81,6 +81,19 @@ def _refuse_duplicate_file(program: Program, digest: str) -> None:
         )
 
 
+def batch_upload_refusals(*, program: Program, actor: User, digest: str) -> None:
+    """Refuse, in this order, an upload no reading of the file could make acceptable.
+
+    The uploader's right, the programme's status and a list already uploaded
+    (``digest``: the list's SHA-256), checked before the file is read.
+    """
+    require_role(actor, *UPLOAD_ROLES)
+    if actor.role == Role.ANCHOR_OPERATOR and not actor.is_superuser and actor.anchor_id != program.anchor_id:
+        raise DomainError("permission_denied", _("You may upload only for your own enterprise."), status=403)
+    _refuse_if_suspended(program)
+    _refuse_duplicate_file(program, digest)
+
+
 def batch_upload(
     *,
     program: Program,
@@ -91,12 +104,8 @@ def batch_upload(
     guarantee_letter: Upload | None = None,
     progress: Progress = _no_progress,
 ) -> Batch:
-    require_role(actor, *UPLOAD_ROLES)
-    if actor.role == Role.ANCHOR_OPERATOR and not actor.is_superuser and actor.anchor_id != program.anchor_id:
-        raise DomainError("permission_denied", _("You may upload only for your own enterprise."), status=403)
-    _refuse_if_suspended(program)
     digest = sha256_of(farmer_list.content)
-    _refuse_duplicate_file(program, digest)
+    batch_upload_refusals(program=program, actor=actor, digest=digest)
     today = business_date_get()
 
     progress(10, _("Reading the file"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -11,14 +10,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
-from core.files import files_kept_only_on_commit, stored_file_create
 from core.roles import Role
-from core.uploads import check_uploaded_table, upload_read
 from core.views import paginate
 from origination.exports import row_errors_xlsx
 from origination.models import UploadJob
 from origination.selectors import visible_batches
 from origination.services.intake import ATTACHMENTS, UPLOAD_ROLES
+from origination.services.uploads import upload_job_create, upload_of
 from origination.tasks import batch_intake_run
 from partners.auth import acting_user
 from partners.models import Program, User
@@ -36,10 +34,11 @@ def _uploadable_program(user: User, pk: int) -> Program:
 def batch_upload_page(request: HttpRequest, pk: int) -> HttpResponse:
     """Check the list as far as it can be checked unread, keep it while the background job reads it.
 
-    Size, safety and encoding are checked here, before anything is kept: a
-    file refused now leaves nothing behind. What only a full reading tells
-    (headers, rows, a duplicate) is the job's; the job removes the files it
-    was given once it has decided, so a refused list is kept nowhere.
+    ``upload_job_create`` refuses before anything is kept (the programme, a
+    duplicate list, size, safety, encoding): a file refused now leaves nothing
+    behind. What only a full reading tells (headers, rows) is the job's, which
+    removes the files it was given once it has decided, so a refused list is
+    kept nowhere.
     """
     user = acting_user(request)
     program = _uploadable_program(user, pk)
@@ -49,27 +48,19 @@ def batch_upload_page(request: HttpRequest, pk: int) -> HttpResponse:
     if farmer_list is None:
         return _refused(request, program, _("Choose the farmer list to upload."), "farmer_list_required")
     try:
-        content, name = upload_read(farmer_list, max_bytes=settings.UPLOAD_MAX_BYTES, default_name="farmer_list")
-        check_uploaded_table(content, name, max_bytes=settings.UPLOAD_MAX_BYTES, max_rows=settings.UPLOAD_MAX_ROWS)
-        attachments = {
-            key: (*upload_read(upload, max_bytes=settings.UPLOAD_MAX_BYTES, default_name=key), upload.content_type)
-            for key in ATTACHMENTS
-            if (upload := request.FILES.get(key)) is not None
-        }
+        job = upload_job_create(
+            program=program,
+            actor=user,
+            farmer_list=upload_of(farmer_list, default_name="farmer_list"),
+            scorecard=upload_of(request.FILES.get("scorecard"), default_name="scorecard"),
+            recommendation_letter=upload_of(
+                request.FILES.get("recommendation_letter"), default_name="recommendation_letter"
+            ),
+            guarantee_letter=upload_of(request.FILES.get("guarantee_letter"), default_name="guarantee_letter"),
+        )
     except DomainError as exc:
-        return _refused(request, program, exc.detail, exc.code)
-    with files_kept_only_on_commit(), transaction.atomic():
-        stored = stored_file_create(
-            content=content, name=name, content_type=farmer_list.content_type or "", uploaded_by=user
-        )
-        kept = {
-            key: stored_file_create(content=data, name=filename, content_type=kind or "", uploaded_by=user).pk
-            for key, (data, filename, kind) in attachments.items()
-        }
-        job = UploadJob.objects.create(
-            program=program, uploaded_by=user, farmer_list=stored, file_name=name[:255], attachments=kept
-        )
-        transaction.on_commit(lambda: batch_intake_run.delay(job.pk))
+        return _refused(request, program, exc.detail, exc.code, status=exc.status)
+    transaction.on_commit(lambda: batch_intake_run.delay(job.pk))
     target = reverse("upload-job", args=[job.pk])
     if request.headers.get("HX-Request"):
         response = HttpResponse(status=204)
@@ -78,9 +69,9 @@ def batch_upload_page(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(target)
 
 
-def _refused(request: HttpRequest, program: Program, detail: str, code: str) -> HttpResponse:
+def _refused(request: HttpRequest, program: Program, detail: str, code: str, *, status: int = 400) -> HttpResponse:
     context = {"program": program, "error": detail, "error_code": code}
-    return render(request, "origination/batch_upload.html", context, status=400)
+    return render(request, "origination/batch_upload.html", context, status=status)
 
 
 def _job_for(request: HttpRequest, pk: int) -> UploadJob:
