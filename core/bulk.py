@@ -85,6 +85,11 @@ def copy_frame(table: str, frame: pd.DataFrame, constants: Mapping[str, Any] | N
     _copy(table, columns, csv_for_copy_frame(frame, constants))
 
 
+def copy_columns(table: str, columns: Mapping[str, Sequence[Any]], constants: Mapping[str, Any] | None = None) -> None:
+    """``copy_frame`` for values held a column at a time (name → the column's values, all of one length)."""
+    copy_frame(table, pd.DataFrame(dict(columns)), constants)
+
+
 def _copy(table: str, columns: Sequence[str], text: io.StringIO) -> None:
     column_list = ", ".join(f'"{name}"' for name in columns)
     with connection.cursor() as cursor:

@@ -8,6 +8,7 @@ Python values; money is ``Decimal`` from the start.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -69,6 +70,11 @@ class FarmerList:
     @property
     def rows_valid(self) -> int:
         return len(self.valid)
+
+    @property
+    def id_hashes(self) -> set[str]:
+        """The identity hashes of the kept rows."""
+        return set(self.valid["id_hash"])
 
 
 def read_farmer_list(content: bytes, filename: str, *, today: dt.date) -> FarmerList:
@@ -174,6 +180,55 @@ def refuse_rows(farmers: FarmerList, id_hashes: set[str], code: str) -> FarmerLi
     errors = sorted([*farmers.errors, *extra], key=lambda error: (error["row"], COLUMN_ORDER.index(error["column"])))
     return FarmerList(
         rows_total=farmers.rows_total, valid=farmers.valid[~refused], source=farmers.source, errors=errors
+    )
+
+
+def farmer_table_rows(farmers: FarmerList) -> pd.DataFrame:
+    """The kept rows as farmers, the columns of the farmer table that vary by row, in identity-hash order.
+
+    Computed a whole column at a time: the birth date from the identity
+    number, and the region from it when the list gave none. The order is
+    the one that fills the farmer table's unique index on the hash page after
+    page (see ``farmer_bulk.farmers_upsert``).
+    """
+    valid = farmers.valid
+    numbers = valid["id_number"]
+    frame = pd.DataFrame(
+        {
+            "name": valid["name"],
+            "id_number": numbers,
+            "id_hash": valid["id_hash"],
+            "id_masked": valid["id_masked"],
+            "birth_date": pd.to_datetime(numbers.str.slice(6, 14), format="%Y%m%d").dt.date,
+            "phone": valid["phone"],
+            "region_code": valid["region_code"].where(valid["region_code"] != "", numbers.str.slice(0, 6)),
+            "breed": valid["breed"],
+        }
+    )
+    return frame.sort_values("id_hash")
+
+
+def batch_table_rows(farmers: FarmerList, farmer_ids: Mapping[str, int]) -> pd.DataFrame:
+    """The kept rows as batch rows: the list's figures and each row's farmer (``farmer_ids``: hash → id)."""
+    valid = farmers.valid
+    farmer_id = valid["id_hash"].map(farmer_ids)
+    if farmer_id.isna().any():
+        raise KeyError(f"no farmer for {valid.loc[farmer_id.isna(), 'id_hash'].iloc[0]}")
+    return pd.DataFrame(
+        {
+            "row": valid["row"].astype(int),
+            "farmer_id": farmer_id.astype(int),
+            "name": valid["name"],
+            "id_hash": valid["id_hash"],
+            "id_masked": valid["id_masked"],
+            "phone": valid["phone"],
+            "recommended_amount": valid["recommended_amount"],
+            "declared_orders_12m": valid["declared_orders_12m"],
+            "score": valid["score"],
+            "customer_code": valid["customer_code"],
+            "region_code": valid["region_code"],
+            "breed": valid["breed"],
+        }
     )
 
 

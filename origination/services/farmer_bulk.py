@@ -1,15 +1,19 @@
-"""Farmers of a whole list at once: insert the new ones, find the known ones, link them to the anchor."""
+"""Farmers of a whole list at once: insert the new ones, find the known ones, link them to the anchor.
+
+The rows come shaped by the importer (``origination.importers.farmer_table_rows``) and go to the
+database through ``core.bulk``: no table is handled here.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
 
-import pandas as pd
 from django.db import connection
 from django.utils import timezone
 
 from core.bulk import copy_frame
+from origination.importers import FarmerList, farmer_table_rows
 from partners.models import AnchorFarmer, Farmer
 
 FARMER_COLUMNS = (
@@ -28,28 +32,11 @@ FARMER_COLUMNS = (
 )
 
 
-def _farmer_frame(valid: pd.DataFrame) -> pd.DataFrame:
-    """The farmer columns that vary by row, computed a whole column at a time."""
-    numbers = valid["id_number"]
-    return pd.DataFrame(
-        {
-            "name": valid["name"],
-            "id_number": numbers,
-            "id_hash": valid["id_hash"],
-            "id_masked": valid["id_masked"],
-            "birth_date": pd.to_datetime(numbers.str.slice(6, 14), format="%Y%m%d").dt.date,
-            "phone": valid["phone"],
-            "region_code": valid["region_code"].where(valid["region_code"] != "", numbers.str.slice(0, 6)),
-            "breed": valid["breed"],
-        }
-    )
-
-
 def farmers_upsert(
-    valid: pd.DataFrame, *, org_node_id: int, account_manager_id: int | None, today: dt.date
+    farmers: FarmerList, *, org_node_id: int, account_manager_id: int | None, today: dt.date
 ) -> dict[str, int]:
     """Insert the farmers not yet known (by identity hash) and return hash → farmer id for all of them."""
-    frame = _farmer_frame(valid)
+    frame = farmer_table_rows(farmers)
     now = timezone.now()
     constants = {
         "org_node_id": org_node_id,
@@ -63,10 +50,10 @@ def farmers_upsert(
         cursor.execute("ALTER TABLE intake_farmer DROP COLUMN id")
     # Farmers inserted in the order of the identity hash fill the unique
     # index on it (and its pattern-ops twin) page after page, instead of
-    # splitting pages all over the tree. The rows are sorted here rather
-    # than with ORDER BY, which would sort them again on disk (work_mem is
-    # small); the order is only a matter of speed.
-    copy_frame("intake_farmer", frame.sort_values("id_hash"), constants)
+    # splitting pages all over the tree. The rows come sorted by the importer
+    # rather than with ORDER BY, which would sort them again on disk
+    # (work_mem is small); the order is only a matter of speed.
+    copy_frame("intake_farmer", frame, constants)
     columns = ", ".join(FARMER_COLUMNS)
     with connection.cursor() as cursor:
         cursor.execute(

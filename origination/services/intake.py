@@ -14,18 +14,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import pandas as pd
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from core.audit import audit_record
-from core.bulk import copy_frame
+from core.bulk import copy_columns, copy_frame
 from core.business_date import business_date_get
 from core.errors import DomainError
 from core.files import files_kept_only_on_commit, sha256_of, stored_file_create
 from core.permissions import require_role
 from core.roles import Role
-from origination.importers import FarmerList, read_farmer_list, refuse_rows
+from origination.importers import FarmerList, batch_table_rows, read_farmer_list, refuse_rows
 from origination.models import Batch, BatchRow, BatchRowError, BatchStatusChange
 from origination.services.farmer_bulk import farmers_link_anchor, farmers_upsert
 from partners.models import Program, User
@@ -144,7 +143,7 @@ def _write(
             "id_hash", flat=True
         )
     )
-    farmers = refuse_rows(farmers, open_hashes & set(farmers.valid["id_hash"]), "already_recommended")
+    farmers = refuse_rows(farmers, open_hashes & farmers.id_hashes, "already_recommended")
     if farmers.rows_valid == 0:
         raise DomainError(
             "no_valid_rows",
@@ -177,10 +176,10 @@ def _write(
     batch.save(update_fields=["status"])
 
     farmer_ids = farmers_upsert(
-        farmers.valid, org_node_id=program.org_node_id, account_manager_id=program.manager_id, today=today
+        farmers, org_node_id=program.org_node_id, account_manager_id=program.manager_id, today=today
     )
     farmers_link_anchor(anchor_id=program.anchor_id, farmer_ids=list(farmer_ids.values()), on=today)
-    _rows_insert(batch, farmers.valid, farmer_ids)
+    _rows_insert(batch, farmers, farmer_ids)
     _errors_insert(batch, farmers.errors)
     audit_record(
         actor=actor,
@@ -216,26 +215,7 @@ ROW_COLUMNS = (
 )
 
 
-def _rows_insert(batch: Batch, valid: pd.DataFrame, farmer_ids: dict[str, int]) -> None:
-    farmer_id = valid["id_hash"].map(farmer_ids)
-    if farmer_id.isna().any():
-        raise KeyError(f"no farmer for {valid.loc[farmer_id.isna(), 'id_hash'].iloc[0]}")
-    rows = pd.DataFrame(
-        {
-            "row": valid["row"].astype(int),
-            "farmer_id": farmer_id.astype(int),
-            "name": valid["name"],
-            "id_hash": valid["id_hash"],
-            "id_masked": valid["id_masked"],
-            "phone": valid["phone"],
-            "recommended_amount": valid["recommended_amount"],
-            "declared_orders_12m": valid["declared_orders_12m"],
-            "score": valid["score"],
-            "customer_code": valid["customer_code"],
-            "region_code": valid["region_code"],
-            "breed": valid["breed"],
-        }
-    )
+def _rows_insert(batch: Batch, farmers: FarmerList, farmer_ids: dict[str, int]) -> None:
     constants: dict[str, Any] = {
         "batch_id": batch.pk,
         "validation": "",
@@ -245,7 +225,7 @@ def _rows_insert(batch: Batch, valid: pd.DataFrame, farmer_ids: dict[str, int]) 
         "decision": BatchRow.Decision.PENDING,
         "decision_reason": "",
     }
-    copy_frame(BatchRow._meta.db_table, rows, constants)
+    copy_frame(BatchRow._meta.db_table, batch_table_rows(farmers, farmer_ids), constants)
 
 
 def _errors_insert(batch: Batch, errors: list[dict[str, Any]]) -> None:
@@ -254,13 +234,11 @@ def _errors_insert(batch: Batch, errors: list[dict[str, Any]]) -> None:
     # A list with many bad rows has tens of thousands of errors: COPY them
     # too, with "original" encoded as the JSONField would encode it.
     encoder = getattr(BatchRowError._meta.get_field("original"), "encoder", None)
-    frame = pd.DataFrame(
-        {
-            "row": [error["row"] for error in errors],
-            "column": [error["column"] for error in errors],
-            "code": [error["code"] for error in errors],
-            "detail": [str(error["detail"]) for error in errors],
-            "original": [json.dumps(error["original"], cls=encoder) for error in errors],
-        }
-    )
-    copy_frame(BatchRowError._meta.db_table, frame, {"batch_id": batch.pk})
+    columns = {
+        "row": [error["row"] for error in errors],
+        "column": [error["column"] for error in errors],
+        "code": [error["code"] for error in errors],
+        "detail": [str(error["detail"]) for error in errors],
+        "original": [json.dumps(error["original"], cls=encoder) for error in errors],
+    }
+    copy_columns(BatchRowError._meta.db_table, columns, {"batch_id": batch.pk})
