@@ -48,7 +48,7 @@ checkpoint, and in one run:
   (b) the same day again: the idempotent re-run (raises and clears nothing;
       a date run again is looked at whole);
   (c) the next day, 19 June (a few raised, a few cleared): the daily case,
-      where the rules with ``fresh`` look only at what changed;
+      where the rules with ``changed_subjects`` look only at what changed;
   (d) the baseline: one plain SQL scan of the loans table, aggregated on the
       server (``count(*), sum(principal_outstanding)``) and fetched in full
       to the client (the columns the rules read); best of three each.

@@ -3,7 +3,8 @@
 Every query returns the same columns — subject_id, org_node_id, program_id,
 assignee_id, fact — so that the engine raises and resolves warnings for all
 rules with the same few statements. Dates are computed here and passed as
-parameters.
+parameters. Every rule's query has the one signature ``RuleQuery``: the
+date, the rule's parameters and the ``Scope`` of subjects it may look at.
 
 Rules that would read the whole book every day look at less:
 
@@ -11,22 +12,29 @@ Rules that would read the whole book every day look at less:
   them first and only then their loans;
 * a rule whose subjects change only through recorded facts — a loan drawn,
   principal moved in the ledger, a limit expired, a date crossing its
-  window — has ``fresh``: after the first run, each day's run looks only at
-  the subjects of its active warnings (which may clear) and at those
-  ``fresh`` names (which may start to fire), or, with ``fresh_clears``, at
-  those ``fresh`` names alone; see ``postloan.warning_run``.
+  window — has ``changed_subjects``: a query for the subjects whose facts
+  changed since the rule's last run. After its first run, each day's run
+  looks only at those (which may start to fire) and at the subjects of the
+  rule's active warnings (which may clear); or, when the changed subjects
+  include every subject whose warning may clear
+  (``changed_subjects_cover_clearing``), at the changed subjects alone. See
+  ``postloan.warning_run``. A rule without ``changed_subjects`` is looked at
+  whole every day: its query is always given ``EVERYTHING``.
 
 The programmes' totals, which several rules read, are a ``SHARED_SETS`` entry:
 computed once per run into a temporary table of that name.
+
+A rule's parameters are its defaults overlaid with an administrator's edits;
+their names, kinds and ranges follow from the defaults
+(``RuleDefinition.parameter_schema``, ``postloan.rule_parameters``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from core.calendar import last_full_quarter
 from core.masking import pii_hash
@@ -36,6 +44,7 @@ from origination.schedule import add_months
 from partners.models import Anchor, AnchorAssessment, Farmer, Program
 from partners.services.margin import margin_balance_sql
 from postloan.models import PostDrawdownCheck, Severity, SubjectType
+from postloan.rule_parameters import ParameterSpec, parameter_schema
 from risk.models import MonitoringEvent, Outbreak, TradeRecord
 
 LOAN = Loan._meta.db_table
@@ -54,27 +63,52 @@ DEMAND = CompensationDemand._meta.db_table
 Query = tuple[str, dict[str, Any]]
 
 
-@dataclass(frozen=True)
+# A rule's parameters as its query reads them: its defaults overlaid with an administrator's edits.
+RuleParameters = dict[str, Any]
+
+
+class RuleQuery(Protocol):
+    """A rule's query: the subjects it fires for on ``today``, among those ``scope`` lets it look at."""
+
+    def __call__(self, today: dt.date, parameters: RuleParameters, scope: Scope, /) -> Query: ...
+
+
+class ChangedSubjectsQuery(Protocol):
+    """The subjects whose facts changed since ``since`` (the date of the rule's last run) up to ``today``:
+    those that may have started, or stopped, meeting the rule's condition. One column: their ids."""
+
+    def __call__(self, since: dt.date, today: dt.date, parameters: RuleParameters, /) -> Query: ...
+
+
+@dataclass(frozen=True, kw_only=True)
 class RuleDefinition:
     code: str
     name: str
     description: str
-    severity: str
-    subject_type: str
-    parameters: dict[str, Any]
+    severity: Severity
+    subject_type: SubjectType
+    parameters: RuleParameters  # the defaults, from which the parameter schema follows
     deadline_days: int
-    # (today, parameters) → the subjects it fires for; with ``fresh``: (today, parameters, scope).
-    query: Callable[..., Query]
-    # (date of the last run, today, parameters) → the subjects that may have started to meet the
-    # condition since the last run. A rule that has it looks, on the next day, only at those and at
-    # the subjects of its active warnings (see ``postloan.warning_run``); one without is looked at whole.
-    fresh: Callable[[dt.date, dt.date, dict[str, Any]], Query] | None = None
-    # ``fresh`` also names every subject whose warning may clear: the run then looks at those alone,
-    # not at the subjects of all its active warnings (rules whose warnings are many: a tenth of a book
-    # matures within a month).
-    fresh_clears: bool = False
+    query: RuleQuery
+    # With it, the run of the next day looks only at the changed subjects and at the subjects of the
+    # rule's active warnings (see ``postloan.warning_run``); without it, at every subject.
+    changed_subjects: ChangedSubjectsQuery | None = None
+    # The changed subjects include every subject whose warning may clear: the run then looks at those
+    # alone, not at the subjects of all its active warnings too (rules whose warnings are many: a tenth
+    # of a book matures within a month).
+    changed_subjects_cover_clearing: bool = False
     # The ``SHARED_SETS`` its query reads (by table name): a run fills those before the rule.
     reads: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.changed_subjects_cover_clearing and self.changed_subjects is None:
+            raise ValueError(f"{self.code}: changed_subjects_cover_clearing without changed_subjects")
+        parameter_schema(self.parameters)  # a default of no known kind or range fails here, at import
+
+    @property
+    def parameter_schema(self) -> tuple[ParameterSpec, ...]:
+        """The names, kinds and ranges of the rule's parameters, from its defaults."""
+        return parameter_schema(self.parameters)
 
 
 # --- shared pieces -----------------------------------------------------------------
@@ -214,23 +248,24 @@ def _since(today: dt.date, days: int) -> dt.date:
 # --- the rules ------------------------------------------------------------------------
 
 
-def interest_overdue(today: dt.date, p: dict[str, Any]) -> Query:
+def interest_overdue(today: dt.date, parameters: RuleParameters, scope: Scope) -> Query:
     return _loan_rule("l.interest_overdue > 0", "l.interest_overdue"), {}
 
 
-def principal_overdue(today: dt.date, p: dict[str, Any]) -> Query:
+def principal_overdue(today: dt.date, parameters: RuleParameters, scope: Scope) -> Query:
     return _loan_rule("l.principal_overdue > 0", "l.principal_overdue"), {}
 
 
-def maturity_soon(today: dt.date, p: dict[str, Any], scope: Scope) -> Query:
+def maturity_soon(today: dt.date, parameters: RuleParameters, scope: Scope) -> Query:
     condition = f"l.principal_outstanding > 0 AND l.maturity_on BETWEEN %(today)s AND %(until)s AND {scope.of('l.id')}"
-    return _loan_rule(condition, "l.maturity_on"), {"today": today, "until": today + dt.timedelta(days=int(p["days"]))}
+    until = today + dt.timedelta(days=int(parameters["days"]))
+    return _loan_rule(condition, "l.maturity_on"), {"today": today, "until": until}
 
 
-def maturity_soon_fresh(since: dt.date, today: dt.date, p: dict[str, Any]) -> Query:
+def maturity_soon_changed(since: dt.date, today: dt.date, parameters: RuleParameters) -> Query:
     """Loans whose maturity entered or left the window since the last run, and loans whose principal
     moved (drawn, or paid down to nothing): every loan whose warning may start or clear."""
-    days = dt.timedelta(days=int(p["days"]))
+    days = dt.timedelta(days=int(parameters["days"]))
     sql = (
         f"SELECT l.id FROM {LOAN} l WHERE l.status = 'active' "
         "AND (l.maturity_on BETWEEN %(entered)s AND %(until)s OR l.maturity_on BETWEEN %(left)s AND %(today)s) "
@@ -245,7 +280,7 @@ def maturity_soon_fresh(since: dt.date, today: dt.date, p: dict[str, Any]) -> Qu
     return sql, {**params, **_moved_since(since)}
 
 
-def orders_drop(today: dt.date, p: dict[str, Any]) -> Query:
+def orders_drop(today: dt.date, parameters: RuleParameters, scope: Scope) -> Query:
     """Last full month's orders below ``ratio`` × the monthly average of the ``months`` before it.
 
     The orders are summed per (anchor, identity hash) first, in one pass over the trade index in
@@ -254,7 +289,7 @@ def orders_drop(today: dt.date, p: dict[str, Any]) -> Query:
     """
     last_end = today.replace(day=1) - dt.timedelta(days=1)
     last_start = last_end.replace(day=1)
-    base_start = add_months(last_start, -int(p["months"]))
+    base_start = add_months(last_start, -int(parameters["months"]))
     named = f"l.farmer_id IN (SELECT f.id FROM {FARMER} f JOIN dropped d ON d.id_hash = f.id_hash)"
     sql = (
         "WITH dropped AS (SELECT t.anchor_id, t.id_hash, "
@@ -270,13 +305,13 @@ def orders_drop(today: dt.date, p: dict[str, Any]) -> Query:
         "last_start": last_start,
         "last_end": last_end,
         "base_start": base_start,
-        "ratio": Decimal(str(p["ratio"])),
-        "months": int(p["months"]),
+        "ratio": Decimal(str(parameters["ratio"])),
+        "months": int(parameters["months"]),
     }
     return sql, params
 
 
-def orders_stopped(today: dt.date, p: dict[str, Any], scope: Scope) -> Query:
+def orders_stopped(today: dt.date, parameters: RuleParameters, scope: Scope) -> Query:
     sql = (
         "SELECT b.farmer_id AS subject_id, b.org_node_id, b.program_id, b.assignee_id, "
         f"(SELECT MAX(t.order_date) FROM {TRADE} t WHERE t.anchor_id = b.anchor_id AND t.id_hash = b.id_hash) AS fact "
@@ -284,12 +319,12 @@ def orders_stopped(today: dt.date, p: dict[str, Any], scope: Scope) -> Query:
         f"WHERE NOT EXISTS (SELECT 1 FROM {TRADE} t WHERE t.anchor_id = b.anchor_id AND t.id_hash = b.id_hash "
         "AND t.order_date BETWEEN %(since)s AND %(today)s)"
     )
-    return sql, {"since": _since(today, p["days"]), "today": today}
+    return sql, {"since": _since(today, parameters["days"]), "today": today}
 
 
-def orders_stopped_fresh(since: dt.date, today: dt.date, p: dict[str, Any]) -> Query:
+def orders_stopped_changed(since: dt.date, today: dt.date, parameters: RuleParameters) -> Query:
     """A farmer's last order can have left the window only if it was placed in the days that left it."""
-    days = dt.timedelta(days=int(p["days"]))
+    days = dt.timedelta(days=int(parameters["days"]))
     sql = (
         f"{_moved_farmers()} UNION SELECT f.id FROM {FARMER} f JOIN {TRADE} t ON t.id_hash = f.id_hash "
         "WHERE t.order_date BETWEEN %(left_from)s AND %(left_to)s"
@@ -297,7 +332,7 @@ def orders_stopped_fresh(since: dt.date, today: dt.date, p: dict[str, Any]) -> Q
     return sql, {"left_from": since - days - dt.timedelta(days=1), "left_to": today - days, **_moved_since(since)}
 
 
-def limit_high_usage(today: dt.date, p: dict[str, Any], scope: Scope) -> Query:
+def limit_high_usage(today: dt.date, parameters: RuleParameters, scope: Scope) -> Query:
     sql = (
         "SELECT b.farmer_id AS subject_id, b.org_node_id, b.program_id, b.assignee_id, b.outstanding AS fact "
         f"FROM ({_borrowers(scope.of('l.farmer_id'))}) b "
@@ -305,10 +340,10 @@ def limit_high_usage(today: dt.date, p: dict[str, Any], scope: Scope) -> Query:
         f"AND {scope.of('farmer_id')} GROUP BY farmer_id) m ON m.farmer_id = b.farmer_id "
         "WHERE b.outstanding >= %(ratio)s * m.limits"
     )
-    return sql, {"ratio": Decimal(str(p["ratio"]))}
+    return sql, {"ratio": Decimal(str(parameters["ratio"]))}
 
 
-def limit_high_usage_fresh(since: dt.date, today: dt.date, p: dict[str, Any]) -> Query:
+def limit_high_usage_changed(since: dt.date, today: dt.date, parameters: RuleParameters) -> Query:
     """Usage moves only when a farmer's principal moves or his limits change: one expires, or a new
     one is approved (limits are not revoked or cut). Every farmer whose warning may start or clear."""
     sql = (
@@ -319,48 +354,52 @@ def limit_high_usage_fresh(since: dt.date, today: dt.date, p: dict[str, Any]) ->
     return sql, {"expired_by": today + dt.timedelta(days=1), **_moved_since(since)}
 
 
-def _check_missing(kind: str) -> Callable[[dt.date, dict[str, Any], Scope], Query]:
-    def query(today: dt.date, p: dict[str, Any], scope: Scope) -> Query:
+def _check_missing(kind: str) -> RuleQuery:
+    def query(today: dt.date, parameters: RuleParameters, scope: Scope) -> Query:
         condition = (
             f"l.disbursed_on <= %(before)s AND l.principal_outstanding > 0 AND {scope.of('l.id')} "
             f"AND NOT EXISTS (SELECT 1 FROM {CHECK} c WHERE c.loan_id = l.id AND c.kind = '{kind}')"
         )
-        return _loan_rule(condition, "l.disbursed_on"), {"before": _since(today, p["days"])}
+        return _loan_rule(condition, "l.disbursed_on"), {"before": _since(today, parameters["days"])}
 
     return query
 
 
-def check_missing_fresh(since: dt.date, today: dt.date, p: dict[str, Any]) -> Query:
+def check_missing_changed(since: dt.date, today: dt.date, parameters: RuleParameters) -> Query:
     """Checks are never taken back: a loan starts to miss one only on the day its allowance runs out."""
-    days = dt.timedelta(days=int(p["days"]))
+    days = dt.timedelta(days=int(parameters["days"]))
     sql = _drawn_loans("BETWEEN %(drawn_from)s AND %(drawn_to)s")
     return sql, {"drawn_from": since - days - dt.timedelta(days=1), "drawn_to": today - days}
 
 
-def litigation(today: dt.date, p: dict[str, Any]) -> Query:
-    return _farmer_event_rule(("litigation",)), {"since": _since(today, p["lookback_days"]), "today": today}
+def litigation(today: dt.date, parameters: RuleParameters, scope: Scope) -> Query:
+    return _farmer_event_rule(("litigation",)), {"since": _since(today, parameters["lookback_days"]), "today": today}
 
 
-def enforcement(today: dt.date, p: dict[str, Any]) -> Query:
+def enforcement(today: dt.date, parameters: RuleParameters, scope: Scope) -> Query:
     return _farmer_event_rule(("enforcement", "dishonest")), {
-        "since": _since(today, p["lookback_days"]),
+        "since": _since(today, parameters["lookback_days"]),
         "today": today,
     }
 
 
-def multi_lender(today: dt.date, p: dict[str, Any]) -> Query:
+def multi_lender(today: dt.date, parameters: RuleParameters, scope: Scope) -> Query:
     sql = _farmer_event_rule(("multi_lender",), "AND e.value >= %(lenders)s")
-    return sql, {"since": _since(today, p["lookback_days"]), "today": today, "lenders": int(p["lenders"])}
+    return sql, {
+        "since": _since(today, parameters["lookback_days"]),
+        "today": today,
+        "lenders": int(parameters["lenders"]),
+    }
 
 
-def credit_overdue_elsewhere(today: dt.date, p: dict[str, Any]) -> Query:
+def credit_overdue_elsewhere(today: dt.date, parameters: RuleParameters, scope: Scope) -> Query:
     return _farmer_event_rule(("credit_overdue",)), {
-        "since": _since(today, p["lookback_days"]),
+        "since": _since(today, parameters["lookback_days"]),
         "today": today,
     }
 
 
-def region_outbreak(today: dt.date, p: dict[str, Any]) -> Query:
+def region_outbreak(today: dt.date, parameters: RuleParameters, scope: Scope) -> Query:
     declared = "o.declared_on BETWEEN %(since)s AND %(today)s"
     named = (
         f"l.farmer_id IN (SELECT f.id FROM {FARMER} f "
@@ -372,24 +411,24 @@ def region_outbreak(today: dt.date, p: dict[str, Any]) -> Query:
         f"FROM ({_borrowers(named)}) b JOIN {OUTBREAK} o ON o.region_code = b.region_code AND {declared} "
         "GROUP BY b.farmer_id, b.org_node_id, b.program_id, b.assignee_id"
     )
-    return sql, {"since": _since(today, p["days"]), "today": today}
+    return sql, {"since": _since(today, parameters["days"]), "today": today}
 
 
-def borrower_age(today: dt.date, p: dict[str, Any], scope: Scope) -> Query:
+def borrower_age(today: dt.date, parameters: RuleParameters, scope: Scope) -> Query:
     condition = (
         f"l.principal_outstanding > 0 AND {scope.of('l.id')} AND EXISTS (SELECT 1 FROM {FARMER} f "
-        f"WHERE f.id = l.farmer_id AND f.birth_date < {_years_before('l.maturity_on', int(p['max_age']))})"
+        f"WHERE f.id = l.farmer_id AND f.birth_date < {_years_before('l.maturity_on', int(parameters['max_age']))})"
     )
     return _loan_rule(condition, "l.maturity_on"), {}
 
 
-def borrower_age_fresh(since: dt.date, today: dt.date, p: dict[str, Any]) -> Query:
+def borrower_age_changed(since: dt.date, today: dt.date, parameters: RuleParameters) -> Query:
     """A loan's maturity and its borrower's birth date never change: its warning starts when it is
     drawn and clears when its principal is paid (or compensated) down to nothing."""
     return _moved_loans(), _moved_since(since)
 
 
-def anchor_capacity_drop(today: dt.date, p: dict[str, Any]) -> Query:
+def anchor_capacity_drop(today: dt.date, parameters: RuleParameters, scope: Scope) -> Query:
     latest = (
         f"SELECT s.guarantee_capacity FROM {ASSESSMENT} s WHERE s.anchor_id = a.id "
         "ORDER BY s.assessed_on DESC, s.id DESC LIMIT 1"
@@ -407,16 +446,16 @@ def anchor_capacity_drop(today: dt.date, p: dict[str, Any]) -> Query:
         f"{_anchor_manager()} AS assignee_id, ({latest}) AS fact FROM {ANCHOR} a "
         f"WHERE a.status = 'approved' AND (({latest}) < %(ratio)s * ({before}) OR ({latest}) < ({outstanding}))"
     )
-    return sql, {"ratio": Decimal(str(p["ratio"]))}
+    return sql, {"ratio": Decimal(str(parameters["ratio"]))}
 
 
-def anchor_abnormal(today: dt.date, p: dict[str, Any]) -> Query:
+def anchor_abnormal(today: dt.date, parameters: RuleParameters, scope: Scope) -> Query:
     """The provider names an enterprise by its credit code; events keep it hashed like every subject."""
     hashes = [(anchor_id, pii_hash(uscc)) for anchor_id, uscc in Anchor.objects.values_list("id", "uscc")]
     if not hashes:
         return _NOTHING, {}
     values = " UNION ALL ".join(f"SELECT %(a{i})s AS anchor_id, %(h{i})s AS subject_hash" for i in range(len(hashes)))
-    params: dict[str, Any] = {"since": _since(today, p["lookback_days"]), "today": today}
+    params: dict[str, Any] = {"since": _since(today, parameters["lookback_days"]), "today": today}
     for i, (anchor_id, digest) in enumerate(hashes):
         params[f"a{i}"], params[f"h{i}"] = anchor_id, digest
     sql = (
@@ -432,12 +471,12 @@ def anchor_abnormal(today: dt.date, p: dict[str, Any]) -> Query:
 _NOTHING = "SELECT 0 AS subject_id, 0 AS org_node_id, 0 AS program_id, 0 AS assignee_id, '' AS fact WHERE 1 = 0"
 
 
-def margin_shortfall(today: dt.date, p: dict[str, Any]) -> Query:
+def margin_shortfall(today: dt.date, parameters: RuleParameters, scope: Scope) -> Query:
     balance = margin_balance_sql("p.id")  # posted entries only: an announced deposit is not margin yet
     return _program_rule(f"{balance} < p.margin_ratio * t.outstanding", balance), {}
 
 
-def compensation_unpaid(today: dt.date, p: dict[str, Any]) -> Query:
+def compensation_unpaid(today: dt.date, parameters: RuleParameters, scope: Scope) -> Query:
     sql = (
         "SELECT p.id AS subject_id, p.org_node_id, p.id AS program_id, p.manager_id AS assignee_id, "
         "SUM(d.unrecovered) AS fact "
@@ -448,15 +487,15 @@ def compensation_unpaid(today: dt.date, p: dict[str, Any]) -> Query:
     return sql, {}
 
 
-def program_npl_warning(today: dt.date, p: dict[str, Any]) -> Query:
+def program_npl_warning(today: dt.date, parameters: RuleParameters, scope: Scope) -> Query:
     return _program_rule("t.outstanding > 0 AND t.npl >= p.npl_warning_ratio * t.outstanding", "t.npl"), {}
 
 
-def program_suspended(today: dt.date, p: dict[str, Any]) -> Query:
+def program_suspended(today: dt.date, parameters: RuleParameters, scope: Scope) -> Query:
     return _program_rule("t.outstanding > 0 AND t.npl >= p.npl_suspend_ratio * t.outstanding", "t.npl"), {}
 
 
-def anchor_review_overdue(today: dt.date, p: dict[str, Any]) -> Query:
+def anchor_review_overdue(today: dt.date, parameters: RuleParameters, scope: Scope) -> Query:
     start, end = last_full_quarter(today)
     sql = (
         f"SELECT a.id AS subject_id, a.org_node_id, {_anchor_program()} AS program_id, "
@@ -468,204 +507,229 @@ def anchor_review_overdue(today: dt.date, p: dict[str, Any]) -> Query:
     return sql, {"start": start, "end": end}
 
 
-H, M, L = Severity.HIGH, Severity.MEDIUM, Severity.LOW
-S = SubjectType
 RULES: tuple[RuleDefinition, ...] = (
-    RuleDefinition("INTEREST_OVERDUE", "欠息", "利息逾期未还", M, S.LOAN, {}, 7, interest_overdue),
-    RuleDefinition("PRINCIPAL_OVERDUE", "本金逾期", "到期本金未还", H, S.LOAN, {}, 3, principal_overdue),
     RuleDefinition(
-        "MATURITY_SOON",
-        "贷款临近到期",
-        "本金未还且30天内到期",
-        L,
-        S.LOAN,
-        {"days": 30},
-        15,
-        maturity_soon,
-        maturity_soon_fresh,
-        fresh_clears=True,
+        code="INTEREST_OVERDUE",
+        name="欠息",
+        description="利息逾期未还",
+        severity=Severity.MEDIUM,
+        subject_type=SubjectType.LOAN,
+        parameters={},
+        deadline_days=7,
+        query=interest_overdue,
     ),
     RuleDefinition(
-        "ORDERS_DROP",
-        "订单额骤降",
-        "上月订单额低于此前6个月月均的50%",
-        M,
-        S.FARMER,
-        {"ratio": "0.5", "months": 6},
-        7,
-        orders_drop,
+        code="PRINCIPAL_OVERDUE",
+        name="本金逾期",
+        description="到期本金未还",
+        severity=Severity.HIGH,
+        subject_type=SubjectType.LOAN,
+        parameters={},
+        deadline_days=3,
+        query=principal_overdue,
     ),
     RuleDefinition(
-        "ORDERS_STOPPED",
-        "交易中断",
-        "有贷款余额且近60天无订单",
-        H,
-        S.FARMER,
-        {"days": 60},
-        3,
-        orders_stopped,
-        orders_stopped_fresh,
+        code="MATURITY_SOON",
+        name="贷款临近到期",
+        description="本金未还且30天内到期",
+        severity=Severity.LOW,
+        subject_type=SubjectType.LOAN,
+        parameters={"days": 30},
+        deadline_days=15,
+        query=maturity_soon,
+        changed_subjects=maturity_soon_changed,
+        changed_subjects_cover_clearing=True,
     ),
     RuleDefinition(
-        "LIMIT_HIGH_USAGE",
-        "额度使用率高",
-        "贷款余额达额度的95%",
-        L,
-        S.FARMER,
-        {"ratio": "0.95"},
-        15,
-        limit_high_usage,
-        limit_high_usage_fresh,
-        fresh_clears=True,
+        code="ORDERS_DROP",
+        name="订单额骤降",
+        description="上月订单额低于此前6个月月均的50%",
+        severity=Severity.MEDIUM,
+        subject_type=SubjectType.FARMER,
+        parameters={"ratio": "0.5", "months": 6},
+        deadline_days=7,
+        query=orders_drop,
     ),
     RuleDefinition(
-        "DRAWDOWN_NOT_VERIFIED",
-        "提款后交易未核实",
-        "提款15天后仍未做交易真实性核实",
-        L,
-        S.LOAN,
-        {"days": 15},
-        7,
-        _check_missing("trade_authenticity"),
-        check_missing_fresh,
+        code="ORDERS_STOPPED",
+        name="交易中断",
+        description="有贷款余额且近60天无订单",
+        severity=Severity.HIGH,
+        subject_type=SubjectType.FARMER,
+        parameters={"days": 60},
+        deadline_days=3,
+        query=orders_stopped,
+        changed_subjects=orders_stopped_changed,
     ),
     RuleDefinition(
-        "CALLBACK_MISSING",
-        "电话回访未完成",
-        "提款7天后仍未完成电话回访",
-        L,
-        S.LOAN,
-        {"days": 7},
-        7,
-        _check_missing("phone_callback"),
-        check_missing_fresh,
-    ),
-    RuleDefinition("LITIGATION", "涉诉", "借款人涉诉", M, S.FARMER, {"lookback_days": 365}, 7, litigation),
-    RuleDefinition(
-        "ENFORCEMENT",
-        "被执行/失信",
-        "借款人被执行或失信",
-        H,
-        S.FARMER,
-        {"lookback_days": 365},
-        3,
-        enforcement,
+        code="LIMIT_HIGH_USAGE",
+        name="额度使用率高",
+        description="贷款余额达额度的95%",
+        severity=Severity.LOW,
+        subject_type=SubjectType.FARMER,
+        parameters={"ratio": "0.95"},
+        deadline_days=15,
+        query=limit_high_usage,
+        changed_subjects=limit_high_usage_changed,
+        changed_subjects_cover_clearing=True,
     ),
     RuleDefinition(
-        "MULTI_LENDER",
-        "多头借贷",
-        "多头借贷机构数不少于3家",
-        M,
-        S.FARMER,
-        {"lenders": 3, "lookback_days": 365},
-        7,
-        multi_lender,
+        code="DRAWDOWN_NOT_VERIFIED",
+        name="提款后交易未核实",
+        description="提款15天后仍未做交易真实性核实",
+        severity=Severity.LOW,
+        subject_type=SubjectType.LOAN,
+        parameters={"days": 15},
+        deadline_days=7,
+        query=_check_missing("trade_authenticity"),
+        changed_subjects=check_missing_changed,
     ),
     RuleDefinition(
-        "CREDIT_OVERDUE_ELSEWHERE",
-        "他行逾期",
-        "征信显示他行逾期",
-        H,
-        S.FARMER,
-        {"lookback_days": 365},
-        3,
-        credit_overdue_elsewhere,
+        code="CALLBACK_MISSING",
+        name="电话回访未完成",
+        description="提款7天后仍未完成电话回访",
+        severity=Severity.LOW,
+        subject_type=SubjectType.LOAN,
+        parameters={"days": 7},
+        deadline_days=7,
+        query=_check_missing("phone_callback"),
+        changed_subjects=check_missing_changed,
     ),
     RuleDefinition(
-        "REGION_OUTBREAK",
-        "区域疫情",
-        "借款人所在地区90天内发生疫情",
-        M,
-        S.FARMER,
-        {"days": 90},
-        7,
-        region_outbreak,
+        code="LITIGATION",
+        name="涉诉",
+        description="借款人涉诉",
+        severity=Severity.MEDIUM,
+        subject_type=SubjectType.FARMER,
+        parameters={"lookback_days": 365},
+        deadline_days=7,
+        query=litigation,
     ),
     RuleDefinition(
-        "BORROWER_AGE",
-        "借款人年龄超限",
-        "到期时借款人年满65周岁",
-        L,
-        S.LOAN,
-        {"max_age": 65},
-        15,
-        borrower_age,
-        borrower_age_fresh,
-        fresh_clears=True,
+        code="ENFORCEMENT",
+        name="被执行/失信",
+        description="借款人被执行或失信",
+        severity=Severity.HIGH,
+        subject_type=SubjectType.FARMER,
+        parameters={"lookback_days": 365},
+        deadline_days=3,
+        query=enforcement,
     ),
     RuleDefinition(
-        "ANCHOR_CAPACITY_DROP",
-        "龙头企业担保能力下降",
-        "担保能力低于上期的80%或低于在贷余额",
-        H,
-        S.ANCHOR,
-        {"ratio": "0.8"},
-        7,
-        anchor_capacity_drop,
+        code="MULTI_LENDER",
+        name="多头借贷",
+        description="多头借贷机构数不少于3家",
+        severity=Severity.MEDIUM,
+        subject_type=SubjectType.FARMER,
+        parameters={"lenders": 3, "lookback_days": 365},
+        deadline_days=7,
+        query=multi_lender,
+    ),
+    RuleDefinition(
+        code="CREDIT_OVERDUE_ELSEWHERE",
+        name="他行逾期",
+        description="征信显示他行逾期",
+        severity=Severity.HIGH,
+        subject_type=SubjectType.FARMER,
+        parameters={"lookback_days": 365},
+        deadline_days=3,
+        query=credit_overdue_elsewhere,
+    ),
+    RuleDefinition(
+        code="REGION_OUTBREAK",
+        name="区域疫情",
+        description="借款人所在地区90天内发生疫情",
+        severity=Severity.MEDIUM,
+        subject_type=SubjectType.FARMER,
+        parameters={"days": 90},
+        deadline_days=7,
+        query=region_outbreak,
+    ),
+    RuleDefinition(
+        code="BORROWER_AGE",
+        name="借款人年龄超限",
+        description="到期时借款人年满65周岁",
+        severity=Severity.LOW,
+        subject_type=SubjectType.LOAN,
+        parameters={"max_age": 65},
+        deadline_days=15,
+        query=borrower_age,
+        changed_subjects=borrower_age_changed,
+        changed_subjects_cover_clearing=True,
+    ),
+    RuleDefinition(
+        code="ANCHOR_CAPACITY_DROP",
+        name="龙头企业担保能力下降",
+        description="担保能力低于上期的80%或低于在贷余额",
+        severity=Severity.HIGH,
+        subject_type=SubjectType.ANCHOR,
+        parameters={"ratio": "0.8"},
+        deadline_days=7,
+        query=anchor_capacity_drop,
         reads=(PROGRAM_TOTALS,),
     ),
     RuleDefinition(
-        "ANCHOR_ABNORMAL",
-        "龙头企业涉诉/经营异常",
-        "龙头企业涉诉、被执行、失信或经营异常",
-        H,
-        S.ANCHOR,
-        {"lookback_days": 365},
-        3,
-        anchor_abnormal,
+        code="ANCHOR_ABNORMAL",
+        name="龙头企业涉诉/经营异常",
+        description="龙头企业涉诉、被执行、失信或经营异常",
+        severity=Severity.HIGH,
+        subject_type=SubjectType.ANCHOR,
+        parameters={"lookback_days": 365},
+        deadline_days=3,
+        query=anchor_abnormal,
     ),
     RuleDefinition(
-        "MARGIN_SHORTFALL",
-        "保证金不足",
-        "保证金余额低于应缴金额",
-        H,
-        S.PROGRAM,
-        {},
-        3,
-        margin_shortfall,
+        code="MARGIN_SHORTFALL",
+        name="保证金不足",
+        description="保证金余额低于应缴金额",
+        severity=Severity.HIGH,
+        subject_type=SubjectType.PROGRAM,
+        parameters={},
+        deadline_days=3,
+        query=margin_shortfall,
         reads=(PROGRAM_TOTALS,),
     ),
     RuleDefinition(
-        "COMPENSATION_UNPAID",
-        "代偿未履行",
-        "月末扣划保证金后仍有逾期未代偿",
-        H,
-        S.PROGRAM,
-        {},
-        3,
-        compensation_unpaid,
+        code="COMPENSATION_UNPAID",
+        name="代偿未履行",
+        description="月末扣划保证金后仍有逾期未代偿",
+        severity=Severity.HIGH,
+        subject_type=SubjectType.PROGRAM,
+        parameters={},
+        deadline_days=3,
+        query=compensation_unpaid,
     ),
     RuleDefinition(
-        "PROGRAM_NPL_WARNING",
-        "项目不良率预警",
-        "不良率达到预警线",
-        M,
-        S.PROGRAM,
-        {},
-        7,
-        program_npl_warning,
+        code="PROGRAM_NPL_WARNING",
+        name="项目不良率预警",
+        description="不良率达到预警线",
+        severity=Severity.MEDIUM,
+        subject_type=SubjectType.PROGRAM,
+        parameters={},
+        deadline_days=7,
+        query=program_npl_warning,
         reads=(PROGRAM_TOTALS,),
     ),
     RuleDefinition(
-        "PROGRAM_SUSPENDED",
-        "项目暂停",
-        "不良率达到暂停线",
-        H,
-        S.PROGRAM,
-        {},
-        3,
-        program_suspended,
+        code="PROGRAM_SUSPENDED",
+        name="项目暂停",
+        description="不良率达到暂停线",
+        severity=Severity.HIGH,
+        subject_type=SubjectType.PROGRAM,
+        parameters={},
+        deadline_days=3,
+        query=program_suspended,
         reads=(PROGRAM_TOTALS,),
     ),
     RuleDefinition(
-        "ANCHOR_REVIEW_OVERDUE",
-        "龙头企业季度评估逾期",
-        "上一完整季度无担保能力评估",
-        L,
-        S.ANCHOR,
-        {},
-        15,
-        anchor_review_overdue,
+        code="ANCHOR_REVIEW_OVERDUE",
+        name="龙头企业季度评估逾期",
+        description="上一完整季度无担保能力评估",
+        severity=Severity.LOW,
+        subject_type=SubjectType.ANCHOR,
+        parameters={},
+        deadline_days=15,
+        query=anchor_review_overdue,
     ),
 )
 RULES_BY_CODE = {rule.code: rule for rule in RULES}

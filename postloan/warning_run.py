@@ -6,11 +6,12 @@ once), resolved when the condition clears, and re-running a date changes
 nothing. Open warnings past their deadline are escalated to the branch
 manager of the subject's node.
 
-A rule with ``fresh`` (see ``postloan.rules``) is looked at whole on its first
-run, when its parameters changed, when a date is run again or an earlier one
-is run, and when asked (``full=True``). Otherwise it looks only at the
-subjects of its active warnings and at those its ``fresh`` names since the
-date of its last run (with ``fresh_clears``, at those alone, and clears
+A rule with ``changed_subjects`` (see ``postloan.rules``) is looked at whole
+on its first run, when its parameters changed, when a date is run again or an
+earlier one is run, and when asked (``full=True``). Otherwise it looks only
+at the subjects of its active warnings and at the subjects whose facts
+changed since the date of its last run (with
+``changed_subjects_cover_clearing``, at the changed subjects alone, and clears
 only among them): the same warnings as a whole run, for the cost of what
 changed. (A fact changed outside the application — a loan's maturity
 edited in the database — is seen by a whole run: run the date again.)
@@ -38,7 +39,17 @@ from origination.models import Loan
 from partners.models import OrgNode, User
 from partners.selectors import org_root
 from postloan.models import RiskWarning, WarningRule
-from postloan.rules import EVERYTHING, IN_SCOPE, RULES, RULES_BY_CODE, SCOPE_TABLE, SHARED_SETS, RuleDefinition, Scope
+from postloan.rules import (
+    EVERYTHING,
+    IN_SCOPE,
+    RULES,
+    RULES_BY_CODE,
+    SCOPE_TABLE,
+    SHARED_SETS,
+    RuleDefinition,
+    RuleParameters,
+    Scope,
+)
 
 WARNING = RiskWarning._meta.db_table
 # From this many active loans the close evaluates its rules side by side, one transaction each.
@@ -100,19 +111,19 @@ def _comparable(parameters: dict[str, Any]) -> Any:
 
 def _last_run_date(rule: WarningRule, definition: RuleDefinition, parameters: Any, today: dt.date) -> dt.date | None:
     """The date of the rule's last run, when this run may look only at what changed since; else None."""
-    if definition.fresh is None or rule.evaluated_on is None or rule.evaluated_on >= today:
+    if definition.changed_subjects is None or rule.evaluated_on is None or rule.evaluated_on >= today:
         return None
     return rule.evaluated_on if rule.evaluated_parameters == parameters else None
 
 
 def _scope_fill(
-    rule: WarningRule, definition: RuleDefinition, parameters: dict[str, Any], since: dt.date, today: dt.date
+    rule: WarningRule, definition: RuleDefinition, parameters: RuleParameters, since: dt.date, today: dt.date
 ) -> None:
-    """Those ``fresh`` names since ``since`` and, unless they include every warning that may clear,
+    """The subjects whose facts changed since ``since`` and, unless they include every warning that may clear,
     the subjects of the rule's active warnings."""
-    assert definition.fresh is not None
-    sql, params = definition.fresh(since, today, parameters)
-    if not definition.fresh_clears:
+    assert definition.changed_subjects is not None
+    sql, params = definition.changed_subjects(since, today, parameters)
+    if not definition.changed_subjects_cover_clearing:
         active = (
             f"SELECT w.subject_id FROM {WARNING} w "
             "WHERE w.rule_id = %(scope_rule)s AND w.subject_type = %(scope_type)s AND w.active"
@@ -139,15 +150,12 @@ def _rule_evaluate(rule: WarningRule, today: dt.date, summary: RunSummary, *, fu
 def _run_rule(
     rule: WarningRule,
     definition: RuleDefinition,
-    parameters: dict[str, Any],
+    parameters: RuleParameters,
     today: dt.date,
     summary: RunSummary,
     scope: Scope,
 ) -> None:
-    if definition.fresh is None:
-        sql, params = definition.query(today, parameters)
-    else:
-        sql, params = definition.query(today, parameters, scope)
+    sql, params = definition.query(today, parameters, scope)
     # One temporary table for the whole run, emptied between rules: creating and dropping a table
     # per rule would pile up locks when many days are closed in one transaction.
     temp_table_fill(

@@ -1,4 +1,5 @@
-"""After its first run, a rule with ``fresh`` looks only at what changed: the warnings stay those of a whole run.
+"""After its first run, a rule with ``changed_subjects`` looks only at what changed: the warnings stay those of a
+whole run.
 
 Each day the book changes through the services (drawdowns, a repayment, a
 check done, orders in, a limit expiring) and dates cross the rules' windows;
@@ -24,7 +25,7 @@ from servicing.settlement import expire_limits
 from tests.factories import SOUND_BOOK_DAY as TODAY
 from tests.factories import make_farmer, make_trades
 
-SCOPED = {rule.code for rule in RULES if rule.fresh is not None}
+SCOPED = {rule.code for rule in RULES if rule.changed_subjects is not None}
 
 
 def day(offset: int) -> dt.date:

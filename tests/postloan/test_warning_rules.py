@@ -264,7 +264,6 @@ def test_anchor_review_overdue(world):
 def test_each_rule_declares_the_shared_sets_its_query_reads():
     # The close fills a shared set only for the rules that declare it (postloan.warning_run.warning_chunks).
     for rule in RULES:
-        arguments = (TODAY, dict(rule.parameters)) if rule.fresh is None else (TODAY, dict(rule.parameters), EVERYTHING)
-        sql, _params = rule.query(*arguments)
+        sql, _params = rule.query(TODAY, dict(rule.parameters), EVERYTHING)
         for shared in SHARED_SETS:
             assert (shared.name in sql) == (shared.name in rule.reads), (rule.code, shared.name)
