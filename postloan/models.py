@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+from core.errors import DomainError
+from postloan.rule_parameters import parameters_checked
 
 
 class DayClose(models.Model):
@@ -82,6 +86,22 @@ class WarningRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    def clean(self) -> None:
+        """Parameters edited in a form (the admin's) are the rule's own, of their kind and within their range,
+        or the form refuses them (``invalid_parameter``): no bad value waits for the close to fail on it."""
+        # The rules' definitions read this module's models, so they are imported here, when a rule is checked.
+        from postloan.rules import RULES_BY_CODE
+
+        definition = RULES_BY_CODE.get(self.code)
+        if definition is None:  # not a rule of the application: there is no schema to check against
+            return
+        try:
+            self.parameters = parameters_checked(
+                rule_code=self.code, schema=definition.parameter_schema, values=self.parameters
+            )
+        except DomainError as refusal:
+            raise ValidationError({"parameters": ValidationError(refusal.detail, code=refusal.code)}) from refusal
 
 
 class RiskWarning(models.Model):

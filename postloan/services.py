@@ -1,4 +1,4 @@
-"""Handling warnings (预警处置) and recording post-drawdown checks."""
+"""Handling warnings (预警处置), recording post-drawdown checks, and setting a rule's parameters."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ from core.roles import Role
 from origination.models import Loan
 from partners.models import User
 from partners.scoping import filter_by_subtree, is_anchor_operator
-from postloan.models import PostDrawdownCheck, RiskWarning, SubjectType, WarningAction
-from postloan.rules import PROVIDER_FACT_RULES
+from postloan.models import PostDrawdownCheck, RiskWarning, SubjectType, WarningAction, WarningRule
+from postloan.rule_parameters import parameters_checked
+from postloan.rules import PROVIDER_FACT_RULES, RULES_BY_CODE
 
 HANDLING_ROLES = (Role.ACCOUNT_MANAGER, Role.RISK_APPROVER, Role.BRANCH_MANAGER)
 SEVERITY_ORDER = Case(
@@ -113,3 +114,22 @@ def postdrawdown_check_record(*, loan: Loan, actor: User, kind: str, result: str
     )
     audit_record(actor=actor, action="postdrawdown_check", subject=loan, kind=kind, result=result)
     return check
+
+
+@transaction.atomic
+def warning_rule_parameters_set(*, rule: WarningRule, actor: User, parameters: object) -> WarningRule:
+    """An administrator sets a rule's parameters (those left out keep their default).
+
+    Each must be a parameter of the rule, of its kind and within its range (``postloan.rule_parameters``),
+    else ``invalid_parameter`` and nothing changes: no bad value waits for the close to fail on it.
+    """
+    require_role(actor, Role.ADMINISTRATOR)
+    definition = RULES_BY_CODE[rule.code]
+    checked = parameters_checked(rule_code=rule.code, schema=definition.parameter_schema, values=parameters)
+    rule = WarningRule.objects.select_for_update().get(pk=rule.pk)
+    before = rule.parameters
+    rule.parameters = checked
+    rule._history_user = actor  # type: ignore[attr-defined]  # who made the edit, in the rule's history
+    rule.save(update_fields=["parameters"])
+    audit_record(actor=actor, action="warning_rule_parameters_set", subject=rule, before=before, after=checked)
+    return rule
