@@ -143,9 +143,9 @@ def warnings_insert(n: int, today: dt.date) -> int:
     step = 7919 if n % 7919 else 7907
     count = min(WARNINGS, n)  # one warning per loan at most (a small debugging book has fewer loans)
     return sql(
-        f"INSERT INTO {RiskWarning._meta.db_table} (rule_id, subject_type, subject_id, severity, org_node_id, program_id, "
-        "assignee_id, raised_on, deadline, fact, active, cleared_on, status, resolution, closed_on, close_reason, "
-        "escalated) "
+        f"INSERT INTO {RiskWarning._meta.db_table} (rule_id, subject_type, subject_id, severity, org_node_id, "
+        "program_id, assignee_id, raised_on, deadline, fact, active, cleared_on, status, resolution, closed_on, "
+        "close_reason, escalated) "
         "SELECT r.rule_id, r.kind, l.id, r.severity, l.org_node_id, l.program_id, l.account_manager_id, "
         "w.raised_on, w.raised_on + r.days, '', w.open, "
         "CASE WHEN NOT w.open AND w.cleared THEN w.closed_on END, "

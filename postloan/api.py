@@ -18,6 +18,7 @@ from origination.selectors import visible_loans
 from partners.auth import acting_user
 from partners.models import User
 from postloan.models import PostDrawdownCheck, RiskWarning, WarningAction
+from postloan.selectors import WarningFilters, warnings_filter
 from postloan.services import (
     postdrawdown_check_record,
     visible_warnings,
@@ -36,16 +37,29 @@ def _assignees(request: Request | None) -> QuerySet[User]:
 
 
 class WarningFilter(django_filters.FilterSet):  # type: ignore[misc]
+    """The API's filters: read and checked here, applied by the selector the page uses too (one meaning each)."""
+
     rule = django_filters.CharFilter(field_name="rule__code")
     assignee = django_filters.ModelChoiceFilter(queryset=_assignees)
-    branch = django_filters.CharFilter(method="in_branch", label="org node code (its subtree)")
+    branch = django_filters.CharFilter(label="org node code (its subtree)")
 
     class Meta:
         model = RiskWarning
         fields = ["rule", "status", "severity", "subject_type", "assignee", "escalated"]
 
-    def in_branch(self, queryset: QuerySet[RiskWarning], name: str, value: str) -> QuerySet[RiskWarning]:
-        return queryset.filter(Q(org_node__path__startswith=f"{value}/") | Q(org_node__path__contains=f"/{value}/"))
+    def filter_queryset(self, queryset: QuerySet[RiskWarning]) -> QuerySet[RiskWarning]:
+        given = self.form.cleaned_data
+        assignee = given.get("assignee")
+        filters = WarningFilters(
+            rule=given.get("rule") or "",
+            status=given.get("status") or "",
+            severity=given.get("severity") or "",
+            subject_type=given.get("subject_type") or "",
+            branch=given.get("branch") or "",
+            assignee=assignee.pk if assignee is not None else None,
+            escalated=given.get("escalated"),
+        )
+        return warnings_filter(queryset, filters)
 
 
 class WarningActionSerializer(serializers.ModelSerializer[WarningAction]):

@@ -6,7 +6,6 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -19,13 +18,13 @@ from partners.auth import acting_user
 from partners.scoping import visible_nodes
 from partners.services.farmers import can_view_identity
 from postloan.models import (
-    HANDLED_RESOLUTIONS,
     PostDrawdownCheck,
     RiskWarning,
     Severity,
     WarningAction,
     WarningRule,
 )
+from postloan.selectors import WarningFilters, warnings_filtered
 from postloan.services import (
     SEVERITY_ORDER,
     my_warnings,
@@ -49,43 +48,65 @@ def my_warning_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+# The list's filters as the page reads them from its address (the API's names; see postloan.selectors).
+PAGE_FILTERS = (
+    "rule",
+    "severity",
+    "status",
+    "subject_type",
+    "branch",
+    "assignee",
+    "escalated",
+    "overdue",
+    "handled_since",
+)
+
+
+def _yes_or_no(text: str) -> bool | None:
+    """A yes-or-no filter read as the API reads it (django-filter's): anything else does not filter."""
+    return True if text in ("true", "True", "1") else False if text in ("false", "False", "0") else None
+
+
+def _page_filters(request: HttpRequest) -> tuple[dict[str, str], WarningFilters]:
+    """The filters as given (to fill the form and the page links in again) and as the selector takes them."""
+    given = {key: request.GET.get(key, "") for key in PAGE_FILTERS}
+    handled_since = None
+    if given["handled_since"]:  # the dashboards' drill-down of "handled": closed by a person since the day
+        try:
+            handled_since = dt.date.fromisoformat(given["handled_since"])
+        except ValueError:
+            messages.error(request, _("This is not a date: write it like 2027-02-13."))
+            given["handled_since"] = ""
+    filters = WarningFilters(
+        rule=given["rule"],
+        status=given["status"],
+        severity=given["severity"],
+        subject_type=given["subject_type"],
+        branch=given["branch"],
+        # the dashboards' drill-down by account manager
+        assignee=int(given["assignee"]) if given["assignee"].isdigit() else None,
+        escalated=_yes_or_no(given["escalated"]),
+        overdue=bool(given["overdue"]),
+        handled_since=handled_since,
+    )
+    return given, filters
+
+
 @login_required
 def warning_list(request: HttpRequest) -> HttpResponse:
     user = acting_user(request)
-    warnings = visible_warnings(user).select_related("rule", "org_node", "assignee")
-    filter_keys = ("rule", "severity", "status", "branch", "overdue", "assignee", "handled_since")
-    filters = {key: request.GET.get(key, "") for key in filter_keys}
-    if filters["rule"]:
-        warnings = warnings.filter(rule__code=filters["rule"])
-    if filters["severity"]:
-        warnings = warnings.filter(severity=filters["severity"])
-    if filters["status"]:
-        warnings = warnings.filter(status=filters["status"])
-    if filters["branch"]:
-        code = filters["branch"]
-        warnings = warnings.filter(Q(org_node__path__startswith=f"{code}/") | Q(org_node__path__contains=f"/{code}/"))
-    if filters["overdue"]:
-        warnings = warnings.filter(status=RiskWarning.Status.OPEN, deadline__lt=business_date_get())
-    if filters["assignee"].isdigit():  # the dashboards' drill-down by account manager
-        warnings = warnings.filter(assignee_id=int(filters["assignee"]))
-    if filters["handled_since"]:  # the dashboards' drill-down of "handled": closed by a person since the day
-        try:
-            since = dt.date.fromisoformat(filters["handled_since"])
-        except ValueError:
-            messages.error(request, _("This is not a date: write it like 2027-02-13."))
-            filters["handled_since"] = ""
-        else:
-            warnings = warnings.filter(resolution__in=HANDLED_RESOLUTIONS, closed_on__gte=since)
+    given, filters = _page_filters(request)
+    warnings = warnings_filtered(user, filters).select_related("rule", "org_node", "assignee")
     warnings = warnings.annotate(severity_rank=SEVERITY_ORDER).order_by("status", "severity_rank", "deadline", "-id")
     context = {
         "page": paginate(request, warnings),
-        "filters": filters,
+        "filters": given,
         "rules": WarningRule.objects.order_by("code"),
         "severities": Severity.choices,
         "statuses": RiskWarning.Status.choices,
         "branches": visible_nodes(user).filter(kind="sub_branch"),
         "today": business_date_get(),
-        "querystring": "&".join(f"{k}={v}" for k, v in filters.items() if v) + "&",
+        "querystring": "&".join(f"{k}={v}" for k, v in given.items() if v) + "&",
     }
     return render(request, "postloan/warning_list.html", context)
 
