@@ -1,75 +1,17 @@
-"""Reads of programmes' figures that pages, the API and the daily job share."""
+"""Reads that pages and the API share, scoped to the viewer (the book's figures are ``origination.figures``)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import DecimalField, F, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import QuerySet
 
-from core.business_date import business_date_get
-from core.money import ZERO, money, ratio
+from core.money import ZERO
 from origination.models import Batch, BatchRow, CreditLimit, Loan
-from partners.models import Program, User
+from partners.models import User
 from partners.scoping import filter_by_subtree, is_anchor_operator, visible_farmers, visible_programs
-from partners.services.margin import margin_balance
 from risk.models import TradeRecord
-
-NPL_CLASSES = (Loan.Classification.SUBSTANDARD, Loan.Classification.DOUBTFUL, Loan.Classification.LOSS)
-
-
-@dataclass(frozen=True)
-class ProgramFigures:
-    total_cap: Decimal
-    outstanding_principal: Decimal
-    npl_principal: Decimal
-    approved_limits: Decimal
-    margin_balance: Decimal
-    margin_required: Decimal
-
-    @property
-    def npl_ratio(self) -> Decimal:
-        return ratio(self.npl_principal, self.outstanding_principal)
-
-    @property
-    def headroom(self) -> Decimal:
-        """Room left under the programme's total cap for new approvals."""
-        return max(ZERO, self.total_cap - self.approved_limits)
-
-    @property
-    def margin_shortfall(self) -> Decimal:
-        return max(ZERO, self.margin_required - self.margin_balance)
-
-
-def program_outstanding(program_id: int) -> tuple[Decimal, Decimal]:
-    """(outstanding principal, NPL principal) of the programme's active loans."""
-    totals = Loan.objects.filter(program_id=program_id, status=Loan.Status.ACTIVE).aggregate(
-        outstanding=Sum("principal_outstanding"),
-        npl=Sum("principal_outstanding", filter=Q(classification__in=NPL_CLASSES)),
-    )
-    return money(totals["outstanding"] or ZERO), money(totals["npl"] or ZERO)
-
-
-def program_approved_limits(program_id: int) -> Decimal:
-    """Sum of approved limits that have not expired on the business date."""
-    total = CreditLimit.objects.filter(
-        program_id=program_id, status=CreditLimit.Status.ACTIVE, expires_on__gt=business_date_get()
-    ).aggregate(total=Sum("amount"))["total"]
-    return money(total or ZERO)
-
-
-def program_figures(program: Program) -> ProgramFigures:
-    outstanding, npl = program_outstanding(program.pk)
-    return ProgramFigures(
-        total_cap=program.total_cap,
-        outstanding_principal=outstanding,
-        npl_principal=npl,
-        approved_limits=program_approved_limits(program.pk),
-        margin_balance=margin_balance(program.pk),
-        margin_required=money(program.margin_ratio * outstanding),
-    )
 
 
 def visible_batches(user: User) -> QuerySet[Batch]:
@@ -107,16 +49,6 @@ def shown_decision(user: User, row: BatchRow) -> str:
     return BatchRow.Decision.PENDING
 
 
-def limits_with_available(queryset: QuerySet[CreditLimit]) -> QuerySet[CreditLimit]:
-    """Each limit with ``outstanding`` (principal of its active loans) and ``available`` (revolving)."""
-    outstanding = Coalesce(
-        Sum("loans__principal_outstanding", filter=Q(loans__status=Loan.Status.ACTIVE)),
-        Value(ZERO),
-        output_field=DecimalField(max_digits=18, decimal_places=2),
-    )
-    return queryset.annotate(outstanding=outstanding).annotate(available=F("amount") - F("outstanding"))
-
-
 def visible_limits(user: User) -> QuerySet[CreditLimit]:
     if is_anchor_operator(user):
         return CreditLimit.objects.filter(program__in=visible_programs(user))
@@ -151,40 +83,3 @@ def visible_loans(user: User) -> QuerySet[Loan]:
     if is_anchor_operator(user):
         return Loan.objects.filter(program__in=visible_programs(user))
     return filter_by_subtree(Loan.objects.all(), user)
-
-
-@dataclass(frozen=True)
-class ProgramHealth:
-    overdue_interest: Decimal
-    overdue_principal: Decimal
-    compensated: Decimal
-    shadow_delinquent_principal: Decimal
-    classification_mix: dict[str, Decimal]
-    loans: int
-
-    @property
-    def gross_delinquency(self) -> Decimal:
-        """What the borrowers failed to pay on time, whoever then paid it: overdue plus compensated."""
-        return self.overdue_interest + self.overdue_principal + self.compensated
-
-
-def program_health(program: Program) -> ProgramHealth:
-    active = Loan.objects.filter(program=program, status=Loan.Status.ACTIVE)
-    totals = active.aggregate(
-        overdue_interest=Sum("interest_overdue"),
-        overdue_principal=Sum("principal_overdue"),
-        compensated=Sum("compensated"),
-        shadow=Sum("principal_outstanding", filter=Q(shadow_oldest_due_date__isnull=False)),
-    )
-    mix = {
-        row["classification"]: money(row["total"] or ZERO)
-        for row in active.values("classification").annotate(total=Sum("principal_outstanding"))
-    }
-    return ProgramHealth(
-        overdue_interest=money(totals["overdue_interest"] or ZERO),
-        overdue_principal=money(totals["overdue_principal"] or ZERO),
-        compensated=money(totals["compensated"] or ZERO),
-        shadow_delinquent_principal=money(totals["shadow"] or ZERO),
-        classification_mix={c.value: mix.get(c.value, ZERO) for c in Loan.Classification},
-        loans=active.count(),
-    )

@@ -11,6 +11,7 @@ from django.db import transaction
 
 from core.business_date import business_date_get, business_date_set
 from core.roles import Role
+from origination.figures import book_has_loans
 from origination.models import Batch, Loan
 from origination.services.intake import Upload, batch_upload
 from partners.models import Agreement, AnchorAssessment, OrgNode, Program, User
@@ -19,7 +20,6 @@ from partners.services.anchors import agreement_add, anchor_approve, anchor_crea
 from partners.services.margin import margin_deposit
 from partners.services.org import org_node_create, user_create
 from partners.services.programs import program_create
-from postloan.book import book_has_loans
 from postloan.demo_book import (
     DEMO_END,
     STEADY,

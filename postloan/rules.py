@@ -38,6 +38,7 @@ from typing import Any, Protocol
 
 from core.calendar import last_full_quarter
 from core.masking import pii_hash
+from origination.figures import margin_required_sql, program_loan_sums_sql
 from origination.models import CompensationDemand, CreditLimit, Loan, LoanEntry
 from origination.models.loans import PRINCIPAL_MOVES
 from origination.schedule import add_months
@@ -175,12 +176,7 @@ def _moved_since(since: dt.date) -> dict[str, Any]:
 
 # Per programme: outstanding and NPL principal of active loans.
 PROGRAM_TOTALS = "warning_program_totals"
-_PROGRAM_TOTALS_SET = (
-    "SELECT l.program_id, SUM(l.principal_outstanding) AS outstanding, "
-    "SUM(CASE WHEN l.classification IN ('substandard', 'doubtful', 'loss') "
-    "THEN l.principal_outstanding ELSE 0 END) AS npl "
-    f"FROM {LOAN} l WHERE l.status = 'active' GROUP BY l.program_id"
-)
+_PROGRAM_TOTALS_SET = program_loan_sums_sql(("outstanding", "npl"))
 
 
 @dataclass(frozen=True)
@@ -473,7 +469,7 @@ _NOTHING = "SELECT 0 AS subject_id, 0 AS org_node_id, 0 AS program_id, 0 AS assi
 
 def margin_shortfall(today: dt.date, parameters: RuleParameters, scope: Scope) -> Query:
     balance = margin_balance_sql("p.id")  # posted entries only: an announced deposit is not margin yet
-    return _program_rule(f"{balance} < p.margin_ratio * t.outstanding", balance), {}
+    return _program_rule(f"{balance} < {margin_required_sql('p.margin_ratio', 't.outstanding')}", balance), {}
 
 
 def compensation_unpaid(today: dt.date, parameters: RuleParameters, scope: Scope) -> Query:

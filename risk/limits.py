@@ -61,6 +61,19 @@ def cross_validate(*, declared: Decimal, verified: Decimal, trade_count: int, to
     return Validation.MISMATCH
 
 
+LIMIT_UNIT = Decimal(1000)  # a limit is a whole thousand yuan
+
+
+def cap_room(per_farmer_cap: Decimal, granted_elsewhere: Decimal) -> Decimal:
+    """What the per-farmer cap leaves above the farmer's limits in force elsewhere, never below 0."""
+    return money(max(per_farmer_cap - granted_elsewhere, ZERO))
+
+
+def limit_rounded(value: Decimal, unit: Decimal = LIMIT_UNIT) -> Decimal:
+    """A limit's amount: ``value`` rounded down to a whole ``unit``, and 0.00 for nothing."""
+    return floor_to(value, unit) if value > 0 else ZERO
+
+
 def compute_limit(
     *,
     validation: Validation,
@@ -69,7 +82,7 @@ def compute_limit(
     order_ratio: Decimal,
     per_farmer_cap: Decimal,
     granted_elsewhere: Decimal = ZERO,
-    unit: Decimal = Decimal(1000),
+    unit: Decimal = LIMIT_UNIT,
 ) -> LimitResult:
     """The limit rule, rounded down to a whole ``unit``.
 
@@ -91,18 +104,17 @@ def compute_limit(
             raise ValueError(f"{name} cannot be negative")
     exact_orders_bound = order_ratio * verified_orders
     orders_bound = money(exact_orders_bound)
-    cap_room = money(max(per_farmer_cap - granted_elsewhere, ZERO))
+    room = cap_room(per_farmer_cap, granted_elsewhere)
     if validation is Validation.NO_TRADE_DATA:
-        return LimitResult(amount=ZERO, bound_by=BoundBy.NONE, orders_bound=orders_bound, cap_room=cap_room)
+        return LimitResult(amount=ZERO, bound_by=BoundBy.NONE, orders_bound=orders_bound, cap_room=room)
     # The exact product is compared, not the rounded one, so that rounding to the
     # fen can never lift a limit above ratio × orders (999.995 must not become 1,000).
     # min() keeps the first of equal values, which gives the tie order above.
     value, bound_by = min(
-        ((recommended, BoundBy.RECOMMENDED), (exact_orders_bound, BoundBy.ORDERS), (cap_room, BoundBy.CAP)),
+        ((recommended, BoundBy.RECOMMENDED), (exact_orders_bound, BoundBy.ORDERS), (room, BoundBy.CAP)),
         key=lambda term: term[0],
     )
-    amount = floor_to(value, unit) if value > 0 else ZERO
-    return LimitResult(amount=amount, bound_by=bound_by, orders_bound=orders_bound, cap_room=cap_room)
+    return LimitResult(amount=limit_rounded(value, unit), bound_by=bound_by, orders_bound=orders_bound, cap_room=room)
 
 
 def lookback_window(submission_date: date, months: int) -> tuple[date, date]:

@@ -7,12 +7,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
 
-from core.money import ZERO, money, ratio
-from origination.models import Loan
-from origination.selectors import NPL_CLASSES
+from core.money import ZERO
+from origination import figures
 from partners.models import Program
 from partners.services.programs import program_status_record
 from risk.classification import ProgramStatus, breaker_status
@@ -28,20 +26,12 @@ class BreakerMove:
 
 def programs_breaker(day: dt.date) -> list[BreakerMove]:
     """One aggregate over the book, then each programme whose status must move is moved and recorded."""
-    totals = {
-        row["program_id"]: row
-        for row in Loan.objects.filter(status=Loan.Status.ACTIVE)
-        .values("program_id")
-        .annotate(
-            outstanding=Sum("principal_outstanding"),
-            npl=Sum("principal_outstanding", filter=Q(classification__in=NPL_CLASSES)),
-        )
-    }
+    totals = figures.program_loan_sums(("outstanding", "npl"))
     moves: list[BreakerMove] = []
     for program in Program.objects.all():
         row = totals.get(program.pk, {})
-        outstanding, npl = money(row.get("outstanding") or ZERO), money(row.get("npl") or ZERO)
-        npl_ratio = ratio(npl, outstanding)
+        outstanding, npl = row.get("outstanding", ZERO), row.get("npl", ZERO)
+        npl_ratio = figures.npl_ratio(npl, outstanding)
         target = breaker_status(
             current=ProgramStatus(program.status),
             npl_ratio=npl_ratio,

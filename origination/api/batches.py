@@ -18,9 +18,9 @@ from core.api.fields import MoneyField
 from core.api.pagination import StandardPagination
 from core.business_date import business_date_get
 from core.errors import DomainError
+from origination.figures import limits_with_available
 from origination.models import Batch, BatchRow, CreditLimit
 from origination.selectors import (
-    limits_with_available,
     sees_provider_figures,
     visible_batch_rows,
     visible_batches,

@@ -14,7 +14,7 @@ from rest_framework.response import Response
 
 from core.api.fields import MoneyField, RatioField, ScopedPrimaryKeyRelatedField
 from origination.api.batches import BatchSerializer, UploadRequest, program_batch_upload
-from origination.selectors import program_figures
+from origination.figures import program_figures
 from origination.services.margin import margin_withdraw
 from partners.api.serializers import MarginEntrySerializer
 from partners.auth import acting_user

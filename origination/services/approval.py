@@ -23,17 +23,17 @@ from django.utils.translation import ngettext
 from core.audit import audit_record
 from core.business_date import business_date_get
 from core.errors import DomainError
-from core.money import ZERO, floor_to, format_yuan, money
+from core.money import ZERO, format_yuan, money
 from core.permissions import require_other_person, require_role
 from core.roles import Role
+from origination.figures import headroom, limits_in_force, program_approved_limits
 from origination.models import Batch, BatchRow, CreditLimit, Notification, WhitelistEntry
 from origination.outbox import notifications_send
 from origination.schedule import add_months
-from origination.selectors import program_approved_limits, visible_batch_rows
+from origination.selectors import visible_batch_rows
 from origination.services.intake import batch_status_record
 from partners.models import Farmer, Program, User
-
-THOUSAND = Decimal(1000)
+from risk.limits import cap_room, limit_rounded
 
 
 @dataclass(frozen=True)
@@ -139,10 +139,7 @@ def _approvable(batch: Batch) -> list[BatchRow]:
 def _granted_by_farmer(program: Program, farmer_ids: list[int], today: Any) -> dict[int, Decimal]:
     totals = (
         CreditLimit.objects.filter(
-            farmer_id__in=farmer_ids,
-            program__anchor_id=program.anchor_id,
-            status=CreditLimit.Status.ACTIVE,
-            expires_on__gt=today,
+            limits_in_force(today), farmer_id__in=farmer_ids, program__anchor_id=program.anchor_id
         )
         .values("farmer_id")
         .annotate(total=Sum("amount"))
@@ -190,17 +187,17 @@ def batch_approve(*, batch: Batch, actor: User, decisions: list[Decision] | None
     amounts: dict[int, Decimal] = {}
     for row in rows:
         wanted = row.decided_amount or row.computed_limit or ZERO
-        room = max(ZERO, program.per_farmer_cap - granted.get(row.farmer_id, ZERO))
-        amounts[row.pk] = floor_to(min(wanted, room), THOUSAND)
+        room = cap_room(program.per_farmer_cap, granted.get(row.farmer_id, ZERO))
+        amounts[row.pk] = limit_rounded(min(wanted, room))
     approved_rows = [row for row in rows if amounts[row.pk] > 0]
     total_new = sum((amounts[row.pk] for row in approved_rows), ZERO)
-    room = program.total_cap - program_approved_limits(program.pk)
+    room = headroom(program.total_cap, program_approved_limits([program.pk], today).get(program.pk, ZERO))
     if total_new > room:
         raise DomainError(
             "program_cap_exceeded",
             _("These limits total %(total)s yuan; the programme's cap leaves room for only %(room)s yuan.")
-            % {"total": format_yuan(total_new), "room": format_yuan(max(room, ZERO))},
-            room=f"{max(room, ZERO):.2f}",
+            % {"total": format_yuan(total_new), "room": format_yuan(room)},
+            room=f"{room:.2f}",
         )
 
     expires_on = add_months(today, program.limit_validity_months)

@@ -6,29 +6,21 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from core.audit import audit_record
 from core.business_date import business_date_get
 from core.errors import DomainError
-from core.money import ZERO, format_yuan, money
+from core.money import format_yuan, money
 from core.permissions import require_role
 from core.roles import Role
+from origination.figures import limit_available, margin_required, program_outstanding
 from origination.models import CreditLimit, Loan, LoanEntry
 from origination.schedule import maturity_date
-from origination.selectors import program_outstanding
 from partners.models import Program, User
 from partners.services.margin import margin_balance
 
 LENDING_ROLES = (Role.ACCOUNT_MANAGER,)
-
-
-def limit_outstanding(limit_id: int) -> Decimal:
-    total = Loan.objects.filter(credit_limit_id=limit_id, status=Loan.Status.ACTIVE).aggregate(
-        total=Sum("principal_outstanding")
-    )["total"]
-    return money(total or ZERO)
 
 
 @transaction.atomic
@@ -58,14 +50,13 @@ def loan_disburse(*, credit_limit: CreditLimit, amount: Decimal, term_months: in
             _("The loan would mature on %(maturity)s, after the limit expires on %(expires)s.")
             % {"maturity": maturity.isoformat(), "expires": limit.expires_on.isoformat()},
         )
-    available = limit.amount - limit_outstanding(limit.pk)
+    available = limit_available(limit)
     if amount > available:
         raise DomainError(
             "limit_exceeded",
             _("Only %(available)s yuan of this limit is available.") % {"available": format_yuan(available)},
         )
-    outstanding, _npl = program_outstanding(program.pk)
-    required = money(program.margin_ratio * (outstanding + amount))
+    required = margin_required(program.margin_ratio, program_outstanding(program.pk) + amount)
     balance = margin_balance(program.pk)
     if balance < required:
         raise DomainError(

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from core.errors import DomainError
 from core.money import format_yuan, money
 from core.permissions import require_role
-from origination.selectors import program_outstanding
+from origination.figures import margin_required, program_outstanding
 from partners.models import MarginEntry, Program, User
 from partners.services.margin import MARGIN_STAFF_ROLES, margin_balance, margin_entry_post, margin_program_lock
 
@@ -29,8 +29,7 @@ def margin_withdraw(*, program: Program, amount: Decimal, actor: User, note: str
     require_role(actor, *MARGIN_STAFF_ROLES)
     locked = margin_program_lock(program.pk)
     amount = money(amount)
-    outstanding, _npl = program_outstanding(locked.pk)
-    required = money(locked.margin_ratio * outstanding)
+    required = margin_required(locked.margin_ratio, program_outstanding(locked.pk))
     balance = margin_balance(locked.pk)
     if balance - amount < required:
         raise DomainError(

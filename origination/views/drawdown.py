@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 from core.business_date import business_date_get
 from core.errors import DomainError
 from core.views import typed_amount
-from origination.selectors import limits_with_available, visible_limits
+from origination.figures import limits_with_available
+from origination.selectors import visible_limits
 from origination.services.drawdown import loan_disburse
 from partners.auth import acting_user
 

@@ -7,7 +7,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from core.roles import Role
-from origination.selectors import limits_with_available, visible_limits, visible_loans
+from origination.figures import limits_with_available
+from origination.selectors import visible_limits, visible_loans
 from partners.auth import acting_user
 from partners.models import Farmer
 from partners.views import farmer_page_context

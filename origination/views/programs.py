@@ -9,9 +9,9 @@ from django.views.decorators.http import require_POST
 
 from core.roles import Role
 from core.views import call_service, form_errors_text
+from origination.figures import program_figures, programs_figures
 from origination.forms import MarginForm, ProgramForm, ResumeForm, SuspendForm
 from origination.models import Loan
-from origination.selectors import program_figures, program_health
 from origination.services.intake import UPLOAD_ROLES
 from origination.services.margin import margin_withdraw
 from partners.auth import acting_user
@@ -24,7 +24,9 @@ from partners.services.programs import program_create, program_parameters_shown,
 @login_required
 def program_list(request: HttpRequest) -> HttpResponse:
     programs = visible_programs(acting_user(request)).select_related("anchor").order_by("anchor__name", "name")
-    rows = [(program, program_figures(program)) for program in programs[:200]]
+    shown = list(programs[:200])
+    figures = programs_figures(shown)
+    rows = [(program, figures[program.pk]) for program in shown]
     return render(request, "origination/program_list.html", {"rows": rows})
 
 
@@ -47,18 +49,18 @@ def program_create_view(request: HttpRequest) -> HttpResponse:
 def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = acting_user(request)
     program = get_object_or_404(visible_programs(user).select_related("anchor", "org_node", "manager"), pk=pk)
-    health = program_health(program)
+    figures = program_figures(program)
     parameters = [
         (getattr(Program._meta.get_field(name), "verbose_name", name), name, getattr(program, name))
         for name in program_parameters_shown(user)
     ]
     context = {
         "program": program,
-        "figures": program_figures(program),
-        "health": health,
+        "figures": figures,
+        "health": figures,  # the health card reads the same figures
         "mix": [
             {"name": Loan.Classification(key).label, "value": str(value)}
-            for key, value in health.classification_mix.items()
+            for key, value in figures.classification_mix.items()
         ],
         "parameters": parameters,
         "status_changes": program.status_changes.select_related("actor")[:50],

@@ -28,6 +28,7 @@ from collections.abc import Iterable
 from django.db import connection, transaction
 
 from core.bulk import temp_table_fill
+from origination.figures import CLASSES, LOAN_COUNT, active_loans_sql, limits_in_force_sql, loan_sums_sql
 from origination.models import CreditLimit, Loan
 from partners.models import Farmer, ProductHolding
 from postloan.models import RiskWarning
@@ -49,12 +50,7 @@ CROSS_SELLING = DailyCrossSelling._meta.db_table
 WARNING_FIGURES = DailyWarningFigures._meta.db_table
 CLOSE_TIMES = DailyWarningCloseTimes._meta.db_table
 
-NPL = "('substandard', 'doubtful', 'loss')"
 HANDLED = "('confirmed_risk', 'false_alarm')"  # closed by a person; 'cleared' is the warning run's own
-
-
-def _outstanding_if(condition: str) -> str:
-    return f"SUM(CASE WHEN {condition} THEN l.principal_outstanding ELSE 0 END)"
 
 
 # Customers are loans less the second and later active loans of a farmer in the same node (and
@@ -66,6 +62,16 @@ SEVERAL_LOANS_SQL = (
     f"SELECT m.farmer_id FROM {LOAN} m WHERE m.status = 'active' GROUP BY m.farmer_id HAVING COUNT(*) > 1"
 )
 
+# The book's figures of ``origination.figures``, in the order of the table's columns.
+LOAN_FIGURES = (
+    "outstanding",
+    "npl",
+    *CLASSES,
+    "principal_overdue",
+    "interest_overdue",
+    "compensated",
+    "shadow_delinquent",
+)
 NODE_FIGURES_COLUMNS = (
     "day, org_node_id, program_id, loans, customers, outstanding, npl, normal, special_mention, substandard, "
     "doubtful, loss, principal_overdue, interest_overdue, compensated, shadow_delinquent, limits_approved, limits_count"
@@ -75,19 +81,10 @@ SELECT %(day)s, org_node_id, program_id, SUM(loans), SUM(customers), SUM(outstan
     SUM(special_mention), SUM(substandard), SUM(doubtful), SUM(loss), SUM(principal_overdue),
     SUM(interest_overdue), SUM(compensated), SUM(shadow_delinquent), SUM(limits_approved), SUM(limits_count)
 FROM (
-    SELECT l.org_node_id, l.program_id, COUNT(*) AS loans, COUNT(*) AS customers,
-        SUM(l.principal_outstanding) AS outstanding,
-        {_outstanding_if(f"l.classification IN {NPL}")} AS npl,
-        {_outstanding_if("l.classification = 'normal'")} AS normal,
-        {_outstanding_if("l.classification = 'special_mention'")} AS special_mention,
-        {_outstanding_if("l.classification = 'substandard'")} AS substandard,
-        {_outstanding_if("l.classification = 'doubtful'")} AS doubtful,
-        {_outstanding_if("l.classification = 'loss'")} AS loss,
-        SUM(l.principal_overdue) AS principal_overdue, SUM(l.interest_overdue) AS interest_overdue,
-        SUM(l.compensated) AS compensated,
-        {_outstanding_if("l.shadow_oldest_due_date IS NOT NULL")} AS shadow_delinquent,
+    SELECT l.org_node_id, l.program_id, {loan_sums_sql((LOAN_COUNT,))}, COUNT(*) AS customers,
+        {loan_sums_sql(LOAN_FIGURES)},
         0 AS limits_approved, 0 AS limits_count
-    FROM {LOAN} l WHERE l.status = 'active'
+    FROM {LOAN} l WHERE {active_loans_sql()}
     GROUP BY l.org_node_id, l.program_id
     UNION ALL
     SELECT l.org_node_id, l.program_id, 0, COUNT(DISTINCT l.farmer_id) - COUNT(*), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
@@ -96,7 +93,7 @@ FROM (
     UNION ALL
     SELECT f.org_node_id, c.program_id, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, SUM(c.amount), COUNT(*)
     FROM {LIMIT} c JOIN {FARMER} f ON f.id = c.farmer_id
-    WHERE c.status = 'active' AND c.expires_on > %(day)s
+    WHERE {limits_in_force_sql("c", "%(day)s")}
     GROUP BY f.org_node_id, c.program_id
 ) parts
 GROUP BY org_node_id, program_id

@@ -5,14 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from django.db.models import F, Sum
 
 from core.money import ZERO, money, ratio
+from origination.figures import ProgramFigures
 from partners.models import Program, User
 from partners.scoping import visible_programs
 from partners.services.margin import margin_balances
+from postloan.dashboards.aggregates import LOAN_FIGURES
 from postloan.dashboards.selectors.common import (
     Figures,
     cached,
@@ -21,28 +24,23 @@ from postloan.dashboards.selectors.common import (
 )
 from postloan.models_dashboards import DailyNodeFigures
 
-CLASSES = ("normal", "special_mention", "substandard", "doubtful", "loss")
-MONEY_SUMS = (
-    "outstanding",
-    "npl",
-    *CLASSES,
-    "principal_overdue",
-    "interest_overdue",
-    "compensated",
-    "shadow_delinquent",
-    "limits_approved",
-)
+MONEY_SUMS = (*LOAN_FIGURES, "limits_approved")
 
 
 @dataclass
 class ProgrammeHealth:
     program: Program
-    figures: dict[str, Any]
+    figures: dict[str, Any]  # the day's aggregates, summed over the programme's nodes
     margin_balance: Decimal
+
+    @cached_property
+    def book(self) -> ProgramFigures:
+        """The figures the programme page shows, from the aggregates of the day."""
+        return ProgramFigures.of(self.program, self.figures, self.figures["limits_approved"], self.margin_balance)
 
     @property
     def npl_ratio(self) -> Decimal:
-        return ratio(self.figures["npl"], self.figures["outstanding"])
+        return self.book.npl_ratio
 
     @property
     def band(self) -> str:
@@ -55,7 +53,7 @@ class ProgrammeHealth:
 
     @property
     def headroom(self) -> Decimal:
-        return max(ZERO, Decimal(self.program.total_cap - self.figures["limits_approved"]))
+        return self.book.headroom
 
     @property
     def cap_used_ratio(self) -> Decimal:
@@ -68,9 +66,7 @@ class ProgrammeHealth:
 
     @property
     def gross_delinquency(self) -> Decimal:
-        """What borrowers failed to pay on time, whoever paid it since: overdue plus compensated."""
-        f = self.figures
-        return Decimal(f["principal_overdue"] + f["interest_overdue"] + f["compensated"])
+        return self.book.gross_delinquency
 
     @property
     def gross_delinquency_ratio(self) -> Decimal:
@@ -78,7 +74,7 @@ class ProgrammeHealth:
 
     @property
     def margin_required(self) -> Decimal:
-        return money(self.program.margin_ratio * self.figures["outstanding"])
+        return self.book.margin_required
 
     @property
     def margin_coverage(self) -> Decimal | None:
@@ -86,7 +82,7 @@ class ProgrammeHealth:
 
     @property
     def margin_shortfall(self) -> Decimal:
-        return max(ZERO, self.margin_required - self.margin_balance)
+        return self.book.margin_shortfall
 
 
 @dataclass

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from core.business_date import business_date_set
 from core.errors import DomainError
-from postloan.book import book_has_loans
+from origination.figures import book_has_loans
 
 
 class Command(BaseCommand):
