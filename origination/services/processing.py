@@ -25,6 +25,7 @@ from core.business_date import business_date_get
 from core.errors import DomainError
 from core.permissions import require_role
 from core.roles import Role
+from origination.figures import limits_in_force_sql
 from origination.models import Batch, BatchRow, CreditLimit
 from origination.services.intake import batch_status_record
 from partners.models import Program, User
@@ -69,8 +70,7 @@ SELECT r.id, r.declared_orders_12m, r.recommended_amount,
        COALESCE(SUM(t.amount), 0) AS verified, COUNT(t.id) AS trades,
        COALESCE((
            SELECT SUM(l.amount) FROM {limit_table} l JOIN {program_table} p ON p.id = l.program_id
-           WHERE l.farmer_id = r.farmer_id AND p.anchor_id = %(anchor)s
-             AND l.status = 'active' AND l.expires_on > %(today)s
+           WHERE l.farmer_id = r.farmer_id AND p.anchor_id = %(anchor)s AND {limits_in_force}
        ), 0) AS granted
 FROM {row_table} r
 LEFT JOIN {trade_table} t
@@ -91,6 +91,7 @@ def batch_chunk_process(chunk: Chunk) -> int:
         program_table=Program._meta.db_table,
         row_table=BatchRow._meta.db_table,
         trade_table=TradeRecord._meta.db_table,
+        limits_in_force=limits_in_force_sql("l", "%(today)s"),
     )
     params: dict[str, Any] = {
         "anchor": program.anchor_id,
