@@ -57,7 +57,6 @@ def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "program": program,
         "figures": figures,
-        "health": figures,  # the health card reads the same figures
         "mix": [
             {"name": Loan.Classification(key).label, "value": str(value)}
             for key, value in figures.classification_mix.items()
