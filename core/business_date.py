@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.error_codes import ErrorCode
 from core.errors import DomainError
 from core.models import BusinessDate
 
@@ -28,7 +29,7 @@ def business_date_set(*, new_date: dt.date, backwards_allowed: bool) -> dt.date:
         return BusinessDate.objects.create(id=1, date=new_date).date
     if new_date < row.date and not backwards_allowed:
         raise DomainError(
-            "business_date_backwards",
+            ErrorCode.BUSINESS_DATE_BACKWARDS,
             _("The business date cannot move back from %(old)s to %(new)s: loans already exist.")
             % {"old": row.date.isoformat(), "new": new_date.isoformat()},
         )

@@ -23,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 from django.utils.translation import gettext as _
 
+from core.error_codes import ErrorCode
 from core.upload_guard import TableError
 
 __all__ = ["decode_table_text"]
@@ -39,7 +40,7 @@ def decode_table_text(content: bytes, filename: str) -> str:
     """The text of a CSV, or ``TableError``: ``not_a_table`` for binary data, else ``unreadable_encoding``."""
     if content.translate(None, NOT_CONTROL):
         raise TableError(
-            "not_a_table",
+            ErrorCode.NOT_A_TABLE,
             _("%(file)s is not a CSV or XLSX table: upload a CSV (UTF-8 or GBK) or an XLSX file.") % {"file": filename},
         )
     try:
@@ -50,7 +51,7 @@ def decode_table_text(content: bytes, filename: str) -> str:
         text = content.decode("gb18030")
     except UnicodeDecodeError:
         raise TableError(
-            "unreadable_encoding",
+            ErrorCode.UNREADABLE_ENCODING,
             _("%(file)s cannot be read as UTF-8 or GBK text: save it as CSV in UTF-8 (or as XLSX) and upload it again.")
             % {"file": filename},
         ) from None
@@ -58,7 +59,7 @@ def decode_table_text(content: bytes, filename: str) -> str:
     gb_share = _plausible_share(counts, _common_in_gb2312)
     if gb_share < 1.0 and _reads_better_as_big5(content, gb_share):
         raise TableError(
-            "unreadable_encoding",
+            ErrorCode.UNREADABLE_ENCODING,
             _(
                 "%(file)s seems to be in Big5 (traditional Chinese), which is not accepted: its names would be "
                 "stored garbled. Save it as CSV in UTF-8 (or as XLSX) and upload it again."

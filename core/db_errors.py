@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from django.db import IntegrityError, OperationalError, transaction
 from django.utils.translation import gettext as _
 
+from core.error_codes import ErrorCode
 from core.errors import DomainError
 
 logger = logging.getLogger(__name__)
@@ -48,13 +49,13 @@ def database_refusal(exc: BaseException) -> DomainError | None:
     refusal: DomainError | None = None
     if isinstance(exc, IntegrityError) or (isinstance(exc, OperationalError) and sqlstate(exc) in RETRYABLE_CONFLICTS):
         refusal = DomainError(
-            "conflict",
+            ErrorCode.CONFLICT,
             _("Someone else changed the same data at the same moment. Reload and try again."),
             status=409,
         )
     elif isinstance(exc, OperationalError) and sqlstate(exc) in BUSY:
         refusal = DomainError(
-            "busy",
+            ErrorCode.BUSY,
             _("The system is busy with the same data. Try again in a moment."),
             status=409,
         )

@@ -24,6 +24,8 @@ from django.utils.translation import gettext as _
 from stdnum import numdb
 from stdnum.cn import ric, uscc
 
+from core.error_codes import ErrorCode
+
 __all__ = [
     "AMOUNT_LIMIT",
     "EARLIEST_BIRTH_DATE",
@@ -52,7 +54,7 @@ SCORE_MAX = 100
 class InvalidValue(ValueError):
     """A value that cannot be accepted: ``code`` is stable, ``detail`` is for people."""
 
-    def __init__(self, code: str, detail: str) -> None:
+    def __init__(self, code: ErrorCode, detail: str) -> None:
         super().__init__(f"{code}: {detail}")
         self.code = code
         self.detail = str(detail)
@@ -89,7 +91,7 @@ def validate_uscc(value: str) -> str:
     code = normalize_text(value).upper()
     if not USCC_RE.fullmatch(code):
         raise InvalidValue(
-            "invalid_uscc",
+            ErrorCode.INVALID_USCC,
             _(
                 "A unified social credit code has %(length)d characters: digits and capital "
                 "letters other than I, O, S, V and Z."
@@ -98,7 +100,7 @@ def validate_uscc(value: str) -> str:
         )
     if uscc.calc_check_digit(code[:17]) != code[17]:
         raise InvalidValue(
-            "invalid_uscc",
+            ErrorCode.INVALID_USCC,
             _("The check character of this unified social credit code is wrong: please check for a typo."),
         )
     return code
@@ -148,14 +150,14 @@ def validate_resident_id(value: str, *, today: date) -> ResidentId:
     number = normalize_text(value).upper()
     if not RESIDENT_ID_RE.fullmatch(number):
         raise InvalidValue(
-            "invalid_id_format",
+            ErrorCode.INVALID_ID_FORMAT,
             _("A resident ID number has %(length)d characters: %(digits)d digits and a final digit or X.")
             % {"length": 18, "digits": 17},
         )
     # stdnum's function ignores the last character of its argument.
     if ric.calc_check_digit(number) != number[17]:
         raise InvalidValue(
-            "invalid_id_checksum",
+            ErrorCode.INVALID_ID_CHECKSUM,
             _("The check digit of this resident ID number is wrong: please check for a typo."),
         )
     try:
@@ -164,14 +166,14 @@ def validate_resident_id(value: str, *, today: date) -> ResidentId:
         born = None
     if born is None or born < EARLIEST_BIRTH_DATE or born > today:
         raise InvalidValue(
-            "invalid_birth_date",
+            ErrorCode.INVALID_BIRTH_DATE,
             _("The birth date in this resident ID number is not a real date between %(start)s and today.")
             % {"start": EARLIEST_BIRTH_DATE.isoformat()},
         )
     region = number[:6]
     if region not in known_region_codes():
         raise InvalidValue(
-            "unknown_region_code",
+            ErrorCode.UNKNOWN_REGION_CODE,
             _("The first six digits of this resident ID number are not a known region code."),
         )
     return ResidentId(
@@ -193,7 +195,7 @@ def validate_mobile(value: str) -> str:
     match = MOBILE_RE.fullmatch(PHONE_SEPARATORS_RE.sub("", normalize_text(value)))
     if not match:
         raise InvalidValue(
-            "invalid_phone",
+            ErrorCode.INVALID_PHONE,
             _("A mainland mobile number has %(length)d digits and begins with 13 to 19.") % {"length": 11},
         )
     return match.group("number")
@@ -213,7 +215,7 @@ AMOUNT_RE = re.compile(
 
 def _invalid_amount() -> InvalidValue:
     return InvalidValue(
-        "invalid_amount",
+        ErrorCode.INVALID_AMOUNT,
         _("This is not an amount in yuan: write it like 1200000, 1,200,000.00 or 120万."),
     )
 
@@ -227,7 +229,7 @@ def amount_from_parts(integer: str, fraction: str, wan: bool, negative: bool) ->
         # Built from text and scaled by its exponent, so the only rounding is the last one.
         value = Decimal(f"{integer.replace(',', '')}.{fraction or '0'}{'E4' if wan else ''}")
         if negative and value != 0:
-            raise InvalidValue("negative_amount", _("An amount may not be negative."))
+            raise InvalidValue(ErrorCode.NEGATIVE_AMOUNT, _("An amount may not be negative."))
         value = value.quantize(FEN, rounding=ROUND_HALF_UP)
     except InvalidOperation:  # more digits than the decimal context holds
         raise _amount_too_large() from None
@@ -238,7 +240,7 @@ def amount_from_parts(integer: str, fraction: str, wan: bool, negative: bool) ->
 
 def _amount_too_large() -> InvalidValue:
     return InvalidValue(
-        "amount_too_large",
+        ErrorCode.AMOUNT_TOO_LARGE,
         _("The amount is too large: at most %(digits)d digits before the decimal point.")
         % {"digits": AMOUNT_INTEGER_DIGITS},
     )
@@ -269,7 +271,7 @@ def parse_score(value: str) -> Decimal:
     score = Decimal(f"{match.group('int')}.{(match.group('frac') or '').ljust(2, '0')}") if match else None
     if score is None or score > SCORE_MAX:
         raise InvalidValue(
-            "invalid_score",
+            ErrorCode.INVALID_SCORE,
             _("A score is a number from 0 to %(max)d with at most two decimals.") % {"max": SCORE_MAX},
         )
     return score
@@ -289,7 +291,7 @@ DATE_RE = re.compile(
 
 
 def _invalid_date() -> InvalidValue:
-    return InvalidValue("invalid_date", _("This is not a date: write it like 2027-02-13."))
+    return InvalidValue(ErrorCode.INVALID_DATE, _("This is not a date: write it like 2027-02-13."))
 
 
 def parse_date(value: str) -> date:

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from core.error_codes import ErrorCode
 from core.errors import DomainError
 
 
@@ -13,14 +14,14 @@ def require_role(user: Any, *roles: str) -> None:
     """Refuse (403) unless the user holds one of the roles; a superuser holds them all."""
     if user.is_superuser or user.role in roles:
         return
-    raise DomainError("permission_denied", _("Your role may not do this."), status=403)
+    raise DomainError(ErrorCode.PERMISSION_DENIED, _("Your role may not do this."), status=403)
 
 
 def require_other_person(actor: Any, maker: Any, what: str) -> None:
     """Maker-checker: the person who checks is never the person who made."""
     if maker is not None and actor.pk == maker.pk:
         raise DomainError(
-            "maker_checker",
+            ErrorCode.MAKER_CHECKER,
             _("%(what)s must be checked by someone other than the person who made it.") % {"what": what},
             status=403,
         )

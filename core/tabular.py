@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 from python_calamine import CalamineWorkbook
 
 from core.csv_decoding import decode_table_text
+from core.error_codes import ErrorCode
 from core.identifiers import (
     AMOUNT_INTEGER_DIGITS,
     DATE_RE,
@@ -154,7 +155,7 @@ def read_table(
     data_rows = nonblank[nonblank > header]
     if data_rows.size > max_rows:
         raise TableError(
-            "file_too_large",
+            ErrorCode.FILE_TOO_LARGE,
             _("%(file)s has %(count)d rows; at most %(max)d are accepted in one file.")
             % {"file": filename, "count": data_rows.size, "max": max_rows},
         )
@@ -183,7 +184,7 @@ def _locate(
     grid = pd.DataFrame(stripped, index=pd.RangeIndex(grid.shape[0]), dtype=object)
     nonblank = np.flatnonzero(filled.any(axis=1)).astype(np.int64)
     if nonblank.size == 0:
-        raise TableError("not_a_table", _("%(file)s holds no values.") % {"file": filename})
+        raise TableError(ErrorCode.NOT_A_TABLE, _("%(file)s holds no values.") % {"file": filename})
     header, positions = _find_header(grid, nonblank, lookup, columns, filename)
     return grid, nonblank, header, positions
 
@@ -211,14 +212,14 @@ def inspect_table(content: bytes, filename: str, *, max_rows: int, max_columns: 
     refused with this before it is kept.
     """
     if not content.strip():
-        raise TableError("not_a_table", _("%(file)s is empty.") % {"file": filename})
+        raise TableError(ErrorCode.NOT_A_TABLE, _("%(file)s is empty.") % {"file": filename})
     limits = Limits(size=len(content), max_rows=max_rows, max_columns=max_columns or default_max_columns())
     if content.startswith(ZIP_MAGIC):
         check_workbook(content, filename, limits)
         return Inspected(limits, None)
     if content.startswith(OLE_MAGIC):
         raise TableError(
-            "not_a_table",
+            ErrorCode.NOT_A_TABLE,
             _(
                 "%(file)s is an old-style or password-protected Excel file: "
                 "save it as .xlsx without a password, or as CSV."
@@ -242,7 +243,9 @@ def _read_xlsx(content: bytes, filename: str) -> pd.DataFrame:
         sheet = CalamineWorkbook.from_filelike(io.BytesIO(content)).get_sheet_by_index(0)
         rows = sheet.to_python(skip_empty_area=False)  # from A1, blank rows included
     except Exception as exc:  # calamine and zipfile raise many kinds of errors for a broken file
-        raise TableError("not_a_table", _("%(file)s is not a readable XLSX workbook.") % {"file": filename}) from exc
+        raise TableError(
+            ErrorCode.NOT_A_TABLE, _("%(file)s is not a readable XLSX workbook.") % {"file": filename}
+        ) from exc
     return pd.DataFrame(rows, dtype=object).apply(_cells_as_text)
 
 
@@ -315,10 +318,10 @@ def _read_csv_records(text: str, filename: str, limits: Limits) -> tuple[pd.Data
             if len(records) * width > cells:
                 raise refuse_sparse(filename, len(records), width)
     except csv.Error as exc:
-        raise TableError("not_a_table", _("%(file)s is not a readable CSV file.") % {"file": filename}) from exc
+        raise TableError(ErrorCode.NOT_A_TABLE, _("%(file)s is not a readable CSV file.") % {"file": filename}) from exc
     widths = np.array([len(record) for record in records], dtype=np.int64)
     if width == 0:
-        raise TableError("not_a_table", _("%(file)s holds no values.") % {"file": filename})
+        raise TableError(ErrorCode.NOT_A_TABLE, _("%(file)s holds no values.") % {"file": filename})
     grid = pd.DataFrame([record + [""] * (width - len(record)) for record in records], dtype=object)
     return grid, widths
 
@@ -336,7 +339,7 @@ def _refuse_extra_cells(widths: IntArray, header: int, data_rows: IntArray, file
         if len(numbers) > ROWS_LISTED:
             listed += " …"
         raise TableError(
-            "extra_cells",
+            ErrorCode.EXTRA_CELLS,
             _(
                 "In %(file)s, rows %(rows)s have more cells than the header row: "
                 "a value that contains a comma must be in double quotes."
@@ -384,7 +387,7 @@ def _find_header(
             break
     else:
         raise TableError(
-            "no_header",
+            ErrorCode.NO_HEADER,
             _("%(file)s has no header row: its first row must name the columns, e.g. %(example)s.")
             % {"file": filename, "example": ", ".join(_user_name(spec) for spec in columns[:3])},
         )
@@ -392,7 +395,7 @@ def _find_header(
     if repeated:
         names = [_user_name(spec) for spec in columns if spec.field in repeated]
         raise TableError(
-            "duplicate_columns",
+            ErrorCode.DUPLICATE_COLUMNS,
             _("In %(file)s, more than one column is headed %(columns)s: keep one.")
             % {"file": filename, "columns": ", ".join(names)},
             fields=repeated,
@@ -401,7 +404,7 @@ def _find_header(
     if missing:
         names = [_user_name(spec) for spec in columns if spec.field in missing]
         raise TableError(
-            "missing_columns",
+            ErrorCode.MISSING_COLUMNS,
             _("%(file)s lacks required columns: %(columns)s.") % {"file": filename, "columns": ", ".join(names)},
             fields=missing,
         )
@@ -523,7 +526,7 @@ def _nothing(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     return pd.Series([], index=s.index, dtype=object), pd.Series([], index=s.index, dtype=object)
 
 
-def _first_code(conditions: list[BoolArray], codes: list[str]) -> npt.NDArray[np.object_]:
+def _first_code(conditions: list[BoolArray], codes: list[ErrorCode]) -> npt.NDArray[np.object_]:
     """The first code whose condition holds, else ""."""
     return np.select(conditions, codes, default="").astype(object)
 
@@ -624,9 +627,14 @@ def resident_ids(s: pd.Series, *, today: date) -> tuple[pd.Series, pd.Series]:
     region_ok = np.isin(body[:, :6] @ REGION_WEIGHTS, _known_region_numbers())
     codes[rows] = _first_code(
         [~well_formed, ~checksum_ok, ~birth_ok, ~region_ok],
-        ["invalid_id_format", "invalid_id_checksum", "invalid_birth_date", "unknown_region_code"],
+        [
+            ErrorCode.INVALID_ID_FORMAT,
+            ErrorCode.INVALID_ID_CHECKSUM,
+            ErrorCode.INVALID_BIRTH_DATE,
+            ErrorCode.UNKNOWN_REGION_CODE,
+        ],
     )
-    codes[column.exact & (np.strings.str_len(upper) != 18)] = "invalid_id_format"
+    codes[column.exact & (np.strings.str_len(upper) != 18)] = ErrorCode.INVALID_ID_FORMAT
     for i in np.flatnonzero(~column.exact):
         numbers[i] = normalize_text(str(column.text[i])).upper()
         try:
@@ -654,7 +662,7 @@ def mobiles(s: pd.Series) -> tuple[pd.Series, pd.Series]:
         & (head[:, 1] >= ord("3"))
     )
     values = np.where(good, number, cleaned).astype(object)
-    codes = np.where(good, "", "invalid_phone").astype(object)
+    codes = np.where(good, "", ErrorCode.INVALID_PHONE).astype(object)
     # Only digits and + are decided above; any other character (a tab, a
     # letter) or a cell numpy does not hold exactly goes to the scalar rule.
     plain = np.strings.replace(cleaned, "+", "")
@@ -686,7 +694,7 @@ def scores(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     good = shaped & (hundredths <= SCORE_MAX * 100)
     values = np.full(count, None, dtype=object)
     values[good] = list(map(Decimal, np.strings.add(np.strings.add(whole, "."), cents)[good].tolist()))
-    codes = np.where(good, "", "invalid_score").astype(object)
+    codes = np.where(good, "", ErrorCode.INVALID_SCORE).astype(object)
     for i in np.flatnonzero(~column.exact):
         try:
             values[i] = parse_score(str(column.text[i]))
@@ -755,5 +763,5 @@ def dates(s: pd.Series, *, earliest: date | None = None, latest: date | None = N
         months = years.astype("datetime64[M]") + (month[good] - 1).astype("timedelta64[M]")
         days = months.astype("datetime64[D]") + (day[good] - 1).astype("timedelta64[D]")
         values[good] = days.astype(object)  # datetime64[D] becomes datetime.date
-    codes = _first_code([~real, ~inside], ["invalid_date", "date_out_of_range"])
+    codes = _first_code([~real, ~inside], [ErrorCode.INVALID_DATE, ErrorCode.DATE_OUT_OF_RANGE])
     return _series(values, s.index), _series(codes, s.index)

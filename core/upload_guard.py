@@ -40,6 +40,8 @@ import numpy as np
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from core.error_codes import ErrorCode
+
 __all__ = [
     "HEADER_SEARCH_ROWS",
     "CsvShape",
@@ -93,7 +95,9 @@ class TableError(Exception):
     ``duplicate_columns``); ``rows`` the spreadsheet rows (for ``extra_cells``).
     """
 
-    def __init__(self, code: str, detail: str, *, fields: tuple[str, ...] = (), rows: tuple[int, ...] = ()) -> None:
+    def __init__(
+        self, code: ErrorCode, detail: str, *, fields: tuple[str, ...] = (), rows: tuple[int, ...] = ()
+    ) -> None:
         super().__init__(f"{code}: {detail}")
         self.code = code
         self.detail = str(detail)
@@ -141,7 +145,7 @@ def _mb(size: int) -> str:
 
 def refuse_rows(filename: str, row: int, limits: Limits) -> TableError:
     return TableError(
-        "file_too_large",
+        ErrorCode.FILE_TOO_LARGE,
         _("%(file)s has values down to row %(row)d; at most %(max)d rows are accepted in one file.")
         % {"file": filename, "row": row, "max": limits.max_rows},
     )
@@ -149,7 +153,7 @@ def refuse_rows(filename: str, row: int, limits: Limits) -> TableError:
 
 def refuse_columns(filename: str, columns: int, limits: Limits) -> TableError:
     return TableError(
-        "too_many_columns",
+        ErrorCode.TOO_MANY_COLUMNS,
         _("%(file)s has at least %(count)d columns; at most %(max)d are accepted.")
         % {"file": filename, "count": columns, "max": limits.max_columns},
     )
@@ -157,7 +161,7 @@ def refuse_columns(filename: str, columns: int, limits: Limits) -> TableError:
 
 def refuse_sparse(filename: str, rows: int, columns: int) -> TableError:
     return TableError(
-        "unsafe_file",
+        ErrorCode.UNSAFE_FILE,
         _(
             "%(file)s spans %(rows)d rows by %(columns)d columns, far more cells than a file of its size "
             "holds: it is refused as unsafe."
@@ -167,11 +171,11 @@ def refuse_sparse(filename: str, rows: int, columns: int) -> TableError:
 
 
 def _unsafe(detail: str) -> TableError:
-    return TableError("unsafe_file", detail)
+    return TableError(ErrorCode.UNSAFE_FILE, detail)
 
 
 def _unreadable(filename: str) -> TableError:
-    return TableError("not_a_table", _("%(file)s is not a readable XLSX workbook.") % {"file": filename})
+    return TableError(ErrorCode.NOT_A_TABLE, _("%(file)s is not a readable XLSX workbook.") % {"file": filename})
 
 
 # --- the package ----------------------------------------------------------------------
@@ -603,7 +607,7 @@ def check_csv(content: bytes, filename: str, limits: Limits) -> CsvShape:
     quoted = QUOTE in content
     if shape.lines > limits.rows and (not quoted or _records(content, limits.rows + 1) > limits.rows):
         raise TableError(
-            "file_too_large",
+            ErrorCode.FILE_TOO_LARGE,
             _("%(file)s has more than %(count)d lines; at most %(max)d rows are accepted in one file.")
             % {"file": filename, "count": limits.rows, "max": limits.max_rows},
         )

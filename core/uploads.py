@@ -16,12 +16,13 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 
 from core import tabular
+from core.error_codes import ErrorCode
 from core.errors import DomainError
 
 
 def _too_large(filename: str, size: int, max_bytes: int) -> DomainError:
     return DomainError(
-        "file_too_large",
+        ErrorCode.FILE_TOO_LARGE,
         _("%(file)s is %(size)s MB; at most %(max)s MB are accepted.")
         % {
             "file": filename,
@@ -65,5 +66,5 @@ def read_uploaded_table(
     except tabular.TableError as exc:
         raise DomainError(exc.code, exc.detail) from None
     if frame.empty:
-        raise DomainError("no_data_rows", _("%(file)s has a header but no data rows.") % {"file": filename})
+        raise DomainError(ErrorCode.NO_DATA_ROWS, _("%(file)s has a header but no data rows.") % {"file": filename})
     return frame

@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
+from core.error_codes import ErrorCode
 from core.errors import DomainError
 
 T = TypeVar("T")
@@ -48,4 +49,4 @@ def typed_amount(text: str) -> Decimal:
     try:
         return Decimal(text.replace(",", "").strip())
     except InvalidOperation:
-        raise DomainError("invalid_amount", _("The amount is not a number.")) from None
+        raise DomainError(ErrorCode.INVALID_AMOUNT, _("The amount is not a number.")) from None

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from core import tabular
+from core.error_codes import ErrorCode
 from core.masking import mask_id_number, pii_hash
 from core.uploads import read_uploaded_table
 
@@ -39,21 +40,23 @@ TEXT_LIMITS = {"name": 50, "customer_code": 50, "breed": 50}
 
 def row_error_detail(code: str) -> str:
     """The sentence a clerk reads beside a refused cell."""
-    messages = {
-        "required": _("This column is required and the cell is empty."),
-        "too_long": _("The text is too long."),
-        "invalid_id_format": _("A resident ID number has 18 characters: 17 digits and a final digit or X."),
-        "invalid_id_checksum": _("The check digit of this resident ID number is wrong."),
-        "invalid_birth_date": _("The birth date in this resident ID number is not a real date."),
-        "unknown_region_code": _("The first six digits of this resident ID number are not a known region code."),
-        "invalid_phone": _("Not a mainland mobile number (11 digits beginning with 13 to 19)."),
-        "invalid_amount": _("Not an amount in yuan: write it like 1200000, 1,200,000.00 or 120万."),
-        "negative_amount": _("An amount may not be negative."),
-        "amount_too_large": _("The amount is too large."),
-        "invalid_score": _("The score must be a number from 0 to 100 with at most two decimals."),
-        "invalid_region_code": _("A region code has 6 digits."),
-        "duplicate_in_file": _("This resident ID number appears earlier in the same file."),
-        "already_recommended": _("This farmer is already recommended in an open batch of this programme."),
+    messages: dict[str, str] = {
+        ErrorCode.REQUIRED: _("This column is required and the cell is empty."),
+        ErrorCode.TOO_LONG: _("The text is too long."),
+        ErrorCode.INVALID_ID_FORMAT: _("A resident ID number has 18 characters: 17 digits and a final digit or X."),
+        ErrorCode.INVALID_ID_CHECKSUM: _("The check digit of this resident ID number is wrong."),
+        ErrorCode.INVALID_BIRTH_DATE: _("The birth date in this resident ID number is not a real date."),
+        ErrorCode.UNKNOWN_REGION_CODE: _(
+            "The first six digits of this resident ID number are not a known region code."
+        ),
+        ErrorCode.INVALID_PHONE: _("Not a mainland mobile number (11 digits beginning with 13 to 19)."),
+        ErrorCode.INVALID_AMOUNT: _("Not an amount in yuan: write it like 1200000, 1,200,000.00 or 120万."),
+        ErrorCode.NEGATIVE_AMOUNT: _("An amount may not be negative."),
+        ErrorCode.AMOUNT_TOO_LARGE: _("The amount is too large."),
+        ErrorCode.INVALID_SCORE: _("The score must be a number from 0 to 100 with at most two decimals."),
+        ErrorCode.INVALID_REGION_CODE: _("A region code has 6 digits."),
+        ErrorCode.DUPLICATE_IN_FILE: _("This resident ID number appears earlier in the same file."),
+        ErrorCode.ALREADY_RECOMMENDED: _("This farmer is already recommended in an open batch of this programme."),
     }
     return messages.get(code, code)
 
@@ -94,9 +97,9 @@ def _check(frame: pd.DataFrame, *, today: dt.date) -> FarmerList:
         values = tabular.normalize_series(frame[text_field])
         clean[text_field] = values
         code = pd.Series("", index=index, dtype=object)
-        code[values.str.len() > TEXT_LIMITS[text_field]] = "too_long"
+        code[values.str.len() > TEXT_LIMITS[text_field]] = ErrorCode.TOO_LONG
         codes[text_field] = code
-    codes["name"] = codes["name"].where(clean["name"] != "", "required")
+    codes["name"] = codes["name"].where(clean["name"] != "", ErrorCode.REQUIRED)
 
     clean["id_number"], codes["id_number"] = tabular.resident_ids(frame["id_number"], today=today)
     clean["phone"], codes["phone"] = tabular.mobiles(frame["phone"])
@@ -106,7 +109,7 @@ def _check(frame: pd.DataFrame, *, today: dt.date) -> FarmerList:
 
     region = tabular.normalize_series(frame["region_code"])
     codes["region_code"] = pd.Series(
-        np.where((region != "") & ~region.str.fullmatch(r"\d{6}"), "invalid_region_code", ""), index=index
+        np.where((region != "") & ~region.str.fullmatch(r"\d{6}"), ErrorCode.INVALID_REGION_CODE, ""), index=index
     )
     clean["region_code"] = region
 
@@ -114,12 +117,12 @@ def _check(frame: pd.DataFrame, *, today: dt.date) -> FarmerList:
     for spec in FARMER_COLUMNS:
         if spec.required and spec.field != "name":
             empty = frame[spec.field].astype(str).str.strip() == ""
-            codes[spec.field] = codes[spec.field].where(~empty, "required")
+            codes[spec.field] = codes[spec.field].where(~empty, ErrorCode.REQUIRED)
 
     # The first occurrence of an identity number stays; later ones are refused.
     good_id = codes["id_number"] == ""
     repeated = clean["id_number"].where(good_id).duplicated(keep="first") & good_id
-    codes["id_number"] = codes["id_number"].where(~repeated, "duplicate_in_file")
+    codes["id_number"] = codes["id_number"].where(~repeated, ErrorCode.DUPLICATE_IN_FILE)
 
     errors = _row_errors(frame, codes)
     failed = {error["row"] for error in errors}
@@ -165,7 +168,7 @@ def _row_errors(frame: pd.DataFrame, codes: dict[str, pd.Series]) -> list[dict[s
     return errors
 
 
-def refuse_rows(farmers: FarmerList, id_hashes: set[str], code: str) -> FarmerList:
+def refuse_rows(farmers: FarmerList, id_hashes: set[str], code: ErrorCode) -> FarmerList:
     """Move the rows whose identity is in ``id_hashes`` from the kept rows to the errors."""
     if not id_hashes:
         return farmers

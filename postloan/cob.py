@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.business_date import business_date_get, business_date_set
+from core.error_codes import ErrorCode
 from core.errors import DomainError
 from origination.models import Loan
 from postloan.dashboards.aggregates import aggregates_step
@@ -139,7 +140,7 @@ def close_day(day: dt.date, dispatch: Callable[[dt.date, str, list[tuple[int, in
     """Close business date ``day`` (resuming a run that stopped) and move the date to the next day."""
     record, created = DayClose.objects.get_or_create(day=day)
     if record.status == DayClose.Status.DONE:
-        raise DomainError("day_already_closed", _("%(day)s is already closed.") % {"day": day.isoformat()})
+        raise DomainError(ErrorCode.DAY_ALREADY_CLOSED, _("%(day)s is already closed.") % {"day": day.isoformat()})
     if not created:
         DayClose.objects.filter(pk=record.pk).update(attempts=record.attempts + 1)
     for step in STEPS:
@@ -161,7 +162,7 @@ def close_business_days(
     target = to or today + dt.timedelta(days=1)
     if target <= today:
         raise DomainError(
-            "nothing_to_close",
+            ErrorCode.NOTHING_TO_CLOSE,
             _("The business date is already %(today)s; --to must be later.") % {"today": today.isoformat()},
         )
     closed = []

@@ -19,6 +19,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from core.error_codes import ErrorCode
 from core.errors import DomainError
 
 # The bounds of each parameter name any rule uses, inclusive. A new rule whose defaults name another
@@ -64,16 +65,18 @@ def parameters_checked(*, rule_code: str, schema: Sequence[ParameterSpec], value
     """``values`` as stored (a decimal as its text), when each is a parameter of the rule, of its kind and
     within its range; otherwise ``invalid_parameter`` with a sentence naming the first that is not."""
     if not isinstance(values, dict):
-        raise DomainError("invalid_parameter", _('Write the parameters as names and values, like {"days": 30}.'))
+        raise DomainError(
+            ErrorCode.INVALID_PARAMETER, _('Write the parameters as names and values, like {"days": 30}.')
+        )
     specs = {spec.name: spec for spec in schema}
     checked: dict[str, int | str] = {}
     for name, value in values.items():
         spec = specs.get(name)
         if spec is None:
-            raise DomainError("invalid_parameter", _unknown_name(rule_code, str(name), list(specs)))
+            raise DomainError(ErrorCode.INVALID_PARAMETER, _unknown_name(rule_code, str(name), list(specs)))
         value_checked = _checked_value(spec, value)
         if value_checked is None:
-            raise DomainError("invalid_parameter", _out_of_kind_or_range(spec))
+            raise DomainError(ErrorCode.INVALID_PARAMETER, _out_of_kind_or_range(spec))
         checked[name] = value_checked
     return checked
 

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from core.audit import audit_record
 from core.business_date import business_date_get
+from core.error_codes import ErrorCode
 from core.errors import DomainError
 from core.permissions import require_role
 from core.roles import Role
@@ -62,7 +63,7 @@ def my_warnings(user: User) -> QuerySet[RiskWarning]:
 def _open_warning(warning: RiskWarning) -> RiskWarning:
     locked = RiskWarning.objects.select_for_update().get(pk=warning.pk)
     if locked.status != RiskWarning.Status.OPEN:
-        raise DomainError("warning_closed", _("This warning is already closed."))
+        raise DomainError(ErrorCode.WARNING_CLOSED, _("This warning is already closed."))
     return locked
 
 
@@ -70,9 +71,9 @@ def _open_warning(warning: RiskWarning) -> RiskWarning:
 def warning_action_add(*, warning: RiskWarning, actor: User, kind: str, note: str) -> WarningAction:
     require_role(actor, *HANDLING_ROLES)
     if kind not in WarningAction.Kind.values:
-        raise DomainError("invalid_kind", _("Choose what was done: callback, visit, verification or note."))
+        raise DomainError(ErrorCode.INVALID_KIND, _("Choose what was done: callback, visit, verification or note."))
     if not note.strip():
-        raise DomainError("note_required", _("Write what was done and found."))
+        raise DomainError(ErrorCode.NOTE_REQUIRED, _("Write what was done and found."))
     warning = _open_warning(warning)
     action = WarningAction.objects.create(
         warning=warning, kind=kind, note=note.strip(), actor=actor, business_date=business_date_get()
@@ -86,12 +87,14 @@ def warning_close(*, warning: RiskWarning, actor: User, resolution: str, reason:
     """Close as confirmed risk or false alarm, with a reason; at least one action must be on record."""
     require_role(actor, *HANDLING_ROLES)
     if resolution not in (RiskWarning.Resolution.CONFIRMED, RiskWarning.Resolution.FALSE_ALARM):
-        raise DomainError("invalid_resolution", _("Close as confirmed risk or as false alarm."))
+        raise DomainError(ErrorCode.INVALID_RESOLUTION, _("Close as confirmed risk or as false alarm."))
     if not reason.strip():
-        raise DomainError("reason_required", _("Give the reason for closing."))
+        raise DomainError(ErrorCode.REASON_REQUIRED, _("Give the reason for closing."))
     warning = _open_warning(warning)
     if not warning.actions.exists():
-        raise DomainError("action_required", _("Record what was done (a callback, a visit, a check) before closing."))
+        raise DomainError(
+            ErrorCode.ACTION_REQUIRED, _("Record what was done (a callback, a visit, a check) before closing.")
+        )
     warning.status = RiskWarning.Status.CLOSED
     warning.resolution = resolution
     warning.close_reason = reason.strip()
@@ -106,9 +109,9 @@ def warning_close(*, warning: RiskWarning, actor: User, resolution: str, reason:
 def postdrawdown_check_record(*, loan: Loan, actor: User, kind: str, result: str, note: str = "") -> PostDrawdownCheck:
     require_role(actor, Role.ACCOUNT_MANAGER, Role.RISK_APPROVER)
     if kind not in PostDrawdownCheck.Kind.values or result not in PostDrawdownCheck.Result.values:
-        raise DomainError("invalid_check", _("Choose the kind of check and its result."))
+        raise DomainError(ErrorCode.INVALID_CHECK, _("Choose the kind of check and its result."))
     if result == PostDrawdownCheck.Result.ISSUE and not note.strip():
-        raise DomainError("note_required", _("Describe the issue found."))
+        raise DomainError(ErrorCode.NOTE_REQUIRED, _("Describe the issue found."))
     check = PostDrawdownCheck.objects.create(
         loan=loan, kind=kind, result=result, note=note.strip(), done_on=business_date_get(), actor=actor
     )

@@ -31,6 +31,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from core import tabular
+from core.error_codes import ErrorCode
 from core.identifiers import EARLIEST_DATE, InvalidValue, validate_uscc
 from core.masking import pii_hash
 from risk.models import EventType, MonitoringEvent
@@ -90,25 +91,31 @@ class RowError(TypedDict):
 
 def row_error_detail(code: str) -> str:
     """The sentence a clerk reads beside a refused cell."""
-    messages = {
-        "required": _("This column is required and the cell is empty."),
-        "too_long": _("The text is too long."),
-        "invalid_id_format": _("A resident ID number has 18 characters: 17 digits and a final digit or X."),
-        "invalid_id_checksum": _("The check digit of this resident ID number is wrong."),
-        "invalid_birth_date": _("The birth date in this resident ID number is not a real date."),
-        "unknown_region_code": _("The first six digits of this resident ID number are not a known region code."),
-        "invalid_amount": _("Not an amount in yuan: write it like 1200000, 1,200,000.00 or 120万."),
-        "negative_amount": _("An amount may not be negative."),
-        "amount_too_large": _("The amount is too large."),
-        "invalid_date": _("This is not a date: write it like 2027-02-13."),
-        "date_out_of_range": _("The date is too far in the past or the future."),
-        "invalid_key": _("Order and event numbers may not contain tabs, line breaks or other control characters."),
-        "invalid_subject_id": _("This is neither a valid resident ID number nor a valid unified social credit code."),
-        "unknown_event_type": _(
+    messages: dict[str, str] = {
+        ErrorCode.REQUIRED: _("This column is required and the cell is empty."),
+        ErrorCode.TOO_LONG: _("The text is too long."),
+        ErrorCode.INVALID_ID_FORMAT: _("A resident ID number has 18 characters: 17 digits and a final digit or X."),
+        ErrorCode.INVALID_ID_CHECKSUM: _("The check digit of this resident ID number is wrong."),
+        ErrorCode.INVALID_BIRTH_DATE: _("The birth date in this resident ID number is not a real date."),
+        ErrorCode.UNKNOWN_REGION_CODE: _(
+            "The first six digits of this resident ID number are not a known region code."
+        ),
+        ErrorCode.INVALID_AMOUNT: _("Not an amount in yuan: write it like 1200000, 1,200,000.00 or 120万."),
+        ErrorCode.NEGATIVE_AMOUNT: _("An amount may not be negative."),
+        ErrorCode.AMOUNT_TOO_LARGE: _("The amount is too large."),
+        ErrorCode.INVALID_DATE: _("This is not a date: write it like 2027-02-13."),
+        ErrorCode.DATE_OUT_OF_RANGE: _("The date is too far in the past or the future."),
+        ErrorCode.INVALID_KEY: _(
+            "Order and event numbers may not contain tabs, line breaks or other control characters."
+        ),
+        ErrorCode.INVALID_SUBJECT_ID: _(
+            "This is neither a valid resident ID number nor a valid unified social credit code."
+        ),
+        ErrorCode.UNKNOWN_EVENT_TYPE: _(
             "Unknown event type: use litigation, enforcement, dishonest, multi_lender, "
             "credit_overdue or business_abnormal."
         ),
-        "invalid_value": _("The value must be a number that is not negative."),
+        ErrorCode.INVALID_VALUE: _("The value must be a number that is not negative."),
     }
     return messages.get(code, code)
 
@@ -265,7 +272,7 @@ def _event_check(today: dt.date) -> Callable[[pd.DataFrame], RowsChunk]:
         subject_hash, subject_kind, codes["subject_id"] = _subjects(frame["subject_id"], today=today, memo=subjects)
         event_type = tabular.normalize_series(frame["event_type"]).str.lower().to_numpy(dtype=object)
         known = np.isin(event_type, EventType.values)
-        codes["event_type"] = np.where(known, "", "unknown_event_type").astype(object)
+        codes["event_type"] = np.where(known, "", ErrorCode.UNKNOWN_EVENT_TYPE).astype(object)
         event_date, codes["event_date"] = _dates(frame["event_date"], today=today)
         value, codes["value"] = _values(frame["value"])
         codes["detail"] = np.full(count, "", dtype=object)
@@ -353,7 +360,7 @@ def _subject(cell: str, number: str, resident_id_code: str) -> tuple[str, str, s
     try:
         return pii_hash(validate_uscc(cell)), MonitoringEvent.SubjectKind.ENTERPRISE.value, ""
     except InvalidValue:
-        return "", "", "invalid_subject_id"
+        return "", "", ErrorCode.INVALID_SUBJECT_ID
 
 
 def _dates(column: pd.Series, *, today: dt.date) -> tuple[ObjectArray, ObjectArray]:
@@ -376,7 +383,7 @@ def _amounts(column: pd.Series) -> tuple[ObjectArray, ObjectArray]:
             if code:
                 texts[i], codes[i] = "", code
             elif value >= AMOUNT_LIMIT:
-                texts[i], codes[i] = "", "amount_too_large"
+                texts[i], codes[i] = "", ErrorCode.AMOUNT_TOO_LARGE
             else:
                 texts[i] = format(value, "f")
     return texts, codes
@@ -416,7 +423,7 @@ def _values(column: pd.Series) -> tuple[ObjectArray, ObjectArray]:
     """An event's optional number: (decimal text or ``\\N``, error code or "")."""
     texts, codes = _amounts(column)
     given = column.to_numpy(dtype=object) != ""
-    codes = np.where(given & (codes != ""), "invalid_value", "").astype(object)
+    codes = np.where(given & (codes != ""), ErrorCode.INVALID_VALUE, "").astype(object)
     texts = np.where(given, texts, COPY_NULL).astype(object)
     return texts, codes
 
@@ -427,10 +434,10 @@ def _keys(column: pd.Series) -> tuple[ObjectArray, ObjectArray]:
     if _any_match(keys, FULL_WIDTH):
         keys = tabular.normalize_series(column).to_numpy(dtype=object)
     lengths = np.fromiter(map(len, keys), dtype=np.int64, count=len(keys))
-    codes = np.where(lengths > KEY_MAX_LENGTH, "too_long", "").astype(object)
+    codes = np.where(lengths > KEY_MAX_LENGTH, ErrorCode.TOO_LONG, "").astype(object)
     if _any_match(keys, CONTROL_CHARACTERS):
         broken = np.fromiter((CONTROL_CHARACTERS.search(key) is not None for key in keys), dtype=bool)
-        codes[broken & (codes == "")] = "invalid_key"
+        codes[broken & (codes == "")] = ErrorCode.INVALID_KEY
     return keys, codes
 
 
@@ -442,7 +449,7 @@ def _any_match(texts: ObjectArray, pattern: re.Pattern[str]) -> bool:
 def _required(cells: pd.Series, codes: ObjectArray) -> ObjectArray:
     """An empty required cell reads better as ``required`` than as its format error."""
     empty = cells.to_numpy(dtype=object) == ""
-    return np.where(empty, "required", codes).astype(object)
+    return np.where(empty, ErrorCode.REQUIRED, codes).astype(object)
 
 
 def _copy_escaped(texts: ObjectArray) -> ObjectArray:

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from core.business_date import business_date_get
+from core.error_codes import ErrorCode
 from core.errors import DomainError
 from core.uploads import upload_read
 from core.views import paginate
@@ -55,14 +56,14 @@ def provider_data(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("The outbreak is recorded."))
                 return redirect("provider-data")
             if upload is None:
-                raise DomainError("file_required", _("Choose the provider's file."))
+                raise DomainError(ErrorCode.FILE_REQUIRED, _("Choose the provider's file."))
             content, name = upload_read(upload, max_bytes=provider_max_bytes(), default_name="provider.csv")
             if request.POST.get("kind") == "events":
                 result = monitoring_events_import(content=content, filename=name, actor=user)
             else:
                 anchor = anchors.filter(pk=request.POST.get("anchor") or 0).first()
                 if anchor is None:
-                    raise DomainError("anchor_required", _("Choose the anchor whose orders these are."))
+                    raise DomainError(ErrorCode.ANCHOR_REQUIRED, _("Choose the anchor whose orders these are."))
                 result = trade_records_import(anchor=anchor, content=content, filename=name, actor=user)
             messages.success(
                 request,

@@ -19,6 +19,7 @@ from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 
 from core.audit import audit_record
+from core.error_codes import ErrorCode
 
 
 def token_expires_at(token: Token) -> dt.datetime:
@@ -37,7 +38,7 @@ class ExpiringTokenAuthentication(TokenAuthentication):
         user, token = super().authenticate_credentials(key)
         if token_expired(token):
             raise exceptions.AuthenticationFailed(
-                _("The token has expired. Ask for a new one at /api/v1/auth/token/."), code="token_expired"
+                _("The token has expired. Ask for a new one at /api/v1/auth/token/."), code=ErrorCode.TOKEN_EXPIRED
             )
         return user, token
 

@@ -17,18 +17,19 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler, set_rollback
 
 from core.db_errors import database_refusal
+from core.error_codes import ErrorCode
 from core.errors import DomainError
 
 
 class BadRequest(exceptions.APIException):
     status_code = status.HTTP_400_BAD_REQUEST
-    default_code = "bad_request"
+    default_code = ErrorCode.BAD_REQUEST
     default_detail = gettext_lazy("The request could not be understood.")
 
 
 class ServerError(exceptions.APIException):
     status_code = status.HTTP_500_INTERNAL_SERVER_ERROR
-    default_code = "server_error"
+    default_code = ErrorCode.SERVER_ERROR
     default_detail = gettext_lazy("The server ran into an error. Please try again later.")
 
 
@@ -59,7 +60,7 @@ def domain_exception_handler(exc: Exception, context: dict[str, Any]) -> Respons
     if refusal is not None:
         # A conflict of concurrent writes (core.db_errors): the request may be sent again, never a 500.
         set_rollback()
-        headers = {"Retry-After": "1"} if refusal.code == "busy" else None
+        headers = {"Retry-After": "1"} if refusal.code == ErrorCode.BUSY else None
         return Response(refusal.as_dict(), status=refusal.status, headers=headers)
     if isinstance(exc, DomainError):
         return Response(exc.as_dict(), status=exc.status)
@@ -72,7 +73,7 @@ def domain_exception_handler(exc: Exception, context: dict[str, Any]) -> Respons
         return None
     if isinstance(exc, exceptions.ValidationError):
         response.data = {
-            "code": "invalid",
+            "code": ErrorCode.INVALID,
             "detail": _("The request is invalid: %(reason)s") % {"reason": _first_message(exc.detail)},
             "fields": exc.detail,
         }

@@ -12,6 +12,7 @@ from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 from rest_framework.utils.json import strict_constant
 
+from core.error_codes import ErrorCode
 from core.json_input import MAX_JSON_DEPTH, JsonTooDeep, json_loads_bounded
 
 
@@ -22,11 +23,11 @@ class JSONParser(parsers.JSONParser):
             text = codecs.getreader(encoding)(stream).read()
             data = json_loads_bounded(text, parse_constant=strict_constant if self.strict else None)
         except JsonTooDeep:
-            raise ParseError(json_too_deep_detail(), code="invalid_json") from None
+            raise ParseError(json_too_deep_detail(), code=ErrorCode.INVALID_JSON) from None
         except ValueError as exc:
             raise ParseError(f"JSON parse error - {exc}") from None
         if not isinstance(data, dict):
-            raise ParseError(_("The request body must be a JSON object."), code="invalid_json")
+            raise ParseError(_("The request body must be a JSON object."), code=ErrorCode.INVALID_JSON)
         return data
 
 

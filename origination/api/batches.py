@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from core.api.fields import MoneyField
 from core.api.pagination import StandardPagination
 from core.business_date import business_date_get
+from core.error_codes import ErrorCode
 from core.errors import DomainError
 from origination.figures import limits_with_available
 from origination.models import Batch, BatchRow, CreditLimit
@@ -64,7 +65,7 @@ def program_batch_upload(request: Request, program: Program) -> Response:
     """POST /programs/{id}/batches/ (wired on the programme view set): the upload page's job, run at once."""
     farmer_list = upload_of(request.FILES.get("farmer_list"), default_name="farmer_list")
     if farmer_list is None:
-        raise DomainError("farmer_list_required", _("Attach the farmer list (farmer_list)."))
+        raise DomainError(ErrorCode.FARMER_LIST_REQUIRED, _("Attach the farmer list (farmer_list)."))
     batch = upload_job_create_and_run(
         program=program,
         actor=acting_user(request),

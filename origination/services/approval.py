@@ -22,6 +22,7 @@ from django.utils.translation import ngettext
 
 from core.audit import audit_record
 from core.business_date import business_date_get
+from core.error_codes import ErrorCode
 from core.errors import DomainError
 from core.money import ZERO, format_yuan, money
 from core.permissions import require_other_person, require_role
@@ -50,7 +51,7 @@ def _decide(row: BatchRow, decision: Decision, actor: User) -> None:
         amount = money(decision.amount) if decision.amount is not None else computed
         if amount <= 0 or amount > computed:
             raise DomainError(
-                "amount_above_limit",
+                ErrorCode.AMOUNT_ABOVE_LIMIT,
                 _("Row %(row)s: the amount must be above zero and at most the computed limit %(limit)s.")
                 % {"row": row.row, "limit": format_yuan(computed)},
             )
@@ -61,7 +62,9 @@ def _decide(row: BatchRow, decision: Decision, actor: User) -> None:
         )
     else:
         if not decision.reason.strip():
-            raise DomainError("reason_required", _("Row %(row)s: give the reason for refusing.") % {"row": row.row})
+            raise DomainError(
+                ErrorCode.REASON_REQUIRED, _("Row %(row)s: give the reason for refusing.") % {"row": row.row}
+            )
         row.decision, row.decided_amount, row.decision_reason = (
             BatchRow.Decision.REFUSED,
             None,
@@ -76,7 +79,7 @@ def batch_row_decide(*, batch: Batch, actor: User, decision: Decision) -> BatchR
     require_role(actor, Role.ACCOUNT_MANAGER, Role.RISK_APPROVER)
     batch = Batch.objects.select_for_update().get(pk=batch.pk)
     if batch.status != Batch.Status.PROCESSED:
-        raise DomainError("invalid_status", _("Rows are decided after processing and before submission."))
+        raise DomainError(ErrorCode.INVALID_STATUS, _("Rows are decided after processing and before submission."))
     row = BatchRow.objects.get(batch=batch, row=decision.row)
     _decide(row, decision, actor)
     row.save(update_fields=["decision", "decided_amount", "decision_reason", "decided_by"])
@@ -99,7 +102,7 @@ def _require_every_row_in_reach(batch: Batch, actor: User) -> None:
     outside = BatchRow.objects.filter(batch=batch).count() - visible_batch_rows(actor, batch).count()
     if outside > 0:
         raise DomainError(
-            "permission_denied",
+            ErrorCode.PERMISSION_DENIED,
             ngettext(
                 "%(count)d row of this batch is a farmer outside your reach: only someone who sees every row "
                 "may submit, approve or reject the batch.",
@@ -119,7 +122,7 @@ def batch_submit(*, batch: Batch, actor: User) -> Batch:
     batch = Batch.objects.select_for_update().get(pk=batch.pk)
     _require_every_row_in_reach(batch, actor)
     if batch.status != Batch.Status.PROCESSED:
-        raise DomainError("invalid_status", _("Only a processed batch can be submitted for approval."))
+        raise DomainError(ErrorCode.INVALID_STATUS, _("Only a processed batch can be submitted for approval."))
     batch.proposed_by = actor
     batch_status_record(batch=batch, to_status=Batch.Status.SUBMITTED, actor=actor)
     batch.save(update_fields=["status", "proposed_by", "updated_at"])
@@ -157,7 +160,7 @@ def _require_checker(batch: Batch, actor: User) -> None:
     require_other_person(actor, batch.proposed_by, _("A batch"))
     if BatchRow.objects.filter(batch=batch, decided_by=actor).exists():
         raise DomainError(
-            "maker_checker",
+            ErrorCode.MAKER_CHECKER,
             _("You decided rows of this batch: someone other than you must approve or reject it."),
             status=403,
         )
@@ -170,15 +173,15 @@ def batch_approve(*, batch: Batch, actor: User, decisions: list[Decision] | None
     program = Program.objects.select_for_update().get(pk=batch.program_id)
     _require_every_row_in_reach(batch, actor)
     if batch.status != Batch.Status.SUBMITTED:
-        raise DomainError("invalid_status", _("Only a batch submitted for approval can be approved."))
+        raise DomainError(ErrorCode.INVALID_STATUS, _("Only a batch submitted for approval can be approved."))
     _require_checker(batch, actor)
     if program.status == Program.Status.SUSPENDED:
-        raise DomainError("program_suspended", _("The programme is suspended: no new approvals."))
+        raise DomainError(ErrorCode.PROGRAM_SUSPENDED, _("The programme is suspended: no new approvals."))
     today = business_date_get()
     by_row = {row.row: row for row in BatchRow.objects.filter(batch=batch)}
     for decision in decisions or []:
         if decision.row not in by_row:
-            raise DomainError("unknown_row", _("Row %(row)s is not in this batch.") % {"row": decision.row})
+            raise DomainError(ErrorCode.UNKNOWN_ROW, _("Row %(row)s is not in this batch.") % {"row": decision.row})
         _decide(by_row[decision.row], decision, actor)
         by_row[decision.row].save(update_fields=["decision", "decided_amount", "decision_reason", "decided_by"])
 
@@ -194,7 +197,7 @@ def batch_approve(*, batch: Batch, actor: User, decisions: list[Decision] | None
     room = headroom(program.total_cap, program_approved_limits([program.pk], today).get(program.pk, ZERO))
     if total_new > room:
         raise DomainError(
-            "program_cap_exceeded",
+            ErrorCode.PROGRAM_CAP_EXCEEDED,
             _("These limits total %(total)s yuan; the programme's cap leaves room for only %(room)s yuan.")
             % {"total": format_yuan(total_new), "room": format_yuan(room)},
             room=f"{room:.2f}",
@@ -238,10 +241,10 @@ def batch_reject(*, batch: Batch, actor: User, reason: str) -> Batch:
     batch = Batch.objects.select_for_update().get(pk=batch.pk)
     _require_every_row_in_reach(batch, actor)
     if batch.status != Batch.Status.SUBMITTED:
-        raise DomainError("invalid_status", _("Only a batch submitted for approval can be rejected."))
+        raise DomainError(ErrorCode.INVALID_STATUS, _("Only a batch submitted for approval can be rejected."))
     _require_checker(batch, actor)
     if not reason.strip():
-        raise DomainError("reason_required", _("Give the reason for rejecting the batch."))
+        raise DomainError(ErrorCode.REASON_REQUIRED, _("Give the reason for rejecting the batch."))
     batch.decided_by = actor
     batch_status_record(batch=batch, to_status=Batch.Status.REJECTED, actor=actor, note=reason[:200])
     batch.save(update_fields=["status", "decided_by", "updated_at"])

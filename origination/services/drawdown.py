@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from core.audit import audit_record
 from core.business_date import business_date_get
+from core.error_codes import ErrorCode
 from core.errors import DomainError
 from core.money import format_yuan, money
 from core.permissions import require_role
@@ -32,35 +33,35 @@ def loan_disburse(*, credit_limit: CreditLimit, amount: Decimal, term_months: in
     program = Program.objects.select_for_update().get(pk=credit_limit.program_id)  # margin and cap checks
     limit = CreditLimit.objects.select_for_update().select_related("farmer").get(pk=credit_limit.pk)
     if program.status == Program.Status.SUSPENDED:
-        raise DomainError("program_suspended", _("The programme is suspended: no new drawdowns."))
+        raise DomainError(ErrorCode.PROGRAM_SUSPENDED, _("The programme is suspended: no new drawdowns."))
     if limit.status != CreditLimit.Status.ACTIVE or limit.expires_on <= today:
-        raise DomainError("limit_expired", _("This credit limit is no longer valid."))
+        raise DomainError(ErrorCode.LIMIT_EXPIRED, _("This credit limit is no longer valid."))
     if amount <= 0:
-        raise DomainError("invalid_amount", _("The amount must be greater than zero."))
+        raise DomainError(ErrorCode.INVALID_AMOUNT, _("The amount must be greater than zero."))
     # The refusals in the contract's order: suspended, expired, term, limit, margin.
     if term_months < 1 or term_months > program.max_term_months:
         raise DomainError(
-            "term_too_long",
+            ErrorCode.TERM_TOO_LONG,
             _("The term must be from 1 to %(max)s months.") % {"max": program.max_term_months},
         )
     maturity = maturity_date(today, term_months)
     if maturity > limit.expires_on:
         raise DomainError(
-            "term_too_long",
+            ErrorCode.TERM_TOO_LONG,
             _("The loan would mature on %(maturity)s, after the limit expires on %(expires)s.")
             % {"maturity": maturity.isoformat(), "expires": limit.expires_on.isoformat()},
         )
     available = limit_available(limit)
     if amount > available:
         raise DomainError(
-            "limit_exceeded",
+            ErrorCode.LIMIT_EXCEEDED,
             _("Only %(available)s yuan of this limit is available.") % {"available": format_yuan(available)},
         )
     required = margin_required(program.margin_ratio, program_outstanding(program.pk) + amount)
     balance = margin_balance(program.pk)
     if balance < required:
         raise DomainError(
-            "margin_insufficient",
+            ErrorCode.MARGIN_INSUFFICIENT,
             _("The anchor's margin %(balance)s yuan would fall short of the %(required)s yuan required.")
             % {"balance": format_yuan(balance), "required": format_yuan(required)},
         )

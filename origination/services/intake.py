@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from core.audit import audit_record
 from core.bulk import copy_columns, copy_frame
 from core.business_date import business_date_get
+from core.error_codes import ErrorCode
 from core.errors import DomainError
 from core.files import files_kept_only_on_commit, sha256_of, stored_file_create
 from core.permissions import require_role
@@ -64,7 +65,7 @@ def batch_status_record(*, batch: Batch, to_status: str, actor: User | None, not
 def _refuse_if_suspended(program: Program) -> None:
     if program.status == Program.Status.SUSPENDED:
         raise DomainError(
-            "program_suspended",
+            ErrorCode.PROGRAM_SUSPENDED,
             _("The programme %(name)s is suspended: it takes no new recommendations.") % {"name": program.name},
         )
 
@@ -73,7 +74,7 @@ def _refuse_duplicate_file(program: Program, digest: str) -> None:
     first = Batch.objects.filter(program=program, farmer_list_sha256=digest).order_by("id").first()
     if first is not None:
         raise DomainError(
-            "duplicate_file",
+            ErrorCode.DUPLICATE_FILE,
             _("This farmer list was already uploaded to this programme as batch %(batch)s.") % {"batch": first.pk},
             status=409,
             batch=first.pk,
@@ -88,7 +89,7 @@ def batch_upload_refusals(*, program: Program, actor: User, digest: str) -> None
     """
     require_role(actor, *UPLOAD_ROLES)
     if actor.role == Role.ANCHOR_OPERATOR and not actor.is_superuser and actor.anchor_id != program.anchor_id:
-        raise DomainError("permission_denied", _("You may upload only for your own enterprise."), status=403)
+        raise DomainError(ErrorCode.PERMISSION_DENIED, _("You may upload only for your own enterprise."), status=403)
     _refuse_if_suspended(program)
     _refuse_duplicate_file(program, digest)
 
@@ -143,10 +144,10 @@ def _write(
             "id_hash", flat=True
         )
     )
-    farmers = refuse_rows(farmers, open_hashes & farmers.id_hashes, "already_recommended")
+    farmers = refuse_rows(farmers, open_hashes & farmers.id_hashes, ErrorCode.ALREADY_RECOMMENDED)
     if farmers.rows_valid == 0:
         raise DomainError(
-            "no_valid_rows",
+            ErrorCode.NO_VALID_ROWS,
             _("No row of %(file)s can be used: see the reason for each row.") % {"file": farmer_list.name},
             errors=[{key: error[key] for key in ("row", "column", "code", "detail")} for error in farmers.errors],
         )

@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.error_codes import ErrorCode
 from core.errors import DomainError
 from core.money import format_yuan, money
 from core.permissions import require_role
@@ -33,7 +34,7 @@ def margin_withdraw(*, program: Program, amount: Decimal, actor: User, note: str
     balance = margin_balance(locked.pk)
     if balance - amount < required:
         raise DomainError(
-            "margin_insufficient",
+            ErrorCode.MARGIN_INSUFFICIENT,
             _(
                 "The margin would fall below what is required: balance %(balance)s, required %(required)s, "
                 "at most %(room)s may be withdrawn."

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from core.audit import audit_record
 from core.bulk import copy_rows
 from core.business_date import business_date_get
+from core.error_codes import ErrorCode
 from core.errors import DomainError
 from core.permissions import require_role
 from core.roles import Role
@@ -50,7 +51,7 @@ def batch_process_start(*, batch: Batch, actor: User) -> list[Chunk]:
         batch = Batch.objects.select_for_update().get(pk=batch.pk)
         if batch.status not in PROCESSABLE:
             raise DomainError(
-                "invalid_status",
+                ErrorCode.INVALID_STATUS,
                 _("A batch that is %(status)s cannot be processed.") % {"status": batch.get_status_display()},
             )
         batch.trade_snapshot_id = TradeRecord.objects.aggregate(last=Max("id"))["last"] or 0
@@ -165,7 +166,9 @@ def batch_process_finish(*, batch_id: int, actor: User) -> Batch:
     batch = Batch.objects.select_for_update().get(pk=batch_id)
     unprocessed = BatchRow.objects.filter(batch=batch, validation="").count()
     if unprocessed:
-        raise DomainError("processing_incomplete", _("%(count)s rows are not processed yet.") % {"count": unprocessed})
+        raise DomainError(
+            ErrorCode.PROCESSING_INCOMPLETE, _("%(count)s rows are not processed yet.") % {"count": unprocessed}
+        )
     if batch.status != Batch.Status.PROCESSED:
         batch_status_record(batch=batch, to_status=Batch.Status.PROCESSED, actor=actor)
     batch.processed_on = business_date_get()

@@ -23,6 +23,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.error_codes import ErrorCode
 from core.errors import DomainError
 from core.files import files_kept_only_on_commit, sha256_of, stored_file_create, stored_files_delete
 from core.models import StoredFile
@@ -148,7 +149,7 @@ def upload_job_run(job_id: int) -> UploadJobOutcome:
         UploadJob.objects.filter(pk=job_id).update(
             state=UploadJob.State.FAILED,
             progress=100,
-            error_code="internal_error",
+            error_code=ErrorCode.INTERNAL_ERROR,
             error_detail=_("The file could not be processed. Nothing was saved; please try again."),
         )
     finally:

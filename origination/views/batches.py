@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from core.error_codes import ErrorCode
 from core.errors import DomainError
 from core.roles import Role
 from core.views import paginate
@@ -26,7 +27,7 @@ from partners.scoping import visible_programs
 def _uploadable_program(user: User, pk: int) -> Program:
     program = get_object_or_404(visible_programs(user).select_related("anchor"), pk=pk)
     if not user.has_role(*UPLOAD_ROLES):
-        raise DomainError("permission_denied", _("Your role may not upload farmer lists."), status=403)
+        raise DomainError(ErrorCode.PERMISSION_DENIED, _("Your role may not upload farmer lists."), status=403)
     return program
 
 
@@ -46,7 +47,7 @@ def batch_upload_page(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "origination/batch_upload.html", {"program": program})
     farmer_list = request.FILES.get("farmer_list")
     if farmer_list is None:
-        return _refused(request, program, _("Choose the farmer list to upload."), "farmer_list_required")
+        return _refused(request, program, _("Choose the farmer list to upload."), ErrorCode.FARMER_LIST_REQUIRED)
     try:
         job = upload_job_create(
             program=program,
@@ -69,7 +70,9 @@ def batch_upload_page(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(target)
 
 
-def _refused(request: HttpRequest, program: Program, detail: str, code: str, *, status: int = 400) -> HttpResponse:
+def _refused(
+    request: HttpRequest, program: Program, detail: str, code: ErrorCode, *, status: int = 400
+) -> HttpResponse:
     context = {"program": program, "error": detail, "error_code": code}
     return render(request, "origination/batch_upload.html", context, status=status)
 

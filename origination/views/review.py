@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.error_codes import ErrorCode
 from core.errors import DomainError
 from core.roles import Role
 from core.views import paginate, typed_amount
@@ -150,7 +151,7 @@ def batch_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
         elif name == "reject":
             batch_reject(batch=batch, actor=user, reason=request.POST.get("reason", ""))
         else:
-            raise DomainError("unknown_action", _("Unknown action."), status=404)
+            raise DomainError(ErrorCode.UNKNOWN_ACTION, _("Unknown action."), status=404)
     except DomainError as exc:
         messages.error(request, exc.detail)
     else:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from core.audit import audit_record
 from core.business_date import business_date_get
 from core.db_errors import unique_or_refuse
+from core.error_codes import ErrorCode
 from core.errors import DomainError
 from core.files import stored_file_create
 from core.identifiers import InvalidValue, validate_uscc
@@ -47,18 +48,18 @@ def anchor_create(
     try:
         code = validate_uscc(uscc)
     except InvalidValue as exc:
-        raise DomainError("invalid_uscc", exc.detail) from None
-    duplicate = DomainError("duplicate_uscc", _("An anchor with this credit code already exists."), status=409)
+        raise DomainError(ErrorCode.INVALID_USCC, exc.detail) from None
+    duplicate = DomainError(ErrorCode.DUPLICATE_USCC, _("An anchor with this credit code already exists."), status=409)
     if Anchor.objects.filter(uscc=code).exists():
         raise duplicate
     if guarantee_capacity < 0:
-        raise DomainError("invalid_amount", _("The guarantee capacity cannot be negative."))
+        raise DomainError(ErrorCode.INVALID_AMOUNT, _("The guarantee capacity cannot be negative."))
     node = org_node or home_node(actor)
     if node is None:
-        raise DomainError("org_node_required", _("Choose the node that manages this anchor."))
+        raise DomainError(ErrorCode.ORG_NODE_REQUIRED, _("Choose the node that manages this anchor."))
     if org_node is not None and not nodes_in_reach(actor).filter(pk=org_node.pk).exists():
         # A node whose anchors the actor could not see (out of his reach) is answered as if it did not exist.
-        raise DomainError("not_found", _("No such node."), status=404)
+        raise DomainError(ErrorCode.NOT_FOUND, _("No such node."), status=404)
     # The same code registered at the same moment passes the check above and meets this insert at the index.
     with unique_or_refuse(duplicate, table=Anchor._meta.db_table):
         anchor = Anchor.objects.create(
@@ -88,7 +89,7 @@ def anchor_create(
 def _anchor_move(anchor: Anchor, to: str, actor: User, reason: str) -> Anchor:
     if to not in _ANCHOR_MOVES[Anchor.Status(anchor.status)]:
         raise DomainError(
-            "invalid_status_change",
+            ErrorCode.INVALID_STATUS_CHANGE,
             _("An anchor that is %(current)s cannot become %(target)s.")
             % {"current": anchor.get_status_display(), "target": Anchor.Status(to).label},
         )
@@ -114,7 +115,7 @@ def anchor_status_set(*, anchor: Anchor, status: str, actor: User, reason: str) 
     """Suspend, reinstate or exit an approved anchor (by a risk approver, with a reason)."""
     require_role(actor, Role.RISK_APPROVER)
     if not reason.strip():
-        raise DomainError("reason_required", _("Give the reason for this change."))
+        raise DomainError(ErrorCode.REASON_REQUIRED, _("Give the reason for this change."))
     anchor = Anchor.objects.select_for_update().get(pk=anchor.pk)
     return _anchor_move(anchor, status, actor, reason)
 
@@ -134,9 +135,9 @@ def assessment_add(
 ) -> AnchorAssessment:
     require_role(actor, Role.ACCOUNT_MANAGER, Role.RISK_APPROVER)
     if assessed_on > business_date_get():
-        raise DomainError("date_in_future", _("An assessment cannot be dated after the business date."))
+        raise DomainError(ErrorCode.DATE_IN_FUTURE, _("An assessment cannot be dated after the business date."))
     if guarantee_capacity < 0:
-        raise DomainError("invalid_amount", _("The guarantee capacity cannot be negative."))
+        raise DomainError(ErrorCode.INVALID_AMOUNT, _("The guarantee capacity cannot be negative."))
     assessment = AnchorAssessment.objects.create(
         anchor=anchor,
         assessed_on=assessed_on,
@@ -167,8 +168,10 @@ def agreement_add(
 ) -> Agreement:
     require_role(actor, Role.ACCOUNT_MANAGER, Role.RISK_APPROVER)
     if expires_on <= signed_on:
-        raise DomainError("invalid_dates", _("The expiry date must be after the signing date."))
-    duplicate = DomainError("duplicate_agreement", _("An agreement with this number already exists."), status=409)
+        raise DomainError(ErrorCode.INVALID_DATES, _("The expiry date must be after the signing date."))
+    duplicate = DomainError(
+        ErrorCode.DUPLICATE_AGREEMENT, _("An agreement with this number already exists."), status=409
+    )
     if Agreement.objects.filter(kind=kind, number=number.strip()).exists():
         raise duplicate
     scan = None

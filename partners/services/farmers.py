@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.audit import audit_record
+from core.error_codes import ErrorCode
 from core.errors import DomainError
 from core.identifiers import InvalidValue, validate_mobile, validate_resident_id
 from core.masking import mask_id_number, pii_hash
@@ -32,7 +33,7 @@ class Identity:
 def farmer_identity_reveal(*, farmer: Farmer, actor: User) -> Identity:
     """The full numbers, for one farmer's page; every reveal leaves an audit row."""
     if not can_view_identity(actor):
-        raise DomainError("permission_denied", _("You may not see full identity numbers."), status=403)
+        raise DomainError(ErrorCode.PERMISSION_DENIED, _("You may not see full identity numbers."), status=403)
     audit_record(actor=actor, action="farmer_identity_view", subject=farmer)
     return Identity(id_number=farmer.id_number, phone=farmer.phone)
 
@@ -49,7 +50,7 @@ def farmer_identity_search(*, actor: User, id_number: str, limit: int) -> list[F
 
     if not can_view_identity(actor):
         raise DomainError(
-            "permission_denied",
+            ErrorCode.PERMISSION_DENIED,
             _("Searching by a full identity number is for users who may see identity numbers: search by name instead."),
             status=403,
         )

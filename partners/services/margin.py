@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from core.audit import audit_record
 from core.business_date import business_date_get
+from core.error_codes import ErrorCode
 from core.errors import DomainError
 from core.money import ZERO, money
 from core.permissions import require_other_person, require_role
@@ -100,7 +101,7 @@ def margin_deposit(*, program: Program, amount: Decimal, actor: User, note: str 
     if not is_anchor_operator(actor):
         return margin_entry_post(program=locked, kind=MarginEntry.Kind.DEPOSIT, amount=amount, actor=actor, note=note)
     if locked.anchor_id != actor.anchor_id:
-        raise DomainError("not_found", _("No such programme."), status=404)
+        raise DomainError(ErrorCode.NOT_FOUND, _("No such programme."), status=404)
     amount = _positive(amount)
     entry = MarginEntry.objects.create(
         program=locked,
@@ -124,7 +125,7 @@ def margin_entry_confirm(*, entry: MarginEntry, actor: User) -> MarginEntry:
     margin_program_lock(entry.program_id)
     entry = MarginEntry.objects.select_for_update().get(pk=entry.pk)
     if entry.status != MarginEntry.Status.PENDING:
-        raise DomainError("invalid_status", _("This margin entry is already posted."))
+        raise DomainError(ErrorCode.INVALID_STATUS, _("This margin entry is already posted."))
     require_other_person(actor, entry.actor, _("A margin deposit"))
     entry.status = MarginEntry.Status.POSTED
     entry.confirmed_by = actor
@@ -144,5 +145,5 @@ def margin_entry_confirm(*, entry: MarginEntry, actor: User) -> MarginEntry:
 def _positive(amount: Decimal) -> Decimal:
     amount = money(amount)
     if amount <= 0:
-        raise DomainError("invalid_amount", _("The amount must be greater than zero."))
+        raise DomainError(ErrorCode.INVALID_AMOUNT, _("The amount must be greater than zero."))
     return amount

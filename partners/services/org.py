@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import audit_record
+from core.error_codes import ErrorCode
 from core.errors import DomainError
 from partners.importers import ORG_TREE_COLUMNS, OrgRow, read_org_tree
 from partners.models import OrgNode, User
@@ -27,9 +28,11 @@ def org_node_create(
         OrgNode.Kind.OUTLET: OrgNode.Kind.SUB_BRANCH,
     }[OrgNode.Kind(kind)]
     if (parent.kind if parent else None) != expected_parent:
-        raise DomainError("invalid_org_parent", _("The parent of %(name)s is at the wrong level.") % {"name": name})
+        raise DomainError(
+            ErrorCode.INVALID_ORG_PARENT, _("The parent of %(name)s is at the wrong level.") % {"name": name}
+        )
     if "/" in code:
-        raise DomainError("invalid_org_code", _("A node code cannot contain “/”."))
+        raise DomainError(ErrorCode.INVALID_ORG_CODE, _("A node code cannot contain “/”."))
     path = (parent.path if parent else "") + code + "/"
     return OrgNode.objects.create(
         code=code, name=name, kind=kind, parent=parent, sub_branch_class=sub_branch_class, path=path
@@ -86,20 +89,20 @@ class OrgTreeLoad:
 
 def org_tree_row_detail(code: str) -> str:
     """The sentence beside a refused cell of an organisation tree file."""
-    messages = {
-        "required": _("This column is required and the cell is empty."),
-        "too_long": _("The text is too long."),
-        "invalid_code": _("A node code cannot contain “/” or spaces."),
-        "duplicate_in_file": _("This code appears earlier in the same file."),
-        "invalid_kind": _("The level must be branch, sub_branch or outlet."),
-        "invalid_sub_branch_class": _("A sub-branch's class must be priority, follow_up or specialty."),
-        "class_not_allowed": _("Only a sub-branch has a class: leave this cell empty."),
-        "parent_not_allowed": _("The branch has no parent: leave this cell empty."),
-        "unknown_parent": _("No node has this code, neither in the file nor in the tree."),
-        "invalid_parent": _("A sub-branch's parent must be the branch, and an outlet's a sub-branch."),
-        "kind_changed": _("This node exists at another level; the level of a node cannot change."),
-        "parent_changed": _("This node exists under another parent; nodes cannot be moved by a file."),
-        "second_branch": _("The tree has one branch: the branch row must carry the root's code."),
+    messages: dict[str, str] = {
+        ErrorCode.REQUIRED: _("This column is required and the cell is empty."),
+        ErrorCode.TOO_LONG: _("The text is too long."),
+        ErrorCode.INVALID_CODE: _("A node code cannot contain “/” or spaces."),
+        ErrorCode.DUPLICATE_IN_FILE: _("This code appears earlier in the same file."),
+        ErrorCode.INVALID_KIND: _("The level must be branch, sub_branch or outlet."),
+        ErrorCode.INVALID_SUB_BRANCH_CLASS: _("A sub-branch's class must be priority, follow_up or specialty."),
+        ErrorCode.CLASS_NOT_ALLOWED: _("Only a sub-branch has a class: leave this cell empty."),
+        ErrorCode.PARENT_NOT_ALLOWED: _("The branch has no parent: leave this cell empty."),
+        ErrorCode.UNKNOWN_PARENT: _("No node has this code, neither in the file nor in the tree."),
+        ErrorCode.INVALID_PARENT: _("A sub-branch's parent must be the branch, and an outlet's a sub-branch."),
+        ErrorCode.KIND_CHANGED: _("This node exists at another level; the level of a node cannot change."),
+        ErrorCode.PARENT_CHANGED: _("This node exists under another parent; nodes cannot be moved by a file."),
+        ErrorCode.SECOND_BRANCH: _("The tree has one branch: the branch row must carry the root's code."),
     }
     return messages.get(code, code)
 
@@ -119,7 +122,7 @@ def org_tree_load(*, content: bytes, filename: str, actor: User | None = None) -
     errors = _org_rows_check(rows, existing, org_root())
     if errors:
         raise DomainError(
-            "file_rejected",
+            ErrorCode.FILE_REJECTED,
             _("%(file)s was not loaded: %(count)d rows have errors, and nothing of the file was written.")
             % {"file": filename, "count": len({error["row"] for error in errors})},
             errors=errors,
@@ -174,7 +177,7 @@ def _org_rows_check(rows: list[OrgRow], existing: dict[str, OrgNode], root: OrgN
     in_file: dict[str, OrgRow] = {}
     bad_rows: set[int] = set()
 
-    def refuse(row: OrgRow, column: str, code: str) -> None:
+    def refuse(row: OrgRow, column: str, code: ErrorCode) -> None:
         found.append((row.row, column, code))
         bad_rows.add(row.row)
 
@@ -182,40 +185,40 @@ def _org_rows_check(rows: list[OrgRow], existing: dict[str, OrgNode], root: OrgN
     for row in rows:
         code_ok = False
         if not row.code:
-            refuse(row, "code", "required")
+            refuse(row, "code", ErrorCode.REQUIRED)
         elif len(row.code) > CODE_MAX:
-            refuse(row, "code", "too_long")
+            refuse(row, "code", ErrorCode.TOO_LONG)
         elif "/" in row.code or any(char.isspace() for char in row.code):
-            refuse(row, "code", "invalid_code")
+            refuse(row, "code", ErrorCode.INVALID_CODE)
         elif row.code in in_file:
-            refuse(row, "code", "duplicate_in_file")
+            refuse(row, "code", ErrorCode.DUPLICATE_IN_FILE)
         else:
             code_ok = True
         if not row.name:
-            refuse(row, "name", "required")
+            refuse(row, "name", ErrorCode.REQUIRED)
         elif len(row.name) > NAME_MAX:
-            refuse(row, "name", "too_long")
+            refuse(row, "name", ErrorCode.TOO_LONG)
         if not row.kind:
-            refuse(row, "kind", "required")
+            refuse(row, "kind", ErrorCode.REQUIRED)
         elif row.kind not in OrgNode.Kind.values:
-            refuse(row, "kind", "invalid_kind")
+            refuse(row, "kind", ErrorCode.INVALID_KIND)
         elif row.code in existing and existing[row.code].kind != row.kind:
-            refuse(row, "kind", "kind_changed")
+            refuse(row, "kind", ErrorCode.KIND_CHANGED)
         elif row.kind == OrgNode.Kind.BRANCH and code_ok:
             if branch_code is not None and row.code != branch_code:
-                refuse(row, "code", "second_branch")
+                refuse(row, "code", ErrorCode.SECOND_BRANCH)
             branch_code = row.code
         if row.kind == OrgNode.Kind.SUB_BRANCH:
             if not row.sub_branch_class:
-                refuse(row, "sub_branch_class", "required")
+                refuse(row, "sub_branch_class", ErrorCode.REQUIRED)
             elif row.sub_branch_class not in OrgNode.SubBranchClass.values:
-                refuse(row, "sub_branch_class", "invalid_sub_branch_class")
+                refuse(row, "sub_branch_class", ErrorCode.INVALID_SUB_BRANCH_CLASS)
         elif row.sub_branch_class and row.kind in OrgNode.Kind.values:
-            refuse(row, "sub_branch_class", "class_not_allowed")
+            refuse(row, "sub_branch_class", ErrorCode.CLASS_NOT_ALLOWED)
         if row.kind == OrgNode.Kind.BRANCH and row.parent_code:
-            refuse(row, "parent_code", "parent_not_allowed")
+            refuse(row, "parent_code", ErrorCode.PARENT_NOT_ALLOWED)
         elif row.kind in (OrgNode.Kind.SUB_BRANCH, OrgNode.Kind.OUTLET) and not row.parent_code:
-            refuse(row, "parent_code", "required")
+            refuse(row, "parent_code", ErrorCode.REQUIRED)
         if code_ok:
             in_file[row.code] = row
 
@@ -232,11 +235,11 @@ def _org_rows_check(rows: list[OrgRow], existing: dict[str, OrgNode], root: OrgN
             parent_kind = existing[row.parent_code].kind
         node = existing.get(row.code)
         if parent_kind is None:
-            refuse(row, "parent_code", "unknown_parent")
+            refuse(row, "parent_code", ErrorCode.UNKNOWN_PARENT)
         elif parent_kind != PARENT_KIND[OrgNode.Kind(row.kind)]:
-            refuse(row, "parent_code", "invalid_parent")
+            refuse(row, "parent_code", ErrorCode.INVALID_PARENT)
         elif node is not None and node.parent_id is not None and codes_by_id[node.parent_id] != row.parent_code:
-            refuse(row, "parent_code", "parent_changed")
+            refuse(row, "parent_code", ErrorCode.PARENT_CHANGED)
 
     columns = [spec.field for spec in ORG_TREE_COLUMNS]
     details: dict[str, str] = {}

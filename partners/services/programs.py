@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 
 from core.audit import audit_record
 from core.business_date import business_date_get
+from core.error_codes import ErrorCode
 from core.errors import DomainError
 from core.permissions import require_other_person, require_role
 from core.roles import Role
@@ -76,15 +77,15 @@ def _check_parameters(values: dict[str, Any]) -> None:
         too_low = value < bounds.low if bounds.low_inclusive else value <= bounds.low
         if too_low or value > bounds.high:
             raise DomainError(
-                "invalid_parameter",
+                ErrorCode.INVALID_PARAMETER,
                 _("%(name)s must lie between %(low)s and %(high)s.")
                 % {"name": bounds.label, "low": bounds.low, "high": bounds.high},
                 field=name,
             )
     if values["per_farmer_cap"] > values["total_cap"]:
-        raise DomainError("invalid_parameter", _("The per-farmer cap cannot exceed the total cap."))
+        raise DomainError(ErrorCode.INVALID_PARAMETER, _("The per-farmer cap cannot exceed the total cap."))
     if values["npl_warning_ratio"] >= values["npl_suspend_ratio"]:
-        raise DomainError("invalid_parameter", _("The NPL warning line must be below the suspension line."))
+        raise DomainError(ErrorCode.INVALID_PARAMETER, _("The NPL warning line must be below the suspension line."))
 
 
 @transaction.atomic
@@ -101,11 +102,13 @@ def program_create(
     require_role(actor, Role.RISK_APPROVER)
     unknown = set(parameters) - set(PROGRAM_DEFAULTS) - {"agreement"}
     if unknown:
-        raise DomainError("invalid_parameter", _("Unknown parameter: %(names)s") % {"names": ", ".join(unknown)})
+        raise DomainError(
+            ErrorCode.INVALID_PARAMETER, _("Unknown parameter: %(names)s") % {"names": ", ".join(unknown)}
+        )
     anchor = Anchor.objects.select_for_update().get(pk=anchor.pk)
     if anchor.status != Anchor.Status.APPROVED:
         raise DomainError(
-            "anchor_not_approved",
+            ErrorCode.ANCHOR_NOT_APPROVED,
             _("The anchor %(name)s is not approved: a programme needs an approved anchor.") % {"name": anchor.name},
         )
     values = {
@@ -157,10 +160,10 @@ def program_status_record(
 def program_suspend(*, program: Program, actor: User, reason: str) -> Program:
     require_role(actor, Role.RISK_APPROVER)
     if not reason.strip():
-        raise DomainError("reason_required", _("Give the reason for the suspension."))
+        raise DomainError(ErrorCode.REASON_REQUIRED, _("Give the reason for the suspension."))
     program = Program.objects.select_for_update().get(pk=program.pk)
     if program.status == Program.Status.SUSPENDED:
-        raise DomainError("invalid_status_change", _("The programme is already suspended."))
+        raise DomainError(ErrorCode.INVALID_STATUS_CHANGE, _("The programme is already suspended."))
     program_status_record(program=program, to_status=Program.Status.SUSPENDED, actor=actor, reason=reason)
     audit_record(actor=actor, action="program_suspend", subject=program, reason=reason)
     return program
@@ -176,10 +179,10 @@ def program_resume(*, program: Program, actor: User, assessment: str, npl_ratio:
     """
     require_role(actor, Role.RISK_APPROVER)
     if len(assessment.strip()) < 10:
-        raise DomainError("assessment_required", _("Write the new risk assessment (at least 10 characters)."))
+        raise DomainError(ErrorCode.ASSESSMENT_REQUIRED, _("Write the new risk assessment (at least 10 characters)."))
     program = Program.objects.select_for_update().get(pk=program.pk)
     if program.status != Program.Status.SUSPENDED:
-        raise DomainError("invalid_status_change", _("Only a suspended programme can be resumed."))
+        raise DomainError(ErrorCode.INVALID_STATUS_CHANGE, _("Only a suspended programme can be resumed."))
     last = program.status_changes.filter(to_status=Program.Status.SUSPENDED).order_by("-id").first()
     require_other_person(actor, last.actor if last else None, _("A resumption"))
     program.breaker_accepted_ratio = npl_ratio

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.audit import audit_record
+from core.error_codes import ErrorCode
 from core.errors import DomainError
 from core.roles import STAFF_ROLES, Role
 from partners.models import Anchor, OrgNode, User
@@ -34,39 +35,47 @@ def user_create_or_update(
     """
     if role not in Role.values:
         raise DomainError(
-            "unknown_role",
+            ErrorCode.UNKNOWN_ROLE,
             _("Unknown role “%(role)s”: use one of %(roles)s.") % {"role": role, "roles": ", ".join(Role.values)},
         )
     if not password:
-        raise DomainError("password_required", _("Give the password in the environment variable CREATE_USER_PASSWORD."))
+        raise DomainError(
+            ErrorCode.PASSWORD_REQUIRED, _("Give the password in the environment variable CREATE_USER_PASSWORD.")
+        )
     try:
         User.username_validator(username)
     except ValidationError:
         raise DomainError(
-            "invalid_username", _("“%(username)s” is not a valid user name.") % {"username": username}
+            ErrorCode.INVALID_USERNAME, _("“%(username)s” is not a valid user name.") % {"username": username}
         ) from None
     node = None
     if org_node_code:
         node = OrgNode.objects.filter(code=org_node_code).first()
         if node is None:
             raise DomainError(
-                "unknown_org_node", _("No organisation node has the code “%(code)s”.") % {"code": org_node_code}
+                ErrorCode.UNKNOWN_ORG_NODE, _("No organisation node has the code “%(code)s”.") % {"code": org_node_code}
             )
     anchor = None
     if anchor_id:
         anchor = Anchor.objects.filter(pk=int(anchor_id)).first() if anchor_id.isdigit() else None
         if anchor is None:
-            raise DomainError("unknown_anchor", _("No anchor enterprise has the id “%(id)s”.") % {"id": anchor_id})
+            raise DomainError(
+                ErrorCode.UNKNOWN_ANCHOR, _("No anchor enterprise has the id “%(id)s”.") % {"id": anchor_id}
+            )
     if role == Role.ANCHOR_OPERATOR and anchor is None:
-        raise DomainError("anchor_required", _("An anchor operator needs --anchor: the enterprise he acts for."))
+        raise DomainError(
+            ErrorCode.ANCHOR_REQUIRED, _("An anchor operator needs --anchor: the enterprise he acts for.")
+        )
     if role != Role.ANCHOR_OPERATOR and anchor is not None:
         raise DomainError(
-            "anchor_not_allowed", _("Only an anchor operator acts for an enterprise: leave out --anchor.")
+            ErrorCode.ANCHOR_NOT_ALLOWED, _("Only an anchor operator acts for an enterprise: leave out --anchor.")
         )
     if node is None and role in STAFF_ROLES:
         node = org_root()
         if node is None:
-            raise DomainError("org_node_required", _("The tree has no branch root: run migrate, or give --org-node."))
+            raise DomainError(
+                ErrorCode.ORG_NODE_REQUIRED, _("The tree has no branch root: run migrate, or give --org-node.")
+            )
 
     user = User.objects.select_for_update().filter(username=username).first()
     created = user is None
@@ -77,7 +86,7 @@ def user_create_or_update(
     try:
         validate_password(password, user)
     except ValidationError as exc:
-        raise DomainError("invalid_password", " ".join(exc.messages)) from None
+        raise DomainError(ErrorCode.INVALID_PASSWORD, " ".join(exc.messages)) from None
     user.set_password(password)
     user.save()
     audit_record(

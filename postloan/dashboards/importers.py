@@ -18,6 +18,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from core import tabular
+from core.error_codes import ErrorCode
 from core.identifiers import EARLIEST_DATE
 from core.masking import mask_id_number, pii_hash
 from core.uploads import read_uploaded_table
@@ -32,13 +33,13 @@ COLUMN_ORDER = tuple(spec.field for spec in HOLDING_COLUMNS)
 
 
 def holding_error_detail(code: str) -> str:
-    messages = {
-        "invalid_date": _("This is not a date: write it like 2027-02-13."),
-        "date_out_of_range": _("The date is too far in the past or the future."),
-        "future_date": _("The opening date is after the business date."),
-        "unknown_product": _("No product has this code: use a code of the product list."),
-        "unknown_farmer": _("None of your farmers has this resident ID number."),
-        "duplicate_in_file": _("This farmer and product appear earlier in the same file."),
+    messages: dict[str, str] = {
+        ErrorCode.INVALID_DATE: _("This is not a date: write it like 2027-02-13."),
+        ErrorCode.DATE_OUT_OF_RANGE: _("The date is too far in the past or the future."),
+        ErrorCode.FUTURE_DATE: _("The opening date is after the business date."),
+        ErrorCode.UNKNOWN_PRODUCT: _("No product has this code: use a code of the product list."),
+        ErrorCode.UNKNOWN_FARMER: _("None of your farmers has this resident ID number."),
+        ErrorCode.DUPLICATE_IN_FILE: _("This farmer and product appear earlier in the same file."),
     }
     return messages[code] if code in messages else row_error_detail(code)
 
@@ -59,18 +60,18 @@ def read_holdings(content: bytes, filename: str, *, today: dt.date) -> HoldingRo
     codes: dict[str, pd.Series] = {}
     numbers, codes["id_number"] = tabular.resident_ids(frame["id_number"], today=today)
     products = tabular.normalize_series(frame["product_code"]).str.upper()
-    codes["product_code"] = pd.Series(np.where(products == "", "required", ""), index=index, dtype=object)
+    codes["product_code"] = pd.Series(np.where(products == "", ErrorCode.REQUIRED, ""), index=index, dtype=object)
     given = frame["opened_on"].astype(str).str.strip() != ""
     opened, date_codes = tabular.dates(frame["opened_on"].where(given, today.isoformat()), earliest=EARLIEST_DATE)
     future = opened.map(lambda day: day is not None and day > today)
-    codes["opened_on"] = date_codes.where(date_codes != "", np.where(future, "future_date", ""))
+    codes["opened_on"] = date_codes.where(date_codes != "", np.where(future, ErrorCode.FUTURE_DATE, ""))
     empty_id = frame["id_number"].astype(str).str.strip() == ""
-    codes["id_number"] = codes["id_number"].where(~empty_id, "required")
+    codes["id_number"] = codes["id_number"].where(~empty_id, ErrorCode.REQUIRED)
 
     good = (codes["id_number"] == "") & (codes["product_code"] == "")
     pair = numbers.where(good) + "|" + products.where(good)
     repeated = pair.duplicated(keep="first") & good
-    codes["id_number"] = codes["id_number"].where(~repeated, "duplicate_in_file")
+    codes["id_number"] = codes["id_number"].where(~repeated, ErrorCode.DUPLICATE_IN_FILE)
 
     errors = row_errors(frame, numbers, codes)
     failed = {error["row"] for error in errors}

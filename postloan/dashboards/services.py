@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from core.audit import audit_record
 from core.bulk import temp_table_drop, temp_table_load
 from core.business_date import business_date_get
+from core.error_codes import ErrorCode
 from core.errors import DomainError
 from core.files import files_kept_only_on_commit, stored_file_create
 from core.permissions import require_role
@@ -98,9 +99,9 @@ def _holdings_import(*, actor: User, content: bytes, filename: str) -> HoldingIm
         ["row", "id_hash", "id_masked", "product_code", "opened_on"]
     ].itertuples(index=False, name=None):
         if id_hash not in farmers:
-            errors.append(_error(row, "id_number", "unknown_farmer", masked))
+            errors.append(_error(row, "id_number", ErrorCode.UNKNOWN_FARMER, masked))
         elif code not in products:
-            errors.append(_error(row, "product_code", "unknown_product", code))
+            errors.append(_error(row, "product_code", ErrorCode.UNKNOWN_PRODUCT, code))
         else:
             rows.append((farmers[id_hash], products[code], opened_on))
     errors.sort(key=lambda error: error["row"])
@@ -130,7 +131,7 @@ def _holdings_import(*, actor: User, content: bytes, filename: str) -> HoldingIm
     return record
 
 
-def _error(row: int, column: str, code: str, value: str) -> dict[str, object]:
+def _error(row: int, column: str, code: ErrorCode, value: str) -> dict[str, object]:
     return {"row": int(row), "column": column, "code": code, "detail": holding_error_detail(code), "value": value}
 
 
@@ -139,11 +140,11 @@ def holding_record(*, actor: User, farmer: Farmer, product: Product, opened_on: 
     """Record by hand that a farmer holds a product (an earlier date than the one on file wins)."""
     require_role(actor, *HOLDING_ROLES)
     if not visible_farmers(actor).filter(pk=farmer.pk).exists():
-        raise DomainError("permission_denied", _("This farmer is not one of yours."), status=403)
+        raise DomainError(ErrorCode.PERMISSION_DENIED, _("This farmer is not one of yours."), status=403)
     if not product.active:
-        raise DomainError("unknown_product", holding_error_detail("unknown_product"))
+        raise DomainError(ErrorCode.UNKNOWN_PRODUCT, holding_error_detail(ErrorCode.UNKNOWN_PRODUCT))
     if opened_on > business_date_get():
-        raise DomainError("future_date", holding_error_detail("future_date"))
+        raise DomainError(ErrorCode.FUTURE_DATE, holding_error_detail(ErrorCode.FUTURE_DATE))
     _upsert([(farmer.pk, product.pk, opened_on)], source=ProductHolding.Source.MANUAL, actor=actor, record=None)
     holding = ProductHolding.objects.get(farmer=farmer, product=product)
     audit_record(actor=actor, action="holding_record", subject=holding, opened_on=opened_on)

@@ -17,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.error_codes import ErrorCode
 from core.errors import DomainError
 from core.uploads import upload_read
 from partners.auth import acting_user
@@ -96,7 +97,7 @@ class _SignedPushView(APIView):
             body = request.body  # the signed bytes, exactly as sent
         except RequestDataTooBig:
             raise DomainError(
-                "payload_too_large",
+                ErrorCode.PAYLOAD_TOO_LARGE,
                 _("The request body is too large: send the records in parts."),
                 status=413,
             ) from None

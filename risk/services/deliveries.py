@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from core.audit import audit_record
 from core.business_date import business_date_get
+from core.error_codes import ErrorCode
 from core.errors import DomainError
 from core.files import stored_file_create
 from core.identifiers import InvalidValue, validate_uscc
@@ -280,7 +281,7 @@ def _delivery_close(
     if not tally.valid:
         # Raised inside the transaction: the delivery and its file go with it.
         raise DomainError(
-            "no_valid_rows",
+            ErrorCode.NO_VALID_ROWS,
             _("%(file)s has no row that can be imported.") % {"file": filename},
             errors=tally.errors,
             errors_total=tally.errors_total,
@@ -436,20 +437,22 @@ def _json_object(body: bytes) -> dict[str, Any]:
     except JsonTooDeep:
         # Deep nesting would exhaust the stack here or in any code that walks the records.
         raise DomainError(
-            "invalid_json",
+            ErrorCode.INVALID_JSON,
             _("The request body nests deeper than %(depth)s levels.") % {"depth": MAX_JSON_DEPTH},
         ) from None
     except (ValueError, UnicodeDecodeError):
         payload = None
     if not isinstance(payload, dict):
-        raise DomainError("invalid_payload", _("The request body must be a JSON object."))
+        raise DomainError(ErrorCode.INVALID_PAYLOAD, _("The request body must be a JSON object."))
     return payload
 
 
 def _json_list(payload: dict[str, Any], key: str) -> list[Any]:
     value = payload.get(key)
     if not isinstance(value, list):
-        raise DomainError("invalid_payload", _("The request body must have a list named %(key)s.") % {"key": key})
+        raise DomainError(
+            ErrorCode.INVALID_PAYLOAD, _("The request body must have a list named %(key)s.") % {"key": key}
+        )
     return value
 
 
@@ -457,8 +460,8 @@ def _anchor_by_uscc(value: Any) -> Anchor:
     try:
         code = validate_uscc(value if isinstance(value, str) else "")
     except InvalidValue as exc:
-        raise DomainError("invalid_uscc", exc.detail) from None
+        raise DomainError(ErrorCode.INVALID_USCC, exc.detail) from None
     anchor = Anchor.objects.filter(uscc=code).first()
     if anchor is None:
-        raise DomainError("unknown_anchor", _("No anchor has this unified social credit code."), status=404)
+        raise DomainError(ErrorCode.UNKNOWN_ANCHOR, _("No anchor has this unified social credit code."), status=404)
     return anchor

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from core.audit import audit_record
 from core.business_date import business_date_get
+from core.error_codes import ErrorCode
 from core.errors import DomainError
 from core.identifiers import normalize_text
 from core.permissions import require_role
@@ -26,12 +27,12 @@ def outbreak_create(*, actor: User, region_code: str, disease: str, declared_on:
     require_role(actor, *OUTBREAK_ROLES)
     code = normalize_text(region_code)
     if not REGION_CODE_RE.fullmatch(code):
-        raise DomainError("invalid_region_code", _("A region code has 6 digits."))
+        raise DomainError(ErrorCode.INVALID_REGION_CODE, _("A region code has 6 digits."))
     disease = disease.strip()
     if not disease:
-        raise DomainError("disease_required", _("Name the disease."))
+        raise DomainError(ErrorCode.DISEASE_REQUIRED, _("Name the disease."))
     if declared_on > business_date_get():
-        raise DomainError("date_in_future", _("An outbreak cannot be declared after the business date."))
+        raise DomainError(ErrorCode.DATE_IN_FUTURE, _("An outbreak cannot be declared after the business date."))
     outbreak = Outbreak.objects.create(
         region_code=code, disease=disease, declared_on=declared_on, note=note.strip(), created_by=actor
     )

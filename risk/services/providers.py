@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import audit_record
+from core.error_codes import ErrorCode
 from core.errors import DomainError
 from core.permissions import require_role
 from core.roles import Role
@@ -54,13 +55,13 @@ def provider_create(*, name: str, code: str, actor: User) -> DataProvider:
     code = code.strip().lower()
     if not CODE_RE.fullmatch(code):
         raise DomainError(
-            "invalid_provider_code",
+            ErrorCode.INVALID_PROVIDER_CODE,
             _("A provider code has 1 to 32 lower-case letters, digits, hyphens or underscores."),
         )
     if not name.strip():
-        raise DomainError("name_required", _("Give the provider's name."))
+        raise DomainError(ErrorCode.NAME_REQUIRED, _("Give the provider's name."))
     if DataProvider.objects.filter(code=code).exists():
-        raise DomainError("duplicate_provider", _("A provider with this code already exists."), status=409)
+        raise DomainError(ErrorCode.DUPLICATE_PROVIDER, _("A provider with this code already exists."), status=409)
     provider = DataProvider.objects.create(code=code, name=name.strip(), secret=provider_secret_new())
     audit_record(actor=actor, action="provider_create", subject=provider, code=code)
     return provider
@@ -96,18 +97,18 @@ def provider_verify_request(
     """
     provider = DataProvider.objects.filter(code=provider_code.strip(), is_active=True).first()
     if provider is None:
-        raise DomainError("unknown_provider", _("Unknown or inactive data provider."), status=401)
+        raise DomainError(ErrorCode.UNKNOWN_PROVIDER, _("Unknown or inactive data provider."), status=401)
     expected = provider_signature(secret=provider.secret, timestamp=timestamp, body=body)
     given = signature.strip().lower()
     if not hmac.compare_digest(expected.encode(), given.encode("utf-8", "replace")):
-        raise DomainError("bad_signature", _("The request signature is wrong."), status=401)
+        raise DomainError(ErrorCode.BAD_SIGNATURE, _("The request signature is wrong."), status=401)
     try:
         age = abs(now - float(timestamp))
     except ValueError:
         age = float("inf")
     if not age <= MAX_CLOCK_SKEW_SECONDS:  # also refuses nan
         raise DomainError(
-            "stale_request",
+            ErrorCode.STALE_REQUEST,
             _("The request timestamp is more than %(seconds)d seconds from the server's clock.")
             % {"seconds": MAX_CLOCK_SKEW_SECONDS},
             status=401,
@@ -116,5 +117,5 @@ def provider_verify_request(
         with transaction.atomic():
             ProviderRequestNonce.objects.create(provider=provider, signature=given, received_at=timezone.now())
     except IntegrityError:
-        raise DomainError("replayed_request", _("This request was received before."), status=409) from None
+        raise DomainError(ErrorCode.REPLAYED_REQUEST, _("This request was received before."), status=409) from None
     return provider

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from core.audit import audit_record
 from core.business_date import business_date_get
+from core.error_codes import ErrorCode
 from core.errors import DomainError
 from core.money import ZERO, format_yuan, money
 from core.permissions import require_role
@@ -174,15 +175,15 @@ def repayment_record(*, loan: Loan, amount: Decimal, actor: User) -> Repayment:
     today = business_date_get()
     loan = Loan.objects.select_for_update().get(pk=loan.pk)
     if loan.status != Loan.Status.ACTIVE:
-        raise DomainError("loan_closed", _("This loan is paid off."))
+        raise DomainError(ErrorCode.LOAN_CLOSED, _("This loan is paid off."))
     amount = money(amount)
     if amount <= 0:
-        raise DomainError("invalid_amount", _("The amount must be greater than zero."))
+        raise DomainError(ErrorCode.INVALID_AMOUNT, _("The amount must be greater than zero."))
     try:
         allocation = allocate(amount, loan_owed(loan, today))
     except Overpayment as exc:
         raise DomainError(
-            "overpayment",
+            ErrorCode.OVERPAYMENT,
             _("%(amount)s yuan is more than the %(owed)s yuan owed today.")
             % {"amount": format_yuan(amount), "owed": format_yuan(exc.owed_total)},
             owed=f"{exc.owed_total:.2f}",
@@ -208,13 +209,13 @@ def loan_classify(*, loan: Loan, classification: str, reason: str, actor: User) 
     """A risk approver classifies a loan worse than its DPD says (never better)."""
     require_role(actor, Role.RISK_APPROVER)
     if not reason.strip():
-        raise DomainError("reason_required", _("Give the reason for the classification."))
+        raise DomainError(ErrorCode.REASON_REQUIRED, _("Give the reason for the classification."))
     loan = Loan.objects.select_for_update().get(pk=loan.pk)
     by_dpd = classify_by_dpd(loan_dpd(loan, business_date_get()))
     wanted = LoanClass(classification)
     if SEVERITY[wanted] < SEVERITY[by_dpd]:
         raise DomainError(
-            "classification_too_good",
+            ErrorCode.CLASSIFICATION_TOO_GOOD,
             _("A loan %(dpd)s days past due cannot be classified better than %(floor)s.")
             % {"dpd": loan_dpd(loan, business_date_get()), "floor": Loan.Classification(by_dpd.value).label},
         )
