@@ -65,9 +65,9 @@ def test_seed_demo_builds_a_world_that_shows_every_capability_and_a_second_run_c
     assert board.total.open > 0 and board.total.handled > 0 and len(board.by_rule) >= 6
     assert len(board.by_sub_branch) >= 2 and len(board.by_assignee) >= 2
     assert len(board.trend) >= 60  # the demo closes months of business days
-    programmes = selectors.programme_dashboard(leader, today)
-    assert programmes.rows and all(row.figures["outstanding"] > 0 for row in programmes.rows)
-    assert any(row.npl_ratio and row.npl_ratio > 0 for row in programmes.rows)
+    programs = selectors.program_dashboard(leader, today)
+    assert programs.rows and all(row.figures["outstanding"] > 0 for row in programs.rows)
+    assert any(row.npl_ratio and row.npl_ratio > 0 for row in programs.rows)
     selling = selectors.cross_selling_dashboard(leader, today)
     penetrated = [p for p in selling.products if (selling.total.rate(p.pk) or 0) > 0]
     assert len(penetrated) >= 4 and len(selling.by_sub_branch) >= 2

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from postloan.dashboards.selectors import (
     CrossSellingDashboard,
     Penetration,
-    ProgrammeDashboard,
+    ProgramDashboard,
     RankingPage,
     WarningDashboard,
     WarningRow,
@@ -91,7 +91,7 @@ def warning_tables(board: WarningDashboard) -> dict[str, Table]:
     return {table.name: table for table in tables}
 
 
-def programme_tables(board: ProgrammeDashboard) -> dict[str, Table]:
+def program_tables(board: ProgramDashboard) -> dict[str, Table]:
     headers = [
         _("Programme"),
         _("status"),

@@ -5,7 +5,7 @@ from postloan.dashboards import views
 urlpatterns = [
     path("", views.dashboards_home, name="dashboards"),
     path("warnings/", views.warnings_dashboard, name="dashboard-warnings"),
-    path("programmes/", views.programmes_dashboard, name="dashboard-programmes"),
+    path("programmes/", views.programs_dashboard, name="dashboard-programs"),
     path("cross-selling/", views.cross_selling_dashboard, name="dashboard-cross-selling"),
     path("cross-selling/import/", views.holdings_import_view, name="holdings-import-upload"),
     path("cross-selling/imports/<int:pk>/", views.holdings_import_detail, name="holdings-import"),

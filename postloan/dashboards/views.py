@@ -132,7 +132,7 @@ def warnings_dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "postloan/dashboards/warnings.html", context)
 
 
-def _programme_charts(board: selectors.ProgrammeDashboard) -> dict[str, object]:
+def _program_charts(board: selectors.ProgramDashboard) -> dict[str, object]:
     names = {row.program.pk: row.program.name for row in board.rows}
     lines = sorted({row.program.npl_warning_ratio for row in board.rows})
     stops = sorted({row.program.npl_suspend_ratio for row in board.rows})
@@ -152,7 +152,7 @@ def _programme_charts(board: selectors.ProgrammeDashboard) -> dict[str, object]:
         ],
         "warning_lines": [_float(v * 100) for v in lines],
         "suspension_lines": [_float(v * 100) for v in stops],
-        "mix_programmes": [row.program.name for row in board.rows],
+        "mix_programs": [row.program.name for row in board.rows],
         "mix": [
             {"name": str(label), "values": [_float(row.figures[key], 10_000) for row in board.rows]}
             for key, label in (
@@ -168,22 +168,22 @@ def _programme_charts(board: selectors.ProgrammeDashboard) -> dict[str, object]:
 
 
 @login_required
-def programmes_dashboard(request: HttpRequest) -> HttpResponse:
+def programs_dashboard(request: HttpRequest) -> HttpResponse:
     user = _viewer(request)
     today = business_date_get()
     if request.GET.get("export"):
-        exported = selectors.programme_dashboard(user, today)
-        return _export(request, tables.programme_tables(exported), exported.latest)
+        exported = selectors.program_dashboard(user, today)
+        return _export(request, tables.program_tables(exported), exported.latest)
     figures = selectors.figures_of(today)
-    board = _once(lambda: selectors.programme_dashboard(user, today))
+    board = _once(lambda: selectors.program_dashboard(user, today))
     context = {
         "board": board,
-        "charts": _once(lambda: _programme_charts(board())),
-        "tab": "programmes",
+        "charts": _once(lambda: _program_charts(board())),
+        "tab": "programs",
         "latest": figures.latest,
         "fragment": _fragment(user, figures),
     }
-    return render(request, "postloan/dashboards/programmes.html", context)
+    return render(request, "postloan/dashboards/programs.html", context)
 
 
 def _farmer_search(request: HttpRequest, user: User, query: str) -> list[Farmer]:

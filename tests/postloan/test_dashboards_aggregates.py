@@ -44,7 +44,7 @@ def _rows(model, **filters):
     return list(model.objects.filter(**filters).order_by("org_node__code", "id"))
 
 
-def test_lending_figures_sum_the_active_book_per_node_and_programme(users, org):
+def test_lending_figures_sum_the_active_book_per_node_and_program(users, org):
     # given two active loans in two outlets and a third loan already paid off
     book = make_book(users, org)
 

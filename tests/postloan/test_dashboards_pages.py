@@ -111,8 +111,8 @@ def test_every_table_exports_to_xlsx_with_chinese_headers(client, users, dashboa
     assert by_rule[0][:2] == ["规则", "待处置"] and len(by_rule) == 2
     by_branch = _workbook(client.get("/dashboards/warnings/?export=warnings-by-sub-branch"))
     assert by_branch[0][0] == "支行" and {row[0] for row in by_branch[1:]} == {"高新支行", "双流支行"}
-    programmes = _workbook(client.get("/dashboards/programmes/?export=programme-health"))
-    assert programmes[0][0] == "合作方案" and programmes[1][4] == 80000
+    programs = _workbook(client.get("/dashboards/programmes/?export=programme-health"))
+    assert programs[0][0] == "合作方案" and programs[1][4] == 80000
     selling = _workbook(client.get("/dashboards/cross-selling/?export=cross-selling-by-sub-branch"))
     assert selling[0][0] == "支行" and len(selling) == 4  # two sub-branches and the total
     ranking = _workbook(client.get("/dashboards/ranking/?export=ranking"))

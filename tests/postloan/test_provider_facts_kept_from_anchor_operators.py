@@ -81,7 +81,7 @@ def test_an_anchor_operator_is_not_shown_the_mismatch_tolerance(users, operator)
     assert "mismatch_tolerance" in api_as(users["manager"]).get(f"/api/v1/programs/{program.pk}/").json()
 
 
-def test_an_anchor_operators_programme_page_has_no_tolerance(client, users, operator):
+def test_an_anchor_operators_program_page_has_no_tolerance(client, users, operator):
     clerk, program = operator
     client.force_login(clerk)
     page = client.get(f"/programs/{program.pk}/")

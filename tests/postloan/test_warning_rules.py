@@ -239,7 +239,7 @@ def test_compensation_unpaid(world):
 
 
 @pytest.mark.parametrize(("code", "line"), [("PROGRAM_NPL_WARNING", "2.00"), ("PROGRAM_SUSPENDED", "3.00")])
-def test_programme_npl_lines(world, users, code, line):
+def test_program_npl_lines(world, users, code, line):
     # 100.00 outstanding in all, of which the substandard loan holds just under, then exactly, the line
     program, loan = world["program"], world["loan"]
     other = loan_disburse(credit_limit=world["limit"], amount=Decimal("10.00"), term_months=3, actor=users["manager"])

@@ -15,7 +15,7 @@ that a leader sees handling as it happens (实时). One module per board;
 
 from postloan.dashboards.selectors.common import Figures, figures_of, scope_key
 from postloan.dashboards.selectors.cross_selling import CrossSellingDashboard, Penetration, cross_selling_dashboard
-from postloan.dashboards.selectors.programmes import ProgrammeDashboard, ProgrammeHealth, programme_dashboard
+from postloan.dashboards.selectors.programs import ProgramDashboard, ProgramHealth, program_dashboard
 from postloan.dashboards.selectors.ranking import RankingPage, nearest_day, quarters_available, ranking_page
 from postloan.dashboards.selectors.warnings import WarningCounts, WarningDashboard, WarningRow, warning_dashboard
 
@@ -23,8 +23,8 @@ __all__ = [
     "CrossSellingDashboard",
     "Figures",
     "Penetration",
-    "ProgrammeDashboard",
-    "ProgrammeHealth",
+    "ProgramDashboard",
+    "ProgramHealth",
     "RankingPage",
     "WarningCounts",
     "WarningDashboard",
@@ -32,7 +32,7 @@ __all__ = [
     "cross_selling_dashboard",
     "figures_of",
     "nearest_day",
-    "programme_dashboard",
+    "program_dashboard",
     "quarters_available",
     "ranking_page",
     "scope_key",

@@ -28,7 +28,7 @@ MONEY_SUMS = (*LOAN_FIGURES, "limits_approved")
 
 
 @dataclass
-class ProgrammeHealth:
+class ProgramHealth:
     program: Program
     figures: dict[str, Any]  # the day's aggregates, summed over the programme's nodes
     margin_balance: Decimal
@@ -86,9 +86,9 @@ class ProgrammeHealth:
 
 
 @dataclass
-class ProgrammeDashboard:
+class ProgramDashboard:
     latest: dt.date | None
-    rows: list[ProgrammeHealth]
+    rows: list[ProgramHealth]
     trend_days: list[dt.date]
     trend: dict[int, dict[str, list[Decimal]]]  # programme id → series name → one value per day
 
@@ -101,7 +101,7 @@ def _zero_figures() -> dict[str, Any]:
     return {**dict.fromkeys(MONEY_SUMS, ZERO), "loans": 0, "customers": 0, "limits_count": 0}
 
 
-def _programme_figures(
+def _program_figures(
     ids: list[int], latest: dt.date | None
 ) -> tuple[dict[int, dict[str, Any]], list[dt.date], dict[int, dict[str, list[Decimal]]]]:
     """Programme-wide figures of the latest day and the daily series behind the trend charts."""
@@ -141,18 +141,18 @@ def _programme_figures(
     return figures, trend_days, trend
 
 
-def programme_dashboard(user: User, today: dt.date) -> ProgrammeDashboard:
+def program_dashboard(user: User, today: dt.date) -> ProgramDashboard:
     version = figures_of(today)
-    return cached("programme-board", user, version, lambda: _programme_board(user, version), live=True)
+    return cached("program-board", user, version, lambda: _program_board(user, version), live=True)
 
 
-def _programme_board(user: User, version: Figures) -> ProgrammeDashboard:
+def _program_board(user: User, version: Figures) -> ProgramDashboard:
     """Programmes, their status and margin are read live; the aggregates' figures come through the cache."""
     programs = list(visible_programs(user).select_related("anchor").order_by("anchor__name", "name"))
     ids = [p.pk for p in programs]
     figures, trend_days, trend = cached(
-        "programmes", user, version, lambda: _programme_figures(ids, version.latest), version.latest, *ids
+        "programs", user, version, lambda: _program_figures(ids, version.latest), version.latest, *ids
     )
     margins = margin_balances(ids)
-    rows_out = [ProgrammeHealth(p, figures[p.pk], margins.get(p.pk, ZERO)) for p in programs]
-    return ProgrammeDashboard(latest=version.latest, rows=rows_out, trend_days=trend_days, trend=trend)
+    rows_out = [ProgramHealth(p, figures[p.pk], margins.get(p.pk, ZERO)) for p in programs]
+    return ProgramDashboard(latest=version.latest, rows=rows_out, trend_days=trend_days, trend=trend)
