@@ -79,8 +79,8 @@ def _once(compute: Callable[[], T]) -> Callable[[], T]:
 
 
 def _fragment(user: User, figures: selectors.Figures, *extra: str) -> str:
-    """What a page's figures depend on: the viewer's scope and the figures' live stamp (see ``Figures``)."""
-    return "|".join((selectors.scope_key(user), figures.live, *extra))
+    """What a page's figures depend on: the viewer's scope and the live figures' version (see ``Figures``)."""
+    return "|".join((selectors.scope_key(user), figures.live_version, *extra))
 
 
 def _warning_charts(board: selectors.WarningDashboard) -> dict[str, object]:

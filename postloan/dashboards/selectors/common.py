@@ -33,22 +33,23 @@ def period_start(latest: dt.date) -> dt.date:
 class Figures:
     """Which figures a page reads: the latest day up to today, and versions that tell when they change.
 
-    ``version`` moves whenever aggregates are written. ``live`` moves, besides, with the business date
-    and with every audit row: the live figures (open warnings, those closed today, margin balances,
-    programme status) change only through audited services (``warning_close``, margin entries,
-    programme status) or through the close of business, which moves the date and the version.
+    ``version`` moves whenever aggregates are written. ``live_version`` moves, besides, with the business
+    date and with every audit row: the live figures, those read from the tables as they stand rather than
+    from the aggregates (open warnings, those closed today, margin balances, programme status), change
+    only through audited services (``warning_close``, margin entries, programme status) or through the
+    close of business, which moves the date and the version.
     """
 
     latest: dt.date | None
     version: str
-    live: str
+    live_version: str
 
 
 def figures_of(today: dt.date) -> Figures:
     found = AggregateDay.objects.aggregate(latest=Max("day", filter=Q(day__lte=today)), version=Max("written_at"))
     version = found["version"].isoformat() if found["version"] else "none"
     newest_audit = AuditEvent.objects.aggregate(newest=Max("id"))["newest"]
-    return Figures(latest=found["latest"], version=version, live=f"{today}/{version}/{newest_audit}")
+    return Figures(latest=found["latest"], version=version, live_version=f"{today}/{version}/{newest_audit}")
 
 
 CACHE_SECONDS = 3600
@@ -63,14 +64,16 @@ def scope_key(user: User) -> str:
     return node.path if node else "-"
 
 
-def cached(name: str, user: User, figures: Figures, compute: Callable[[], T], *extra: object, live: bool = False) -> T:
+def cached(
+    name: str, user: User, figures: Figures, compute: Callable[[], T], *extra: object, reads_live_figures: bool = False
+) -> T:
     """What a page derives, kept per scope and language until the figures it reads change.
 
-    Aggregates change once a day (or when past days are rewritten, which moves the version); with
-    ``live`` the result is kept only until the next audited change or close (see ``Figures``), so a
-    page never shows a figure older than the last change.
+    Aggregates change once a day (or when past days are rewritten, which moves the version); a result
+    that ``reads_live_figures`` is kept only until the next audited change or close (see ``Figures``), so
+    a page never shows a figure older than the last change.
     """
-    stamp = figures.live if live else figures.version
+    stamp = figures.live_version if reads_live_figures else figures.version
     key = ":".join(str(part) for part in ("dashboards", name, scope_key(user), get_language(), stamp, *extra))
     found: T | None = cache.get(key)
     if found is None:

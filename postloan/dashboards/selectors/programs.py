@@ -143,7 +143,7 @@ def _program_figures(
 
 def program_dashboard(user: User, today: dt.date) -> ProgramDashboard:
     version = figures_of(today)
-    return cached("program-board", user, version, lambda: _program_board(user, version), live=True)
+    return cached("program-board", user, version, lambda: _program_board(user, version), reads_live_figures=True)
 
 
 def _program_board(user: User, version: Figures) -> ProgramDashboard:

@@ -225,7 +225,9 @@ def _person(user: User) -> str:
 
 def warning_dashboard(user: User, today: dt.date) -> WarningDashboard:
     figures = figures_of(today)
-    return cached("warning-board", user, figures, lambda: _warning_board(user, today, figures), today, live=True)
+    return cached(
+        "warning-board", user, figures, lambda: _warning_board(user, today, figures), today, reads_live_figures=True
+    )
 
 
 def _warning_board(user: User, today: dt.date, figures: Figures) -> WarningDashboard:
