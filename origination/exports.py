@@ -9,14 +9,13 @@ from django.db import models
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
-from core.audit import audit_record
+from core.audit import AuditAction, audit_record
 from core.exports import xlsx_response
 from core.templatetags.figures import sent_value
 from origination.importers import COLUMN_ORDER, FARMER_COLUMNS
 from partners.models import User
 from partners.services.farmers import can_view_identity
 
-IDENTITY_EXPORT = "identity_export"  # the audit action of a download holding full identity or phone numbers
 FULL_NUMBER_COLUMNS = ("id_number", "phone")
 
 
@@ -49,7 +48,7 @@ def row_errors_xlsx(
 
     response = xlsx_response(filename, headers, rows())
     if revealed:
-        audit_record(actor=actor, action=IDENTITY_EXPORT, subject=subject, file=filename, rows=revealed)
+        audit_record(actor=actor, action=AuditAction.IDENTITY_EXPORT, subject=subject, file=filename, rows=revealed)
     return response
 
 

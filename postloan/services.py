@@ -6,7 +6,7 @@ from django.db import transaction
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.utils.translation import gettext as _
 
-from core.audit import audit_record
+from core.audit import AuditAction, audit_record
 from core.business_date import business_date_get
 from core.error_codes import ErrorCode
 from core.errors import DomainError
@@ -78,7 +78,7 @@ def warning_action_add(*, warning: RiskWarning, actor: User, kind: str, note: st
     action = WarningAction.objects.create(
         warning=warning, kind=kind, note=note.strip(), actor=actor, business_date=business_date_get()
     )
-    audit_record(actor=actor, action="warning_action", subject=warning, kind=kind)
+    audit_record(actor=actor, action=AuditAction.WARNING_ACTION, subject=warning, kind=kind)
     return action
 
 
@@ -101,7 +101,7 @@ def warning_close(*, warning: RiskWarning, actor: User, resolution: str, reason:
     warning.closed_on = business_date_get()
     warning.closed_by = actor
     warning.save(update_fields=["status", "resolution", "close_reason", "closed_on", "closed_by"])
-    audit_record(actor=actor, action="warning_close", subject=warning, resolution=resolution)
+    audit_record(actor=actor, action=AuditAction.WARNING_CLOSE, subject=warning, resolution=resolution)
     return warning
 
 
@@ -115,7 +115,7 @@ def postdrawdown_check_record(*, loan: Loan, actor: User, kind: str, result: str
     check = PostDrawdownCheck.objects.create(
         loan=loan, kind=kind, result=result, note=note.strip(), done_on=business_date_get(), actor=actor
     )
-    audit_record(actor=actor, action="postdrawdown_check", subject=loan, kind=kind, result=result)
+    audit_record(actor=actor, action=AuditAction.POSTDRAWDOWN_CHECK, subject=loan, kind=kind, result=result)
     return check
 
 
@@ -134,5 +134,7 @@ def warning_rule_parameters_set(*, rule: WarningRule, actor: User, parameters: o
     rule.parameters = checked
     rule._history_user = actor  # type: ignore[attr-defined]  # who made the edit, in the rule's history
     rule.save(update_fields=["parameters"])
-    audit_record(actor=actor, action="warning_rule_parameters_set", subject=rule, before=before, after=checked)
+    audit_record(
+        actor=actor, action=AuditAction.WARNING_RULE_PARAMETERS_SET, subject=rule, before=before, after=checked
+    )
     return rule

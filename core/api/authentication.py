@@ -18,7 +18,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 
-from core.audit import audit_record
+from core.audit import AuditAction, audit_record
 from core.error_codes import ErrorCode
 
 
@@ -54,7 +54,7 @@ def token_issue(*, user: Any) -> Token:
     # get_or_create: a concurrent first request for the same user may have made one meanwhile.
     token, created = Token.objects.get_or_create(user=user)
     if created:
-        audit_record(actor=user, action="api_token_issue", subject=user, expires_at=token_expires_at(token))
+        audit_record(actor=user, action=AuditAction.API_TOKEN_ISSUE, subject=user, expires_at=token_expires_at(token))
     return token
 
 
@@ -63,4 +63,4 @@ def token_revoke(*, user: Any) -> None:
     """Delete the user's token: the next request with it is refused."""
     deleted, _rows = Token.objects.filter(user=user).delete()
     if deleted:
-        audit_record(actor=user, action="api_token_revoke", subject=user)
+        audit_record(actor=user, action=AuditAction.API_TOKEN_REVOKE, subject=user)

@@ -20,7 +20,7 @@ from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from core.audit import audit_record
+from core.audit import AuditAction, audit_record
 from core.business_date import business_date_get
 from core.error_codes import ErrorCode
 from core.errors import DomainError
@@ -85,7 +85,7 @@ def batch_row_decide(*, batch: Batch, actor: User, decision: Decision) -> BatchR
     row.save(update_fields=["decision", "decided_amount", "decision_reason", "decided_by"])
     audit_record(
         actor=actor,
-        action="batch_row_decide",
+        action=AuditAction.BATCH_ROW_DECIDE,
         subject=row,
         approve=decision.approve,
         amount=row.decided_amount,
@@ -126,7 +126,7 @@ def batch_submit(*, batch: Batch, actor: User) -> Batch:
     batch.proposed_by = actor
     batch_status_record(batch=batch, to_status=Batch.Status.SUBMITTED, actor=actor)
     batch.save(update_fields=["status", "proposed_by", "updated_at"])
-    audit_record(actor=actor, action="batch_submit", subject=batch)
+    audit_record(actor=actor, action=AuditAction.BATCH_SUBMIT, subject=batch)
     return batch
 
 
@@ -230,7 +230,7 @@ def batch_approve(*, batch: Batch, actor: User, decisions: list[Decision] | None
     batch.decided_by = actor
     batch_status_record(batch=batch, to_status=Batch.Status.APPROVED, actor=actor)
     batch.save(update_fields=["status", "decided_by", "updated_at"])
-    audit_record(actor=actor, action="batch_approve", subject=batch, limits=len(limits), total=total_new)
+    audit_record(actor=actor, action=AuditAction.BATCH_APPROVE, subject=batch, limits=len(limits), total=total_new)
     transaction.on_commit(notifications_send.delay)
     return batch
 
@@ -248,7 +248,7 @@ def batch_reject(*, batch: Batch, actor: User, reason: str) -> Batch:
     batch.decided_by = actor
     batch_status_record(batch=batch, to_status=Batch.Status.REJECTED, actor=actor, note=reason[:200])
     batch.save(update_fields=["status", "decided_by", "updated_at"])
-    audit_record(actor=actor, action="batch_reject", subject=batch, reason=reason)
+    audit_record(actor=actor, action=AuditAction.BATCH_REJECT, subject=batch, reason=reason)
     return batch
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from core.audit import audit_record
+from core.audit import AuditAction, audit_record
 from core.business_date import business_date_get
 from core.error_codes import ErrorCode
 from core.errors import DomainError
@@ -82,5 +82,5 @@ def loan_disburse(*, credit_limit: CreditLimit, amount: Decimal, term_months: in
         accrued_through=today - dt.timedelta(days=1),  # the disbursement day accrues at its close
     )
     LoanEntry.objects.create(loan=loan, business_date=today, kind=LoanEntry.Kind.DISBURSEMENT, amount=amount)
-    audit_record(actor=actor, action="loan_disburse", subject=loan, amount=amount, term=term_months)
+    audit_record(actor=actor, action=AuditAction.LOAN_DISBURSE, subject=loan, amount=amount, term=term_months)
     return loan

@@ -17,7 +17,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from core.audit import audit_record
+from core.audit import AuditAction, audit_record
 from core.bulk import copy_columns, copy_frame
 from core.business_date import business_date_get
 from core.error_codes import ErrorCode
@@ -184,7 +184,7 @@ def _write(
     _errors_insert(batch, farmers.errors)
     audit_record(
         actor=actor,
-        action="batch_upload",
+        action=AuditAction.BATCH_UPLOAD,
         subject=batch,
         sha256=digest,
         rows=farmers.rows_total,

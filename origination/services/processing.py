@@ -19,7 +19,7 @@ from django.db import connection, transaction
 from django.db.models import Max, Min
 from django.utils.translation import gettext as _
 
-from core.audit import audit_record
+from core.audit import AuditAction, audit_record
 from core.bulk import copy_rows
 from core.business_date import business_date_get
 from core.error_codes import ErrorCode
@@ -175,5 +175,7 @@ def batch_process_finish(*, batch_id: int, actor: User) -> Batch:
     batch.rows_processed = batch.rows_valid
     batch.save(update_fields=["status", "processed_on", "rows_processed", "updated_at"])
     counts = {str(v): BatchRow.objects.filter(batch=batch, validation=v).count() for v in Validation}
-    audit_record(actor=actor, action="batch_process", subject=batch, snapshot=batch.trade_snapshot_id, **counts)
+    audit_record(
+        actor=actor, action=AuditAction.BATCH_PROCESS, subject=batch, snapshot=batch.trade_snapshot_id, **counts
+    )
     return batch

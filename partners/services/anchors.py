@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from core.audit import audit_record
+from core.audit import AuditAction, audit_record
 from core.business_date import business_date_get
 from core.db_errors import unique_or_refuse
 from core.error_codes import ErrorCode
@@ -82,7 +82,7 @@ def anchor_create(
         note=_("Declared when the anchor was registered."),
         created_by=actor,
     )
-    audit_record(actor=actor, action="anchor_create", subject=anchor, uscc=code, capacity=guarantee_capacity)
+    audit_record(actor=actor, action=AuditAction.ANCHOR_CREATE, subject=anchor, uscc=code, capacity=guarantee_capacity)
     return anchor
 
 
@@ -96,7 +96,7 @@ def _anchor_move(anchor: Anchor, to: str, actor: User, reason: str) -> Anchor:
     before = anchor.status
     anchor.status = to
     anchor.save(update_fields=["status", "updated_at", "approved_by", "approved_on"])
-    audit_record(actor=actor, action="anchor_status", subject=anchor, before=before, after=to, reason=reason)
+    audit_record(actor=actor, action=AuditAction.ANCHOR_STATUS, subject=anchor, before=before, after=to, reason=reason)
     return anchor
 
 
@@ -149,7 +149,9 @@ def assessment_add(
         note=note,
         created_by=actor,
     )
-    audit_record(actor=actor, action="assessment_add", subject=anchor, capacity=guarantee_capacity, on=assessed_on)
+    audit_record(
+        actor=actor, action=AuditAction.ASSESSMENT_ADD, subject=anchor, capacity=guarantee_capacity, on=assessed_on
+    )
     return assessment
 
 
@@ -191,7 +193,7 @@ def agreement_add(
         )
     audit_record(
         actor=actor,
-        action="agreement_add",
+        action=AuditAction.AGREEMENT_ADD,
         subject=anchor,
         kind=kind,
         number=number,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from core.audit import audit_record
+from core.audit import AuditAction, audit_record
 from core.error_codes import ErrorCode
 from core.errors import DomainError
 from core.identifiers import InvalidValue, validate_mobile, validate_resident_id
@@ -34,7 +34,7 @@ def farmer_identity_reveal(*, farmer: Farmer, actor: User) -> Identity:
     """The full numbers, for one farmer's page; every reveal leaves an audit row."""
     if not can_view_identity(actor):
         raise DomainError(ErrorCode.PERMISSION_DENIED, _("You may not see full identity numbers."), status=403)
-    audit_record(actor=actor, action="farmer_identity_view", subject=farmer)
+    audit_record(actor=actor, action=AuditAction.FARMER_IDENTITY_VIEW, subject=farmer)
     return Identity(id_number=farmer.id_number, phone=farmer.phone)
 
 
@@ -58,7 +58,7 @@ def farmer_identity_search(*, actor: User, id_number: str, limit: int) -> list[F
     found = list(visible_farmers(actor).select_related("org_node").filter(id_hash=digest)[:limit])
     audit_record(
         actor=actor,
-        action="farmer_identity_search",
+        action=AuditAction.FARMER_IDENTITY_SEARCH,
         subject=found[0] if len(found) == 1 else actor,
         id_hash=digest,
         id_masked=mask_id_number(id_number),

@@ -21,7 +21,7 @@ from django.db.models import Case, DecimalField, F, Sum, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.audit import audit_record
+from core.audit import AuditAction, audit_record
 from core.business_date import business_date_get
 from core.error_codes import ErrorCode
 from core.errors import DomainError
@@ -33,6 +33,12 @@ from partners.scoping import is_anchor_operator
 
 # Bank staff who keep the ledger: they post entries and confirm an anchor's deposits.
 MARGIN_STAFF_ROLES = (Role.ACCOUNT_MANAGER, Role.RISK_APPROVER)
+# The audit row of each kind of posted entry.
+POSTED_ENTRY_ACTIONS = {
+    MarginEntry.Kind.DEPOSIT: AuditAction.MARGIN_DEPOSIT,
+    MarginEntry.Kind.WITHDRAWAL: AuditAction.MARGIN_WITHDRAWAL,
+    MarginEntry.Kind.DEDUCTION: AuditAction.MARGIN_DEDUCTION,
+}
 
 
 def _signed_amount() -> Case:
@@ -89,7 +95,13 @@ def margin_entry_post(
         note=note,
         actor=actor,
     )
-    audit_record(actor=actor, action=f"margin_{kind}", subject=program, amount=amount, reference=reference)
+    audit_record(
+        actor=actor,
+        action=POSTED_ENTRY_ACTIONS[MarginEntry.Kind(kind)],
+        subject=program,
+        amount=amount,
+        reference=reference,
+    )
     return entry
 
 
@@ -112,7 +124,7 @@ def margin_deposit(*, program: Program, amount: Decimal, actor: User, note: str 
         note=note,
         actor=actor,
     )
-    audit_record(actor=actor, action="margin_deposit_announce", subject=locked, amount=amount, entry=entry.pk)
+    audit_record(actor=actor, action=AuditAction.MARGIN_DEPOSIT_ANNOUNCE, subject=locked, amount=amount, entry=entry.pk)
     return entry
 
 
@@ -133,7 +145,7 @@ def margin_entry_confirm(*, entry: MarginEntry, actor: User) -> MarginEntry:
     entry.save(update_fields=["status", "confirmed_by", "confirmed_at"])
     audit_record(
         actor=actor,
-        action="margin_deposit_confirm",
+        action=AuditAction.MARGIN_DEPOSIT_CONFIRM,
         subject=entry.program,
         amount=entry.amount,
         entry=entry.pk,

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.audit import audit_record
+from core.audit import AuditAction, audit_record
 from core.error_codes import ErrorCode
 from core.errors import DomainError
 from partners.importers import ORG_TREE_COLUMNS, OrgRow, read_org_tree
@@ -61,7 +61,7 @@ def user_create(
     )
     user.set_password(password)
     user.save()
-    audit_record(actor=actor, action="user_create", subject=user, role=role)
+    audit_record(actor=actor, action=AuditAction.USER_CREATE, subject=user, role=role)
     return user
 
 
@@ -161,7 +161,7 @@ def org_tree_load(*, content: bytes, filename: str, actor: User | None = None) -
     if (result.created or result.updated) and root is not None:
         audit_record(
             actor=actor,
-            action="org_tree_load",
+            action=AuditAction.ORG_TREE_LOAD,
             subject=root,
             file=filename,
             sha256=hashlib.sha256(content).hexdigest(),

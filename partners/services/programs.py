@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core.audit import audit_record
+from core.audit import AuditAction, audit_record
 from core.business_date import business_date_get
 from core.error_codes import ErrorCode
 from core.errors import DomainError
@@ -125,7 +125,9 @@ def program_create(
         created_by=actor,
         **values,
     )
-    audit_record(actor=actor, action="program_create", subject=program, **{k: values[k] for k in PROGRAM_RANGES})
+    audit_record(
+        actor=actor, action=AuditAction.PROGRAM_CREATE, subject=program, **{k: values[k] for k in PROGRAM_RANGES}
+    )
     return program
 
 
@@ -165,7 +167,7 @@ def program_suspend(*, program: Program, actor: User, reason: str) -> Program:
     if program.status == Program.Status.SUSPENDED:
         raise DomainError(ErrorCode.INVALID_STATUS_CHANGE, _("The programme is already suspended."))
     program_status_record(program=program, to_status=Program.Status.SUSPENDED, actor=actor, reason=reason)
-    audit_record(actor=actor, action="program_suspend", subject=program, reason=reason)
+    audit_record(actor=actor, action=AuditAction.PROGRAM_SUSPEND, subject=program, reason=reason)
     return program
 
 
@@ -189,5 +191,5 @@ def program_resume(*, program: Program, actor: User, assessment: str, npl_ratio:
     program_status_record(
         program=program, to_status=Program.Status.ACTIVE, actor=actor, reason=assessment, npl_ratio=npl_ratio
     )
-    audit_record(actor=actor, action="program_resume", subject=program, assessment=assessment)
+    audit_record(actor=actor, action=AuditAction.PROGRAM_RESUME, subject=program, assessment=assessment)
     return program

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from core.audit import audit_record
+from core.audit import AuditAction, audit_record
 from core.error_codes import ErrorCode
 from core.errors import DomainError
 from core.roles import STAFF_ROLES, Role
@@ -91,7 +91,7 @@ def user_create_or_update(
     user.save()
     audit_record(
         actor=actor,
-        action="user_create" if created else "user_update",
+        action=AuditAction.USER_CREATE if created else AuditAction.USER_UPDATE,
         subject=user,
         role=role,
         org_node=node.code if node else None,

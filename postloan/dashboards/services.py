@@ -16,7 +16,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.audit import audit_record
+from core.audit import AuditAction, audit_record
 from core.bulk import temp_table_drop, temp_table_load
 from core.business_date import business_date_get
 from core.error_codes import ErrorCode
@@ -121,7 +121,7 @@ def _holdings_import(*, actor: User, content: bytes, filename: str) -> HoldingIm
         record.save(update_fields=["rows_created", "rows_updated", "rows_unchanged"])
     audit_record(
         actor=actor,
-        action="holdings_import",
+        action=AuditAction.HOLDINGS_IMPORT,
         subject=record,
         sha256=stored.sha256,
         rows=holdings.rows_total,
@@ -147,5 +147,5 @@ def holding_record(*, actor: User, farmer: Farmer, product: Product, opened_on: 
         raise DomainError(ErrorCode.FUTURE_DATE, holding_error_detail(ErrorCode.FUTURE_DATE))
     _upsert([(farmer.pk, product.pk, opened_on)], source=ProductHolding.Source.MANUAL, actor=actor, record=None)
     holding = ProductHolding.objects.get(farmer=farmer, product=product)
-    audit_record(actor=actor, action="holding_record", subject=holding, opened_on=opened_on)
+    audit_record(actor=actor, action=AuditAction.HOLDING_RECORD, subject=holding, opened_on=opened_on)
     return holding

@@ -26,7 +26,7 @@ from django.core.files.storage import default_storage
 from django.db import connection, models, transaction
 from django.utils.translation import gettext as _
 
-from core.audit import audit_record
+from core.audit import AuditAction, audit_record
 from core.business_date import business_date_get
 from core.error_codes import ErrorCode
 from core.errors import DomainError
@@ -217,7 +217,9 @@ def _trades_write(
         constants={"anchor_id": anchor.pk, "delivery_id": delivery.pk},
         conflict=("anchor_id", "order_no"),
     )
-    return _delivery_close(delivery, tally=tally, filename=filename, actor=actor, action="trade_records_import")
+    return _delivery_close(
+        delivery, tally=tally, filename=filename, actor=actor, action=AuditAction.TRADE_RECORDS_IMPORT
+    )
 
 
 def _events_write(
@@ -246,7 +248,9 @@ def _events_write(
         constants={"provider_id": provider.pk, "delivery_id": delivery.pk},
         conflict=("provider_id", "event_id"),
     )
-    return _delivery_close(delivery, tally=tally, filename=filename, actor=actor, action="monitoring_events_import")
+    return _delivery_close(
+        delivery, tally=tally, filename=filename, actor=actor, action=AuditAction.MONITORING_EVENTS_IMPORT
+    )
 
 
 def _delivery_open(
@@ -276,7 +280,7 @@ def _delivery_open(
 
 
 def _delivery_close(
-    delivery: ProviderDelivery, *, tally: _Tally, filename: str, actor: User | None, action: str
+    delivery: ProviderDelivery, *, tally: _Tally, filename: str, actor: User | None, action: AuditAction
 ) -> DeliveryResult:
     if not tally.valid:
         # Raised inside the transaction: the delivery and its file go with it.

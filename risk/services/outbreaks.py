@@ -8,7 +8,7 @@ import re
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from core.audit import audit_record
+from core.audit import AuditAction, audit_record
 from core.business_date import business_date_get
 from core.error_codes import ErrorCode
 from core.errors import DomainError
@@ -36,5 +36,7 @@ def outbreak_create(*, actor: User, region_code: str, disease: str, declared_on:
     outbreak = Outbreak.objects.create(
         region_code=code, disease=disease, declared_on=declared_on, note=note.strip(), created_by=actor
     )
-    audit_record(actor=actor, action="outbreak_create", subject=outbreak, region=code, disease=disease, on=declared_on)
+    audit_record(
+        actor=actor, action=AuditAction.OUTBREAK_CREATE, subject=outbreak, region=code, disease=disease, on=declared_on
+    )
     return outbreak

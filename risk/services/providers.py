@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.audit import audit_record
+from core.audit import AuditAction, audit_record
 from core.error_codes import ErrorCode
 from core.errors import DomainError
 from core.permissions import require_role
@@ -63,7 +63,7 @@ def provider_create(*, name: str, code: str, actor: User) -> DataProvider:
     if DataProvider.objects.filter(code=code).exists():
         raise DomainError(ErrorCode.DUPLICATE_PROVIDER, _("A provider with this code already exists."), status=409)
     provider = DataProvider.objects.create(code=code, name=name.strip(), secret=provider_secret_new())
-    audit_record(actor=actor, action="provider_create", subject=provider, code=code)
+    audit_record(actor=actor, action=AuditAction.PROVIDER_CREATE, subject=provider, code=code)
     return provider
 
 
@@ -74,7 +74,7 @@ def provider_secret_rotate(*, provider: DataProvider, actor: User) -> DataProvid
     provider = DataProvider.objects.select_for_update().get(pk=provider.pk)
     provider.secret = provider_secret_new()
     provider.save(update_fields=["secret", "updated_at"])
-    audit_record(actor=actor, action="provider_secret_rotate", subject=provider)
+    audit_record(actor=actor, action=AuditAction.PROVIDER_SECRET_ROTATE, subject=provider)
     return provider
 
 

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
-from core.audit import audit_record
+from core.audit import AuditAction, audit_record
 from core.business_date import business_date_get
 from core.error_codes import ErrorCode
 from core.errors import DomainError
@@ -200,7 +200,7 @@ def repayment_record(*, loan: Loan, amount: Decimal, actor: User) -> Repayment:
         recorded_by=actor,
     )
     apply_allocation(loan, allocation, today, by_anchor=False, repayment=repayment)
-    audit_record(actor=actor, action="repayment_record", subject=loan, amount=amount)
+    audit_record(actor=actor, action=AuditAction.REPAYMENT_RECORD, subject=loan, amount=amount)
     return repayment
 
 
@@ -222,7 +222,9 @@ def loan_classify(*, loan: Loan, classification: str, reason: str, actor: User) 
     loan.manual_classification = wanted.value
     loan.classification = max((by_dpd, wanted), key=SEVERITY.__getitem__).value
     loan.save(update_fields=["manual_classification", "classification", "updated_at"])
-    audit_record(actor=actor, action="loan_classify", subject=loan, classification=wanted.value, reason=reason)
+    audit_record(
+        actor=actor, action=AuditAction.LOAN_CLASSIFY, subject=loan, classification=wanted.value, reason=reason
+    )
     return loan
 
 
