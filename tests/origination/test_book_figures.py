@@ -29,7 +29,7 @@ from partners.models import MarginEntry, Program
 from partners.services.margin import margin_balance, margin_deposit, margin_entry_post, margin_program_lock
 from postloan.cob import close_business_days
 from postloan.dashboards.aggregates import close_figures_write
-from postloan.dashboards.selectors.programmes import MONEY_SUMS, ProgrammeHealth
+from postloan.dashboards.selectors.programs import MONEY_SUMS, ProgramHealth
 from postloan.models_dashboards import DailyNodeFigures
 from postloan.rules import EVERYTHING, PROGRAM_TOTALS, RULES_BY_CODE, SHARED_SETS
 from servicing.services.repayments import loan_classify, loan_owed, repayment_record
@@ -104,7 +104,7 @@ def _example(users, programmes, loans, days, npl_class):
     # and the dashboards' aggregates give the programme board the same figures
     close_figures_write(today)
     for program in programs:
-        board = ProgrammeHealth(program, _board_figures(program, today), orm[program.pk].margin_balance)
+        board = ProgramHealth(program, _board_figures(program, today), orm[program.pk].margin_balance)
         figures = orm[program.pk]
         assert board.book == figures, program.pk
         assert (board.npl_ratio, board.headroom, board.margin_required, board.margin_shortfall) == (
