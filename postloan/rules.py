@@ -38,7 +38,7 @@ from typing import Any, Protocol
 
 from core.calendar import last_full_quarter
 from core.masking import pii_hash
-from origination.figures import margin_required_sql, program_loan_sums_sql
+from origination.figures import limits_in_force_sql, margin_required_sql, npl_ratio_sql, program_loan_sums_sql
 from origination.models import CompensationDemand, CreditLimit, Loan, LoanEntry
 from origination.models.loans import PRINCIPAL_MOVES
 from origination.schedule import add_months
@@ -221,6 +221,10 @@ def _years_before(column: str, years: int) -> str:
     return f"({column} - INTERVAL '{int(years)} years')::date"
 
 
+# The NPL ratio as the breaker reads it (rounded to six places), so a warning and a suspension agree.
+_NPL_RATIO = npl_ratio_sql("t.npl", "t.outstanding")
+
+
 def _program_rule(condition: str, fact: str) -> str:
     return (
         f"SELECT p.id AS subject_id, p.org_node_id, p.id AS program_id, p.manager_id AS assignee_id, {fact} AS fact "
@@ -332,11 +336,12 @@ def limit_high_usage(today: dt.date, parameters: RuleParameters, scope: Scope) -
     sql = (
         "SELECT b.farmer_id AS subject_id, b.org_node_id, b.program_id, b.assignee_id, b.outstanding AS fact "
         f"FROM ({_borrowers(scope.of('l.farmer_id'))}) b "
-        f"JOIN (SELECT farmer_id, SUM(amount) AS limits FROM {LIMIT} WHERE status = 'active' "
-        f"AND {scope.of('farmer_id')} GROUP BY farmer_id) m ON m.farmer_id = b.farmer_id "
+        f"JOIN (SELECT c.farmer_id, SUM(c.amount) AS limits FROM {LIMIT} c "
+        f"WHERE {limits_in_force_sql('c', '%(today)s')} "
+        f"AND {scope.of('c.farmer_id')} GROUP BY c.farmer_id) m ON m.farmer_id = b.farmer_id "
         "WHERE b.outstanding >= %(ratio)s * m.limits"
     )
-    return sql, {"ratio": Decimal(str(parameters["ratio"]))}
+    return sql, {"ratio": Decimal(str(parameters["ratio"])), "today": today}
 
 
 def limit_high_usage_changed(since: dt.date, today: dt.date, parameters: RuleParameters) -> Query:
@@ -442,7 +447,7 @@ def anchor_capacity_drop(today: dt.date, parameters: RuleParameters, scope: Scop
         f"{_anchor_manager()} AS assignee_id, ({latest}) AS fact FROM {ANCHOR} a "
         f"WHERE a.status = 'approved' AND (({latest}) < %(ratio)s * ({before}) OR ({latest}) < ({outstanding}))"
     )
-    return sql, {"ratio": Decimal(str(parameters["ratio"]))}
+    return sql, {"ratio": Decimal(str(parameters["ratio"])), "today": today}
 
 
 def anchor_abnormal(today: dt.date, parameters: RuleParameters, scope: Scope) -> Query:
@@ -484,11 +489,11 @@ def compensation_unpaid(today: dt.date, parameters: RuleParameters, scope: Scope
 
 
 def program_npl_warning(today: dt.date, parameters: RuleParameters, scope: Scope) -> Query:
-    return _program_rule("t.outstanding > 0 AND t.npl >= p.npl_warning_ratio * t.outstanding", "t.npl"), {}
+    return _program_rule(f"t.outstanding > 0 AND {_NPL_RATIO} >= p.npl_warning_ratio", "t.npl"), {}
 
 
 def program_suspended(today: dt.date, parameters: RuleParameters, scope: Scope) -> Query:
-    return _program_rule("t.outstanding > 0 AND t.npl >= p.npl_suspend_ratio * t.outstanding", "t.npl"), {}
+    return _program_rule(f"t.outstanding > 0 AND {_NPL_RATIO} >= p.npl_suspend_ratio", "t.npl"), {}
 
 
 def anchor_review_overdue(today: dt.date, parameters: RuleParameters, scope: Scope) -> Query:
