@@ -30,9 +30,11 @@ class AuditAction(StrEnum):
     API_TOKEN_ISSUE = "api_token_issue"  # noqa: S105 - an action, not a secret
     API_TOKEN_REVOKE = "api_token_revoke"  # noqa: S105 - an action, not a secret
     # partners
+    ORG_NODE_CREATE = "org_node_create"  # org_node_create: one node (the branch root, the demo's tree)
     ORG_TREE_LOAD = "org_tree_load"  # org_tree_load: nodes added or renamed from a file
     USER_CREATE = "user_create"  # user_create, user_create_or_update (a new user)
     USER_UPDATE = "user_update"  # user_create_or_update: an existing user's role, node, anchor or password
+    FARMER_REGISTER = "farmer_register"  # farmer_register: a farmer first seen one at a time (lists: intake)
     FARMER_IDENTITY_VIEW = "farmer_identity_view"  # farmer_identity_reveal: a full identity number shown
     FARMER_IDENTITY_SEARCH = "farmer_identity_search"  # farmer_identity_search: a search by a full number
     ANCHOR_CREATE = "anchor_create"  # anchor_create

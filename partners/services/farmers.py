@@ -78,6 +78,7 @@ def farmer_register(
     account_manager: User | None = None,
     region_code: str = "",
     breed: str = "",
+    actor: User | None = None,
 ) -> Farmer:
     """The farmer with this identity number, created on first sight (lists use the bulk path in intake)."""
     try:
@@ -85,7 +86,7 @@ def farmer_register(
         mobile = validate_mobile(phone)
     except InvalidValue as exc:
         raise DomainError(exc.code, exc.detail) from None
-    farmer, _created = Farmer.objects.get_or_create(
+    farmer, created = Farmer.objects.get_or_create(
         id_hash=pii_hash(identity.number),
         defaults={
             "name": name.strip(),
@@ -99,6 +100,8 @@ def farmer_register(
             "account_manager": account_manager,
         },
     )
+    if created:
+        audit_record(actor=actor, action=AuditAction.FARMER_REGISTER, subject=farmer)
     return farmer
 
 

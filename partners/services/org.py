@@ -20,7 +20,13 @@ from partners.selectors import org_root
 
 @transaction.atomic
 def org_node_create(
-    *, code: str, name: str, kind: str, parent: OrgNode | None = None, sub_branch_class: str = ""
+    *,
+    code: str,
+    name: str,
+    kind: str,
+    parent: OrgNode | None = None,
+    sub_branch_class: str = "",
+    actor: User | None = None,
 ) -> OrgNode:
     expected_parent = {
         OrgNode.Kind.BRANCH: None,
@@ -34,9 +40,11 @@ def org_node_create(
     if "/" in code:
         raise DomainError(ErrorCode.INVALID_ORG_CODE, _("A node code cannot contain “/”."))
     path = (parent.path if parent else "") + code + "/"
-    return OrgNode.objects.create(
+    node = OrgNode.objects.create(
         code=code, name=name, kind=kind, parent=parent, sub_branch_class=sub_branch_class, path=path
     )
+    audit_record(actor=actor, action=AuditAction.ORG_NODE_CREATE, subject=node, code=code, kind=kind)
+    return node
 
 
 @transaction.atomic

@@ -69,6 +69,32 @@ def _token_revoke(world: World) -> Act:
 # --- partners -----------------------------------------------------------------------------------------------
 
 
+@scenario(AuditAction.ORG_NODE_CREATE)
+def _org_node_create(world: World) -> Act:
+    from partners.models import OrgNode
+    from partners.services.org import org_node_create
+
+    sub_branch = OrgNode.objects.get(code="SA")
+    return lambda: org_node_create(
+        code="OD", name="郫都网点", kind=OrgNode.Kind.OUTLET, parent=sub_branch, actor=_users(world)["admin"]
+    )
+
+
+@scenario(AuditAction.FARMER_REGISTER)
+def _farmer_register(world: World) -> Act:
+    from partners.models import OrgNode
+    from partners.services.farmers import farmer_register
+
+    return lambda: farmer_register(
+        name="李新户",
+        id_number=NEW_FARMER,
+        phone="13912345678",
+        org_node=OrgNode.objects.get(code="OA"),
+        today=SOUND_BOOK_DAY,
+        actor=_users(world)["manager"],
+    )
+
+
 @scenario(AuditAction.ORG_TREE_LOAD)
 def _org_tree_load(world: World) -> Act:
     from partners.services.org import org_tree_load
