@@ -60,7 +60,7 @@ def batch_upload_page(request: HttpRequest, pk: int) -> HttpResponse:
             guarantee_letter=upload_of(request.FILES.get("guarantee_letter"), default_name="guarantee_letter"),
         )
     except DomainError as exc:
-        return _refused(request, program, exc.detail, exc.code, status=exc.status)
+        return _refused(request, program, exc.detail, exc.code, status=exc.status, batch_id=exc.extra.get("batch"))
     transaction.on_commit(lambda: batch_intake_run.delay(job.pk))
     target = reverse("upload-job", args=[job.pk])
     if request.headers.get("HX-Request"):
@@ -71,9 +71,16 @@ def batch_upload_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _refused(
-    request: HttpRequest, program: Program, detail: str, code: ErrorCode, *, status: int = 400
+    request: HttpRequest,
+    program: Program,
+    detail: str,
+    code: ErrorCode,
+    *,
+    status: int = 400,
+    batch_id: int | None = None,
 ) -> HttpResponse:
-    context = {"program": program, "error": detail, "error_code": code}
+    """The upload form again with the refusal; ``batch_id`` names the batch that holds the same list."""
+    context = {"program": program, "error": detail, "error_code": code, "blocking_batch_id": batch_id}
     return render(request, "origination/batch_upload.html", context, status=status)
 
 

@@ -102,6 +102,8 @@ def test_a_list_already_uploaded_is_refused_before_it_is_kept_again(clerk, djang
     )
     assert page.status_code == 409
     assert "<code>duplicate_file</code>" in page.content.decode()
+    # the refusal links to the batch that already holds the list
+    assert f'href="/batches/{first.json()["id"]}/"' in page.content.decode()
     # one job (the first), and the list kept once, as the batch's file
     assert UploadJob.objects.count() == 1
     assert StoredFile.objects.count() == 1
