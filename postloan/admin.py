@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin import ReadOnlyAdmin
@@ -13,6 +14,14 @@ class WarningRuleAdmin(SimpleHistoryAdmin):  # type: ignore[misc]
     list_filter = ["severity", "subject_type", "enabled"]
     search_fields = ["code", "name"]
     readonly_fields = ["code", "subject_type"]
+
+    # The rules are the application's (postloan.rules): a row is made for each by the close and is switched
+    # off with ``enabled``, never added by hand (it would have no query) nor deleted (its warnings keep it).
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: WarningRule | None = None) -> bool:
+        return False
 
 
 @admin.register(RiskWarning)

@@ -94,8 +94,10 @@ class WarningRule(models.Model):
         from postloan.rules import RULES_BY_CODE
 
         definition = RULES_BY_CODE.get(self.code)
-        if definition is None:  # not a rule of the application: there is no schema to check against
-            return
+        if definition is None:  # a row without a rule of the application would have no query to run
+            raise ValidationError(
+                {"code": ValidationError(_("No rule of the application has this code."), code="invalid_parameter")}
+            )
         try:
             self.parameters = parameters_checked(
                 rule_code=self.code, schema=definition.parameter_schema, values=self.parameters

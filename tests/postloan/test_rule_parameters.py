@@ -1,6 +1,7 @@
 """A rule's parameters are checked when they are edited (admin form, service), never first by the close."""
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from core.errors import DomainError
 from core.models import AuditEvent
@@ -118,3 +119,13 @@ def test_only_an_administrator_sets_parameters(users, rules):
     with pytest.raises(DomainError) as refused:
         warning_rule_parameters_set(rule=rules["MATURITY_SOON"], actor=users["approver"], parameters={"days": 45})
     assert refused.value.code == "permission_denied"
+
+
+def test_rules_are_neither_added_nor_deleted_in_the_admin_and_an_unknown_code_is_refused(client, users, rules):
+    client.force_login(users["admin"])
+    assert client.get("/admin/postloan/warningrule/add/").status_code == 403
+    assert client.get(f"/admin/postloan/warningrule/{rules['ORDERS_DROP'].pk}/delete/").status_code == 403
+    assert WarningRule.objects.count() == len(RULES)
+    with pytest.raises(ValidationError) as refused:
+        WarningRule(code="NO_SUCH_RULE", name="?", parameters={}).clean()
+    assert "code" in refused.value.message_dict
