@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.error_codes import ErrorCode
 from core.errors import DomainError
 from postloan.rule_parameters import parameters_checked
 
@@ -95,9 +96,8 @@ class WarningRule(models.Model):
 
         definition = RULES_BY_CODE.get(self.code)
         if definition is None:  # a row without a rule of the application would have no query to run
-            raise ValidationError(
-                {"code": ValidationError(_("No rule of the application has this code."), code="invalid_parameter")}
-            )
+            unknown = ValidationError(_("No rule of the application has this code."), code=ErrorCode.INVALID_PARAMETER)
+            raise ValidationError({"code": unknown})
         try:
             self.parameters = parameters_checked(
                 rule_code=self.code, schema=definition.parameter_schema, values=self.parameters
