@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -27,7 +27,7 @@ from core.errors import DomainError
 from core.money import ZERO, format_yuan, money
 from core.permissions import require_other_person, require_role
 from core.roles import Role
-from origination.figures import headroom, limits_in_force, program_approved_limits
+from origination.figures import headroom, limits_in_force, program_approved_limits, program_figures
 from origination.models import Batch, BatchRow, CreditLimit, Notification, WhitelistEntry
 from origination.outbox import notifications_send
 from origination.schedule import add_months
@@ -150,6 +150,72 @@ def _granted_by_farmer(program: Program, farmer_ids: list[int], today: Any) -> d
     return {item["farmer_id"]: item["total"] for item in totals}
 
 
+def _planned_limits(batch: Batch, program: Program, today: Any) -> tuple[list[BatchRow], dict[int, Decimal]]:
+    """The rows approval grants a limit to, and each one's amount (within the per-farmer cap, rounded)."""
+    rows = _approvable(batch)
+    granted = _granted_by_farmer(program, [row.farmer_id for row in rows], today)
+    amounts: dict[int, Decimal] = {}
+    for row in rows:
+        wanted = row.decided_amount or row.computed_limit or ZERO
+        room = cap_room(program.per_farmer_cap, granted.get(row.farmer_id, ZERO))
+        amounts[row.pk] = limit_rounded(min(wanted, room))
+    return [row for row in rows if amounts[row.pk] > 0], amounts
+
+
+@dataclass(frozen=True)
+class ApprovalPreview:
+    """What approving a submitted batch as it stands would grant, shown to the approver before he confirms."""
+
+    rows_granted: int
+    rows_refused: int
+    total_granted: Decimal
+    headroom_before: Decimal  # room under the programme's total cap now
+    headroom_after: Decimal  # and once these limits are granted
+
+    @property
+    def over_cap(self) -> bool:
+        """Approval would be refused: the limits need more room than the cap leaves."""
+        return self.total_granted > self.headroom_before
+
+
+@dataclass(frozen=True)
+class ApprovalOutcome:
+    """What the approval of a batch granted: its limits, the rows refused and the notices queued."""
+
+    rows_granted: int
+    rows_refused: int
+    total_granted: Decimal
+    notices: int
+
+
+def batch_approval_preview(batch: Batch) -> ApprovalPreview:
+    """The figures ``batch_approve`` would use on the business date; the headroom from ``origination.figures``."""
+    program = batch.program
+    approved_rows, amounts = _planned_limits(batch, program, business_date_get())
+    total = sum((amounts[row.pk] for row in approved_rows), ZERO)
+    figures = program_figures(program)
+    return ApprovalPreview(
+        rows_granted=len(approved_rows),
+        rows_refused=BatchRow.objects.filter(batch=batch).count() - len(approved_rows),
+        total_granted=total,
+        headroom_before=figures.headroom,
+        headroom_after=headroom(figures.total_cap, figures.approved_limits + total),
+    )
+
+
+def batch_approval_outcome(batch: Batch) -> ApprovalOutcome:
+    """Read back from the book after ``batch_approve``: the limits granted, the rows refused, the notices queued."""
+    limits = CreditLimit.objects.filter(batch_row__batch=batch)
+    granted = limits.aggregate(count=Count("pk"), total=Sum("amount"))
+    keys = [f"limit-approved:{pk}" for pk in limits.values_list("pk", flat=True)]
+    return ApprovalOutcome(
+        rows_granted=granted["count"],
+        rows_refused=BatchRow.objects.filter(batch=batch, decision=BatchRow.Decision.REFUSED).count(),
+        total_granted=money(granted["total"] or ZERO),
+        notices=Notification.objects.filter(idempotency_key__in=keys).count(),
+    )
+
+
 def batch_made_by(batch: Batch, user: User) -> bool:
     """Whether the user took part in the batch's proposal: he submitted it or a decision in force is his."""
     return batch.proposed_by_id == user.pk or BatchRow.objects.filter(batch=batch, decided_by=user).exists()
@@ -185,14 +251,7 @@ def batch_approve(*, batch: Batch, actor: User, decisions: list[Decision] | None
         _decide(by_row[decision.row], decision, actor)
         by_row[decision.row].save(update_fields=["decision", "decided_amount", "decision_reason", "decided_by"])
 
-    rows = _approvable(batch)
-    granted = _granted_by_farmer(program, [row.farmer_id for row in rows], today)
-    amounts: dict[int, Decimal] = {}
-    for row in rows:
-        wanted = row.decided_amount or row.computed_limit or ZERO
-        room = cap_room(program.per_farmer_cap, granted.get(row.farmer_id, ZERO))
-        amounts[row.pk] = limit_rounded(min(wanted, room))
-    approved_rows = [row for row in rows if amounts[row.pk] > 0]
+    approved_rows, amounts = _planned_limits(batch, program, today)
     total_new = sum((amounts[row.pk] for row in approved_rows), ZERO)
     room = headroom(program.total_cap, program_approved_limits([program.pk], today).get(program.pk, ZERO))
     if total_new > room:

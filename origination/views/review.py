@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from core.error_codes import ErrorCode
 from core.errors import DomainError
+from core.money import format_yuan
 from core.roles import Role
 from core.views import paginate, typed_amount
 from origination.models import Batch, BatchRow
@@ -26,7 +27,10 @@ from origination.selectors import (
     visible_batches,
 )
 from origination.services.approval import (
+    ApprovalOutcome,
     Decision,
+    batch_approval_outcome,
+    batch_approval_preview,
     batch_approve,
     batch_made_by,
     batch_reject,
@@ -71,6 +75,8 @@ def batch_review(request: HttpRequest, pk: int) -> HttpResponse:
         and user.has_role(Role.RISK_APPROVER)
         and not batch_made_by(batch, user),
     }
+    if context["can_approve"]:
+        context["approval"] = batch_approval_preview(batch)
     return render(request, "origination/batch_review.html", context)
 
 
@@ -129,6 +135,23 @@ def batch_row_decide_view(request: HttpRequest, pk: int, row: int) -> HttpRespon
     return redirect(f"{reverse('batch-review', args=[pk])}{'?' + query if query else ''}")
 
 
+def _approved_message(outcome: ApprovalOutcome) -> str:
+    """What the approval did, in counts and amounts."""
+    if outcome.rows_granted == 0:
+        return _("Approved, but no limit was granted: all %(refused)s rows were refused and no notice was sent.") % {
+            "refused": outcome.rows_refused
+        }
+    return _(
+        "Approved: limits granted to %(granted)s farmers, %(total)s yuan in all; %(refused)s rows refused; "
+        "%(notices)s notices queued for sending."
+    ) % {
+        "granted": outcome.rows_granted,
+        "total": format_yuan(outcome.total_granted),
+        "refused": outcome.rows_refused,
+        "notices": outcome.notices,
+    }
+
+
 @login_required
 @require_POST
 def batch_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
@@ -138,7 +161,6 @@ def batch_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     done = {
         "process": _("Processing has run."),
         "submit": _("The batch is submitted for approval."),
-        "approve": _("The batch is approved: limits granted, farmers whitelisted and notified."),
         "reject": _("The batch is rejected."),
     }
     try:
@@ -148,6 +170,7 @@ def batch_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
             batch_submit(batch=batch, actor=user)
         elif name == "approve":
             batch_approve(batch=batch, actor=user)
+            done[name] = _approved_message(batch_approval_outcome(batch))
         elif name == "reject":
             batch_reject(batch=batch, actor=user, reason=request.POST.get("reason", ""))
         else:
