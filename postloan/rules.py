@@ -36,6 +36,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Protocol
 
+from django.utils.translation import gettext_noop
+
 from core.calendar import last_full_quarter
 from core.masking import pii_hash
 from origination.figures import limits_in_force_sql, margin_required_sql, npl_ratio_sql, program_loan_sums_sql
@@ -100,6 +102,10 @@ class RuleDefinition:
     changed_subjects_cover_clearing: bool = False
     # The ``SHARED_SETS`` its query reads (by table name): a run fills those before the rule.
     reads: tuple[str, ...] = ()
+    # How a page shows the fact: its label (an English msgid, translated on the page) and its kind,
+    # "yuan" (an amount), "date", "event" (a monitoring event's type and date) or "" (as it is).
+    fact_label: str = ""
+    fact_unit: str = ""
 
     def __post_init__(self) -> None:
         if self.changed_subjects_cover_clearing and self.changed_subjects is None:
@@ -518,6 +524,8 @@ RULES: tuple[RuleDefinition, ...] = (
         parameters={},
         deadline_days=7,
         query=interest_overdue,
+        fact_label=gettext_noop("Interest overdue"),
+        fact_unit="yuan",
     ),
     RuleDefinition(
         code="PRINCIPAL_OVERDUE",
@@ -528,6 +536,8 @@ RULES: tuple[RuleDefinition, ...] = (
         parameters={},
         deadline_days=3,
         query=principal_overdue,
+        fact_label=gettext_noop("Principal overdue"),
+        fact_unit="yuan",
     ),
     RuleDefinition(
         code="MATURITY_SOON",
@@ -540,6 +550,8 @@ RULES: tuple[RuleDefinition, ...] = (
         query=maturity_soon,
         changed_subjects=maturity_soon_changed,
         changed_subjects_cover_clearing=True,
+        fact_label=gettext_noop("Matures on"),
+        fact_unit="date",
     ),
     RuleDefinition(
         code="ORDERS_DROP",
@@ -550,6 +562,8 @@ RULES: tuple[RuleDefinition, ...] = (
         parameters={"ratio": "0.5", "months": 6},
         deadline_days=7,
         query=orders_drop,
+        fact_label=gettext_noop("Orders last month"),
+        fact_unit="yuan",
     ),
     RuleDefinition(
         code="ORDERS_STOPPED",
@@ -561,6 +575,8 @@ RULES: tuple[RuleDefinition, ...] = (
         deadline_days=3,
         query=orders_stopped,
         changed_subjects=orders_stopped_changed,
+        fact_label=gettext_noop("Last order on"),
+        fact_unit="date",
     ),
     RuleDefinition(
         code="LIMIT_HIGH_USAGE",
@@ -573,6 +589,8 @@ RULES: tuple[RuleDefinition, ...] = (
         query=limit_high_usage,
         changed_subjects=limit_high_usage_changed,
         changed_subjects_cover_clearing=True,
+        fact_label=gettext_noop("Outstanding"),
+        fact_unit="yuan",
     ),
     RuleDefinition(
         code="DRAWDOWN_NOT_VERIFIED",
@@ -584,6 +602,8 @@ RULES: tuple[RuleDefinition, ...] = (
         deadline_days=7,
         query=_check_missing("trade_authenticity"),
         changed_subjects=check_missing_changed,
+        fact_label=gettext_noop("Drawn on"),
+        fact_unit="date",
     ),
     RuleDefinition(
         code="CALLBACK_MISSING",
@@ -595,6 +615,8 @@ RULES: tuple[RuleDefinition, ...] = (
         deadline_days=7,
         query=_check_missing("phone_callback"),
         changed_subjects=check_missing_changed,
+        fact_label=gettext_noop("Drawn on"),
+        fact_unit="date",
     ),
     RuleDefinition(
         code="LITIGATION",
@@ -605,6 +627,8 @@ RULES: tuple[RuleDefinition, ...] = (
         parameters={"lookback_days": 365},
         deadline_days=7,
         query=litigation,
+        fact_label=gettext_noop("Latest event"),
+        fact_unit="event",
     ),
     RuleDefinition(
         code="ENFORCEMENT",
@@ -615,6 +639,8 @@ RULES: tuple[RuleDefinition, ...] = (
         parameters={"lookback_days": 365},
         deadline_days=3,
         query=enforcement,
+        fact_label=gettext_noop("Latest event"),
+        fact_unit="event",
     ),
     RuleDefinition(
         code="MULTI_LENDER",
@@ -625,6 +651,8 @@ RULES: tuple[RuleDefinition, ...] = (
         parameters={"lenders": 3, "lookback_days": 365},
         deadline_days=7,
         query=multi_lender,
+        fact_label=gettext_noop("Latest event"),
+        fact_unit="event",
     ),
     RuleDefinition(
         code="CREDIT_OVERDUE_ELSEWHERE",
@@ -635,6 +663,8 @@ RULES: tuple[RuleDefinition, ...] = (
         parameters={"lookback_days": 365},
         deadline_days=3,
         query=credit_overdue_elsewhere,
+        fact_label=gettext_noop("Latest event"),
+        fact_unit="event",
     ),
     RuleDefinition(
         code="REGION_OUTBREAK",
@@ -645,6 +675,7 @@ RULES: tuple[RuleDefinition, ...] = (
         parameters={"days": 90},
         deadline_days=7,
         query=region_outbreak,
+        fact_label=gettext_noop("Outbreak"),
     ),
     RuleDefinition(
         code="BORROWER_AGE",
@@ -657,6 +688,8 @@ RULES: tuple[RuleDefinition, ...] = (
         query=borrower_age,
         changed_subjects=borrower_age_changed,
         changed_subjects_cover_clearing=True,
+        fact_label=gettext_noop("Matures on"),
+        fact_unit="date",
     ),
     RuleDefinition(
         code="ANCHOR_CAPACITY_DROP",
@@ -668,6 +701,8 @@ RULES: tuple[RuleDefinition, ...] = (
         deadline_days=7,
         query=anchor_capacity_drop,
         reads=(PROGRAM_TOTALS,),
+        fact_label=gettext_noop("Guarantee capacity"),
+        fact_unit="yuan",
     ),
     RuleDefinition(
         code="ANCHOR_ABNORMAL",
@@ -678,6 +713,8 @@ RULES: tuple[RuleDefinition, ...] = (
         parameters={"lookback_days": 365},
         deadline_days=3,
         query=anchor_abnormal,
+        fact_label=gettext_noop("Latest event"),
+        fact_unit="event",
     ),
     RuleDefinition(
         code="MARGIN_SHORTFALL",
@@ -689,6 +726,8 @@ RULES: tuple[RuleDefinition, ...] = (
         deadline_days=3,
         query=margin_shortfall,
         reads=(PROGRAM_TOTALS,),
+        fact_label=gettext_noop("Margin balance"),
+        fact_unit="yuan",
     ),
     RuleDefinition(
         code="COMPENSATION_UNPAID",
@@ -699,6 +738,8 @@ RULES: tuple[RuleDefinition, ...] = (
         parameters={},
         deadline_days=3,
         query=compensation_unpaid,
+        fact_label=gettext_noop("Unpaid compensation"),
+        fact_unit="yuan",
     ),
     RuleDefinition(
         code="PROGRAM_NPL_WARNING",
@@ -710,6 +751,8 @@ RULES: tuple[RuleDefinition, ...] = (
         deadline_days=7,
         query=program_npl_warning,
         reads=(PROGRAM_TOTALS,),
+        fact_label=gettext_noop("Non-performing balance"),
+        fact_unit="yuan",
     ),
     RuleDefinition(
         code="PROGRAM_SUSPENDED",
@@ -721,6 +764,8 @@ RULES: tuple[RuleDefinition, ...] = (
         deadline_days=3,
         query=program_suspended,
         reads=(PROGRAM_TOTALS,),
+        fact_label=gettext_noop("Non-performing balance"),
+        fact_unit="yuan",
     ),
     RuleDefinition(
         code="ANCHOR_REVIEW_OVERDUE",
@@ -731,6 +776,8 @@ RULES: tuple[RuleDefinition, ...] = (
         parameters={},
         deadline_days=15,
         query=anchor_review_overdue,
+        fact_label=gettext_noop("Last assessed on"),
+        fact_unit="date",
     ),
 )
 RULES_BY_CODE = {rule.code: rule for rule in RULES}

@@ -33,7 +33,7 @@ from postloan.services import (
     warning_action_add,
     warning_close,
 )
-from postloan.subjects import warning_subject
+from postloan.subjects import label_subjects, warning_subject
 from risk.models import TradeRecord
 
 
@@ -44,7 +44,7 @@ def my_warning_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "postloan/my_warnings.html",
-        {"warnings": warnings[:200], "count": warnings.count(), "today": business_date_get()},
+        {"warnings": label_subjects(warnings[:200]), "count": warnings.count(), "today": business_date_get()},
     )
 
 
@@ -98,8 +98,10 @@ def warning_list(request: HttpRequest) -> HttpResponse:
     given, filters = _page_filters(request)
     warnings = warnings_filtered(user, filters).select_related("rule", "org_node", "assignee")
     warnings = warnings.annotate(severity_rank=SEVERITY_ORDER).order_by("status", "severity_rank", "deadline", "-id")
+    page = paginate(request, warnings)
+    page.object_list = label_subjects(page.object_list)
     context = {
-        "page": paginate(request, warnings),
+        "page": page,
         "filters": given,
         "rules": WarningRule.objects.order_by("code"),
         "severities": Severity.choices,
