@@ -168,18 +168,31 @@ def _row_errors(frame: pd.DataFrame, codes: dict[str, pd.Series]) -> list[dict[s
     return errors
 
 
-def refuse_rows(farmers: FarmerList, id_hashes: set[str], code: ErrorCode) -> FarmerList:
-    """Move the rows whose identity is in ``id_hashes`` from the kept rows to the errors."""
+def refuse_rows(
+    farmers: FarmerList, id_hashes: set[str], code: ErrorCode, *, batches: dict[str, int] | None = None
+) -> FarmerList:
+    """Move the rows whose identity is in ``id_hashes`` from the kept rows to the errors.
+
+    ``batches`` (identity hash → batch id) names the batch that holds each refused farmer: the error
+    keeps it as ``batch`` for the pages (the API sends only row, column, code and detail).
+    """
     if not id_hashes:
         return farmers
     refused = farmers.valid["id_hash"].isin(id_hashes)
     refused_rows = set(farmers.valid.loc[refused, "row"].astype(int))
     source = farmers.source[farmers.source["row"].isin(refused_rows)]
     detail = row_error_detail(code)
-    extra = [
+    holders: dict[int, int] = {}
+    if batches:
+        kept = farmers.valid.loc[refused, ["row", "id_hash"]]
+        holders = {int(row): batches[h] for row, h in zip(kept["row"].tolist(), kept["id_hash"].tolist(), strict=True)}
+    extra: list[dict[str, Any]] = [
         {"row": int(row), "column": "id_number", "code": code, "detail": detail, "original": original}
         for row, original in zip(source["row"].tolist(), _originals(source), strict=True)
     ]
+    for error in extra:
+        if error["row"] in holders:
+            error["batch"] = holders[error["row"]]
     errors = sorted([*farmers.errors, *extra], key=lambda error: (error["row"], COLUMN_ORDER.index(error["column"])))
     return FarmerList(
         rows_total=farmers.rows_total, valid=farmers.valid[~refused], source=farmers.source, errors=errors

@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 
 from core.money import ZERO
 from origination.models import Batch, BatchRow, CreditLimit, Loan
 from partners.models import User
 from partners.scoping import filter_by_subtree, is_anchor_operator, visible_farmers, visible_programs
-from risk.models import TradeRecord
+from risk.models import ProviderDelivery, TradeRecord
 
 
 def visible_batches(user: User) -> QuerySet[Batch]:
@@ -65,6 +65,18 @@ def row_trades(row: BatchRow) -> QuerySet[TradeRecord]:
         order_date__range=(row.window_start, row.window_end),
         id__lte=row.batch.trade_snapshot_id or 0,
     ).order_by("order_date", "id")
+
+
+def no_trade_facts(row: BatchRow) -> dict[str, dt.date | None]:
+    """Why a row has no trade data: the provider's latest trade delivery for the anchor, and the farmer's
+    latest order with the anchor on record (outside the window, or delivered after the batch was processed)."""
+    anchor_id = row.batch.program.anchor_id
+    delivered = ProviderDelivery.objects.filter(anchor_id=anchor_id, kind=ProviderDelivery.Kind.TRADES)
+    farmer_orders = TradeRecord.objects.filter(anchor_id=anchor_id, id_hash=row.id_hash)
+    return {
+        "last_delivery": delivered.aggregate(last=Max("business_date"))["last"],
+        "farmer_last_order": farmer_orders.aggregate(last=Max("order_date"))["last"],
+    }
 
 
 def monthly_totals(trades: QuerySet[TradeRecord], start: dt.date, end: dt.date) -> list[tuple[str, Decimal]]:

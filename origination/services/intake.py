@@ -139,18 +139,23 @@ def _write(
 ) -> Batch:
     program = Program.objects.select_for_update().get(pk=program.pk)
     _refuse_if_suspended(program)
-    open_hashes = set(
+    open_batches = dict(
         BatchRow.objects.filter(batch__program=program, batch__status__in=Batch.OPEN_STATUSES).values_list(
-            "id_hash", flat=True
+            "id_hash", "batch_id"
         )
     )
-    farmers = refuse_rows(farmers, open_hashes & farmers.id_hashes, ErrorCode.ALREADY_RECOMMENDED)
+    farmers = refuse_rows(
+        farmers, open_batches.keys() & farmers.id_hashes, ErrorCode.ALREADY_RECOMMENDED, batches=open_batches
+    )
     if farmers.rows_valid == 0:
-        raise DomainError(
+        refusal = DomainError(
             ErrorCode.NO_VALID_ROWS,
             _("No row of %(file)s can be used: see the reason for each row.") % {"file": farmer_list.name},
             errors=[{key: error[key] for key in ("row", "column", "code", "detail")} for error in farmers.errors],
         )
+        # The page's copy: the rows as sent and the batch that holds a farmer already recommended.
+        refusal.report = farmers.errors
+        raise refusal
     stored = stored_file_create(
         content=farmer_list.content,
         name=farmer_list.name,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -21,7 +24,7 @@ from origination.services.uploads import upload_job_create, upload_of
 from origination.tasks import batch_intake_run
 from partners.auth import acting_user
 from partners.models import Program, User
-from partners.scoping import visible_programs
+from partners.scoping import is_anchor_operator, visible_programs
 
 
 def _uploadable_program(user: User, pk: int) -> Program:
@@ -80,7 +83,13 @@ def _refused(
     batch_id: int | None = None,
 ) -> HttpResponse:
     """The upload form again with the refusal; ``batch_id`` names the batch that holds the same list."""
-    context = {"program": program, "error": detail, "error_code": code, "blocking_batch_id": batch_id}
+    context = {
+        "program": program,
+        "error": detail,
+        "error_code": code,
+        "blocking_batch_id": batch_id,
+        "show_codes": not is_anchor_operator(acting_user(request)),
+    }
     return render(request, "origination/batch_upload.html", context, status=status)
 
 
@@ -91,12 +100,50 @@ def _job_for(request: HttpRequest, pk: int) -> UploadJob:
     )
 
 
+@dataclass
+class ErrorGroup:
+    """Row errors with the same column, code and reason: how many, the first rows, the batches behind them."""
+
+    column: str
+    code: str
+    detail: str
+    count: int = 0
+    rows: list[int] = field(default_factory=list)
+    batches: list[int] = field(default_factory=list)
+
+
+FIRST_ROWS = 5  # row numbers listed per group
+
+
+def row_error_groups(errors: list[dict[str, Any]]) -> list[ErrorGroup]:
+    """Identical refusals once, with their count, in the order of their first row."""
+    groups: dict[tuple[str, str, str], ErrorGroup] = {}
+    for error in errors:
+        key = (error["column"], error["code"], str(error["detail"]))
+        group = groups.setdefault(key, ErrorGroup(*key))
+        group.count += 1
+        if len(group.rows) < FIRST_ROWS:
+            group.rows.append(error["row"])
+        batch = error.get("batch")
+        if batch is not None and batch not in group.batches:
+            group.batches.append(batch)
+    for group in groups.values():
+        group.batches.sort()
+    return list(groups.values())
+
+
 @login_required
 def upload_job_page(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job_for(request, pk)
     if job.state == UploadJob.State.DONE and job.batch_id:
         return redirect("batch-detail", pk=job.batch_id)
-    return render(request, "origination/upload_job.html", {"job": job, "errors": job.errors[:200]})
+    context = {
+        "job": job,
+        "error_groups": row_error_groups(job.errors),
+        "error_count": len(job.errors),
+        "show_codes": not is_anchor_operator(acting_user(request)),
+    }
+    return render(request, "origination/upload_job.html", context)
 
 
 @login_required

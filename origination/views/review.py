@@ -20,6 +20,7 @@ from core.views import paginate, typed_amount
 from origination.models import Batch, BatchRow
 from origination.selectors import (
     monthly_totals,
+    no_trade_facts,
     row_trades,
     sees_provider_figures,
     shown_decision,
@@ -107,6 +108,8 @@ def batch_row_panel(request: HttpRequest, pk: int, row: int) -> HttpResponse:
         "trade_total": trades.count(),
         "chart": chart,
     }
+    if batch_row.validation == BatchRow.Validation.NO_TRADE_DATA:
+        context["no_trade"] = no_trade_facts(batch_row)
     return render(request, "origination/_batch_row_panel.html", context)
 
 
