@@ -56,7 +56,8 @@ def test_a_bank_fact_is_the_anchor_operators_to_read(org, operator):
 def test_pages_render_a_warnings_fact_through_the_viewer(users, org, operator):
     fired = _warning(org, "ORDERS_DROP", "8123.45")
     page = Template("{% load warning_facts %}{% warning_fact w as fact %}[{{ fact }}]")
-    for viewer, expected in ((operator[0], f"[{neutral()}]"), (users["manager"], "[8123.45]")):
+    in_words = f"[{gettext('Orders last month')} {gettext('%(amount)s yuan') % {'amount': '8,123.45'}}]"
+    for viewer, expected in ((operator[0], f"[{neutral()}]"), (users["manager"], in_words)):
         request = RequestFactory().get("/")
         request.user = viewer
         assert page.render(Context({"w": fired, "request": request})) == expected
