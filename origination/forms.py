@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.errors import DomainError
+from core.money import format_yuan, money
+from core.views import typed_amount
 from partners.models import Anchor, MarginEntry
 from partners.services.programs import PROGRAM_DEFAULTS
 
@@ -60,3 +65,35 @@ class ResumeForm(forms.Form):
 
 class SuspendForm(forms.Form):
     reason = forms.CharField(label=_("reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class DrawdownForm(forms.Form):
+    """A drawdown from one limit: an amount up to what is available, a term from those that can work.
+
+    The terms offered are exactly those ``loan_disburse`` accepts on the business date (``terms_within``);
+    the service still makes every check, in the contract's order, when the loan is confirmed.
+    """
+
+    amount = forms.CharField(label=_("amount (yuan)"), max_length=30, widget=forms.TextInput({"inputmode": "decimal"}))
+    term_months = forms.TypedChoiceField(label=_("term (months)"), coerce=int)
+
+    def __init__(self, *args: Any, available: Decimal, terms: list[int], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.available = available
+        self.fields["term_months"].choices = [(n, str(n)) for n in terms]  # type: ignore[attr-defined]
+        if terms and "term_months" not in self.initial:
+            self.initial["term_months"] = terms[-1]
+
+    def clean_amount(self) -> Decimal:
+        try:
+            amount = money(typed_amount(self.cleaned_data["amount"]))
+        except DomainError as exc:
+            raise forms.ValidationError(exc.detail) from None
+        if amount <= 0:
+            raise forms.ValidationError(gettext("The amount must be greater than zero."))
+        if amount > self.available:
+            raise forms.ValidationError(
+                gettext("Only %(available)s yuan of this limit is available.")
+                % {"available": format_yuan(self.available)}
+            )
+        return amount

@@ -1,14 +1,29 @@
 """A loan's calendar, fixed at drawdown: maturity and the 20ths on which interest is settled (按月付息).
 
-Drawdown needs it to check the term against the limit; servicing charges and settles on these dates.
+Drawdown needs it to check the term against the limit and to show the borrower the schedule before the
+money goes out; servicing charges and settles on these dates. The interest charge itself
+(``interest_charge``, actual/360 rounded once) lives here, below both, so that the drawdown page's
+estimate and servicing's charges are the same formula (origination may not import servicing).
 """
 
 from __future__ import annotations
 
 import calendar
+from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
+
+from core.money import ZERO, money
 
 SETTLEMENT_DAY = 20
+DAY_COUNT = Decimal(360)
+
+
+def interest_charge(principal_days: Decimal, annual_rate: Decimal) -> Decimal:
+    """Interest on ``principal_days`` at ``annual_rate``, actual/360, rounded once."""
+    if principal_days < 0 or annual_rate < 0:
+        raise ValueError("principal-days and rate cannot be negative")
+    return money(principal_days * annual_rate / DAY_COUNT)
 
 
 def add_months(d: date, months: int) -> date:
@@ -42,3 +57,49 @@ def settlement_dates(disbursed_on: date, maturity_on: date) -> list[date]:
         dates.append(d)
         d = add_months(d, 1)
     return dates
+
+
+def terms_within(disbursed_on: date, expires_on: date, max_term_months: int) -> list[int]:
+    """The terms a drawdown on ``disbursed_on`` may take: 1 to the programme's maximum, maturing by ``expires_on``."""
+    return [n for n in range(1, max_term_months + 1) if maturity_date(disbursed_on, n) <= expires_on]
+
+
+@dataclass(frozen=True)
+class InterestDate:
+    """One date interest falls due, the days it covers and the interest charged on it."""
+
+    on: date
+    days: int
+    interest: Decimal
+    maturity: bool = False
+
+
+@dataclass(frozen=True)
+class InterestEstimate:
+    """The interest a loan would be charged if its whole principal stayed outstanding to maturity."""
+
+    dates: tuple[InterestDate, ...]
+
+    @property
+    def maturity_on(self) -> date:
+        return self.dates[-1].on
+
+    @property
+    def total(self) -> Decimal:
+        return sum((d.interest for d in self.dates), ZERO)
+
+
+def interest_estimate(amount: Decimal, disbursed_on: date, term_months: int, annual_rate: Decimal) -> InterestEstimate:
+    """Each 20th and the maturity with the interest charged on it, the principal never repaid before maturity.
+
+    The days are servicing's: from disbursement (inclusive) to the first 20th (inclusive), then from the day
+    after one charge to the next, the maturity date included; each charge is rounded once.
+    """
+    maturity_on = maturity_date(disbursed_on, term_months)
+    dates: list[InterestDate] = []
+    after = disbursed_on  # the first day not yet charged
+    for on in [*settlement_dates(disbursed_on, maturity_on), maturity_on]:
+        days = (on - after).days + 1
+        dates.append(InterestDate(on, days, interest_charge(amount * days, annual_rate), on == maturity_on))
+        after = date.fromordinal(on.toordinal() + 1)
+    return InterestEstimate(tuple(dates))

@@ -24,10 +24,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from core.money import FEN, ZERO, money
+
+# The charge's formula sits below origination, whose drawdown page estimates a loan's interest with it.
+from origination.schedule import DAY_COUNT as DAY_COUNT
+from origination.schedule import interest_charge as interest_charge
 from origination.schedule import maturity_date, settlement_dates
 from servicing.waterfall import Allocation, Owed, allocate
 
-DAY_COUNT = Decimal(360)
 DEFAULT_MARKUP = Decimal("0.50")
 
 
@@ -37,13 +40,6 @@ def accrual_days(start: date, end: date) -> int:
     if days < 0:
         raise ValueError("end is more than a day before start")
     return days
-
-
-def interest_charge(principal_days: Decimal, annual_rate: Decimal) -> Decimal:
-    """Interest on ``principal_days`` at ``annual_rate``, actual/360, rounded once."""
-    if principal_days < 0 or annual_rate < 0:
-        raise ValueError("principal-days and rate cannot be negative")
-    return money(principal_days * annual_rate / DAY_COUNT)
 
 
 def penalty_charge(overdue_principal_days: Decimal, annual_rate: Decimal, markup: Decimal) -> Decimal:

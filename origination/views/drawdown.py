@@ -1,6 +1,14 @@
-"""The drawdown form (提款): a loan from one approved limit."""
+"""The drawdown form (提款): a loan from one approved limit, in two steps.
+
+``preview`` checks the form and shows the schedule the loan would have (each 20th with its estimated interest,
+the maturity, the total), with a button that confirms the same values; ``confirm`` disburses. Only the terms
+that can work are offered, every input is kept when something is refused, and a limit that no term fits says so
+instead of offering a form.
+"""
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -9,9 +17,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from core.business_date import business_date_get
-from core.errors import DomainError
-from core.views import typed_amount
+from core.views import call_service
 from origination.figures import limits_with_available
+from origination.forms import DrawdownForm
+from origination.models import CreditLimit
+from origination.schedule import interest_estimate, terms_within
 from origination.selectors import visible_limits
 from origination.services.drawdown import loan_disburse
 from partners.auth import acting_user
@@ -21,17 +31,24 @@ from partners.auth import acting_user
 def drawdown(request: HttpRequest, pk: int) -> HttpResponse:
     user = acting_user(request)
     limit = get_object_or_404(limits_with_available(visible_limits(user)).select_related("farmer", "program"), pk=pk)
-    if request.method == "POST":
-        try:
-            loan = loan_disburse(
-                credit_limit=limit,
-                amount=typed_amount(request.POST.get("amount", "")),
-                term_months=int(request.POST.get("term_months") or 0),
-                actor=user,
+    today = business_date_get()
+    valid = limit.status == CreditLimit.Status.ACTIVE and limit.expires_on > today
+    terms = terms_within(today, limit.expires_on, limit.program.max_term_months) if valid else []
+    context: dict[str, object] = {"limit": limit, "today": today, "valid": valid, "terms": terms}
+    if not terms:
+        return render(request, "origination/drawdown.html", context)
+    available: Decimal = limit.available  # type: ignore[attr-defined]  # annotated by limits_with_available
+    form = DrawdownForm(request.POST or None, available=available, terms=terms)
+    context["form"] = form
+    if request.method == "POST" and form.is_valid():
+        amount, term = form.cleaned_data["amount"], form.cleaned_data["term_months"]
+        if request.POST.get("action") == "confirm":
+            loan = call_service(
+                form, lambda: loan_disburse(credit_limit=limit, amount=amount, term_months=term, actor=user)
             )
-        except (DomainError, ValueError) as exc:
-            messages.error(request, getattr(exc, "detail", _("The term must be a whole number of months.")))
+            if loan is not None:
+                messages.success(request, _("The loan is disbursed."))
+                return redirect("loan-detail", pk=loan.pk)
         else:
-            messages.success(request, _("The loan is disbursed."))
-            return redirect("loan-detail", pk=loan.pk)
-    return render(request, "origination/drawdown.html", {"limit": limit, "today": business_date_get()})
+            context["estimate"] = interest_estimate(amount, today, term, limit.program.annual_rate)
+    return render(request, "origination/drawdown.html", context)

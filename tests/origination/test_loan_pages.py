@@ -10,6 +10,7 @@ from postloan.cob import close_business_days
 from tests.factories import make_lending_world
 
 D = dt.date
+CONFIRM_100000_6 = {"amount": "100000", "term_months": "6", "action": "confirm"}
 
 
 def client_for(user) -> Client:
@@ -22,7 +23,7 @@ def test_drawdown_from_the_farmer_page_then_the_loan_page(users):
     _program, farmer, limit = make_lending_world(users, on=D(2027, 3, 5))
     client = client_for(users["manager"])
     assert "提款" in client.get(f"/farmers/{farmer.pk}/").content.decode()
-    response = client.post(f"/limits/{limit.pk}/drawdown/", {"amount": "100000", "term_months": "6"}, follow=True)
+    response = client.post(f"/limits/{limit.pk}/drawdown/", CONFIRM_100000_6, follow=True)
     loan = Loan.objects.get()
     assert response.redirect_chain[-1][0] == f"/loans/{loan.pk}/"
     page = response.content.decode()
@@ -40,7 +41,7 @@ def test_a_drawdown_above_the_limit_shows_why(users):
 
 def test_repayment_and_downgrade_from_the_loan_page(users):
     _program, _farmer, limit = make_lending_world(users, on=D(2027, 3, 5))
-    client_for(users["manager"]).post(f"/limits/{limit.pk}/drawdown/", {"amount": "100000", "term_months": "6"})
+    client_for(users["manager"]).post(f"/limits/{limit.pk}/drawdown/", CONFIRM_100000_6)
     loan = Loan.objects.get()
     close_business_days(to=D(2027, 3, 21))
     page = client_for(users["manager"]).post(f"/loans/{loan.pk}/repay/", {"amount": "193.33"}, follow=True)
@@ -57,7 +58,7 @@ def test_repayment_and_downgrade_from_the_loan_page(users):
 
 def test_the_programme_page_shows_its_health(users):
     program, _farmer, limit = make_lending_world(users, on=D(2027, 3, 5), margin="50.00", margin_ratio=Decimal("0"))
-    client_for(users["manager"]).post(f"/limits/{limit.pk}/drawdown/", {"amount": "100000", "term_months": "6"})
+    client_for(users["manager"]).post(f"/limits/{limit.pk}/drawdown/", CONFIRM_100000_6)
     close_business_days(to=D(2027, 4, 1))
     page = client_for(users["leader"]).get(f"/programs/{program.pk}/").content.decode()
     assert "项目健康度" in page
