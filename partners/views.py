@@ -33,11 +33,6 @@ from partners.services.margin import MARGIN_STAFF_ROLES, margin_entry_confirm
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "partners/home.html", {})
-
-
-@login_required
 def anchor_list(request: HttpRequest) -> HttpResponse:
     user = acting_user(request)
     if is_anchor_operator(user) and user.anchor_id:

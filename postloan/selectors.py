@@ -3,7 +3,8 @@
 A filter means one thing wherever it is given: the page (``postloan.views.warning_list``) and the API
 (``GET /warnings/``, ``postloan.api.WarningFilter``) both filter through ``warnings_filter``, so the same
 filters give the same rows. The names are those the API gives them (docs/contract.md); the page also
-has two drill-downs of the dashboards the API does not offer (``overdue``, ``handled_since``).
+has two drill-downs of the dashboards the API does not offer (``overdue``, ``handled_since``) and one of the
+home page (``due_by``).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class WarningFilters:
     escalated: bool | None = None
     overdue: bool = False  # open and past the deadline on the business date (the page's drill-down)
     handled_since: dt.date | None = None  # closed by a person on or after the date (the page's drill-down)
+    due_by: dt.date | None = None  # open with a deadline on or before the date (the home page's drill-down)
 
 
 def warnings_filter(warnings: QuerySet[RiskWarning], filters: WarningFilters) -> QuerySet[RiskWarning]:
@@ -55,6 +57,8 @@ def warnings_filter(warnings: QuerySet[RiskWarning], filters: WarningFilters) ->
         warnings = warnings.filter(status=RiskWarning.Status.OPEN, deadline__lt=business_date_get())
     if filters.handled_since is not None:
         warnings = warnings.filter(resolution__in=HANDLED_RESOLUTIONS, closed_on__gte=filters.handled_since)
+    if filters.due_by is not None:
+        warnings = warnings.filter(status=RiskWarning.Status.OPEN, deadline__lte=filters.due_by)
     return warnings
 
 

@@ -59,6 +59,7 @@ PAGE_FILTERS = (
     "escalated",
     "overdue",
     "handled_since",
+    "due_by",
 )
 
 
@@ -77,6 +78,13 @@ def _page_filters(request: HttpRequest) -> tuple[dict[str, str], WarningFilters]
         except ValueError:
             messages.error(request, _("This is not a date: write it like 2027-02-13."))
             given["handled_since"] = ""
+    due_by = None
+    if given["due_by"]:  # the home page's drill-down: open and due on or before the day
+        try:
+            due_by = dt.date.fromisoformat(given["due_by"])
+        except ValueError:
+            messages.error(request, _("This is not a date: write it like 2027-02-13."))
+            given["due_by"] = ""
     filters = WarningFilters(
         rule=given["rule"],
         status=given["status"],
@@ -88,6 +96,7 @@ def _page_filters(request: HttpRequest) -> tuple[dict[str, str], WarningFilters]
         escalated=_yes_or_no(given["escalated"]),
         overdue=bool(given["overdue"]),
         handled_since=handled_since,
+        due_by=due_by,
     )
     return given, filters
 

@@ -17,7 +17,7 @@ from core.errors import DomainError
 from core.roles import Role
 from core.views import paginate
 from origination.exports import row_errors_xlsx
-from origination.models import UploadJob
+from origination.models import Batch, UploadJob
 from origination.selectors import visible_batches
 from origination.services.intake import ATTACHMENTS, UPLOAD_ROLES
 from origination.services.uploads import upload_job_create, upload_of
@@ -166,7 +166,16 @@ def upload_job_errors(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def batch_list(request: HttpRequest) -> HttpResponse:
     batches = visible_batches(acting_user(request)).select_related("program", "program__anchor").order_by("-id")
-    return render(request, "origination/batch_list.html", {"page": paginate(request, batches)})
+    # ?status=… (repeatable): the batches in any of these statuses (the home page's links)
+    statuses = [status for status in request.GET.getlist("status") if status in Batch.Status.values]
+    if statuses:
+        batches = batches.filter(status__in=statuses)
+    context = {
+        "page": paginate(request, batches),
+        "statuses": [Batch.Status(status).label for status in statuses],
+        "querystring": "".join(f"status={status}&" for status in statuses),
+    }
+    return render(request, "origination/batch_list.html", context)
 
 
 @login_required

@@ -24,10 +24,14 @@ from partners.services.programs import program_create, program_parameters_shown,
 @login_required
 def program_list(request: HttpRequest) -> HttpResponse:
     programs = visible_programs(acting_user(request)).select_related("anchor").order_by("anchor__name", "name")
+    status = request.GET.get("status", "")  # the home page's link to the suspended programmes
+    if status in Program.Status.values:
+        programs = programs.filter(status=status)
     shown = list(programs[:200])
     figures = programs_figures(shown)
     rows = [(program, figures[program.pk]) for program in shown]
-    return render(request, "origination/program_list.html", {"rows": rows})
+    label = Program.Status(status).label if status in Program.Status.values else ""
+    return render(request, "origination/program_list.html", {"rows": rows, "status_label": label})
 
 
 @login_required
