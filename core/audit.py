@@ -73,6 +73,7 @@ class AuditAction(StrEnum):
     WARNING_CLOSE = "warning_close"  # warning_close
     POSTDRAWDOWN_CHECK = "postdrawdown_check"  # postdrawdown_check_record
     WARNING_RULE_PARAMETERS_SET = "warning_rule_parameters_set"  # warning_rule_parameters_set, by an administrator
+    WARNING_RULE_SETTINGS_SET = "warning_rule_settings_set"  # warning_rule_settings_set: enabled, days to handle
     HOLDINGS_IMPORT = "holdings_import"  # holdings_import: cross-selling holdings from a file
     HOLDING_RECORD = "holding_record"  # holding_record: a holding recorded by hand
 

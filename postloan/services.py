@@ -138,3 +138,29 @@ def warning_rule_parameters_set(*, rule: WarningRule, actor: User, parameters: o
         actor=actor, action=AuditAction.WARNING_RULE_PARAMETERS_SET, subject=rule, before=before, after=checked
     )
     return rule
+
+
+DEADLINE_DAYS_RANGE = (1, 365)  # days to handle a rule's warning: at least a day, at most a year
+
+
+@transaction.atomic
+def warning_rule_settings_set(*, rule: WarningRule, actor: User, enabled: bool, deadline_days: int) -> WarningRule:
+    """An administrator switches a rule on or off (a rule is never deleted) and sets its days to handle.
+
+    Days outside ``DEADLINE_DAYS_RANGE`` are refused (``invalid_parameter``) and nothing changes.
+    """
+    require_role(actor, Role.ADMINISTRATOR)
+    low, high = DEADLINE_DAYS_RANGE
+    if isinstance(deadline_days, bool) or not isinstance(deadline_days, int) or not low <= deadline_days <= high:
+        raise DomainError(
+            ErrorCode.INVALID_PARAMETER,
+            _("Days to handle is a whole number from %(low)s to %(high)s.") % {"low": low, "high": high},
+        )
+    rule = WarningRule.objects.select_for_update().get(pk=rule.pk)
+    before = {"enabled": rule.enabled, "deadline_days": rule.deadline_days}
+    rule.enabled, rule.deadline_days = bool(enabled), deadline_days
+    rule._history_user = actor  # type: ignore[attr-defined]  # who made the edit, in the rule's history
+    rule.save(update_fields=["enabled", "deadline_days"])
+    after = {"enabled": rule.enabled, "deadline_days": rule.deadline_days}
+    audit_record(actor=actor, action=AuditAction.WARNING_RULE_SETTINGS_SET, subject=rule, before=before, after=after)
+    return rule

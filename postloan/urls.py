@@ -1,10 +1,13 @@
 from django.urls import path
 
-from postloan import views
+from postloan import rule_admin, views
 
 urlpatterns = [
     path("warnings/mine/", views.my_warning_list, name="my-warnings"),
     path("warnings/", views.warning_list, name="warning-list"),
     path("warnings/<int:pk>/", views.warning_detail, name="warning-detail"),
     path("loans/<int:pk>/checks/", views.loan_checks, name="loan-checks"),
+    path("system/", rule_admin.system_admin, name="system-admin"),
+    path("system/rules/<int:pk>/", rule_admin.warning_rule_edit, name="warning-rule-edit"),
+    path("system/rules/<int:pk>/enabled/", rule_admin.warning_rule_enabled, name="warning-rule-enabled"),
 ]

@@ -466,6 +466,17 @@ def _rule_parameters_set(world: World) -> Act:
     return lambda: warning_rule_parameters_set(rule=rule, actor=_users(world)["admin"], parameters={"days": 45})
 
 
+@scenario(AuditAction.WARNING_RULE_SETTINGS_SET)
+def _rule_settings_set(world: World) -> Act:
+    from postloan.models import WarningRule
+    from postloan.services import warning_rule_settings_set
+    from postloan.warning_run import rules_ensure
+
+    rules_ensure()
+    rule = WarningRule.objects.get(code="MATURITY_SOON")
+    return lambda: warning_rule_settings_set(rule=rule, actor=_users(world)["admin"], enabled=False, deadline_days=5)
+
+
 @scenario(AuditAction.HOLDINGS_IMPORT)
 def _holdings_import(world: World) -> Act:
     from postloan.dashboards.services import holdings_import
