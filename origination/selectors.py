@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.db.models import Max, QuerySet
 
 from core.money import ZERO
-from origination.models import Batch, BatchRow, CreditLimit, Loan
+from origination.models import Batch, BatchRow, CreditLimit, Loan, WhitelistEntry
 from partners.models import User
 from partners.scoping import filter_by_subtree, is_anchor_operator, visible_farmers, visible_programs
 from risk.models import ProviderDelivery, TradeRecord
@@ -53,6 +53,15 @@ def visible_limits(user: User) -> QuerySet[CreditLimit]:
     if is_anchor_operator(user):
         return CreditLimit.objects.filter(program__in=visible_programs(user))
     return CreditLimit.objects.filter(program__in=visible_programs(user), farmer__in=visible_farmers(user))
+
+
+def visible_whitelist(user: User) -> QuerySet[WhitelistEntry]:
+    """白名单 entries the user may see, scoped as the limits they come from: an anchor operator his own
+    programmes' entries, staff those of the programmes in their reach and of the farmers in their subtree."""
+    entries = WhitelistEntry.objects.filter(program__in=visible_programs(user))
+    if is_anchor_operator(user):
+        return entries
+    return filter_by_subtree(entries, user, "farmer__org_node")
 
 
 def row_trades(row: BatchRow) -> QuerySet[TradeRecord]:

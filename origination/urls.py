@@ -1,6 +1,6 @@
 from django.urls import path
 
-from origination.views import batches, drawdown, farmers, programs, review
+from origination.views import batches, drawdown, farmers, programs, review, whitelist
 
 urlpatterns = [
     path("programs/", programs.program_list, name="program-list"),
@@ -20,6 +20,8 @@ urlpatterns = [
     path("batches/<int:pk>/rows/<int:row>/", review.batch_row_panel, name="batch-row"),
     path("batches/<int:pk>/rows/<int:row>/decide/", review.batch_row_decide_view, name="batch-row-decide"),
     path("batches/<int:pk>/<str:name>/", review.batch_action, name="batch-action"),
+    path("farmers/", farmers.farmer_list, name="farmer-list"),
     path("farmers/<int:pk>/", farmers.farmer_detail, name="farmer-detail"),
+    path("whitelist/", whitelist.whitelist_list, name="whitelist"),
     path("limits/<int:pk>/drawdown/", drawdown.drawdown, name="drawdown"),
 ]

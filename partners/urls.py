@@ -11,5 +11,4 @@ urlpatterns = [
     path("anchors/<int:pk>/assessments/", views.assessment_add_view, name="assessment-add"),
     path("anchors/<int:pk>/agreements/", views.agreement_add_view, name="agreement-add"),
     path("margin-entries/<int:pk>/confirm/", views.margin_entry_confirm_view, name="margin-entry-confirm"),
-    path("farmers/", views.farmer_list, name="farmer-list"),
 ]

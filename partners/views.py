@@ -184,15 +184,6 @@ def margin_entry_confirm_view(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("program-detail", pk=entry.program_id)
 
 
-@login_required
-def farmer_list(request: HttpRequest) -> HttpResponse:
-    farmers = visible_farmers(acting_user(request)).select_related("org_node").order_by("name", "id")
-    query = request.GET.get("q", "").strip()
-    if query:
-        farmers = farmers.filter(name__icontains=query)
-    return render(request, "partners/farmer_list.html", {"page": paginate(request, farmers), "query": query})
-
-
 def farmer_page_context(request: HttpRequest, pk: int) -> dict[str, object]:
     """The farmer's own page; the full numbers only on request, to a permitted user, and logged."""
     user = acting_user(request)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,6 +20,7 @@ from origination.models import Loan
 from origination.schedule import settlement_dates
 from origination.selectors import visible_loans
 from partners.auth import acting_user
+from partners.selectors import farmer_search_q
 from servicing.interest import interest_charge
 from servicing.services.repayments import (
     accrued_interest,
@@ -41,13 +43,19 @@ def loan_list(request: HttpRequest) -> HttpResponse:
         loans = loans.filter(classification=classification)
     if request.GET.get("overdue"):
         loans = loans.filter(oldest_due_date__isnull=False)
+    query = request.GET.get("q", "").strip()
+    loans = loans.filter(farmer_search_q(query, prefix="farmer"))
     context = {
         "page": paginate(request, loans),
         "status": status,
         "classification": classification,
         "classifications": Loan.Classification.choices,
         "today": business_date_get(),
-        "querystring": f"status={status}&classification={classification}&",
+        "query": query,
+        "querystring": urlencode(
+            {"q": query, "status": status, "classification": classification, "overdue": request.GET.get("overdue", "")}
+        )
+        + "&",
     }
     return render(request, "origination/loan_list.html", context)
 

@@ -1,17 +1,38 @@
 from __future__ import annotations
 
 from typing import cast
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from core.business_date import business_date_get
 from core.roles import Role
-from origination.figures import limits_with_available
+from core.views import paginate
+from origination.figures import farmers_with_limits, limits_with_available
 from origination.selectors import visible_limits, visible_loans
 from partners.auth import acting_user
 from partners.models import Farmer
+from partners.scoping import visible_farmers, visible_programs
+from partners.selectors import farmer_search_q
 from partners.views import farmer_page_context
+
+
+@login_required
+def farmer_list(request: HttpRequest) -> HttpResponse:
+    """The farmers in the user's reach, found by name, phone tail or ID tail, with their limits in force and
+    what is still available (only the limits of the programmes he sees), in one query per page."""
+    user = acting_user(request)
+    query = request.GET.get("q", "").strip()
+    farmers = visible_farmers(user).filter(farmer_search_q(query)).select_related("org_node").order_by("name", "id")
+    farmers = farmers_with_limits(farmers, business_date_get(), programs=visible_programs(user))
+    context = {
+        "page": paginate(request, farmers),
+        "query": query,
+        "querystring": urlencode({"q": query}) + "&",
+    }
+    return render(request, "origination/farmer_list.html", context)
 
 
 @login_required
