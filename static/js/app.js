@@ -15,4 +15,14 @@
       window.history.back();
     }
   });
+  // An element with data-scroll-into-view that htmx fills (the batch review's row panel, below the
+  // table on a phone) is scrolled into sight when it lies outside the window.
+  document.addEventListener("htmx:afterSwap", (event) => {
+    const target = event.detail && event.detail.target;
+    if (!(target instanceof Element) || !target.hasAttribute("data-scroll-into-view")) { return; }
+    const box = target.getBoundingClientRect();
+    if (box.top < 0 || box.top > window.innerHeight - 80) {
+      target.scrollIntoView({ behavior: "smooth", block: "start" });
+    }
+  });
 })();
