@@ -19,7 +19,7 @@ TALLEST_CELL = 80
 
 def _fits_a_phone(page, table):
     assert page.evaluate("document.documentElement.scrollWidth") <= 390, "the page must not scroll sideways"
-    heights = page.locator(f"[data-testid={table}] tbody td").evaluate_all(
+    heights = page.locator(f"{table} tbody td").evaluate_all(
         "cells => cells.map(c => c.getBoundingClientRect().height)"
     )
     assert heights and max(heights) <= TALLEST_CELL, heights
@@ -33,13 +33,21 @@ def test_the_warning_and_loan_lists_are_cards_on_a_phone(live_server, world, pho
 
     phone_page.goto(f"{live_server.url}/warnings/")
     assert "欠息" in phone_page.get_by_test_id("warning-table").inner_text()
-    _fits_a_phone(phone_page, "warning-table")
+    _fits_a_phone(phone_page, "[data-testid=warning-table]")
     screenshot(phone_page, "warning-list-phone")
 
     phone_page.goto(f"{live_server.url}/loans/")
     assert world["farmer"].name in phone_page.get_by_test_id("loan-table").inner_text()
-    _fits_a_phone(phone_page, "loan-table")
+    _fits_a_phone(phone_page, "[data-testid=loan-table]")
     screenshot(phone_page, "loan-list-phone")
+
+
+def test_the_anchor_and_programme_lists_are_cards_on_a_phone(live_server, world, phone_page):
+    log_in(phone_page, live_server.url, "approver", PASSWORD)
+    for address, name in (("/anchors/", world["program"].anchor.name), ("/programs/", world["program"].name)):
+        phone_page.goto(f"{live_server.url}{address}")
+        assert name in phone_page.locator("table.table-cards").inner_text()
+        _fits_a_phone(phone_page, "table.table-cards")
 
 
 def test_the_repayment_form_comes_before_the_history_on_a_phone(live_server, world, phone_page):
