@@ -75,6 +75,7 @@ class ProgramCard:
 class HomePage:
     role: str
     cards: list[Card] = field(default_factory=list)
+    batches: list[Card] = field(default_factory=list)  # an anchor operator's batches, one row per status
     programs: list[ProgramCard] = field(default_factory=list)
     admin_links: list[tuple[str, str]] = field(default_factory=list)
 
@@ -197,7 +198,7 @@ def anchor_operator_page(user: User, page: HomePage) -> None:
     by_status = dict(
         visible_batches(user).order_by().values_list("status").annotate(n=Count("id")).values_list("status", "n")
     )
-    page.cards = [
+    page.batches = [
         Card(f"batches-{status}", str(label), by_status.get(status, 0), batches_url([status]))
         for status, label in Batch.Status.choices
     ]
@@ -221,9 +222,10 @@ def home_page(user: User, today: dt.date) -> HomePage:
         anchor_operator_page(user, page)
     if user.role == Role.ADMINISTRATOR or user.is_superuser:
         page.admin_links = [
-            (_("Administration"), reverse("admin:index")),
+            (_("Warning rules"), reverse("system-admin")),
             (_("Users"), reverse("admin:partners_user_changelist")),
             (_("Organisation"), reverse("admin:partners_orgnode_changelist")),
+            (_("Site administration"), reverse("admin:index")),
         ]
     return page
 

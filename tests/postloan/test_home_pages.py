@@ -139,7 +139,8 @@ def test_a_branch_manager_sees_the_headline_figures_of_his_subtree(client, users
 def test_an_anchor_operator_sees_his_batches_limits_and_margin_only(client, users, book):
     operator = make_anchor_operator("anchor", book.program.anchor)
     response, home = _home(client, operator)
-    counts = _counts_follow_their_links(client, response, home.cards)
+    assert home.cards == []
+    counts = _counts_follow_their_links(client, response, home.batches)
     assert counts == {
         "batches-uploaded": 1,
         "batches-validated": 1,
@@ -157,6 +158,7 @@ def test_an_anchor_operator_sees_his_batches_limits_and_margin_only(client, user
     assert reverse("program-detail", args=[book.program.pk]) in page
     assert reverse("program-detail", args=[book.other_program.pk]) not in page
     assert book.other_program.name not in page and "暂停方案" not in page
+    assert book.program.anchor.name in page and "新希望" not in page
 
 
 def test_an_administrator_lands_on_the_admin(client, users, book):
@@ -182,6 +184,8 @@ def test_the_home_page_reads_a_bounded_number_of_queries(client, users, book, ro
         program = make_program(book.program.anchor, users["approver"])
         for status in Batch.Status.values:
             _batch(program, status, users["manager"])
-        warning(book.farmer_a.org_node, raised_on=DAY - dt.timedelta(days=9), assignee=users["manager"], subject_id=10 + n)
+        warning(
+            book.farmer_a.org_node, raised_on=DAY - dt.timedelta(days=9), assignee=users["manager"], subject_id=10 + n
+        )
     assert _queries(client, user) == before
     assert before <= 15
