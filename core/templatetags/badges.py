@@ -39,6 +39,7 @@ _COLOURS = {
         "confirmed_risk",
         "overdue",
         "claim",
+        "issue",
     ),
     "secondary": ("closed", "expired", "exited", "false_alarm", "no_trade_data", "none", ""),
 }

@@ -16,6 +16,7 @@ from tests.factories import SOUND_BOOK_DAY as TODAY
 
 pytestmark = pytest.mark.django_db
 
+BADGED_FIELDS = ("status", "classification", "result", "validation")
 RULE_CODES = re.compile(r"\b[A-Z]{3,}_[A-Z_]+\b")
 
 
@@ -108,6 +109,6 @@ def test_every_status_of_every_model_has_a_colour_by_meaning():
         if model._meta.app_label not in ("partners", "risk", "origination", "postloan"):
             continue
         for field in model._meta.get_fields():
-            if getattr(field, "name", "") in ("status", "classification") and getattr(field, "choices", None):
+            if getattr(field, "name", "") in BADGED_FIELDS and getattr(field, "choices", None):
                 unknown |= {value for value, _label in field.choices if value not in STATUS_COLOURS}
     assert not unknown
