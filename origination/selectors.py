@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django.db.models import Max, QuerySet
 
+from core.error_codes import ErrorCode
+from core.identifiers import normalize_text
+from core.masking import pii_hash
 from core.money import ZERO
-from origination.models import Batch, BatchRow, CreditLimit, Loan, WhitelistEntry
+from origination.models import Batch, BatchRow, BatchRowError, CreditLimit, Loan, WhitelistEntry
 from partners.models import User
 from partners.scoping import filter_by_subtree, is_anchor_operator, visible_farmers, visible_programs
 from risk.models import ProviderDelivery, TradeRecord
@@ -74,6 +78,25 @@ def row_trades(row: BatchRow) -> QuerySet[TradeRecord]:
         order_date__range=(row.window_start, row.window_end),
         id__lte=row.batch.trade_snapshot_id or 0,
     ).order_by("order_date", "id")
+
+
+def blocking_batches(batch: Batch, errors: Iterable[BatchRowError]) -> dict[int, int]:
+    """For each row refused as already recommended: the earlier batch of the programme that held the farmer
+    (error id → batch id), found by the identity hash of the number the row sent."""
+    hashes = {
+        error.pk: pii_hash(normalize_text(str(error.original.get("id_number", ""))).upper())
+        for error in errors
+        if error.code == ErrorCode.ALREADY_RECOMMENDED
+    }
+    if not hashes:
+        return {}
+    holders: dict[str, int] = {}
+    earlier = BatchRow.objects.filter(
+        batch__program_id=batch.program_id, batch_id__lt=batch.pk, id_hash__in=set(hashes.values())
+    )
+    for id_hash, batch_id in earlier.values_list("id_hash", "batch_id"):
+        holders[id_hash] = max(batch_id, holders.get(id_hash, 0))
+    return {error_id: holders[h] for error_id, h in hashes.items() if h in holders}
 
 
 def no_trade_facts(row: BatchRow) -> dict[str, dt.date | None]:

@@ -18,7 +18,7 @@ from core.roles import Role
 from core.views import paginate
 from origination.exports import row_errors_xlsx
 from origination.models import Batch, UploadJob
-from origination.selectors import visible_batches
+from origination.selectors import blocking_batches, visible_batches
 from origination.services.intake import ATTACHMENTS, UPLOAD_ROLES
 from origination.services.uploads import upload_job_create, upload_of
 from origination.tasks import batch_intake_run
@@ -183,9 +183,13 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = acting_user(request)
     batch = get_object_or_404(visible_batches(user).select_related("program", "program__anchor", "farmer_list"), pk=pk)
     errors = batch.row_errors.order_by("row", "id")
+    errors_page = paginate(request, errors, per_page=100)
+    holders = blocking_batches(batch, errors_page)
+    for error in errors_page:
+        error.blocking_batch = holders.get(error.pk)
     context = {
         "batch": batch,
-        "errors_page": paginate(request, errors, per_page=100),
+        "errors_page": errors_page,
         "error_count": errors.count(),
         "status_changes": batch.status_changes.select_related("actor"),
         "attachments": [(name, getattr(batch, name)) for name in ATTACHMENTS if getattr(batch, name) is not None],

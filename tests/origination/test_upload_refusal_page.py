@@ -96,3 +96,21 @@ def test_an_anchor_operator_sees_no_code(world, django_capture_on_commit_callbac
     assert 'data-testid="blocking-batch"' in page
     for code in ("no_valid_rows", "already_recommended", "invalid_id_format", "invalid_phone", "<code"):
         assert code not in page
+
+
+def test_a_list_partly_accepted_links_each_farmer_already_recommended_to_his_batch(
+    world, django_capture_on_commit_callbacks
+):
+    program, clerk, _ = world
+    first = (HEADER + f"甲,{IDS[0]},13812345678,100000,300000,80\n").encode()
+    _upload(clerk, program, first, django_capture_on_commit_callbacks, name="first.csv")
+    open_batch = Batch.objects.get()
+    # the same farmer, his number in lower case with spaces around it, beside a new one
+    again = (HEADER + f"乙, {IDS[0].lower()} ,13912345678,100000,300000,80\n丙,{IDS[1]},13912345679,1,1,80\n").encode()
+
+    job, _ = _upload(clerk, program, again, django_capture_on_commit_callbacks, name="again.csv")
+
+    assert job.state == UploadJob.State.DONE
+    page = clerk.get(f"/batches/{job.batch_id}/").content.decode()
+    assert re.search(rf'href="/batches/{open_batch.pk}/"\s+data-testid="blocking-batch"', page)
+    assert "already_recommended" not in page  # an anchor operator reads no codes
