@@ -14,6 +14,7 @@ from core.exports import xlsx_response
 from core.templatetags.figures import sent_value
 from origination.importers import COLUMN_ORDER, FARMER_COLUMNS
 from partners.models import User
+from partners.scoping import is_anchor_operator
 from partners.services.farmers import can_view_identity
 
 FULL_NUMBER_COLUMNS = ("id_number", "phone")
@@ -25,11 +26,14 @@ def row_errors_xlsx(
     """Each refused cell: row, column, reason, then the whole row as the anchor sent it.
 
     Identity and phone numbers are masked unless the user may see them in full; a copy with the full
-    numbers leaves an audit row, as a reveal on the farmer's page does.
+    numbers leaves an audit row, as a reveal on the farmer's page does. The error codes are for staff:
+    an anchor operator's copy has the reasons only.
     """
     reveal = can_view_identity(actor)
+    codes = not is_anchor_operator(actor)
     column_names = {spec.field: spec.aliases[0] for spec in FARMER_COLUMNS}
-    headers = [_("row"), _("column"), _("code"), _("reason"), *[column_names[c] for c in COLUMN_ORDER]]
+    headers = [_("row"), _("column"), *([_("code")] if codes else []), _("reason")]
+    headers += [column_names[c] for c in COLUMN_ORDER]
     revealed = 0  # rows written with a full identity or phone number
 
     def rows() -> Iterator[list[Any]]:
@@ -41,7 +45,7 @@ def row_errors_xlsx(
             yield [
                 error["row"],
                 column_names.get(error["column"], error["column"]),
-                error["code"],
+                *([error["code"]] if codes else []),
                 error["detail"],
                 *[_cell(original, column, reveal) for column in COLUMN_ORDER],
             ]

@@ -1,8 +1,10 @@
 """The page of a refused farmer list: says it was refused, groups identical errors, names the blocking batch."""
 
 import datetime as dt
+import io
 import re
 
+import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -67,6 +69,11 @@ def test_a_farmer_in_an_open_batch_names_that_batch_with_a_link(world, django_ca
     assert re.search(r'data-testid="row-error-count">3<', page)
     # staff see the code, small and muted
     assert "already_recommended" in page and "no_valid_rows" in page
+    # and in the download, a column of codes
+    sheet = openpyxl.load_workbook(io.BytesIO(manager.get(f"/uploads/{job.pk}/errors.xlsx").content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:4] == ("行号", "列", "代码", "原因")
+    assert {row[2] for row in rows[1:]} == {"already_recommended"}
 
 
 def test_the_api_s_row_errors_keep_the_contract_s_four_keys(world, users, django_capture_on_commit_callbacks):
