@@ -153,8 +153,12 @@ def _write(
             _("No row of %(file)s can be used: see the reason for each row.") % {"file": farmer_list.name},
             errors=[{key: error[key] for key in ("row", "column", "code", "detail")} for error in farmers.errors],
         )
-        # The page's copy: the rows as sent and the batch that holds a farmer already recommended.
-        refusal.report = farmers.errors
+        # The page's copy adds the batch that holds a farmer already recommended. Not the rows as sent:
+        # a refused list is kept nowhere, its identity numbers included.
+        refusal.report = [
+            {key: error[key] for key in ("row", "column", "code", "detail", "batch") if key in error}
+            for error in farmers.errors
+        ]
         raise refusal
     stored = stored_file_create(
         content=farmer_list.content,

@@ -65,6 +65,9 @@ def test_a_farmer_in_an_open_batch_names_that_batch_with_a_link(world, django_ca
     job, page = _upload(manager, program, again, django_capture_on_commit_callbacks, name="again.csv")
 
     assert job.state == UploadJob.State.FAILED and Batch.objects.count() == 1
+    # the job keeps the blocking batch, and nothing of the refused rows' identity numbers
+    assert {error["batch"] for error in job.errors} == {open_batch.pk}
+    assert not any(number in str(job.errors) for number in IDS)
     assert re.search(rf'href="/batches/{open_batch.pk}/"\s+data-testid="blocking-batch"', page)
     assert re.search(r'data-testid="row-error-count">3<', page)
     # staff see the code, small and muted
