@@ -15,6 +15,15 @@
       window.history.back();
     }
   });
+  // A table that scrolls sideways (.table-responsive) is reachable by keyboard, so it can be scrolled without a
+  // mouse (axe: scrollable-region-focusable); also in what htmx swaps in.
+  const focusableScrollers = (root) => {
+    root.querySelectorAll(".table-responsive:not([tabindex])").forEach((box) => { box.tabIndex = 0; });
+  };
+  focusableScrollers(document);
+  document.addEventListener("htmx:afterSwap", (event) => {
+    if (event.detail && event.detail.target instanceof Element) { focusableScrollers(event.detail.target); }
+  });
   // An element with data-scroll-into-view that htmx fills (the batch review's row panel, below the
   // table on a phone) is scrolled into sight when it lies outside the window.
   document.addEventListener("htmx:afterSwap", (event) => {
