@@ -57,7 +57,8 @@ def test_a_list_over_the_size_limit_is_refused_unread_and_kept_nowhere(
         client, program, django_capture_on_commit_callbacks, farmer_list=SimpleUploadedFile("big.csv", content)
     )
     assert response.status_code == 400
-    assert "<code>file_too_large</code>" in response.content.decode()
+    page = response.content.decode()
+    assert "big.csv 大小为" in page and "最多接受" in page and "file_too_large" not in page
     assert not UploadJob.objects.exists() and not StoredFile.objects.exists()
     assert not on_disk(content)
 
