@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -356,6 +357,14 @@ class MarginEntry(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.status == self.Status.PENDING
+
+    @property
+    def reference_shown(self) -> str:
+        """The reference as a person reads it: a month-end deduction names its loan (``loan:158``) by number."""
+        kind, _sep, number = self.reference.partition(":")
+        if kind == "loan" and number.isdigit():
+            return gettext("Loan %(id)s") % {"id": number}
+        return self.reference
 
     @property
     def signed_amount(self) -> Decimal:
