@@ -46,6 +46,34 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items[:] = [item for run in runs for item in run]
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> object:
+    """After a transactional test's flush, the rows the data migrations wrote are written again.
+
+    ``serialized_rollback`` reloads them only at the start of the next transactional test; a plain test
+    that follows on the same worker (the slow transactional ones are scheduled first) would find no
+    branch root and no cross-selling products.
+    """
+    result = yield
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction"):
+        _migration_rows_restore(item.config)
+    return result
+
+
+def _migration_rows_restore(config: pytest.Config) -> None:
+    import importlib
+
+    from django.apps import apps
+    from pytest_django.plugin import blocking_manager_key
+
+    with config.stash[blocking_manager_key].unblock():
+        for name in ("partners.migrations.0003_seed_products", "partners.migrations.0005_branch_root_from_settings"):
+            migration = importlib.import_module(name)
+            for operation in migration.Migration.operations:
+                operation.code(apps, None)
+
+
 def _restore_migration_data_after_transactional_tests(items: list[pytest.Item]) -> None:
     """A transactional test empties every table at its end, the rows that migrations wrote among them
     (the branch root, the cross-selling products). With ``serialized_rollback`` they are put back, so a
