@@ -62,16 +62,16 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
 
 
 def _migration_rows_restore(config: pytest.Config) -> None:
-    import importlib
-
-    from django.apps import apps
+    """What serialized rollback itself reloads (the rows as migrate left them, with their ids), so that the
+    next transactional test's reload updates the same rows instead of meeting copies under other ids."""
+    from django.db import connections
     from pytest_django.plugin import blocking_manager_key
 
     with config.stash[blocking_manager_key].unblock():
-        for name in ("partners.migrations.0003_seed_products", "partners.migrations.0005_branch_root_from_settings"):
-            migration = importlib.import_module(name)
-            for operation in migration.Migration.operations:
-                operation.code(apps, None)
+        for connection in connections.all():
+            contents = getattr(connection, "_test_serialized_contents", None)
+            if contents:
+                connection.creation.deserialize_db_from_string(contents)
 
 
 def _restore_migration_data_after_transactional_tests(items: list[pytest.Item]) -> None:
