@@ -46,31 +46,34 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items[:] = [item for run in runs for item in run]
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> object:
-    """After a transactional test's flush, the rows the data migrations wrote are written again.
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Before a test of the database, the rows the data migrations wrote are there again if a transactional
+    test's flush took them away.
 
-    ``serialized_rollback`` reloads them only at the start of the next transactional test; a plain test
-    that follows on the same worker (the slow transactional ones are scheduled first) would find no
-    branch root and no cross-selling products.
+    ``serialized_rollback`` reloads them only at the start of the next transactional test; a plain test that
+    follows one on the same worker (the slow transactional ones are scheduled first) would find no branch
+    root and no cross-selling products.
     """
-    result = yield
-    marker = item.get_closest_marker("django_db")
-    if marker is not None and marker.kwargs.get("transaction"):
-        _migration_rows_restore(item.config)
-    return result
+    if item.get_closest_marker("django_db") is None and "db" not in getattr(item, "fixturenames", ()):
+        return
+    _migration_rows_restore(item.config)
 
 
 def _migration_rows_restore(config: pytest.Config) -> None:
-    """What serialized rollback itself reloads (the rows as migrate left them, with their ids), so that the
-    next transactional test's reload updates the same rows instead of meeting copies under other ids."""
+    """What serialized rollback itself reloads (the rows as migrate left them, with their ids), when they are
+    missing; only once the worker's test database exists (before that the connection names no test database)."""
     from django.db import connections
     from pytest_django.plugin import blocking_manager_key
 
-    with config.stash[blocking_manager_key].unblock():
-        for connection in connections.all():
-            contents = getattr(connection, "_test_serialized_contents", None)
-            if contents:
+    from partners.models import OrgNode, Product
+
+    for connection in connections.all():
+        contents = getattr(connection, "_test_serialized_contents", None)
+        if not contents:
+            continue
+        with config.stash[blocking_manager_key].unblock():
+            if not (Product.objects.exists() and OrgNode.objects.filter(kind=OrgNode.Kind.BRANCH).exists()):
                 connection.creation.deserialize_db_from_string(contents)
 
 
