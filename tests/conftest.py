@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+from importlib import import_module
 
 import pytest
 from rest_framework.test import APIClient
@@ -68,12 +69,17 @@ def _migration_rows_restore(config: pytest.Config) -> None:
 
     from partners.models import OrgNode, Product
 
+    SEEDED_PRODUCTS = [
+        code for code, _name, _position in import_module("partners.migrations.0003_seed_products").PRODUCTS
+    ]
+
     for connection in connections.all():
         contents = getattr(connection, "_test_serialized_contents", None)
         if not contents:
             continue
         with config.stash[blocking_manager_key].unblock():
-            if not (Product.objects.exists() and OrgNode.objects.filter(kind=OrgNode.Kind.BRANCH).exists()):
+            seeded = Product.objects.filter(code__in=seeded_products).count() == len(seeded_products)
+            if not (seeded and OrgNode.objects.filter(kind=OrgNode.Kind.BRANCH).exists()):
                 connection.creation.deserialize_db_from_string(contents)
 
 
