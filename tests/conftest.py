@@ -69,9 +69,8 @@ def _migration_rows_restore(config: pytest.Config) -> None:
 
     from partners.models import OrgNode, Product
 
-    SEEDED_PRODUCTS = [
-        code for code, _name, _position in import_module("partners.migrations.0003_seed_products").PRODUCTS
-    ]
+    seeding = import_module("partners.migrations.0003_seed_products")
+    seeded_products = [code for code, _name, _position in seeding.PRODUCTS]
 
     for connection in connections.all():
         contents = getattr(connection, "_test_serialized_contents", None)
