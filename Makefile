@@ -56,9 +56,14 @@ format: install
 	$(PYTHON_FILES) | xargs -0 $(VENV)/bin/django-upgrade --target-version $(DJANGO_TARGET) --exit-zero-even-if-changed
 
 # In parallel, one test database per worker (pytest-xdist); PYTEST_ARGS="-n 0 tests/core" runs a part serially.
-PYTEST_ARGS ?= -n auto --dist worksteal
+# The every-page check (it seeds the demo world) runs after, in a test database of its own: inside the
+# parallel run, plain tests after it on its worker found the seeded products gone.
+PYTEST_ARGS ?= -n auto --dist worksteal --ignore=tests/e2e/test_every_page.py
 test: lint
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+ifneq ($(origin PYTEST_ARGS),command line)
+	$(VENV)/bin/pytest -n 0 tests/e2e/test_every_page.py
+endif
 
 # Re-extract UI strings after changing templates or code (needs GNU gettext's xgettext).
 messages: install
