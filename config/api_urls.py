@@ -4,7 +4,8 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from core.api.views import BusinessDateView
-from origination.api.batches import BatchViewSet, CreditLimitViewSet
+from origination.api.batches import BatchViewSet
+from origination.api.limits import CreditLimitViewSet
 from origination.api.programs import ProgramViewSet
 from partners.api.views import AnchorViewSet, FarmerViewSet, MarginEntryViewSet, TokenView
 from postloan.api import CheckViewSet, WarningViewSet

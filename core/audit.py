@@ -76,6 +76,16 @@ class AuditAction(StrEnum):
     WARNING_RULE_SETTINGS_SET = "warning_rule_settings_set"  # warning_rule_settings_set: enabled, days to handle
     HOLDINGS_IMPORT = "holdings_import"  # holdings_import: cross-selling holdings from a file
     HOLDING_RECORD = "holding_record"  # holding_record: a holding recorded by hand
+    # the limit's life after the grant (the close's own freezes and expiries ride on the close)
+    LIMIT_FREEZE = "limit_freeze"  # credit_limit_freeze: frozen by a person, with the reason
+    LIMIT_UNFREEZE = "limit_unfreeze"  # credit_limit_unfreeze: lifted by a second person
+    LIMIT_REDUCE = "limit_reduce"  # credit_limit_reduce: the amount lowered, never below what is drawn
+    LIMIT_CLOSE = "limit_close"  # credit_limit_close: closed, e.g. when the anchor leaves the programme
+    LIMIT_RENEWAL_START = "limit_renewal_start"  # renewal_batch_create: expiring limits put to a renewal batch
+    # programme changes, proposed and approved by two people
+    PROGRAM_CHANGE_PROPOSE = "program_change_propose"  # program_change_propose
+    PROGRAM_CHANGE_APPROVE = "program_change_approve"  # program_change_approve (applied at its date)
+    PROGRAM_CHANGE_REJECT = "program_change_reject"  # program_change_reject, or withdrawn by its proposer
 
 
 def audit_record(*, actor: Any, action: AuditAction, subject: models.Model, **data: Any) -> AuditEvent:

@@ -40,10 +40,10 @@ class ErrorCode(StrEnum):
     DUPLICATE_FILE = "duplicate_file"  # 409: the same farmer list again for the programme (with ``batch``)
     NO_VALID_ROWS = "no_valid_rows"  # a farmer list or provider file of which no row can be used
     PROGRAM_SUSPENDED = "program_suspended"  # a batch, an approval or a drawdown in a suspended programme
-    ROW_REFUSED = "row_refused"  # a decision on a row screening refused (screening is not built yet)
+    ROW_REFUSED = "row_refused"  # a decision granting a row that screening refused
     PROGRAM_CAP_EXCEEDED = "program_cap_exceeded"  # an approval would cross the programme's total cap
     # Drawdown, in the contract's order after program_suspended
-    LIMIT_FROZEN = "limit_frozen"  # a drawdown on a frozen limit (freezing is not built yet)
+    LIMIT_FROZEN = "limit_frozen"  # a drawdown on a frozen limit
     LIMIT_EXPIRED = "limit_expired"  # a drawdown on a limit no longer active or past its expiry
     TERM_TOO_LONG = "term_too_long"  # a term beyond the programme's maximum or the limit's expiry
     LIMIT_EXCEEDED = "limit_exceeded"  # a drawdown larger than what the limit has available
@@ -61,7 +61,7 @@ class ErrorCode(StrEnum):
     AMOUNT_TOO_LARGE = "amount_too_large"  # an amount of more than 16 digits before the point
     DATE_OUT_OF_RANGE = "date_out_of_range"  # a real date outside the window a file's dates must lie in
     # a provider record or a core debit whose key is stored with other content (nothing detects it yet)
-    CONFLICTING_DUPLICATE = "conflicting_duplicate"
+    CONFLICTING_DUPLICATE = "conflicting_duplicate"  # a provider record whose key is stored with other content
     WRONG_VALUE_DATE = "wrong_value_date"  # a core debit not of the business date (the debit file is not built yet)
     UNKNOWN_LOAN = "unknown_loan"  # a core debit naming no loan (the debit file is not built yet)
 
@@ -127,6 +127,10 @@ class ErrorCode(StrEnum):
     AMOUNT_ABOVE_LIMIT = "amount_above_limit"  # a row decided for more than its computed limit, or for nothing
     UNKNOWN_ROW = "unknown_row"  # an approval's decision on a row the batch does not have
     UNKNOWN_ACTION = "unknown_action"  # 404: a review page's action that does not exist
+    AGREEMENT_EXPIRED = "agreement_expired"  # a batch or drawdown while the cooperation or guarantee agreement lapsed
+    NO_CHANGE = "no_change"  # a programme change proposal that changes nothing
+    EFFECTIVE_DATE_PAST = "effective_date_past"  # a programme change to take effect before the business date
+    NOT_RENEWABLE = "not_renewable"  # a renewal of a limit not live, not expiring soon, or already being renewed
     PROCESSING_INCOMPLETE = "processing_incomplete"  # finishing a batch whose rows are not all processed
     LOAN_CLOSED = "loan_closed"  # a repayment on a loan paid off
     CLASSIFICATION_TOO_GOOD = "classification_too_good"  # a classification better than the loan's DPD allows
@@ -228,6 +232,10 @@ INTERNAL_CODES: frozenset[ErrorCode] = frozenset(
         ErrorCode.AMOUNT_ABOVE_LIMIT,
         ErrorCode.UNKNOWN_ROW,
         ErrorCode.UNKNOWN_ACTION,
+        ErrorCode.AGREEMENT_EXPIRED,
+        ErrorCode.NO_CHANGE,
+        ErrorCode.EFFECTIVE_DATE_PAST,
+        ErrorCode.NOT_RENEWABLE,
         ErrorCode.PROCESSING_INCOMPLETE,
         ErrorCode.LOAN_CLOSED,
         ErrorCode.CLASSIFICATION_TOO_GOOD,

@@ -40,7 +40,8 @@ LIMIT = CreditLimit._meta.db_table
 PROGRAM = Program._meta.db_table
 
 ACTIVE_LOAN = Loan.Status.ACTIVE.value
-LIMIT_APPROVED = CreditLimit.Status.ACTIVE.value
+# Live limits (active or frozen) count against the caps: a frozen one may be lifted and lend again.
+LIMIT_LIVE: tuple[str, ...] = tuple(str(status) for status in CreditLimit.LIVE_STATUSES)
 
 # The classes best first, and the NPL ones in the same order, as the SQL lists them.
 CLASSES: tuple[str, ...] = tuple(c.value for c in sorted(LoanClass, key=SEVERITY.__getitem__))
@@ -180,17 +181,17 @@ def margin_required_sql(margin_ratio: str, outstanding_principal: str) -> str:
 
 
 def limits_in_force(day: dt.date, prefix: str = "") -> Q:
-    """Approved limits that have not expired on ``day`` (已批额度): what counts against the caps.
+    """Live limits (active or frozen) that have not expired on ``day`` (已批额度): what counts against the caps.
 
     ``prefix`` (``"credit_limit"``) puts the condition on the limit of a row that points at one.
     """
     field = f"{prefix}__" if prefix else ""
-    return Q(**{f"{field}status": LIMIT_APPROVED, f"{field}expires_on__gt": day})
+    return Q(**{f"{field}status__in": LIMIT_LIVE, f"{field}expires_on__gt": day})
 
 
 def limits_in_force_sql(alias: str, day: str) -> str:
     """The same condition on the limit table ``alias``, ``day`` an SQL expression (e.g. ``%(day)s``)."""
-    return f"{alias}.status = '{LIMIT_APPROVED}' AND {alias}.expires_on > {day}"
+    return f"{alias}.status IN {sql_list(LIMIT_LIVE)} AND {alias}.expires_on > {day}"
 
 
 def program_approved_limits(program_ids: Iterable[int], day: dt.date) -> dict[int, Decimal]:

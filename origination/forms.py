@@ -33,6 +33,16 @@ class ProgramForm(forms.Form):
     npl_warning_ratio = forms.DecimalField(label=_("NPL warning ratio"), max_digits=9, decimal_places=6)
     npl_suspend_ratio = forms.DecimalField(label=_("NPL suspension ratio"), max_digits=9, decimal_places=6)
     penalty_markup = forms.DecimalField(label=_("penalty markup"), max_digits=9, decimal_places=6)
+    # Screening: left empty, the programme defaults apply.
+    min_score = forms.DecimalField(
+        label=_("minimum score"), max_digits=5, decimal_places=2, min_value=0, max_value=100, required=False
+    )
+    screening_lookback_days = forms.IntegerField(
+        label=_("screening look-back (days)"), min_value=30, max_value=1095, required=False
+    )
+    multi_lender_review_count = forms.IntegerField(
+        label=_("lenders that send a farmer to review"), min_value=2, max_value=50, required=False
+    )
 
     def __init__(self, *args: Any, anchors: Any, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {}).update(PROGRAM_DEFAULTS)

@@ -239,6 +239,11 @@ class Program(TimeStampedModel):
     npl_warning_ratio = RatioField(_("NPL warning ratio"))
     npl_suspend_ratio = RatioField(_("NPL suspension ratio"))
     penalty_markup = RatioField(_("penalty markup"))
+    # Screening (准入筛查) of each recommended farmer before his limit: the scorecard's minimum, how far back
+    # the provider's adverse events count, and from how many lenders a multi-lender event sends a row to review.
+    min_score = models.DecimalField(_("minimum score"), max_digits=5, decimal_places=2)
+    screening_lookback_days = models.PositiveSmallIntegerField(_("screening look-back (days)"))
+    multi_lender_review_count = models.PositiveSmallIntegerField(_("lenders that send a farmer to review"))
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
     # A resumption accepts the NPL ratio of that day: the breaker suspends again only above it.
     breaker_accepted_ratio = RatioField(_("NPL ratio accepted at resumption"), null=True, blank=True)
@@ -285,6 +290,55 @@ class ProgramStatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.program}: {self.from_status} → {self.to_status}"
+
+
+class ProgramChange(TimeStampedModel):
+    """A change of a programme's parameters: proposed by one person, approved by another, in force from a date.
+
+    ``values`` holds the new value of each parameter changed (as text, the way the API writes it) and
+    ``previous`` the values it replaces, read when it was proposed; the programme's own history keeps every
+    version it went through.
+    """
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("Waiting for approval")
+        APPROVED = "approved", _("Approved, waiting for its date")
+        APPLIED = "applied", _("In force")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    OPEN_STATUSES = (Status.PROPOSED, Status.APPROVED)
+
+    program = models.ForeignKey(Program, verbose_name=_("programme"), on_delete=models.CASCADE, related_name="changes")
+    values = models.JSONField(_("new values"))
+    previous = models.JSONField(_("values before"))
+    effective_from = models.DateField(_("effective from"))
+    reason = models.TextField(_("reason"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PROPOSED)
+    proposed_by = models.ForeignKey(User, verbose_name=_("proposed by"), on_delete=models.PROTECT, related_name="+")
+    proposed_on = models.DateField(_("proposed on"))
+    decided_by = models.ForeignKey(
+        User, verbose_name=_("decided by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_on = models.DateField(_("decided on"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+    applied_on = models.DateField(_("applied on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("programme change")
+        verbose_name_plural = _("programme changes")
+        ordering = ["-id"]
+        constraints = [
+            # One open change per programme at a time: a second would be proposed against stale values.
+            models.UniqueConstraint(
+                fields=["program"],
+                condition=models.Q(status__in=["proposed", "approved"]),
+                name="program_change_one_open",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program} {self.effective_from}"
 
 
 class MarginEntryQuerySet(models.QuerySet["MarginEntry"]):

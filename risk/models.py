@@ -78,6 +78,7 @@ class ProviderDelivery(models.Model):
     )
     created = models.PositiveIntegerField(_("records created"), default=0)
     duplicates = models.PositiveIntegerField(_("duplicates"), default=0)
+    conflicts = models.PositiveIntegerField(_("conflicts"), default=0)
     errors = models.PositiveIntegerField(_("errors"), default=0)
     created_at = models.DateTimeField(_("received at"), auto_now_add=True)
 
@@ -207,6 +208,30 @@ class MonitoringEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_event_type_display()} {self.event_date}"
+
+
+class ProviderConflict(models.Model):
+    """A delivered record whose key is already stored with other content: never stored, kept here instead.
+
+    The data team takes each one up with the provider; ``stored`` and ``received`` hold the two versions
+    side by side (farmer as a masked hash, date, amount or event fields).
+    """
+
+    delivery = models.ForeignKey(
+        ProviderDelivery, verbose_name=_("delivery"), on_delete=models.CASCADE, related_name="conflict_records"
+    )
+    row = models.PositiveIntegerField(_("row"), null=True, blank=True)  # a file's row; empty for an API push item
+    key = models.CharField(_("key"), max_length=64)  # the order number or the event number
+    stored = models.JSONField(_("stored values"))
+    received = models.JSONField(_("received values"))
+
+    class Meta:
+        verbose_name = _("provider conflict")
+        verbose_name_plural = _("provider conflicts")
+        ordering = ["delivery", "row", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.delivery_id}: {self.key}"
 
 
 class Outbreak(TimeStampedModel):

@@ -36,6 +36,20 @@ class RatioField(serializers.DecimalField):
         return f"{whole}.{fraction.ljust(2, '0')}"
 
 
+class ScoreField(serializers.DecimalField):
+    """A scorecard score, 0–100 with up to two decimals, written as given: 60 → "60", 75.5 → "75.5"."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_digits", 5)
+        kwargs.setdefault("decimal_places", 2)
+        kwargs.setdefault("min_value", Decimal(0))
+        kwargs.setdefault("max_value", Decimal(100))
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: Any) -> str:
+        return f"{Decimal(value).normalize():f}"
+
+
 class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):  # type: ignore[type-arg]
     """The id of a row the user may see (``core.api.scopes``); any other id answers 404 ``not_found``.
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.db.models import QuerySet
@@ -16,16 +15,13 @@ from rest_framework.response import Response
 
 from core.api.fields import MoneyField
 from core.api.pagination import StandardPagination
-from core.business_date import business_date_get
 from core.error_codes import ErrorCode
 from core.errors import DomainError
-from origination.figures import limits_with_available
-from origination.models import Batch, BatchRow, CreditLimit
+from origination.models import Batch, BatchRow
 from origination.selectors import (
     sees_provider_figures,
     visible_batch_rows,
     visible_batches,
-    visible_limits,
 )
 from origination.services.approval import Decision, batch_approve, batch_reject, batch_submit
 from origination.services.uploads import upload_job_create_and_run, upload_of
@@ -199,52 +195,6 @@ class BatchActionsMixin(viewsets.GenericViewSet[Batch]):
     def reject(self, request: Request, pk: str | None = None) -> Response:
         reason = str(request.data.get("reason", ""))
         return self._answer(batch_reject(batch=self.get_object(), actor=acting_user(request), reason=reason))
-
-
-class CreditLimitSerializer(serializers.ModelSerializer[CreditLimit]):
-    id_number = serializers.CharField(source="farmer.id_masked")
-    farmer_name = serializers.CharField(source="farmer.name")
-    amount = MoneyField()
-    available = MoneyField()
-    status = serializers.SerializerMethodField()
-
-    class Meta:
-        model = CreditLimit
-        fields = [
-            "id",
-            "farmer",
-            "farmer_name",
-            "id_number",
-            "program",
-            "amount",
-            "available",
-            "approved_on",
-            "expires_on",
-            "status",
-        ]
-
-    def get_status(self, limit: CreditLimit) -> str:
-        """An active limit past its expiry reads as expired even before the nightly job marks it."""
-        if limit.status == CreditLimit.Status.ACTIVE and limit.expires_on <= self._business_date():
-            return CreditLimit.Status.EXPIRED
-        return limit.status
-
-    def _business_date(self) -> dt.date:
-        """Read once per answer and kept in the context its list shares: not one query per limit."""
-        context = self.context
-        if "business_date" not in context:
-            context["business_date"] = business_date_get()
-        today: dt.date = context["business_date"]
-        return today
-
-
-class CreditLimitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[CreditLimit]):
-    serializer_class = CreditLimitSerializer
-    filterset_fields = ["program", "farmer", "status"]
-
-    def get_queryset(self) -> QuerySet[CreditLimit]:
-        limits = visible_limits(acting_user(self.request)).select_related("farmer").order_by("id")
-        return limits_with_available(limits)
 
 
 class BatchViewSet(BatchActionsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin):

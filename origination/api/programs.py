@@ -12,7 +12,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from core.api.fields import MoneyField, RatioField, ScopedPrimaryKeyRelatedField
+from core.api.fields import MoneyField, RatioField, ScopedPrimaryKeyRelatedField, ScoreField
 from origination.api.batches import BatchSerializer, UploadRequest, program_batch_upload
 from origination.figures import program_figures
 from origination.services.margin import margin_withdraw
@@ -38,6 +38,9 @@ class ProgramSerializer(serializers.ModelSerializer[Program]):
     npl_warning_ratio = RatioField(required=False)
     npl_suspend_ratio = RatioField(required=False)
     penalty_markup = RatioField(required=False)
+    min_score = ScoreField(required=False)
+    screening_lookback_days = serializers.IntegerField(required=False, min_value=30, max_value=1095)
+    multi_lender_review_count = serializers.IntegerField(required=False, min_value=2, max_value=50)
 
     class Meta:
         model = Program
@@ -58,6 +61,9 @@ class ProgramSerializer(serializers.ModelSerializer[Program]):
             "npl_warning_ratio",
             "npl_suspend_ratio",
             "penalty_markup",
+            "min_score",
+            "screening_lookback_days",
+            "multi_lender_review_count",
             "created_at",
         ]
         read_only_fields = ["status", "created_at"]

@@ -1,6 +1,6 @@
 from origination.models.batches import Batch, BatchRow, BatchRowError, BatchStatusChange, UploadJob
 from origination.models.compensation import CompensationDemand
-from origination.models.loans import CreditLimit, Loan, LoanDue, LoanEntry, Repayment
+from origination.models.loans import CreditLimit, CreditLimitChange, Loan, LoanDue, LoanEntry, Repayment
 from origination.models.whitelist import Notification, WhitelistEntry
 
 __all__ = [
@@ -10,6 +10,7 @@ __all__ = [
     "BatchStatusChange",
     "CompensationDemand",
     "CreditLimit",
+    "CreditLimitChange",
     "Loan",
     "LoanDue",
     "LoanEntry",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -18,10 +19,17 @@ class Batch(TimeStampedModel):
         APPROVED = "approved", _("Approved")
         REJECTED = "rejected", _("Rejected")
 
+    class Kind(models.TextChoices):
+        RECOMMENDATION = "recommendation", _("Recommendation")
+        RENEWAL = "renewal", _("Renewal")
+
     OPEN_STATUSES = (Status.UPLOADED, Status.VALIDATED, Status.PROCESSED, Status.SUBMITTED)
 
     program = models.ForeignKey(Program, verbose_name=_("programme"), on_delete=models.PROTECT, related_name="batches")
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.UPLOADED)
+    # A recommendation comes from the anchor's farmer list; a renewal (年审) is the bank's own list of limits
+    # about to expire, re-run on fresh trade data through the same screening, limits and approval.
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.RECOMMENDATION)
     submitted_on = models.DateField(_("submission date"))
     farmer_list = models.ForeignKey(
         StoredFile, verbose_name=_("farmer list"), on_delete=models.PROTECT, related_name="+"
@@ -114,6 +122,12 @@ class BatchRow(models.Model):
         ORDERS = "orders", _("Verified orders")
         CAP = "cap", _("Per-farmer cap")
         NONE = "none", _("None")
+        SCREENING = "screening", _("Screening")
+
+    class Screening(models.TextChoices):
+        PASSED = "passed", _("Passed")
+        REVIEW = "review", _("Needs review")
+        REFUSED = "refused", _("Refused")
 
     class Decision(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -143,6 +157,20 @@ class BatchRow(models.Model):
     granted_elsewhere = MoneyField(_("limits in the anchor's other programmes"), default=0)
     computed_limit = MoneyField(_("computed limit"), null=True, blank=True)
     bound_by = models.CharField(_("bound by"), max_length=16, choices=BoundBy.choices, blank=True)
+    # Screening (filled by processing, before the limit): the outcome, its reasons (codes) and the evidence
+    # of each, e.g. ``{"reason": "enforcement", "event_id": "E1", "event_date": "2026-03-01", "value": null}``.
+    screening = models.CharField(_("screening"), max_length=8, choices=Screening.choices, blank=True)
+    screening_reasons = ArrayField(models.CharField(max_length=16), verbose_name=_("screening reasons"), default=list)
+    screening_evidence = models.JSONField(_("screening evidence"), default=list)
+    # A renewal row: the limit it renews, which the limit granted from this row replaces.
+    renews = models.ForeignKey(
+        "origination.CreditLimit",
+        verbose_name=_("renews"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="renewal_rows",
+    )
     # The person's decision.
     decision = models.CharField(_("decision"), max_length=16, choices=Decision.choices, default=Decision.PENDING)
     decided_amount = MoneyField(_("decided amount"), null=True, blank=True)

@@ -23,8 +23,13 @@ class CreditLimit(TimeStampedModel):
 
     class Status(models.TextChoices):
         ACTIVE = "active", _("Active")
+        FROZEN = "frozen", _("Frozen")
         EXPIRED = "expired", _("Expired")
         REVOKED = "revoked", _("Revoked")
+        CLOSED = "closed", _("Closed")
+
+    # Live limits count against the caps and are watched by the warning run; only an active one lends.
+    LIVE_STATUSES = (Status.ACTIVE, Status.FROZEN)
 
     farmer = models.ForeignKey(Farmer, verbose_name=_("farmer"), on_delete=models.PROTECT, related_name="limits")
     program = models.ForeignKey(Program, verbose_name=_("programme"), on_delete=models.PROTECT, related_name="limits")
@@ -36,6 +41,14 @@ class CreditLimit(TimeStampedModel):
     expires_on = models.DateField(_("expires on"))
     approved_by = models.ForeignKey(User, verbose_name=_("approved by"), on_delete=models.PROTECT, related_name="+")
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    # Who froze it: a person (whom the four-eyes rule keeps from lifting it) or, when empty on a frozen
+    # limit, the close of business on an adverse event.
+    frozen_by = models.ForeignKey(
+        User, verbose_name=_("frozen by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    renewal_of = models.OneToOneField(
+        "self", verbose_name=_("renewal of"), null=True, blank=True, on_delete=models.PROTECT, related_name="renewed_by"
+    )
 
     class Meta:
         verbose_name = _("credit limit")
@@ -51,6 +64,49 @@ class CreditLimit(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.farmer} {self.amount}"
+
+
+class CreditLimitChange(models.Model):
+    """Each change in a limit's life after its grant: who (or the close), when, why, and what it changed."""
+
+    class Kind(models.TextChoices):
+        FROZEN = "frozen", _("Frozen")
+        UNFROZEN = "unfrozen", _("Unfrozen")
+        EXPIRED = "expired", _("Expired")
+        RENEWED = "renewed", _("Renewed")
+        REDUCED = "reduced", _("Reduced")
+        CLOSED = "closed", _("Closed")
+        REVOKED = "revoked", _("Revoked")
+
+    credit_limit = models.ForeignKey(CreditLimit, on_delete=models.CASCADE, related_name="changes")
+    kind = models.CharField(_("change"), max_length=16, choices=Kind.choices)
+    from_status = models.CharField(_("from"), max_length=16, choices=CreditLimit.Status.choices)
+    to_status = models.CharField(_("to"), max_length=16, choices=CreditLimit.Status.choices)
+    from_amount = MoneyField(_("amount before"), null=True, blank=True)
+    to_amount = MoneyField(_("amount after"), null=True, blank=True)
+    actor = models.ForeignKey(
+        User, verbose_name=_("by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )  # empty: the close of business
+    business_date = models.DateField(_("business date"))
+    reason = models.TextField(_("reason"), blank=True)
+    # The adverse event that made the close freeze the limit.
+    event = models.ForeignKey(
+        "risk.MonitoringEvent",
+        verbose_name=_("event"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("credit limit change")
+        verbose_name_plural = _("credit limit changes")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.credit_limit_id}: {self.kind}"
 
 
 class Loan(TimeStampedModel):

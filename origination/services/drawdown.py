@@ -34,11 +34,15 @@ def loan_disburse(*, credit_limit: CreditLimit, amount: Decimal, term_months: in
     limit = CreditLimit.objects.select_for_update().select_related("farmer").get(pk=credit_limit.pk)
     if program.status == Program.Status.SUSPENDED:
         raise DomainError(ErrorCode.PROGRAM_SUSPENDED, _("The programme is suspended: no new drawdowns."))
+    # The refusals in the contract's order: suspended, frozen, expired, term, limit, margin.
+    if limit.status == CreditLimit.Status.FROZEN:
+        raise DomainError(
+            ErrorCode.LIMIT_FROZEN, _("This credit limit is frozen: it lends nothing until it is unfrozen.")
+        )
     if limit.status != CreditLimit.Status.ACTIVE or limit.expires_on <= today:
         raise DomainError(ErrorCode.LIMIT_EXPIRED, _("This credit limit is no longer valid."))
     if amount <= 0:
         raise DomainError(ErrorCode.INVALID_AMOUNT, _("The amount must be greater than zero."))
-    # The refusals in the contract's order: suspended, expired, term, limit, margin.
     if term_months < 1 or term_months > program.max_term_months:
         raise DomainError(
             ErrorCode.TERM_TOO_LONG,

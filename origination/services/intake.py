@@ -222,6 +222,9 @@ ROW_COLUMNS = (
     "bound_by",
     "decision",
     "decision_reason",
+    "screening",
+    "screening_reasons",
+    "screening_evidence",
 )
 
 
@@ -234,6 +237,9 @@ def _rows_insert(batch: Batch, farmers: FarmerList, farmer_ids: dict[str, int]) 
         "bound_by": "",
         "decision": BatchRow.Decision.PENDING,
         "decision_reason": "",
+        "screening": "",
+        "screening_reasons": "{}",
+        "screening_evidence": "[]",
     }
     copy_frame(BatchRow._meta.db_table, batch_table_rows(farmers, farmer_ids), constants)
 

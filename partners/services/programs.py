@@ -32,6 +32,10 @@ PROGRAM_DEFAULTS: dict[str, Any] = {
     "npl_warning_ratio": Decimal("0.02"),
     "npl_suspend_ratio": Decimal("0.03"),
     "penalty_markup": Decimal("0.50"),
+    # Screening (准入筛查): the scorecard's minimum, the look-back of adverse events, the lenders for review.
+    "min_score": Decimal("60"),
+    "screening_lookback_days": 365,
+    "multi_lender_review_count": 3,
 }
 
 
@@ -57,6 +61,11 @@ PROGRAM_RANGES: dict[str, Range] = {
     "npl_warning_ratio": Range(Decimal(0), Decimal(1), low_inclusive=False, label=gettext_lazy("NPL warning ratio")),
     "npl_suspend_ratio": Range(Decimal(0), Decimal(1), low_inclusive=False, label=gettext_lazy("NPL suspension ratio")),
     "penalty_markup": Range(Decimal(0), Decimal(1), label=gettext_lazy("penalty markup")),
+    "min_score": Range(Decimal(0), Decimal(100), label=gettext_lazy("minimum score")),
+    "screening_lookback_days": Range(Decimal(30), Decimal(1095), label=gettext_lazy("screening look-back (days)")),
+    "multi_lender_review_count": Range(
+        Decimal(2), Decimal(50), label=gettext_lazy("lenders that send a farmer to review")
+    ),
 }
 PROGRAM_PARAMETERS = tuple(PROGRAM_RANGES)
 # What an anchor operator is not shown of his programme: with the tolerance he could declare orders just

@@ -8,7 +8,6 @@ real service, and a member without one fails ``test_every_audit_action_has_its_s
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -16,37 +15,15 @@ import pytest
 
 from core.audit import AuditAction
 from core.models import AuditEvent
+from tests.core.audit_scenarios import FARMER_LIST, NEW_FARMER, SCENARIOS, Act, World, scenario, scenario_modules_load
+from tests.core.audit_scenarios import users as _users
 from tests.factories import (
     PASSWORD,
     SOUND_BOOK_DAY,
     make_anchor,
     make_anchor_operator,
     make_program,
-    resident_id_with_check,
 )
-
-World = dict[str, Any]
-Act = Callable[[], object]
-SCENARIOS: dict[AuditAction, Callable[[World], Act]] = {}
-
-FARMER_LIST = "姓名,身份证号,手机号,推荐金额,近12个月订单金额,打分卡得分\n"
-NEW_FARMER = resident_id_with_check("51018119680413303")
-
-
-def scenario(action: AuditAction) -> Callable[[Callable[[World], Act]], Callable[[World], Act]]:
-    """Register what arranges the world for ``action`` and returns the one call that performs it."""
-
-    def register(arrange: Callable[[World], Act]) -> Callable[[World], Act]:
-        assert action not in SCENARIOS, f"two scenarios for {action}"
-        SCENARIOS[action] = arrange
-        return arrange
-
-    return register
-
-
-def _users(world: World) -> dict[str, Any]:
-    return world["users"]  # type: ignore[no-any-return]
-
 
 # --- core ---------------------------------------------------------------------------------------------------
 
@@ -494,6 +471,9 @@ def _holding_record(world: World) -> Act:
     return lambda: holding_record(
         actor=_users(world)["manager"], farmer=world["farmer"], product=product, opened_on=dt.date(2027, 5, 5)
     )
+
+
+scenario_modules_load()
 
 
 # --- the checks ---------------------------------------------------------------------------------------------
