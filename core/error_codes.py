@@ -131,6 +131,7 @@ class ErrorCode(StrEnum):
     NO_CHANGE = "no_change"  # a programme change proposal that changes nothing
     EFFECTIVE_DATE_PAST = "effective_date_past"  # a programme change to take effect before the business date
     NOT_RENEWABLE = "not_renewable"  # a renewal of a limit not live, not expiring soon, or already being renewed
+    BELOW_DRAWN = "below_drawn"  # a credit limit reduced below the principal its loans have drawn
     PROCESSING_INCOMPLETE = "processing_incomplete"  # finishing a batch whose rows are not all processed
     LOAN_CLOSED = "loan_closed"  # a repayment on a loan paid off
     CLASSIFICATION_TOO_GOOD = "classification_too_good"  # a classification better than the loan's DPD allows
@@ -236,6 +237,7 @@ INTERNAL_CODES: frozenset[ErrorCode] = frozenset(
         ErrorCode.NO_CHANGE,
         ErrorCode.EFFECTIVE_DATE_PAST,
         ErrorCode.NOT_RENEWABLE,
+        ErrorCode.BELOW_DRAWN,
         ErrorCode.PROCESSING_INCOMPLETE,
         ErrorCode.LOAN_CLOSED,
         ErrorCode.CLASSIFICATION_TOO_GOOD,
