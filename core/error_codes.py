@@ -132,6 +132,7 @@ class ErrorCode(StrEnum):
     EFFECTIVE_DATE_PAST = "effective_date_past"  # a programme change to take effect before the business date
     NOT_RENEWABLE = "not_renewable"  # a renewal of a limit not live, not expiring soon, or already being renewed
     BELOW_DRAWN = "below_drawn"  # a credit limit reduced below the principal its loans have drawn
+    PROGRAM_CHANGE_OPEN = "program_change_open"  # 409: a programme change proposed while another is open
     PROCESSING_INCOMPLETE = "processing_incomplete"  # finishing a batch whose rows are not all processed
     LOAN_CLOSED = "loan_closed"  # a repayment on a loan paid off
     CLASSIFICATION_TOO_GOOD = "classification_too_good"  # a classification better than the loan's DPD allows
@@ -238,6 +239,7 @@ INTERNAL_CODES: frozenset[ErrorCode] = frozenset(
         ErrorCode.EFFECTIVE_DATE_PAST,
         ErrorCode.NOT_RENEWABLE,
         ErrorCode.BELOW_DRAWN,
+        ErrorCode.PROGRAM_CHANGE_OPEN,
         ErrorCode.PROCESSING_INCOMPLETE,
         ErrorCode.LOAN_CLOSED,
         ErrorCode.CLASSIFICATION_TOO_GOOD,
