@@ -1,7 +1,8 @@
 """The close of business (日终): the day's steps, in order, each chunk done exactly once.
 
 Steps (``STEPS``, the whole close in one list): accrual, settlement (with
-overdue and DPD), compensation, classification, limits, breaker, then the
+overdue and DPD), compensation, classification, limits (expiries, then the
+freezes on the day's adverse events), breaker, then the
 warning run, escalation and the dashboards' aggregates of the next business
 date. A chunked step splits the active book by loan id (or its own
 subjects: the warning step, its rules); each chunk runs in one
@@ -28,6 +29,7 @@ from core.business_date import business_date_get, business_date_set
 from core.error_codes import ErrorCode
 from core.errors import DomainError
 from origination.models import Loan
+from origination.services.limit_life import adverse_event_freezes
 from postloan.dashboards.aggregates import aggregates_step
 from postloan.models import DayClose, DayCloseStep
 from postloan.warning_run import escalation_step, warning_chunks, warnings_chunk
@@ -77,6 +79,9 @@ STEPS: list[Step] = [
     Step("compensation", _compensation, chunked=False),
     Step("classification", classify, chunked=True),
     Step("limits", expire_limits, chunked=False),
+    # The live limits of farmers on whom an adverse event arrived today are frozen before the warning
+    # run, which then raises the farmer's warning for the next business date.
+    Step("limit_freezes", adverse_event_freezes, chunked=False),
     Step("breaker", _breaker, chunked=False),
     # The warnings of the next business date: the rules go to the workers side by side (on a large
     # book, a chunk each), and the escalation waits for all of them.

@@ -41,7 +41,7 @@ from django.utils.translation import gettext_noop
 from core.calendar import last_full_quarter
 from core.masking import pii_hash
 from origination.figures import limits_in_force_sql, margin_required_sql, npl_ratio_sql, program_loan_sums_sql
-from origination.models import CompensationDemand, CreditLimit, Loan, LoanEntry
+from origination.models import CompensationDemand, CreditLimit, CreditLimitChange, Loan, LoanEntry
 from origination.models.loans import PRINCIPAL_MOVES
 from origination.schedule import add_months
 from partners.models import Anchor, AnchorAssessment, Farmer, Program
@@ -56,6 +56,7 @@ FARMER = Farmer._meta.db_table
 PROGRAM = Program._meta.db_table
 ANCHOR = Anchor._meta.db_table
 LIMIT = CreditLimit._meta.db_table
+LIMIT_CHANGE = CreditLimitChange._meta.db_table
 TRADE = TradeRecord._meta.db_table
 EVENT = MonitoringEvent._meta.db_table
 OUTBREAK = Outbreak._meta.db_table
@@ -156,6 +157,31 @@ def _borrowers(farmers: str) -> str:
     )
 
 
+def _watched_farmers(farmer_ids: str) -> str:
+    """The farmers among ``farmer_ids`` (a query of farmer ids) who have money out or a live limit (active
+    or frozen, in force on ``%(today)s``): those the farmer warning rules of the contract look at. One row
+    per farmer, with the columns of ``_borrowers``.
+
+    A borrower's warnings go where ``_borrowers`` sends them (the rules' answers for him do not change);
+    a farmer with limits only is looked after at his own node, by his account manager (else the
+    programme's manager), in the first programme of his live limits.
+    """
+    live = limits_in_force_sql("c", "%(today)s")
+    return (
+        "SELECT w.farmer_id, COALESCE(w.org_node_id, f.org_node_id) AS org_node_id, w.program_id, "
+        "CASE WHEN w.borrower THEN w.assignee_id ELSE COALESCE(f.account_manager_id, pr.manager_id) END "
+        "AS assignee_id, w.outstanding, f.id_hash, f.region_code, pr.anchor_id "
+        "FROM (SELECT l.farmer_id, MIN(l.org_node_id) AS org_node_id, MIN(l.program_id) AS program_id, "
+        "MIN(l.account_manager_id) AS assignee_id, SUM(l.principal_outstanding) AS outstanding, TRUE AS borrower "
+        f"FROM {LOAN} l WHERE {ACTIVE_LOAN} AND l.farmer_id IN ({farmer_ids}) GROUP BY l.farmer_id "
+        "UNION ALL SELECT c.farmer_id, NULL, MIN(c.program_id), NULL, 0, FALSE "
+        f"FROM {LIMIT} c WHERE {live} AND c.farmer_id IN ({farmer_ids}) "
+        f"AND NOT EXISTS (SELECT 1 FROM {LOAN} l WHERE l.farmer_id = c.farmer_id AND {ACTIVE_LOAN}) "
+        "GROUP BY c.farmer_id) w "
+        f"JOIN {FARMER} f ON f.id = w.farmer_id LEFT JOIN {PROGRAM} pr ON pr.id = w.program_id"
+    )
+
+
 # The ledger's entries that move principal (drawn, repaid, compensated) are in its partial index
 # ``loan_entry_principal_moves`` by date: what changed since the last run is found there.
 def _drawn_loans(dates: str) -> str:
@@ -211,14 +237,14 @@ def _loan_rule(condition: str, fact: str) -> str:
 
 
 def _farmer_event_rule(types: tuple[str, ...], extra: str = "") -> str:
-    """The events are few: the farmers they name are found first, then their loans."""
+    """The events are few: the farmers they name are found first, then their loans and live limits."""
     type_list = ", ".join(f"'{t}'" for t in types)
     events = f"e.event_type IN ({type_list}) AND e.event_date BETWEEN %(since)s AND %(today)s {extra}"
-    named = f"l.farmer_id IN (SELECT f.id FROM {FARMER} f JOIN {EVENT} e ON e.subject_hash = f.id_hash WHERE {events})"
+    named = f"SELECT f.id FROM {FARMER} f JOIN {EVENT} e ON e.subject_hash = f.id_hash WHERE {events}"
     return (
         "SELECT b.farmer_id AS subject_id, b.org_node_id, b.program_id, b.assignee_id, "
         "MAX(e.event_type || ' ' || e.event_date) AS fact "
-        f"FROM ({_borrowers(named)}) b JOIN {EVENT} e ON e.subject_hash = b.id_hash WHERE {events} "
+        f"FROM ({_watched_farmers(named)}) b JOIN {EVENT} e ON e.subject_hash = b.id_hash WHERE {events} "
         "GROUP BY b.farmer_id, b.org_node_id, b.program_id, b.assignee_id"
     )
 
@@ -296,7 +322,7 @@ def orders_drop(today: dt.date, parameters: RuleParameters, scope: Scope) -> Que
     last_end = today.replace(day=1) - dt.timedelta(days=1)
     last_start = last_end.replace(day=1)
     base_start = add_months(last_start, -int(parameters["months"]))
-    named = f"l.farmer_id IN (SELECT f.id FROM {FARMER} f JOIN dropped d ON d.id_hash = f.id_hash)"
+    named = f"SELECT f.id FROM {FARMER} f JOIN dropped d ON d.id_hash = f.id_hash"
     sql = (
         "WITH dropped AS (SELECT t.anchor_id, t.id_hash, "
         "SUM(CASE WHEN t.order_date >= %(last_start)s THEN t.amount ELSE 0 END) AS last_month "
@@ -305,9 +331,10 @@ def orders_drop(today: dt.date, parameters: RuleParameters, scope: Scope) -> Que
         "HAVING SUM(CASE WHEN t.order_date >= %(last_start)s THEN t.amount ELSE 0 END) "
         "< %(ratio)s * SUM(CASE WHEN t.order_date < %(last_start)s THEN t.amount ELSE 0 END) / %(months)s) "
         "SELECT b.farmer_id AS subject_id, b.org_node_id, b.program_id, b.assignee_id, t.last_month AS fact "
-        f"FROM ({_borrowers(named)}) b JOIN dropped t ON t.anchor_id = b.anchor_id AND t.id_hash = b.id_hash"
+        f"FROM ({_watched_farmers(named)}) b JOIN dropped t ON t.anchor_id = b.anchor_id AND t.id_hash = b.id_hash"
     )
     params = {
+        "today": today,
         "last_start": last_start,
         "last_end": last_end,
         "base_start": base_start,
@@ -351,14 +378,18 @@ def limit_high_usage(today: dt.date, parameters: RuleParameters, scope: Scope) -
 
 
 def limit_high_usage_changed(since: dt.date, today: dt.date, parameters: RuleParameters) -> Query:
-    """Usage moves only when a farmer's principal moves or his limits change: one expires, or a new
-    one is approved (limits are not revoked or cut). Every farmer whose warning may start or clear."""
+    """Usage moves only when a farmer's principal moves or his limits change: one expires, a new one is
+    approved, or one is reduced or closed (each such change recorded on its date; a freeze changes no
+    usage: a frozen limit still counts). Every farmer whose warning may start or clear."""
     sql = (
         f"{_moved_farmers()} UNION SELECT c.farmer_id FROM {LIMIT} c "
         "WHERE (c.status = 'expired' AND c.expires_on BETWEEN %(moved_since)s AND %(expired_by)s) "
-        "OR c.approved_on >= %(moved_since)s"
+        "OR c.approved_on >= %(moved_since)s "
+        f"UNION SELECT c.farmer_id FROM {LIMIT} c JOIN {LIMIT_CHANGE} ch ON ch.credit_limit_id = c.id "
+        "WHERE ch.business_date >= %(moved_since)s AND ch.kind NOT IN %(no_usage_change)s"
     )
-    return sql, {"expired_by": today + dt.timedelta(days=1), **_moved_since(since)}
+    no_usage_change = (CreditLimitChange.Kind.FROZEN.value, CreditLimitChange.Kind.UNFROZEN.value)
+    return sql, {"expired_by": today + dt.timedelta(days=1), "no_usage_change": no_usage_change, **_moved_since(since)}
 
 
 def _check_missing(kind: str) -> RuleQuery:
@@ -408,14 +439,11 @@ def credit_overdue_elsewhere(today: dt.date, parameters: RuleParameters, scope: 
 
 def region_outbreak(today: dt.date, parameters: RuleParameters, scope: Scope) -> Query:
     declared = "o.declared_on BETWEEN %(since)s AND %(today)s"
-    named = (
-        f"l.farmer_id IN (SELECT f.id FROM {FARMER} f "
-        f"JOIN {OUTBREAK} o ON o.region_code = f.region_code AND {declared})"
-    )
+    named = f"SELECT f.id FROM {FARMER} f JOIN {OUTBREAK} o ON o.region_code = f.region_code AND {declared}"
     sql = (
         "SELECT b.farmer_id AS subject_id, b.org_node_id, b.program_id, b.assignee_id, "
         "MAX(o.disease || ' ' || o.declared_on) AS fact "
-        f"FROM ({_borrowers(named)}) b JOIN {OUTBREAK} o ON o.region_code = b.region_code AND {declared} "
+        f"FROM ({_watched_farmers(named)}) b JOIN {OUTBREAK} o ON o.region_code = b.region_code AND {declared} "
         "GROUP BY b.farmer_id, b.org_node_id, b.program_id, b.assignee_id"
     )
     return sql, {"since": _since(today, parameters["days"]), "today": today}

@@ -22,7 +22,7 @@ from typing import Any
 from django.db import connection
 
 from core.money import ZERO
-from origination.models import CompensationDemand, CreditLimit, Loan, LoanDue, LoanEntry
+from origination.models import CompensationDemand, CreditLimit, CreditLimitChange, Loan, LoanDue, LoanEntry
 from origination.schedule import SETTLEMENT_DAY
 from risk.classification import DPD_BANDS, SEVERITY, LoanClass
 from servicing.interest import interest_charge
@@ -31,6 +31,7 @@ LOAN = Loan._meta.db_table
 DUE = LoanDue._meta.db_table
 ENTRY = LoanEntry._meta.db_table
 LIMIT = CreditLimit._meta.db_table
+LIMIT_CHANGE = CreditLimitChange._meta.db_table
 DEMAND = CompensationDemand._meta.db_table
 SETTLE_TABLE = "loan_id bigint PRIMARY KEY, charge numeric(18,2), principal numeric(18,2), matures boolean"
 
@@ -218,7 +219,24 @@ def classify(day: dt.date, first_id: int, last_id: int) -> int:
 
 
 def expire_limits(day: dt.date) -> int:
-    """Limits whose validity ends by the next business date stop being drawable."""
-    return CreditLimit.objects.filter(
-        status=CreditLimit.Status.ACTIVE, expires_on__lte=day + dt.timedelta(days=1)
-    ).update(status=CreditLimit.Status.EXPIRED)
+    """Live limits (active or frozen) whose validity ends by the next business date stop being live, each
+    expiry recorded as a change of the limit by the close (no actor), in one statement: a frozen limit
+    that reaches its end expires too, since lifting the freeze could no longer make it lend."""
+    live = ", ".join(f"'{status}'" for status in CreditLimit.LIVE_STATUSES)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH due AS (SELECT id, status FROM {LIMIT} WHERE status IN ({live}) AND expires_on <= %(by)s "
+            "FOR UPDATE), "
+            f"gone AS (UPDATE {LIMIT} c SET status = %(expired)s FROM due WHERE c.id = due.id "
+            "RETURNING c.id, due.status AS from_status) "
+            f"INSERT INTO {LIMIT_CHANGE} (credit_limit_id, kind, from_status, to_status, from_amount, to_amount, "
+            "actor_id, business_date, reason, event_id, created_at) "
+            "SELECT id, %(kind)s, from_status, %(expired)s, NULL, NULL, NULL, %(day)s, '', NULL, now() FROM gone",
+            {
+                "by": day + dt.timedelta(days=1),
+                "expired": CreditLimit.Status.EXPIRED.value,
+                "kind": CreditLimitChange.Kind.EXPIRED.value,
+                "day": day,
+            },
+        )
+        return int(cursor.rowcount)
