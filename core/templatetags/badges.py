@@ -24,8 +24,9 @@ _COLOURS = {
         "compensated",
         "cleared",
         "recommended",
+        "passed",
     ),
-    "warning": ("pending", "submitted", "warning", "special_mention", "mismatch", "open", "uploaded"),
+    "warning": ("pending", "submitted", "warning", "special_mention", "mismatch", "open", "uploaded", "review"),
     "info": ("queued", "running", "processing"),
     "danger": (
         "rejected",

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -76,7 +76,11 @@ def program_batch_upload(request: Request, program: Program) -> Response:
 
 
 class BatchResultSerializer(serializers.ModelSerializer[BatchRow]):
-    """One valid row: the anchor's figures, the provider's, the limit and why."""
+    """One valid row: the anchor's figures, the provider's, the screening, the limit and why.
+
+    ``screening_evidence`` lists what each reason rests on: the event (number, type, date, value) or, for
+    ``low_score``, the score and the programme's minimum.
+    """
 
     id_number = serializers.CharField(source="id_masked")
     recommended_amount = MoneyField()
@@ -98,6 +102,9 @@ class BatchResultSerializer(serializers.ModelSerializer[BatchRow]):
             "limit",
             "bound_by",
             "status",
+            "screening",
+            "screening_reasons",
+            "screening_evidence",
             "window_start",
             "window_end",
             "trade_count",
@@ -161,15 +168,32 @@ class BatchActionsMixin(viewsets.GenericViewSet[Batch]):
         done = batch.status == Batch.Status.PROCESSED and batch.rows_processed == batch.rows_valid
         return self._answer(batch, status.HTTP_200_OK if done else status.HTTP_202_ACCEPTED)
 
-    @extend_schema(responses=BatchResultSerializer(many=True))
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("screening", str, enum=BatchRow.Screening.values, description="staff only: one outcome")
+        ],
+        responses=BatchResultSerializer(many=True),
+    )
     @action(detail=True, methods=["get"])
     def results(self, request: Request, pk: str | None = None) -> Response:
-        """The rows the user may see; to an anchor operator his declared figures and the decision only."""
+        """The rows the user may see; to an anchor operator his declared figures and the decision only.
+
+        ``?screening=`` keeps the rows of one screening outcome; an anchor operator sees no screening, so
+        the filter is not applied for him (it would tell the outcome).
+        """
         user = acting_user(request)
         rows = visible_batch_rows(user, self.get_object()).select_related("batch").order_by("row")
+        provider_figures = sees_provider_figures(user)
+        screening = request.query_params.get("screening", "")
+        if screening and provider_figures:
+            if screening not in BatchRow.Screening.values:
+                raise serializers.ValidationError(
+                    {"screening": [_("Choose one of: %(values)s.") % {"values": ", ".join(BatchRow.Screening.values)}]}
+                )
+            rows = rows.filter(screening=screening)
         paginator = StandardPagination()
         page = paginator.paginate_queryset(rows, request, view=self)
-        serializer = BatchResultSerializer if sees_provider_figures(user) else AnchorBatchResultSerializer
+        serializer = BatchResultSerializer if provider_figures else AnchorBatchResultSerializer
         return paginator.get_paginated_response(serializer(page, many=True).data)
 
     @extend_schema(request=None, responses=BatchSerializer)

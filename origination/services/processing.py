@@ -1,22 +1,27 @@
-"""Processing a batch (交叉验证 + 预授信额度): the provider's figures against the anchor's, then the limit.
+"""Processing a batch (交叉验证 + 准入筛查 + 预授信额度): the provider's figures against the anchor's, the
+screening, then the limit.
 
 The work is split into chunks of rows (by id range) so that Celery workers
 can share a large batch; each chunk is one aggregate query over the trade
-records and one bulk update, and recomputes its rows from scratch, so a
-chunk (or the whole batch) can be run again safely. The formula itself is
-``risk.limits``: the one place the limit rule is written.
+records, one query over the monitoring events (``origination.screening``)
+and one bulk update, and recomputes its rows from scratch, so a chunk (or
+the whole batch) can be run again safely. The formula itself is
+``risk.limits``: the one place the limit rule is written. A row the
+screening refuses keeps its cross-validation but gets no limit (0.00, bound
+by ``screening``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Max, Min
+from django.db.models import Count, Max, Min
 from django.utils.translation import gettext as _
 
 from core.audit import AuditAction, audit_record
@@ -24,10 +29,12 @@ from core.bulk import copy_rows
 from core.business_date import business_date_get
 from core.error_codes import ErrorCode
 from core.errors import DomainError
+from core.money import ZERO
 from core.permissions import require_role
 from core.roles import Role
 from origination.figures import limits_in_force_sql
 from origination.models import Batch, BatchRow, CreditLimit
+from origination.screening import RowScreening, chunk_event_hits, row_screen, screening_window
 from origination.services.intake import batch_status_record
 from partners.models import Program, User
 from risk.limits import LimitResult, Validation, compute_limit, cross_validate, lookback_window
@@ -67,7 +74,7 @@ def batch_process_start(*, batch: Batch, actor: User) -> list[Chunk]:
 
 
 _TOTALS_SQL = """
-SELECT r.id, r.declared_orders_12m, r.recommended_amount,
+SELECT r.id, r.declared_orders_12m, r.recommended_amount, r.score,
        COALESCE(SUM(t.amount), 0) AS verified, COUNT(t.id) AS trades,
        COALESCE((
            SELECT SUM(l.amount) FROM {limit_table} l JOIN {program_table} p ON p.id = l.program_id
@@ -78,14 +85,19 @@ LEFT JOIN {trade_table} t
        ON t.anchor_id = %(anchor)s AND t.id_hash = r.id_hash
       AND t.order_date BETWEEN %(start)s AND %(end)s AND t.id <= %(snapshot)s
 WHERE r.batch_id = %(batch)s AND r.id BETWEEN %(low)s AND %(high)s
-GROUP BY r.id, r.declared_orders_12m, r.recommended_amount, r.farmer_id
+GROUP BY r.id, r.declared_orders_12m, r.recommended_amount, r.score, r.farmer_id
 """
 
 
-def batch_chunk_process(chunk: Chunk) -> int:
-    """Cross-validate and compute the limits of one chunk of rows; returns how many rows it did."""
+def batch_chunk_process(chunk: Chunk, *, screening: bool = True) -> int:
+    """Cross-validate, screen and compute the limits of one chunk of rows; returns how many rows it did.
+
+    ``screening=False`` leaves the screening out (the rows' outcome stays empty): only the benchmark's
+    baseline uses it, to time processing as it was without screening.
+    """
     batch = Batch.objects.select_related("program").get(pk=chunk.batch_id)
     program: Program = batch.program
+    today = business_date_get()
     start, end = lookback_window(batch.submitted_on, program.lookback_months)
     sql = _TOTALS_SQL.format(
         limit_table=CreditLimit._meta.db_table,
@@ -96,7 +108,7 @@ def batch_chunk_process(chunk: Chunk) -> int:
     )
     params: dict[str, Any] = {
         "anchor": program.anchor_id,
-        "today": business_date_get(),
+        "today": today,
         "start": start,
         "end": end,
         "snapshot": batch.trade_snapshot_id or 0,
@@ -107,15 +119,31 @@ def batch_chunk_process(chunk: Chunk) -> int:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         totals = cursor.fetchall()
-    results = [_row_result(program, row) for row in totals]
+    hits = (
+        chunk_event_hits(
+            batch_id=batch.pk,
+            first_row_id=chunk.first_row_id,
+            last_row_id=chunk.last_row_id,
+            window=screening_window(today, program.screening_lookback_days),
+            review_count=program.multi_lender_review_count,
+        )
+        if screening
+        else None
+    )
+    results = []
+    for row in totals:
+        screened = (
+            None if hits is None else row_screen(score=row[3], min_score=program.min_score, hits=hits.get(row[0], ()))
+        )
+        results.append(_row_result(program, row, screened))
     with transaction.atomic():
         _rows_update(results, start, end)
         Batch.objects.filter(pk=batch.pk).update(rows_processed=_processed_count(batch.pk))
     return len(results)
 
 
-def _row_result(program: Program, row: Sequence[Any]) -> tuple[Any, ...]:
-    row_id, declared, recommended, verified, trades, granted = row
+def _row_result(program: Program, row: Sequence[Any], screened: RowScreening | None) -> tuple[Any, ...]:
+    row_id, declared, recommended, _score, verified, trades, granted = row
     verified, declared, recommended, granted = (Decimal(v) for v in (verified, declared, recommended, granted))
     validation = cross_validate(
         declared=declared, verified=verified, trade_count=int(trades), tolerance=program.mismatch_tolerance
@@ -128,7 +156,30 @@ def _row_result(program: Program, row: Sequence[Any]) -> tuple[Any, ...]:
         per_farmer_cap=program.per_farmer_cap,
         granted_elsewhere=granted,
     )
-    return (row_id, str(validation), verified, int(trades), granted, limit.amount, str(limit.bound_by))
+    amount, bound_by = limit.amount, str(limit.bound_by)
+    if screened is None:
+        outcome, reasons, evidence = "", "{}", "[]"
+    else:
+        outcome = screened.outcome
+        reasons = "{" + ",".join(screened.reasons) + "}"  # a PostgreSQL array of our own codes
+        evidence = json.dumps(list(screened.evidence), ensure_ascii=False)
+        if screened.outcome == BatchRow.Screening.REFUSED:
+            amount, bound_by = ZERO, str(BatchRow.BoundBy.SCREENING)
+    return (row_id, str(validation), verified, int(trades), granted, amount, bound_by, outcome, reasons, evidence)
+
+
+_PROCESSED_COLUMNS = (
+    "id",
+    "validation",
+    "verified",
+    "trades",
+    "granted",
+    "computed",
+    "bound_by",
+    "screening",
+    "reasons",
+    "evidence",
+)
 
 
 def _rows_update(results: list[tuple[Any, ...]], start: dt.date, end: dt.date) -> None:
@@ -139,17 +190,14 @@ def _rows_update(results: list[tuple[Any, ...]], start: dt.date, end: dt.date) -
         cursor.execute(
             "CREATE TEMP TABLE processed_rows (id bigint, validation varchar(16), "
             "verified numeric(18,2), trades integer, granted numeric(18,2), computed numeric(18,2), "
-            "bound_by varchar(16)) ON COMMIT DROP"
+            "bound_by varchar(16), screening varchar(8), reasons varchar(16)[], evidence jsonb) ON COMMIT DROP"
         )
-        copy_rows(
-            "processed_rows",
-            ("id", "validation", "verified", "trades", "granted", "computed", "bound_by"),
-            results,
-        )
+        copy_rows("processed_rows", _PROCESSED_COLUMNS, results)
         cursor.execute(
             f"UPDATE {table} r SET validation = p.validation, verified_orders_12m = p.verified, "
             "trade_count = p.trades, granted_elsewhere = p.granted, computed_limit = p.computed, "
             "bound_by = p.bound_by, window_start = %s, window_end = %s, "
+            "screening = p.screening, screening_reasons = p.reasons, screening_evidence = p.evidence, "
             "decision = 'pending', decided_amount = NULL, decision_reason = '', decided_by_id = NULL "
             "FROM processed_rows p WHERE r.id = p.id",
             [start, end],
@@ -175,7 +223,16 @@ def batch_process_finish(*, batch_id: int, actor: User) -> Batch:
     batch.rows_processed = batch.rows_valid
     batch.save(update_fields=["status", "processed_on", "rows_processed", "updated_at"])
     counts = {str(v): BatchRow.objects.filter(batch=batch, validation=v).count() for v in Validation}
+    screened = dict(
+        BatchRow.objects.filter(batch=batch).exclude(screening="").values_list("screening").annotate(n=Count("id"))
+    )
+    screening = {str(value): screened.get(value, 0) for value in BatchRow.Screening.values}
     audit_record(
-        actor=actor, action=AuditAction.BATCH_PROCESS, subject=batch, snapshot=batch.trade_snapshot_id, **counts
+        actor=actor,
+        action=AuditAction.BATCH_PROCESS,
+        subject=batch,
+        snapshot=batch.trade_snapshot_id,
+        screening=screening,
+        **counts,
     )
     return batch

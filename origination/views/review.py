@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -42,6 +44,7 @@ from origination.tasks import batch_process_dispatch
 from partners.auth import acting_user
 
 FILTERS = {"matched", "mismatch", "no_trade_data"}
+SCREENING_FILTERS = set(BatchRow.Screening.values)
 
 
 def _batch(request: HttpRequest, pk: int) -> Batch:
@@ -55,11 +58,18 @@ def batch_review(request: HttpRequest, pk: int) -> HttpResponse:
     visible = visible_batch_rows(user, batch)
     provider_figures = sees_provider_figures(user)
     rows = visible.select_related("batch").order_by("row")
-    # An anchor operator neither sees the match nor filters on it (the filter would tell it).
+    # An anchor operator neither sees the match or the screening nor filters on them (the filter would tell).
     shown = request.GET.get("validation", "") if provider_figures else ""
     if shown in FILTERS:
         rows = rows.filter(validation=shown)
+    screening = request.GET.get("screening", "") if provider_figures else ""
+    if screening in SCREENING_FILTERS:
+        rows = rows.filter(screening=screening)
+    else:
+        screening = ""
     counts = {value: visible.filter(validation=value).count() for value in FILTERS} if provider_figures else {}
+    screened = dict(visible.values_list("screening").annotate(n=Count("id"))) if provider_figures else {}
+    screening_counts = {value: screened.get(value, 0) for value in SCREENING_FILTERS}
     page = paginate(request, rows, per_page=50)
     context = {
         "batch": batch,
@@ -67,6 +77,9 @@ def batch_review(request: HttpRequest, pk: int) -> HttpResponse:
         "entries": [(r, BatchRow.Decision(shown_decision(user, r)).label) for r in page],
         "shown": shown,
         "counts": counts,
+        "screening": screening,
+        "screening_counts": screening_counts,
+        "querystring": urlencode({"validation": shown, "screening": screening}) + "&",
         "rows_shown": visible.count(),
         "provider_figures": provider_figures,
         "is_staff_user": user.role != Role.ANCHOR_OPERATOR or user.is_superuser,
