@@ -7,6 +7,19 @@ checker's own). The sum of approved,
 unexpired limits of a programme never exceeds its total cap: approvals of
 one programme are serialised by a lock on its row, so two approvers cannot
 both use the same room.
+
+Screening (准入筛查) decides what approval may grant: a ``refused`` row is never
+granted and no decision may be taken on it (``row_refused``); a ``review`` row
+only by an explicit decision, which on the page needs a written reason (the
+API's decision records a reason when one is sent); a ``matched`` row is granted
+without a decision only when it ``passed``. A row with no screening outcome
+(``""``: processed before screening existed) counts as passed, so the batches
+of that time keep their meaning.
+
+A renewal batch's row (年审, ``BatchRow.renews``) replaces the limit it renews:
+the new limit is ``renewal_of`` it, the old one becomes ``expired`` with a
+``renewed`` change, its active loans move to the new limit, and in the cap
+checks the old limit no longer counts once the new one does.
 """
 
 from __future__ import annotations
@@ -16,7 +29,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Case, Count, Q, Sum, Value, When
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -28,7 +41,7 @@ from core.money import ZERO, format_yuan, money
 from core.permissions import require_other_person, require_role
 from core.roles import Role
 from origination.figures import headroom, limits_in_force, program_approved_limits, program_figures
-from origination.models import Batch, BatchRow, CreditLimit, Notification, WhitelistEntry
+from origination.models import Batch, BatchRow, CreditLimit, CreditLimitChange, Loan, Notification, WhitelistEntry
 from origination.outbox import notifications_send
 from origination.schedule import add_months
 from origination.selectors import visible_batch_rows
@@ -45,7 +58,29 @@ class Decision:
     reason: str = ""
 
 
-def _decide(row: BatchRow, decision: Decision, actor: User) -> None:
+REASON_MAX = BatchRow._meta.get_field("decision_reason").max_length or 200
+# Rows whose screening lets approval grant them without a decision ("" is a row processed before screening).
+SCREENING_PASSED = (BatchRow.Screening.PASSED, "")
+
+
+def _decide(row: BatchRow, decision: Decision, actor: User, *, review_reason_required: bool) -> None:
+    """Record a person's decision on a row; ``review_reason_required``: granting a review row needs a reason."""
+    if row.screening == BatchRow.Screening.REFUSED:
+        raise DomainError(
+            ErrorCode.ROW_REFUSED,
+            _("Row %(row)s was refused by screening: it is never granted and takes no decision.") % {"row": row.row},
+        )
+    if len(decision.reason) > REASON_MAX:
+        raise DomainError(
+            ErrorCode.TOO_LONG,
+            _("Row %(row)s: the reason may be at most %(max)s characters.") % {"row": row.row, "max": REASON_MAX},
+        )
+    review = row.screening == BatchRow.Screening.REVIEW
+    if decision.approve and review and review_reason_required and not decision.reason.strip():
+        raise DomainError(
+            ErrorCode.REASON_REQUIRED,
+            _("Row %(row)s needs review after screening: give the reason for granting it.") % {"row": row.row},
+        )
     if decision.approve:
         computed = row.computed_limit or ZERO
         amount = money(decision.amount) if decision.amount is not None else computed
@@ -81,7 +116,7 @@ def batch_row_decide(*, batch: Batch, actor: User, decision: Decision) -> BatchR
     if batch.status != Batch.Status.PROCESSED:
         raise DomainError(ErrorCode.INVALID_STATUS, _("Rows are decided after processing and before submission."))
     row = BatchRow.objects.get(batch=batch, row=decision.row)
-    _decide(row, decision, actor)
+    _decide(row, decision, actor, review_reason_required=True)
     row.save(update_fields=["decision", "decided_amount", "decision_reason", "decided_by"])
     audit_record(
         actor=actor,
@@ -130,30 +165,58 @@ def batch_submit(*, batch: Batch, actor: User) -> Batch:
     return batch
 
 
+# A renewal of a limit closed or revoked meanwhile (the anchor left, say) grants nothing.
+UNRENEWABLE_ENDS = (CreditLimit.Status.CLOSED, CreditLimit.Status.REVOKED)
+
+
 def _approvable(batch: Batch) -> list[BatchRow]:
-    """Matched rows not refused, and rows a person approved; each with a positive amount."""
-    rows = BatchRow.objects.filter(batch=batch).filter(
-        Q(decision=BatchRow.Decision.APPROVED)
-        | Q(validation=BatchRow.Validation.MATCHED, decision=BatchRow.Decision.PENDING)
+    """Rows a person approved, and matched rows that passed screening and nobody refused; never a row screening
+    refused, nor the renewal of a limit closed meanwhile; each with a positive amount."""
+    rows = (
+        BatchRow.objects.filter(batch=batch)
+        .exclude(screening=BatchRow.Screening.REFUSED)
+        .exclude(renews__status__in=UNRENEWABLE_ENDS)
+        .filter(
+            Q(decision=BatchRow.Decision.APPROVED)
+            | Q(
+                validation=BatchRow.Validation.MATCHED,
+                decision=BatchRow.Decision.PENDING,
+                screening__in=SCREENING_PASSED,
+            )
+        )
     )
     return [row for row in rows if (row.decided_amount or row.computed_limit or ZERO) > 0]
 
 
-def _granted_by_farmer(program: Program, farmer_ids: list[int], today: Any) -> dict[int, Decimal]:
+def _granted_by_farmer(
+    program: Program, farmer_ids: list[int], today: Any, renewed_ids: list[int]
+) -> dict[int, Decimal]:
+    """Each farmer's limits in force with the anchor, but for those the rows renew (the new one replaces them)."""
     totals = (
         CreditLimit.objects.filter(
             limits_in_force(today), farmer_id__in=farmer_ids, program__anchor_id=program.anchor_id
         )
+        .exclude(pk__in=renewed_ids)
         .values("farmer_id")
         .annotate(total=Sum("amount"))
     )
     return {item["farmer_id"]: item["total"] for item in totals}
 
 
+def _renewed_in_force(rows: list[BatchRow], today: Any) -> Decimal:
+    """What the limits these rows renew count against the cap now: once renewed they count no more."""
+    renewed = [row.renews_id for row in rows if row.renews_id is not None]
+    if not renewed:
+        return ZERO
+    total = CreditLimit.objects.filter(limits_in_force(today), pk__in=renewed).aggregate(total=Sum("amount"))
+    return money(total["total"] or ZERO)
+
+
 def _planned_limits(batch: Batch, program: Program, today: Any) -> tuple[list[BatchRow], dict[int, Decimal]]:
     """The rows approval grants a limit to, and each one's amount (within the per-farmer cap, rounded)."""
     rows = _approvable(batch)
-    granted = _granted_by_farmer(program, [row.farmer_id for row in rows], today)
+    renewed_ids = [row.renews_id for row in rows if row.renews_id is not None]
+    granted = _granted_by_farmer(program, [row.farmer_id for row in rows], today, renewed_ids)
     amounts: dict[int, Decimal] = {}
     for row in rows:
         wanted = row.decided_amount or row.computed_limit or ZERO
@@ -171,11 +234,12 @@ class ApprovalPreview:
     total_granted: Decimal
     headroom_before: Decimal  # room under the programme's total cap now
     headroom_after: Decimal  # and once these limits are granted
+    total_released: Decimal = ZERO  # the limits these renew, which stop counting against the cap
 
     @property
     def over_cap(self) -> bool:
         """Approval would be refused: the limits need more room than the cap leaves."""
-        return self.total_granted > self.headroom_before
+        return self.total_granted - self.total_released > self.headroom_before
 
 
 @dataclass(frozen=True)
@@ -191,15 +255,18 @@ class ApprovalOutcome:
 def batch_approval_preview(batch: Batch) -> ApprovalPreview:
     """The figures ``batch_approve`` would use on the business date; the headroom from ``origination.figures``."""
     program = batch.program
-    approved_rows, amounts = _planned_limits(batch, program, business_date_get())
+    today = business_date_get()
+    approved_rows, amounts = _planned_limits(batch, program, today)
     total = sum((amounts[row.pk] for row in approved_rows), ZERO)
+    released = _renewed_in_force(approved_rows, today)
     figures = program_figures(program)
     return ApprovalPreview(
         rows_granted=len(approved_rows),
         rows_refused=BatchRow.objects.filter(batch=batch).count() - len(approved_rows),
         total_granted=total,
         headroom_before=figures.headroom,
-        headroom_after=headroom(figures.total_cap, figures.approved_limits + total),
+        headroom_after=headroom(figures.total_cap, figures.approved_limits + total - released),
+        total_released=released,
     )
 
 
@@ -248,12 +315,16 @@ def batch_approve(*, batch: Batch, actor: User, decisions: list[Decision] | None
     for decision in decisions or []:
         if decision.row not in by_row:
             raise DomainError(ErrorCode.UNKNOWN_ROW, _("Row %(row)s is not in this batch.") % {"row": decision.row})
-        _decide(by_row[decision.row], decision, actor)
+        _decide(by_row[decision.row], decision, actor, review_reason_required=False)
         by_row[decision.row].save(update_fields=["decision", "decided_amount", "decision_reason", "decided_by"])
 
     approved_rows, amounts = _planned_limits(batch, program, today)
     total_new = sum((amounts[row.pk] for row in approved_rows), ZERO)
-    room = headroom(program.total_cap, program_approved_limits([program.pk], today).get(program.pk, ZERO))
+    # The limits renewed here stop counting as their renewals start: not counted twice.
+    in_force = program_approved_limits([program.pk], today).get(program.pk, ZERO) - _renewed_in_force(
+        approved_rows, today
+    )
+    room = headroom(program.total_cap, in_force)
     if total_new > room:
         raise DomainError(
             ErrorCode.PROGRAM_CAP_EXCEEDED,
@@ -273,11 +344,13 @@ def batch_approve(*, batch: Batch, actor: User, decisions: list[Decision] | None
                 approved_on=today,
                 expires_on=expires_on,
                 approved_by=actor,
+                renewal_of_id=row.renews_id,
             )
             for row in approved_rows
         ],
         batch_size=2000,
     )
+    _renewals_apply(limits, actor, today, batch)
     _whitelist_and_notify(program, limits, today)
     for row in approved_rows:
         row.decision, row.decided_amount, row.decided_by = BatchRow.Decision.APPROVED, amounts[row.pk], actor
@@ -309,6 +382,63 @@ def batch_reject(*, batch: Batch, actor: User, reason: str) -> Batch:
     batch.save(update_fields=["status", "decided_by", "updated_at"])
     audit_record(actor=actor, action=AuditAction.BATCH_REJECT, subject=batch, reason=reason)
     return batch
+
+
+def _renewals_apply(limits: list[CreditLimit], actor: User, today: Any, batch: Batch) -> None:
+    """Each new limit that renews an old one takes its place: the old one ends (``renewed``), its active loans
+    move to the new one (what is drawn counts against it), and a freeze on the old one carries over."""
+    renewing = {limit.renewal_of_id: limit for limit in limits if limit.renewal_of_id is not None}
+    if not renewing:
+        return
+    old_limits = list(CreditLimit.objects.select_for_update().filter(pk__in=list(renewing)).order_by("pk"))
+    changes: list[CreditLimitChange] = []
+    carried_freezes: list[CreditLimit] = []
+    for old in old_limits:
+        new = renewing[old.pk]
+        changes.append(
+            CreditLimitChange(
+                credit_limit=old,
+                kind=CreditLimitChange.Kind.RENEWED,
+                from_status=old.status,
+                to_status=CreditLimit.Status.EXPIRED,
+                from_amount=old.amount,
+                to_amount=new.amount,
+                actor=actor,
+                business_date=today,
+                reason=_("Renewed by limit %(limit)s (renewal batch %(batch)s).")
+                % {"limit": new.pk, "batch": batch.pk},
+            )
+        )
+        if old.status == CreditLimit.Status.FROZEN:
+            # A renewal is no way round a freeze: only the unfreeze, with its four eyes, lifts it.
+            new.status, new.frozen_by_id = CreditLimit.Status.FROZEN, old.frozen_by_id
+            carried_freezes.append(new)
+            changes.append(
+                CreditLimitChange(
+                    credit_limit=new,
+                    kind=CreditLimitChange.Kind.FROZEN,
+                    from_status=CreditLimit.Status.ACTIVE,
+                    to_status=CreditLimit.Status.FROZEN,
+                    actor=actor,
+                    business_date=today,
+                    reason=_("The freeze of limit %(limit)s carries over to its renewal.") % {"limit": old.pk},
+                )
+            )
+        old.status = CreditLimit.Status.EXPIRED
+    CreditLimit.objects.bulk_update(old_limits, ["status"], batch_size=2000)
+    CreditLimit.objects.bulk_update(carried_freezes, ["status", "frozen_by"], batch_size=2000)
+    CreditLimitChange.objects.bulk_create(changes, batch_size=2000)
+    _loans_move(renewing)
+
+
+def _loans_move(renewing: dict[int, CreditLimit]) -> None:
+    """The old limits' active loans now draw on their renewals, a few hundred limits per statement."""
+    pairs = sorted((old_id, new.pk) for old_id, new in renewing.items())
+    for start in range(0, len(pairs), 500):
+        chunk = pairs[start : start + 500]
+        Loan.objects.filter(credit_limit_id__in=[old for old, _new in chunk], status=Loan.Status.ACTIVE).update(
+            credit_limit_id=Case(*(When(credit_limit_id=old, then=Value(new)) for old, new in chunk))
+        )
 
 
 def _whitelist_and_notify(program: Program, limits: list[CreditLimit], today: Any) -> None:
