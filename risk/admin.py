@@ -8,6 +8,7 @@ from risk.models import (
     DataProvider,
     MonitoringEvent,
     Outbreak,
+    ProviderConflict,
     ProviderDelivery,
     ProviderRequestNonce,
     TradeRecord,
@@ -52,11 +53,21 @@ class ProviderDeliveryAdmin(ReadOnlyAdmin):
         "anchor",
         "created",
         "duplicates",
+        "conflicts",
         "errors",
     ]
     list_filter = ["kind", "channel"]
     list_select_related = ["provider", "anchor"]
     search_fields = ["sha256", "anchor__name"]
+
+
+@admin.register(ProviderConflict)
+class ProviderConflictAdmin(ReadOnlyAdmin):
+    """Both versions as kept: the subject as its keyed hash (the delivery page shows it masked)."""
+
+    list_display = ["delivery", "row", "key"]
+    list_select_related = ["delivery"]
+    search_fields = ["key"]
 
 
 @admin.register(TradeRecord)

@@ -128,13 +128,16 @@ class RowsChunk:
     PostgreSQL's ``COPY`` text format reads (``\\N`` for NULL, special
     characters escaped). ``repeated`` counts good rows whose key (order or
     event number) came earlier in the same delivery: they are duplicates,
-    not errors, and are left out.
+    not errors, and are left out, whatever they hold (the first occurrence
+    of a key is the delivery's record). ``row_numbers`` holds each kept row's
+    number as the errors give it (a file's row, a push's position).
     """
 
     fields: tuple[str, ...]
     columns: dict[str, ObjectArray]
     rows_total: int
     repeated: int
+    row_numbers: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     errors: list[RowError] = field(default_factory=list)
     errors_total: int = 0
     # field → how its COPY text becomes a Python value for ``records()``
@@ -143,14 +146,17 @@ class RowsChunk:
     def __len__(self) -> int:
         return len(self.columns[self.fields[0]]) if self.fields else 0
 
-    def copy_text(self, *, leading: Sequence[object] = ()) -> bytes:
+    def copy_text(self, *, leading: Sequence[object] = (), row_numbers: bool = False) -> bytes:
         """The rows as PostgreSQL ``COPY … FROM STDIN`` text format, UTF-8.
 
-        ``leading`` values (say the anchor's and the delivery's ids) open every line.
+        ``leading`` values (say the anchor's and the delivery's ids) open every line, then with
+        ``row_numbers`` each row's number.
         """
         if not len(self):
             return b""
         columns = [self.columns[name].tolist() for name in self.fields]
+        if row_numbers:
+            columns.insert(0, self.row_numbers.astype(str).tolist())
         lines: Iterator[str] = map("\t".join, zip(*columns, strict=True))
         if leading:
             prefix = "".join(f"{value}\t" for value in leading)
@@ -239,6 +245,7 @@ def _trade_check(today: dt.date) -> Callable[[pd.DataFrame], RowsChunk]:
             },
             rows_total=len(frame),
             repeated=repeated,
+            row_numbers=frame[tabular.ROW].to_numpy(dtype=np.int64)[keep],
             errors=errors,
             errors_total=errors_total,
             converters={"order_date": dt.date.fromisoformat, "amount": Decimal},
@@ -297,6 +304,7 @@ def _event_check(today: dt.date) -> Callable[[pd.DataFrame], RowsChunk]:
             },
             rows_total=count,
             repeated=repeated,
+            row_numbers=frame[tabular.ROW].to_numpy(dtype=np.int64)[keep],
             errors=errors,
             errors_total=errors_total,
             converters={"event_date": dt.date.fromisoformat, "value": Decimal},

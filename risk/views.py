@@ -6,9 +6,10 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from core.business_date import business_date_get
@@ -19,6 +20,8 @@ from core.views import paginate
 from partners.auth import acting_user
 from partners.models import Anchor, User
 from partners.scoping import is_anchor_operator, visible_anchors
+from risk.conflicts import conflict_kind, conflict_views, field_labels
+from risk.exports import conflicts_xlsx
 from risk.importers import provider_max_bytes
 from risk.models import Outbreak, ProviderDelivery
 from risk.services.deliveries import monitoring_events_import, trade_records_import
@@ -67,8 +70,16 @@ def provider_data(request: HttpRequest) -> HttpResponse:
                 result = trade_records_import(anchor=anchor, content=content, filename=name, actor=user)
             messages.success(
                 request,
-                _("Imported: %(created)s new, %(duplicates)s already known, %(errors)s refused.")
-                % {"created": result.created, "duplicates": result.duplicates, "errors": result.errors_total},
+                _(
+                    "Imported: %(created)s new, %(duplicates)s already known, "
+                    "%(conflicts)s in conflict with stored records, %(errors)s refused."
+                )
+                % {
+                    "created": result.created,
+                    "duplicates": result.duplicates,
+                    "conflicts": result.conflicts,
+                    "errors": result.errors_total,
+                },
             )
         except DomainError as exc:
             messages.error(request, exc.detail)
@@ -82,3 +93,43 @@ def provider_data(request: HttpRequest) -> HttpResponse:
         "today": business_date_get(),
     }
     return render(request, "risk/provider_data.html", context)
+
+
+def _delivery_for(request: HttpRequest, pk: int) -> tuple[User, ProviderDelivery]:
+    """A delivery the user sees, else 404 as if it did not exist."""
+    user = acting_user(request)
+    return user, get_object_or_404(visible_deliveries(user, visible_anchors(user)), pk=pk)
+
+
+def _sees_conflicts(user: User) -> bool:
+    """The two versions of a conflict are the provider's figures: the bank's data team takes them up,
+    an anchor operator sees the counts only (the provider's verified figures never reach him)."""
+    return user.is_superuser or not is_anchor_operator(user)
+
+
+@login_required
+def provider_delivery(request: HttpRequest, pk: int) -> HttpResponse:
+    """One delivery: its counts and, for staff, its conflicts with the stored and received versions side by side."""
+    user, delivery = _delivery_for(request, pk)
+    sees_conflicts = _sees_conflicts(user)
+    page = paginate(request, delivery.conflict_records.order_by("row", "id"), per_page=50)
+    kind = conflict_kind(delivery.kind)
+    context = {
+        "delivery": delivery,
+        "sees_conflicts": sees_conflicts,
+        "page": page,
+        "conflicts": conflict_views(delivery, page) if sees_conflicts else [],
+        "labels": field_labels(kind),
+        "fields": [name for name, _column in kind.shown],
+        "key_label": _("order number") if delivery.kind == ProviderDelivery.Kind.TRADES else _("event number"),
+    }
+    return render(request, "risk/provider_delivery.html", context)
+
+
+@login_required
+def provider_delivery_conflicts(request: HttpRequest, pk: int) -> HttpResponse:
+    """The delivery's conflicts as a workbook, for the data team to send to the provider."""
+    user, delivery = _delivery_for(request, pk)
+    if not _sees_conflicts(user):
+        raise PermissionDenied
+    return conflicts_xlsx(delivery)

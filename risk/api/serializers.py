@@ -20,6 +20,13 @@ class RowErrorSerializer(serializers.Serializer[None]):
     column = serializers.CharField()
     code = serializers.CharField()
     detail = serializers.CharField()
+    stored = serializers.DictField(
+        required=False,
+        help_text="conflicting_duplicate only: the record as stored (the subject masked, never the number)",
+    )
+    received = serializers.DictField(
+        required=False, help_text="conflicting_duplicate only: the record as received (the subject masked)"
+    )
 
 
 # "errors" is also a property of every serializer, so this schema is built, not declared.
@@ -27,9 +34,14 @@ DeliveryResultSerializer = inline_serializer(
     "DeliveryResult",
     {
         "created": serializers.IntegerField(),
-        "duplicates": serializers.IntegerField(),
-        "errors": RowErrorSerializer(many=True, help_text="at most 10,000 refused cells"),
-        "errors_total": serializers.IntegerField(help_text="all refused cells"),
+        "duplicates": serializers.IntegerField(help_text="records already stored with the same content"),
+        "conflicts": serializers.IntegerField(
+            help_text="records whose key is stored with other content: not stored, listed in errors"
+        ),
+        "errors": RowErrorSerializer(
+            many=True, help_text="the refused cells and the conflicts in row order, at most 10,000 items"
+        ),
+        "errors_total": serializers.IntegerField(help_text="all refused cells (conflicts are counted apart)"),
         "delivery": serializers.IntegerField(),
     },
 )
