@@ -7,6 +7,7 @@ from core.api.views import BusinessDateView
 from origination.api.batches import BatchViewSet
 from origination.api.limits import CreditLimitViewSet
 from origination.api.programs import ProgramViewSet
+from origination.api.renewals import RenewalViewSet
 from partners.api.views import AnchorViewSet, FarmerViewSet, MarginEntryViewSet, TokenView
 from postloan.api import CheckViewSet, WarningViewSet
 from servicing.api import LoanViewSet
@@ -18,6 +19,7 @@ router.register("programs", ProgramViewSet, basename="program")
 router.register("margin-entries", MarginEntryViewSet, basename="margin-entry")
 router.register("batches", BatchViewSet, basename="batch")
 router.register("credit-limits", CreditLimitViewSet, basename="credit-limit")
+router.register("renewals", RenewalViewSet, basename="renewal")
 router.register("loans", LoanViewSet, basename="loan")
 router.register("warnings", WarningViewSet, basename="warning")
 router.register("post-drawdown-checks", CheckViewSet, basename="post-drawdown-check")

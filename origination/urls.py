@@ -1,6 +1,6 @@
 from django.urls import path
 
-from origination.views import batches, drawdown, farmers, programs, review, whitelist
+from origination.views import batches, drawdown, farmers, programs, renewals, review, whitelist
 
 urlpatterns = [
     path("programs/", programs.program_list, name="program-list"),
@@ -23,5 +23,7 @@ urlpatterns = [
     path("farmers/", farmers.farmer_list, name="farmer-list"),
     path("farmers/<int:pk>/", farmers.farmer_detail, name="farmer-detail"),
     path("whitelist/", whitelist.whitelist_list, name="whitelist"),
+    path("renewals/", renewals.renewal_list, name="renewal-list"),
+    path("renewals/start/", renewals.renewal_start, name="renewal-start"),
     path("limits/<int:pk>/drawdown/", drawdown.drawdown, name="drawdown"),
 ]

@@ -29,6 +29,7 @@ from origination.importers import FarmerList, batch_table_rows, read_farmer_list
 from origination.models import Batch, BatchRow, BatchRowError, BatchStatusChange
 from origination.services.farmer_bulk import farmers_link_anchor, farmers_upsert
 from partners.models import Program, User
+from partners.services.agreements import refuse_if_agreement_lapsed
 
 Progress = Callable[[int, str], None]
 
@@ -91,6 +92,7 @@ def batch_upload_refusals(*, program: Program, actor: User, digest: str) -> None
     if actor.role == Role.ANCHOR_OPERATOR and not actor.is_superuser and actor.anchor_id != program.anchor_id:
         raise DomainError(ErrorCode.PERMISSION_DENIED, _("You may upload only for your own enterprise."), status=403)
     _refuse_if_suspended(program)
+    refuse_if_agreement_lapsed(program, business_date_get())
     _refuse_duplicate_file(program, digest)
 
 
@@ -242,6 +244,13 @@ def _rows_insert(batch: Batch, farmers: FarmerList, farmer_ids: dict[str, int]) 
         "screening_evidence": "[]",
     }
     copy_frame(BatchRow._meta.db_table, batch_table_rows(farmers, farmer_ids), constants)
+
+
+def batch_rows_insert(*, batch: Batch, farmers: FarmerList, farmer_ids: dict[str, int]) -> None:
+    """The kept rows of a list read by ``read_farmer_list`` as the batch's rows, the way an upload writes them
+    (``farmer_ids``: identity hash → farmer id). The renewal (``origination.services.renewal``) writes its own
+    list's rows through it, inside its own transaction."""
+    _rows_insert(batch, farmers, farmer_ids)
 
 
 def _errors_insert(batch: Batch, errors: list[dict[str, Any]]) -> None:
