@@ -29,6 +29,7 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem(_("Batches"), "batch-list", EVERYONE),
     MenuItem(_("Farmers"), "farmer-list", EVERYONE),
     MenuItem(_("Whitelist"), "whitelist", EVERYONE),
+    MenuItem(_("Credit limits"), "limit-list", EVERYONE),
     MenuItem(_("Renewals"), "renewal-list", (Role.ACCOUNT_MANAGER, Role.RISK_APPROVER, Role.BRANCH_MANAGER)),
     MenuItem(_("Third-party data"), "provider-data", (Role.ACCOUNT_MANAGER, Role.RISK_APPROVER, Role.ADMINISTRATOR)),
     MenuItem(_("Loans"), "loan-list", ALL_STAFF),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from origination.views import batches, drawdown, farmers, programs, renewals, review, whitelist
+from origination.views import batches, drawdown, farmers, limits, programs, renewals, review, whitelist
 
 urlpatterns = [
     path("programs/", programs.program_list, name="program-list"),
@@ -25,5 +25,8 @@ urlpatterns = [
     path("whitelist/", whitelist.whitelist_list, name="whitelist"),
     path("renewals/", renewals.renewal_list, name="renewal-list"),
     path("renewals/start/", renewals.renewal_start, name="renewal-start"),
+    path("limits/", limits.limit_list, name="limit-list"),
+    path("limits/<int:pk>/", limits.limit_detail, name="limit-detail"),
     path("limits/<int:pk>/drawdown/", drawdown.drawdown, name="drawdown"),
+    path("limits/<int:pk>/<str:name>/", limits.limit_action, name="limit-action"),
 ]
