@@ -52,6 +52,9 @@ class RowScreening:
     evidence: tuple[dict[str, Any], ...]
 
 
+PASSED = RowScreening(str(Screening.PASSED), (), ())
+
+
 def screening_window(day: dt.date, lookback_days: int) -> tuple[dt.date, dt.date]:
     """The ``lookback_days`` days ending on ``day`` (both ends included): an event dated later is not counted."""
     return day - dt.timedelta(days=lookback_days - 1), day
@@ -61,6 +64,8 @@ def row_screen(*, score: Decimal, min_score: Decimal, hits: Iterable[EventHit]) 
     """The outcome of one row from its score and the events found for it (already inside the window and,
     for ``multi_lender``, at or above the review count)."""
     by_type = {hit.event_type: hit for hit in hits}
+    if not by_type and score >= min_score:
+        return PASSED  # most rows: nothing to build
     reasons: list[str] = []
     evidence: list[dict[str, Any]] = []
     for reason in REASONS:

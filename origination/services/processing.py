@@ -157,8 +157,8 @@ def _row_result(program: Program, row: Sequence[Any], screened: RowScreening | N
         granted_elsewhere=granted,
     )
     amount, bound_by = limit.amount, str(limit.bound_by)
-    if screened is None:
-        outcome, reasons, evidence = "", "{}", "[]"
+    if screened is None or not screened.reasons:
+        outcome, reasons, evidence = ("" if screened is None else screened.outcome), "{}", "[]"
     else:
         outcome = screened.outcome
         reasons = "{" + ",".join(screened.reasons) + "}"  # a PostgreSQL array of our own codes
