@@ -19,6 +19,7 @@ from origination.figures import limit_available, margin_required, program_outsta
 from origination.models import CreditLimit, Loan, LoanEntry
 from origination.schedule import maturity_date
 from partners.models import Program, User
+from partners.services.agreements import refuse_if_agreement_lapsed
 from partners.services.margin import margin_balance
 
 LENDING_ROLES = (Role.ACCOUNT_MANAGER,)
@@ -34,6 +35,8 @@ def loan_disburse(*, credit_limit: CreditLimit, amount: Decimal, term_months: in
     limit = CreditLimit.objects.select_for_update().select_related("farmer").get(pk=credit_limit.pk)
     if program.status == Program.Status.SUSPENDED:
         raise DomainError(ErrorCode.PROGRAM_SUSPENDED, _("The programme is suspended: no new drawdowns."))
+    # A lapsed cooperation agreement or guarantee contract stops new lending as a suspension does.
+    refuse_if_agreement_lapsed(program, today)
     # The refusals in the contract's order: suspended, frozen, expired, term, limit, margin.
     if limit.status == CreditLimit.Status.FROZEN:
         raise DomainError(
