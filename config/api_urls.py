@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 from core.api.views import BusinessDateView
 from origination.api.batches import BatchViewSet
 from origination.api.limits import CreditLimitViewSet
+from origination.api.program_changes import ProgramChangeViewSet
 from origination.api.programs import ProgramViewSet
 from origination.api.renewals import RenewalViewSet
 from partners.api.views import AnchorViewSet, FarmerViewSet, MarginEntryViewSet, TokenView
@@ -17,6 +18,7 @@ router.register("anchors", AnchorViewSet, basename="anchor")
 router.register("farmers", FarmerViewSet, basename="farmer")
 router.register("programs", ProgramViewSet, basename="program")
 router.register("margin-entries", MarginEntryViewSet, basename="margin-entry")
+router.register("program-changes", ProgramChangeViewSet, basename="program-change")
 router.register("batches", BatchViewSet, basename="batch")
 router.register("credit-limits", CreditLimitViewSet, basename="credit-limit")
 router.register("renewals", RenewalViewSet, basename="renewal")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from origination.views import batches, drawdown, farmers, limits, programs, renewals, review, whitelist
+from origination.views import batches, drawdown, farmers, limits, program_changes, programs, renewals, review, whitelist
 
 urlpatterns = [
     path("programs/", programs.program_list, name="program-list"),
@@ -10,6 +10,7 @@ urlpatterns = [
     path("programs/<int:pk>/resume/", programs.program_resume_view, name="program-resume"),
     path("programs/<int:pk>/suspend/", programs.program_suspend_view, name="program-suspend"),
     path("programs/<int:pk>/upload/", batches.batch_upload_page, name="batch-upload"),
+    *program_changes.urlpatterns,
     path("uploads/<int:pk>/", batches.upload_job_page, name="upload-job"),
     path("uploads/<int:pk>/status/", batches.upload_job_status, name="upload-job-status"),
     path("uploads/<int:pk>/errors.xlsx", batches.upload_job_errors, name="upload-job-errors"),

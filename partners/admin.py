@@ -16,9 +16,11 @@ from partners.models import (
     Product,
     ProductHolding,
     Program,
+    ProgramChange,
     ProgramStatusChange,
     User,
 )
+from partners.services.programs import PROGRAM_PARAMETERS
 
 
 @admin.register(OrgNode)
@@ -67,11 +69,31 @@ class AgreementAdmin(ReadOnlyAdmin):
 
 @admin.register(Program)
 class ProgramAdmin(SimpleHistoryAdmin):  # type: ignore[misc]
+    """Read the parameters here; they change only through a programme change in the application.
+
+    The admin would skip the services' range checks and the four eyes of a change, so the parameters,
+    the status and the anchor are read-only here and no programme is added here.
+    """
+
     list_display = ["name", "anchor", "status", "annual_rate", "total_cap"]
     list_filter = ["status"]
     search_fields = ["name", "anchor__name"]
     list_select_related = ["anchor"]
-    readonly_fields = ["status", "breaker_accepted_ratio"]
+    readonly_fields = ["anchor", *PROGRAM_PARAMETERS, "status", "breaker_accepted_ratio", "created_by"]
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(ProgramChange)
+class ProgramChangeAdmin(ReadOnlyAdmin):
+    list_display = ["program", "status", "effective_from", "proposed_by", "decided_by", "applied_on"]
+    list_filter = ["status"]
+    list_select_related = ["program", "proposed_by", "decided_by"]
+    search_fields = ["program__name"]
 
 
 @admin.register(ProgramStatusChange)

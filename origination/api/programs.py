@@ -14,11 +14,14 @@ from rest_framework.response import Response
 
 from core.api.fields import MoneyField, RatioField, ScopedPrimaryKeyRelatedField, ScoreField
 from origination.api.batches import BatchSerializer, UploadRequest, program_batch_upload
+from origination.api.program_changes import ProgramChangeProposal, ProgramChangeSerializer
 from origination.figures import program_figures
+from origination.program_history import changes_shown
 from origination.services.margin import margin_withdraw
+from origination.services.program_changes import program_change_propose
 from partners.api.serializers import MarginEntrySerializer
 from partners.auth import acting_user
-from partners.models import Anchor, MarginEntry, Program
+from partners.models import Anchor, MarginEntry, Program, ProgramChange
 from partners.scoping import visible_programs
 from partners.services.margin import margin_balance, margin_deposit
 from partners.services.programs import PROGRAM_PARAMETERS, program_create, program_parameters_shown, program_resume
@@ -143,3 +146,25 @@ class ProgramViewSet(
             program=program, actor=acting_user(request), assessment=assessment, npl_ratio=npl_ratio
         )
         return Response(ProgramDetailSerializer(program, context={"request": request}).data)
+
+    @extend_schema(methods=["GET"], request=None, responses=ProgramChangeSerializer(many=True))
+    @extend_schema(methods=["POST"], request=ProgramChangeProposal, responses={201: ProgramChangeSerializer})
+    @action(detail=True, methods=["get", "post"])
+    def changes(self, request: Request, pk: str | None = None) -> Response:
+        """The programme's changes, newest first; a POST proposes one (``values``, ``effective_from``, ``reason``)."""
+        program = self.get_object()
+        user = acting_user(request)
+        if request.method == "POST":
+            proposal = ProgramChangeProposal(data=request.data)
+            proposal.is_valid(raise_exception=True)
+            change = program_change_propose(program=program, actor=user, **proposal.validated_data)
+            return Response(
+                ProgramChangeSerializer(change, context={"request": request}).data, status=status.HTTP_201_CREATED
+            )
+        changes = changes_shown(ProgramChange.objects.filter(program=program).order_by("-id"), user)
+        paginator = self.paginator
+        assert paginator is not None  # the API's default pagination (core.api.pagination)
+        page = paginator.paginate_queryset(changes, request, view=self)
+        return paginator.get_paginated_response(
+            ProgramChangeSerializer(page, many=True, context={"request": request}).data
+        )

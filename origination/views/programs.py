@@ -12,8 +12,10 @@ from core.views import call_service, form_errors_text
 from origination.figures import program_figures, programs_figures
 from origination.forms import MarginForm, ProgramForm, ResumeForm, SuspendForm
 from origination.models import Loan
+from origination.program_history import parameter_display, parameter_label
 from origination.services.intake import UPLOAD_ROLES
 from origination.services.margin import margin_withdraw
+from origination.views.program_changes import program_changes_context
 from partners.auth import acting_user
 from partners.models import Anchor, MarginEntry, Program
 from partners.scoping import is_anchor_operator, visible_anchors, visible_programs
@@ -55,7 +57,7 @@ def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
     program = get_object_or_404(visible_programs(user).select_related("anchor", "org_node", "manager"), pk=pk)
     figures = program_figures(program)
     parameters = [
-        (getattr(Program._meta.get_field(name), "verbose_name", name), name, getattr(program, name))
+        (parameter_label(name), name, parameter_display(name, getattr(program, name)))
         for name in program_parameters_shown(user)
     ]
     context = {
@@ -76,6 +78,7 @@ def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "is_approver": user.has_role(Role.RISK_APPROVER),
         "can_upload": user.has_role(*UPLOAD_ROLES) and program.status != Program.Status.SUSPENDED,
         "batches": program.batches.order_by("-id")[:20],
+        **program_changes_context(program, user),
     }
     return render(request, "origination/program_detail.html", context)
 
