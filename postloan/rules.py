@@ -9,7 +9,9 @@ date, the rule's parameters and the ``Scope`` of subjects it may look at.
 Rules that would read the whole book every day look at less:
 
 * a rule of few subjects by nature (events, outbreaks, dropped orders) finds
-  them first and only then their loans;
+  them first and only then their loans and live limits (the farmer rules of
+  the contract watch every farmer with a loan outstanding or a live limit:
+  ``_watched_farmers``; those of money out, ``_borrowers``);
 * a rule whose subjects change only through recorded facts — a loan drawn,
   principal moved in the ledger, a limit expired, a date crossing its
   window — has ``changed_subjects``: a query for the subjects whose facts
