@@ -452,3 +452,14 @@ def test_the_import_form_tells_of_the_conflicts(users, anchor):
 
     assert 'data-testid="import-conflicts"' in page
     assert 'data-error-code="conflicting_duplicate"' in page
+
+
+def test_the_import_leaves_the_transactions_jit_setting_as_it_found_it(users, anchor):
+    from django.db import connection
+
+    upload_trades(users["manager"], anchor, trades(*STORED))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('jit', 'on', true)")
+        trade_records_import(anchor=anchor, content=trades(f"{ID_B},TQ1,2027-01-13,1"), filename="t.csv")
+        cursor.execute("SELECT current_setting('jit')")
+        assert cursor.fetchone()[0] == "on"
