@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from core.roles import Role
 from origination.figures import limit_outstanding_expression
@@ -65,9 +65,6 @@ def expiring_limits_for(user: User, today: dt.date) -> QuerySet[CreditLimit]:
     return (
         limits.select_related("farmer", "farmer__account_manager", "farmer__org_node", "program")
         .annotate(outstanding=limit_outstanding_expression("pk"))
-        .annotate(
-            in_open_batch=Exists(open_batch_rows_of_farmer()),
-            renewal_batch=Subquery(open_batch_rows_of_farmer().order_by("-batch_id").values("batch_id")[:1]),
-        )
+        .annotate(renewal_batch=Subquery(open_batch_rows_of_farmer().order_by("-batch_id").values("batch_id")[:1]))
         .order_by("farmer__account_manager__username", "expires_on", "id")
     )

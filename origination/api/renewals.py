@@ -30,11 +30,13 @@ from origination.services.renewal import renewal_batch_create
 from partners.auth import acting_user
 from partners.scoping import visible_programs
 
+ID_MAX = 2**63 - 1  # a bigint: a larger number names nothing, and is refused as a bad value
+
 
 class RenewalRequestSerializer(serializers.Serializer[Any]):
-    program = serializers.IntegerField(min_value=1)
+    program = serializers.IntegerField(min_value=1, max_value=ID_MAX)
     credit_limits = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), allow_empty=False, max_length=10_000
+        child=serializers.IntegerField(min_value=1, max_value=ID_MAX), allow_empty=False, max_length=10_000
     )
 
 
