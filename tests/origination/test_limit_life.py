@@ -382,3 +382,14 @@ def test_the_farmer_and_programme_pages_link_to_the_limits(users, lent):
     manager = client_for(users["manager"])
     assert f'href="/limits/{limit.pk}/"' in manager.get(f"/farmers/{lent['farmer'].pk}/").content.decode()
     assert f"/limits/?program={program.pk}" in manager.get(f"/programs/{program.pk}/").content.decode()
+
+
+def test_the_page_refuses_a_reduction_below_what_is_drawn_and_says_why(users, lent):
+    limit = lent["limit"]
+    loan_disburse(credit_limit=limit, amount=Decimal("40000.00"), term_months=6, actor=users["manager"])
+    page = client_for(users["approver"]).post(
+        f"/limits/{limit.pk}/reduce/", {"amount": "30000", "reason": "调减"}, follow=True
+    )
+    assert page.status_code == 200
+    assert reloaded(limit).amount == Decimal("100000.00")
+    assert "40,000.00" in page.content.decode()  # the message names what is drawn
