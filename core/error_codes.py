@@ -60,8 +60,8 @@ class ErrorCode(StrEnum):
     INVALID_AMOUNT = "invalid_amount"  # an amount that is no number, or not above zero where it must be
     AMOUNT_TOO_LARGE = "amount_too_large"  # an amount of more than 16 digits before the point
     DATE_OUT_OF_RANGE = "date_out_of_range"  # a real date outside the window a file's dates must lie in
-    # a provider record or a core debit whose key is stored with other content (nothing detects it yet)
-    CONFLICTING_DUPLICATE = "conflicting_duplicate"  # a provider record whose key is stored with other content
+    # a provider record (and, once the debit file is built, a core debit) whose key is stored with other content
+    CONFLICTING_DUPLICATE = "conflicting_duplicate"
     WRONG_VALUE_DATE = "wrong_value_date"  # a core debit not of the business date (the debit file is not built yet)
     UNKNOWN_LOAN = "unknown_loan"  # a core debit naming no loan (the debit file is not built yet)
 

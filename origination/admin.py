@@ -8,6 +8,7 @@ from origination.models import (
     BatchStatusChange,
     CompensationDemand,
     CreditLimit,
+    CreditLimitChange,
     Loan,
     LoanDue,
     LoanEntry,
@@ -64,6 +65,13 @@ class CreditLimitAdmin(ReadOnlyAdmin):
     list_filter = ["status"]
     list_select_related = ["farmer", "program"]
     search_fields = ["farmer__name"]
+
+
+@admin.register(CreditLimitChange)
+class CreditLimitChangeAdmin(ReadOnlyAdmin):
+    list_display = ["id", "credit_limit", "kind", "from_status", "to_status", "business_date", "actor"]
+    list_filter = ["kind"]
+    list_select_related = ["credit_limit", "actor"]
 
 
 @admin.register(WhitelistEntry)

@@ -2,7 +2,8 @@
 
 Steps (``STEPS``, the whole close in one list): accrual, settlement (with
 overdue and DPD), compensation, classification, limits (expiries, then the
-freezes on the day's adverse events), breaker, then the
+freezes on the day's adverse events), the programme changes that take
+effect on the next business date, breaker, then the
 warning run, escalation and the dashboards' aggregates of the next business
 date. A chunked step splits the active book by loan id (or its own
 subjects: the warning step, its rules); each chunk runs in one
@@ -30,6 +31,7 @@ from core.error_codes import ErrorCode
 from core.errors import DomainError
 from origination.models import Loan
 from origination.services.limit_life import adverse_event_freezes
+from origination.services.program_changes import program_changes_apply
 from postloan.dashboards.aggregates import aggregates_step
 from postloan.models import DayClose, DayCloseStep
 from postloan.warning_run import escalation_step, warning_chunks, warnings_chunk
@@ -66,6 +68,11 @@ def _compensation(day: dt.date) -> int:
     return compensate_month_end(day).loans
 
 
+def _program_changes(day: dt.date) -> int:
+    """Approved programme changes in force on the next business date: its breaker and warnings use them."""
+    return program_changes_apply(day + dt.timedelta(days=1))
+
+
 def _breaker(day: dt.date) -> int:
     return len(programs_breaker(day))
 
@@ -82,6 +89,7 @@ STEPS: list[Step] = [
     # The live limits of farmers on whom an adverse event arrived today are frozen before the warning
     # run, which then raises the farmer's warning for the next business date.
     Step("limit_freezes", adverse_event_freezes, chunked=False),
+    Step("program_changes", _program_changes, chunked=False),
     Step("breaker", _breaker, chunked=False),
     # The warnings of the next business date: the rules go to the workers side by side (on a large
     # book, a chunk each), and the escalation waits for all of them.

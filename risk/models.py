@@ -220,7 +220,9 @@ class ProviderConflict(models.Model):
     delivery = models.ForeignKey(
         ProviderDelivery, verbose_name=_("delivery"), on_delete=models.CASCADE, related_name="conflict_records"
     )
-    row = models.PositiveIntegerField(_("row"), null=True, blank=True)  # a file's row; empty for an API push item
+    row = models.PositiveIntegerField(
+        _("row"), null=True, blank=True
+    )  # a file's row, or the item's position in an API push
     key = models.CharField(_("key"), max_length=64)  # the order number or the event number
     stored = models.JSONField(_("stored values"))
     received = models.JSONField(_("received values"))

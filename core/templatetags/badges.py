@@ -25,8 +25,19 @@ _COLOURS = {
         "cleared",
         "recommended",
         "passed",
+        "applied",
     ),
-    "warning": ("pending", "submitted", "warning", "special_mention", "mismatch", "open", "uploaded", "review"),
+    "warning": (
+        "pending",
+        "submitted",
+        "warning",
+        "special_mention",
+        "mismatch",
+        "open",
+        "uploaded",
+        "review",
+        "proposed",
+    ),
     "info": ("queued", "running", "processing"),
     "danger": (
         "rejected",
@@ -41,8 +52,9 @@ _COLOURS = {
         "overdue",
         "claim",
         "issue",
+        "frozen",
     ),
-    "secondary": ("closed", "expired", "exited", "false_alarm", "no_trade_data", "none", ""),
+    "secondary": ("closed", "withdrawn", "expired", "exited", "false_alarm", "no_trade_data", "none", ""),
 }
 STATUS_COLOURS = {status: colour for colour, statuses in _COLOURS.items() for status in statuses}
 

@@ -39,6 +39,7 @@ from origination.importers import read_farmer_list
 from origination.models import Batch, BatchRow, CreditLimit
 from origination.services.intake import batch_rows_insert, batch_status_record
 from partners.models import Program, User
+from partners.services.agreements import refuse_if_agreement_lapsed
 from risk.limits import lookback_window
 from risk.models import TradeRecord
 
@@ -72,6 +73,8 @@ def renewal_batch_create(*, program: Program, limits: Sequence[CreditLimit], act
                 ErrorCode.PROGRAM_SUSPENDED,
                 _("The programme %(name)s is suspended: no limit of it is renewed.") % {"name": program.name},
             )
+        # A renewal is a new batch: a lapsed cooperation agreement or guarantee contract stops it too.
+        refuse_if_agreement_lapsed(program, today)
         locked = list(
             CreditLimit.objects.select_for_update(of=("self",))
             .select_related("farmer")

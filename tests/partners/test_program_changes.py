@@ -193,6 +193,22 @@ def test_a_later_change_waits_for_its_date_and_the_close_puts_it_in_force(users,
     assert (change.status, change.applied_on) == (ProgramChange.Status.APPLIED, TOMORROW)
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_close_of_the_day_before_puts_an_approved_change_in_force_for_the_next_business_date(users, program):
+    from postloan.cob import close_business_days
+
+    change = program_change_approve(
+        change=propose(program, users, {"min_score": "75.5"}, on=TOMORROW), actor=users["approver"]
+    )
+
+    close_business_days()
+
+    program.refresh_from_db()
+    change.refresh_from_db()
+    assert program.min_score == Decimal("75.5")
+    assert (change.status, change.applied_on) == (ProgramChange.Status.APPLIED, TOMORROW)
+
+
 def test_the_approval_checks_the_book_again(users):
     program, _farmer, limit = make_lending_world(users, on=TODAY, amount="1000000.00")
     change = propose(program, users, {"total_cap": "1500000.00", "per_farmer_cap": "1000000.00"})

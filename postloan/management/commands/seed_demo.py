@@ -4,6 +4,11 @@ from django.urls import reverse
 from core.roles import Role
 from origination.models import Notification
 from postloan import demo
+from postloan.demo_parts.conflicts import demo_conflicts_ensure
+from postloan.demo_parts.limit_life import demo_limit_life_ensure
+from postloan.demo_parts.program_change import demo_program_change_ensure
+from postloan.demo_parts.renewal import demo_renewal_ensure
+from postloan.demo_parts.screening import demo_screening_ensure
 
 
 class Command(BaseCommand):
@@ -18,6 +23,12 @@ class Command(BaseCommand):
         demo.demo_farmers_place()
         demo.demo_opening_figures()
         demo.demo_book_build(program)
+        # The screening, the limit's life, programme changes and provider conflicts (each idempotent).
+        demo_screening_ensure()
+        demo_renewal_ensure()  # before the limit-life piece, which leaves limits being renewed alone
+        demo_limit_life_ensure()
+        demo_program_change_ensure()
+        demo_conflicts_ensure()
         demo.demo_cross_selling_ensure()
         demo.demo_handling_today()
         self.stdout.write(self.style.SUCCESS("Demo world ready."))
