@@ -14,7 +14,6 @@ by ``screening``).
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -157,13 +156,11 @@ def _row_result(program: Program, row: Sequence[Any], screened: RowScreening | N
         granted_elsewhere=granted,
     )
     amount, bound_by = limit.amount, str(limit.bound_by)
-    if screened is None or not screened.reasons:
-        outcome, reasons, evidence = ("" if screened is None else screened.outcome), "{}", "[]"
+    if screened is None:
+        outcome, reasons, evidence = "", "{}", "[]"
     else:
-        outcome = screened.outcome
-        reasons = "{" + ",".join(screened.reasons) + "}"  # a PostgreSQL array of our own codes
-        evidence = json.dumps(list(screened.evidence), ensure_ascii=False)
-        if screened.outcome == BatchRow.Screening.REFUSED:
+        outcome, reasons, evidence = screened.outcome, screened.reasons_array, screened.evidence_json
+        if outcome == BatchRow.Screening.REFUSED:
             amount, bound_by = ZERO, str(BatchRow.BoundBy.SCREENING)
     return (row_id, str(validation), verified, int(trades), granted, amount, bound_by, outcome, reasons, evidence)
 
