@@ -78,13 +78,14 @@ SELECT r.id, r.declared_orders_12m, r.recommended_amount, r.score,
        COALESCE((
            SELECT SUM(l.amount) FROM {limit_table} l JOIN {program_table} p ON p.id = l.program_id
            WHERE l.farmer_id = r.farmer_id AND p.anchor_id = %(anchor)s AND {limits_in_force}
+             AND l.id IS DISTINCT FROM r.renews_id  -- a renewal replaces the limit it renews
        ), 0) AS granted
 FROM {row_table} r
 LEFT JOIN {trade_table} t
        ON t.anchor_id = %(anchor)s AND t.id_hash = r.id_hash
       AND t.order_date BETWEEN %(start)s AND %(end)s AND t.id <= %(snapshot)s
 WHERE r.batch_id = %(batch)s AND r.id BETWEEN %(low)s AND %(high)s
-GROUP BY r.id, r.declared_orders_12m, r.recommended_amount, r.score, r.farmer_id
+GROUP BY r.id, r.declared_orders_12m, r.recommended_amount, r.score, r.farmer_id, r.renews_id
 """
 
 

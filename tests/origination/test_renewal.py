@@ -123,11 +123,6 @@ def test_the_cap_check_counts_a_renewed_limit_once(users, limit):
     assert CreditLimit.objects.get(batch_row__batch=renewal).amount == Decimal("300000.00")
 
 
-@pytest.mark.xfail(
-    reason="processing counts the limit a renewal row renews in the per-farmer cap's granted_elsewhere: "
-    "origination/services/processing.py's _TOTALS_SQL needs `AND l.id IS DISTINCT FROM r.renews_id`",
-    strict=False,
-)
 def test_processing_does_not_cut_a_renewal_by_the_limit_it_renews(users, limit):
     Program.objects.filter(pk=limit.program_id).update(per_farmer_cap=Decimal("400000.00"))
     response = start(users["manager"], limit)
