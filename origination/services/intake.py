@@ -23,6 +23,7 @@ from core.business_date import business_date_get
 from core.error_codes import ErrorCode
 from core.errors import DomainError
 from core.files import files_kept_only_on_commit, sha256_of, stored_file_create
+from core.models import StoredFile
 from core.permissions import require_role
 from core.roles import Role
 from origination.importers import FarmerList, batch_table_rows, read_farmer_list, refuse_rows
@@ -172,20 +173,15 @@ def _write(
         name: stored_file_create(content=up.content, name=up.name, content_type=up.content_type, uploaded_by=actor)
         for name, up in attachments.items()
     }
-    batch = Batch(
+    batch = batch_open(
         program=program,
-        submitted_on=today,
+        actor=actor,
+        today=today,
         farmer_list=stored,
-        farmer_list_sha256=digest,
-        rows_total=farmers.rows_total,
-        rows_valid=farmers.rows_valid,
-        uploaded_by=actor,
-        **files,
+        sha256=digest,
+        farmers=farmers,
+        attachments=files,
     )
-    batch.save()
-    batch_status_record(batch=batch, to_status=Batch.Status.UPLOADED, actor=actor)
-    batch_status_record(batch=batch, to_status=Batch.Status.VALIDATED, actor=actor)
-    batch.save(update_fields=["status"])
 
     farmer_ids = farmers_upsert(
         farmers, org_node_id=program.org_node_id, account_manager_id=program.manager_id, today=today
@@ -201,6 +197,36 @@ def _write(
         rows=farmers.rows_total,
         valid=farmers.rows_valid,
     )
+    return batch
+
+
+def batch_open(
+    *,
+    program: Program,
+    actor: User,
+    today: dt.date,
+    farmer_list: StoredFile,
+    sha256: str,
+    farmers: FarmerList,
+    kind: str = Batch.Kind.RECOMMENDATION,
+    attachments: dict[str, StoredFile] | None = None,
+) -> Batch:
+    """A new batch of a list read and checked, recorded as uploaded and then validated (its rows come next)."""
+    batch = Batch(
+        program=program,
+        kind=kind,
+        submitted_on=today,
+        farmer_list=farmer_list,
+        farmer_list_sha256=sha256,
+        rows_total=farmers.rows_total,
+        rows_valid=farmers.rows_valid,
+        uploaded_by=actor,
+        **(attachments or {}),
+    )
+    batch.save()
+    batch_status_record(batch=batch, to_status=Batch.Status.UPLOADED, actor=actor)
+    batch_status_record(batch=batch, to_status=Batch.Status.VALIDATED, actor=actor)
+    batch.save(update_fields=["status"])
     return batch
 
 

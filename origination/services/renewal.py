@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import OuterRef, Subquery, Sum
 from django.utils.translation import gettext as _
 
 from core.audit import AuditAction, audit_record
@@ -37,7 +37,7 @@ from core.roles import Role
 from origination.expiring import farmers_in_open_batches, renewal_window
 from origination.importers import read_farmer_list
 from origination.models import Batch, BatchRow, CreditLimit
-from origination.services.intake import batch_rows_insert, batch_status_record
+from origination.services.intake import batch_open, batch_rows_insert
 from partners.models import Program, User
 from partners.services.agreements import refuse_if_agreement_lapsed
 from risk.limits import lookback_window
@@ -132,25 +132,21 @@ def _batch_write(program: Program, limits: list[CreditLimit], actor: User, today
             errors=[{key: error[key] for key in ("row", "column", "code", "detail")} for error in farmers.errors],
         )
     stored = stored_file_create(content=content, name=name, content_type="text/csv", uploaded_by=actor)
-    batch = Batch(
+    batch = batch_open(
         program=program,
-        kind=Batch.Kind.RENEWAL,
-        submitted_on=today,
+        actor=actor,
+        today=today,
         farmer_list=stored,
-        farmer_list_sha256=sha256_of(content),
-        rows_total=farmers.rows_total,
-        rows_valid=farmers.rows_valid,
-        uploaded_by=actor,
+        sha256=sha256_of(content),
+        farmers=farmers,
+        kind=Batch.Kind.RENEWAL,
     )
-    batch.save()
-    batch_status_record(batch=batch, to_status=Batch.Status.UPLOADED, actor=actor)
-    batch_status_record(batch=batch, to_status=Batch.Status.VALIDATED, actor=actor)
-    batch.save(update_fields=["status"])
     batch_rows_insert(
         batch=batch, farmers=farmers, farmer_ids={limit.farmer.id_hash: limit.farmer_id for limit in limits}
     )
-    for limit in limits:
-        BatchRow.objects.filter(batch=batch, farmer_id=limit.farmer_id).update(renews=limit)
+    # Each row renews its farmer's chosen limit (one per farmer, checked above): one statement for all.
+    chosen = CreditLimit.objects.filter(pk__in=[limit.pk for limit in limits], farmer_id=OuterRef("farmer_id"))
+    BatchRow.objects.filter(batch=batch).update(renews_id=Subquery(chosen.values("pk")[:1]))
     audit_record(
         actor=actor,
         action=AuditAction.LIMIT_RENEWAL_START,
