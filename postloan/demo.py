@@ -250,11 +250,15 @@ def demo_batch_ensure(program: Program) -> Batch:
 SMALL_ANCHOR_USCC_BODY = "91511400MA62Q3K7X"
 
 
-def demo_small_program_ensure() -> Program:
-    """A smaller anchor with a thin margin: its late farmers are not all compensated."""
+def demo_small_anchor_uscc() -> str:
     from stdnum.cn import uscc
 
-    code = SMALL_ANCHOR_USCC_BODY + uscc.calc_check_digit(SMALL_ANCHOR_USCC_BODY)
+    return SMALL_ANCHOR_USCC_BODY + uscc.calc_check_digit(SMALL_ANCHOR_USCC_BODY)
+
+
+def demo_small_program_ensure() -> Program:
+    """A smaller anchor with a thin margin: its late farmers are not all compensated."""
+    code = demo_small_anchor_uscc()
     existing = Program.objects.filter(anchor__uscc=code).first()
     if existing is not None:
         return existing
