@@ -79,6 +79,11 @@ DEMO_LOGINS = (
 )
 
 
+def demo_staff_phone(username: str) -> str:
+    """A made-up mobile number for an account manager: the close tells him by message of a limit it froze."""
+    return f"1390280{sum(username.encode()) % 10_000:04d}"
+
+
 def _node(code: str, name: str, kind: str, parent: OrgNode | None, klass: str = "") -> OrgNode:
     existing = OrgNode.objects.filter(code=code).first()
     return existing or org_node_create(code=code, name=name, kind=kind, parent=parent, sub_branch_class=klass)
@@ -115,6 +120,7 @@ def demo_users_ensure() -> list[DemoLogin]:
             role=login.role,
             org_node=node,
             display_name=login.display_name,
+            phone=demo_staff_phone(login.username) if login.role == Role.ACCOUNT_MANAGER else "",
             is_staff=is_admin,
             is_superuser=is_admin,
         )
@@ -352,6 +358,7 @@ def demo_outlet_managers_ensure() -> None:
                 role=Role.ACCOUNT_MANAGER,
                 org_node=OrgNode.objects.get(code=outlet),
                 display_name=name,
+                phone=demo_staff_phone(username),
             )
 
 

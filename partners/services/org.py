@@ -55,6 +55,7 @@ def user_create(
     role: str,
     org_node: OrgNode | None,
     display_name: str = "",
+    phone: str = "",
     actor: User | None = None,
     is_staff: bool = False,
     is_superuser: bool = False,
@@ -64,6 +65,7 @@ def user_create(
         role=role,
         org_node=org_node,
         display_name=display_name,
+        phone=phone,
         is_staff=is_staff,
         is_superuser=is_superuser,
     )
