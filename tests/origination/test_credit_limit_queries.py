@@ -1,11 +1,14 @@
-"""The credit-limit list asks the database the same number of questions whatever the number of limits."""
+"""The credit-limit list, in the API and on the limit and renewal pages, asks the database the same number of
+questions whatever the number of limits."""
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
 
+import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from origination.models import CreditLimit
@@ -54,3 +57,31 @@ def test_the_credit_limit_list_costs_the_same_for_2_and_for_12_limits(users):
     statuses = [item["status"] for item in listing["results"]]
     assert statuses.count("expired") == 5 and statuses.count("active") == 7
     assert listing["results"][0]["available"] == "999000.00"
+
+
+def queries_of_the_page(user, path: str) -> tuple[int, str]:
+    client = Client()
+    client.force_login(user)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path)
+    assert response.status_code == 200
+    return len(queries), response.content.decode()
+
+
+@pytest.mark.parametrize("path", ["/limits/", "/renewals/"])
+def test_the_limit_and_renewal_pages_cost_the_same_for_2_and_for_12_limits(users, path):
+    """Each limit's farmer, manager, programme and what is drawn come with the list, not one query per row."""
+    program, _farmer, limit = make_lending_world(users, on=ON)
+    loan_disburse(credit_limit=limit, amount=Decimal("1000.00"), term_months=6, actor=users["manager"])
+    limits_added(users, program, 0, 1)
+    # Within the renewal window: every limit expires in 30 days.
+    CreditLimit.objects.update(expires_on=ON + dt.timedelta(days=30))
+    few, page = queries_of_the_page(users["approver"], path)
+    assert "农户0" in page
+
+    limits_added(users, program, 1, 10)
+    CreditLimit.objects.update(expires_on=ON + dt.timedelta(days=30))
+    many, page = queries_of_the_page(users["approver"], path)
+    assert "农户10" in page
+
+    assert many == few
