@@ -9,6 +9,7 @@ PostgreSQL server instead and ``CELERY_BROKER_URL`` (or ``REDIS_URL``) a broker.
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -274,12 +275,28 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
+# A message a worker took and never acknowledged (the worker died) goes back to the queue after this many
+# seconds; it must exceed the longest task (a close chunk: seconds). Redis checks for such messages every
+# second, not every 100 s, so a killed worker's chunk is redelivered soon after the timeout.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1),
+    "unacked_restore_interval": 1,
+    "unacked_restore_throttle": 1,
+}
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Messages that failed are retried every minute until they are sent or give up.
     "send-notifications": {"task": "origination.notifications_send", "schedule": 60.0},
 }
 
 # --- Application ------------------------------------------------------------------
+# The close of business: beat starts it every day at COB_TIME (HH:MM, Asia/Shanghai); a close that failed
+# or is unfinished COB_ALERT_AFTER_MINUTES after that time raises an alert to the administrators.
+COB_TIME = env_str("COB_TIME", "23:00")
+if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", COB_TIME):
+    raise ImproperlyConfigured(f"COB_TIME={COB_TIME!r} must be HH:MM, e.g. 23:00.")
+COB_ALERT_AFTER_MINUTES = env_int("COB_ALERT_AFTER_MINUTES", 60, minimum=1)
+# Loans per chunk of a chunked close step (one transaction, one Celery task each).
+COB_CHUNK_LOANS = env_int("COB_CHUNK_LOANS", 100_000, minimum=1)
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 50 * 1024 * 1024, minimum=1024)
 UPLOAD_MAX_ROWS = env_int("UPLOAD_MAX_ROWS", 200_000, minimum=1)
 # Columns of an uploaded table (XLSX or CSV); core.upload_guard refuses a wider one before reading it.

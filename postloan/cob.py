@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, Min
 from django.utils import timezone
@@ -40,7 +41,6 @@ from servicing.compensation import compensate_month_end
 from servicing.settlement import classify, expire_limits, settle
 
 log = logging.getLogger(__name__)
-CHUNK_LOANS = 100_000
 # Memory for a chunk's sorts and hashes (100,000 loans, a few of their dues) on PostgreSQL: the 4 MB
 # default would spill them to disk. Set per chunk transaction, so web requests keep the default.
 CHUNK_WORK_MEM = "64MB"
@@ -100,8 +100,9 @@ STEPS: list[Step] = [
 ]
 
 
-def loan_chunks(size: int = CHUNK_LOANS) -> list[tuple[int, int, int]]:
-    """(chunk number, first id, last id) over the active book."""
+def loan_chunks(size: int | None = None) -> list[tuple[int, int, int]]:
+    """(chunk number, first id, last id) over the active book, ``COB_CHUNK_LOANS`` ids each by default."""
+    size = size or settings.COB_CHUNK_LOANS
     bounds = Loan.objects.filter(status=Loan.Status.ACTIVE).aggregate(low=Min("id"), high=Max("id"))
     if bounds["low"] is None:
         return []
