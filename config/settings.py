@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import unquote
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_str, env_url
@@ -84,6 +85,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.business_context",
+                "core.db_router.replica_context",
                 "config.navigation.menu",
             ],
         },
@@ -112,6 +114,21 @@ else:
     DATABASES["default"]["HOST"] = unquote(DATABASES["default"].get("HOST", ""))
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env_int("DB_CONN_MAX_AGE", 0))
+# A streaming replica that the read-only pages read (core/db_router.py): only when DATABASE_REPLICA_URL is set.
+_replica_url = env_url("DATABASE_REPLICA_URL", {"postgres", "postgresql", "pgsql"})
+if _replica_url is not None:
+    try:
+        DATABASES["replica"] = environ.Env.db_url_config(_replica_url)
+    except (ImproperlyConfigured, ValueError) as exc:
+        raise ImproperlyConfigured(f"DATABASE_REPLICA_URL is malformed: {exc}") from exc
+    DATABASES["replica"]["HOST"] = unquote(DATABASES["replica"].get("HOST", ""))
+    DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
+    # A replica that does not answer is given up after 3 s and the page reads the primary.
+    DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}  # tests read the test database through it
+    DATABASE_ROUTERS = ["core.db_router.ReplicaRouter"]
+    # A replica further behind than this many seconds is not read: the page reads the primary.
+    DATABASE_REPLICA_MAX_LAG = env_int("DATABASE_REPLICA_MAX_LAG", 300)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Keys -------------------------------------------------------------------------
@@ -283,10 +300,6 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_interval": 1,
     "unacked_restore_throttle": 1,
 }
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
-    # Messages that failed are retried every minute until they are sent or give up.
-    "send-notifications": {"task": "origination.notifications_send", "schedule": 60.0},
-}
 
 # --- Application ------------------------------------------------------------------
 # The close of business: beat starts it every day at COB_TIME (HH:MM, Asia/Shanghai); a close that failed
@@ -297,6 +310,17 @@ if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", COB_TIME):
 COB_ALERT_AFTER_MINUTES = env_int("COB_ALERT_AFTER_MINUTES", 60, minimum=1)
 # Loans per chunk of a chunked close step (one transaction, one Celery task each).
 COB_CHUNK_LOANS = env_int("COB_CHUNK_LOANS", 100_000, minimum=1)
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # Messages that failed are retried every minute until they are sent or give up.
+    "send-notifications": {"task": "origination.notifications_send", "schedule": 60.0},
+    # The close of business, in Asia/Shanghai (CELERY_TIMEZONE); days missed are caught up in order.
+    "close-of-business": {
+        "task": "postloan.close_scheduled",
+        "schedule": crontab(hour=int(COB_TIME[:2]), minute=int(COB_TIME[3:])),
+    },
+    # A close that failed or runs late raises its alert within five minutes.
+    "close-watch": {"task": "postloan.close_watch", "schedule": 300.0},
+}
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 50 * 1024 * 1024, minimum=1024)
 UPLOAD_MAX_ROWS = env_int("UPLOAD_MAX_ROWS", 200_000, minimum=1)
 # Columns of an uploaded table (XLSX or CSV); core.upload_guard refuses a wider one before reading it.

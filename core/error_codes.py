@@ -94,6 +94,7 @@ class ErrorCode(StrEnum):
     BUSINESS_DATE_BACKWARDS = "business_date_backwards"  # the business date moved back once loans exist
     DAY_ALREADY_CLOSED = "day_already_closed"  # a business day closed a second time
     NOTHING_TO_CLOSE = "nothing_to_close"  # close_business_day --to a date not after the business date
+    CLOSE_RUNNING = "close_running"  # a close started while another holds the close's database lock
     UNKNOWN_ROLE = "unknown_role"  # create_user with a role that does not exist
     # create_user without CREATE_USER_PASSWORD
     PASSWORD_REQUIRED = "password_required"  # noqa: S105 - a code, not a secret
@@ -203,6 +204,7 @@ INTERNAL_CODES: frozenset[ErrorCode] = frozenset(
         ErrorCode.BUSINESS_DATE_BACKWARDS,
         ErrorCode.DAY_ALREADY_CLOSED,
         ErrorCode.NOTHING_TO_CLOSE,
+        ErrorCode.CLOSE_RUNNING,
         ErrorCode.UNKNOWN_ROLE,
         ErrorCode.PASSWORD_REQUIRED,
         ErrorCode.INVALID_PASSWORD,

@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Max, Min
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.models import F, Max, Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,14 +34,19 @@ from core.errors import DomainError
 from origination.models import Loan
 from origination.services.limit_life import adverse_event_freezes
 from origination.services.program_changes import program_changes_apply
+from postloan.close_alerts import close_alerts_clear, close_failed_alert
+from postloan.close_lock import close_lock
 from postloan.dashboards.aggregates import aggregates_step
 from postloan.models import DayClose, DayCloseStep
+from postloan.models_close import DayCloseStepRun
 from postloan.warning_run import escalation_step, warning_chunks, warnings_chunk
 from servicing.breaker import programs_breaker
 from servicing.compensation import compensate_month_end
 from servicing.settlement import classify, expire_limits, settle
 
 log = logging.getLogger(__name__)
+# How a chunked step's chunks are run: inline, or spread over the Celery workers (postloan.tasks).
+Dispatch = Callable[[dt.date, str, list[tuple[int, int, int]]], None]
 # Memory for a chunk's sorts and hashes (100,000 loans, a few of their dues) on PostgreSQL: the 4 MB
 # default would spill them to disk. Set per chunk transaction, so web requests keep the default.
 CHUNK_WORK_MEM = "64MB"
@@ -117,15 +123,26 @@ def step_chunks(step: Step) -> list[tuple[int, int, int]]:
     return step.chunks() if step.chunks else loan_chunks()
 
 
+def _chunk_lock_keys(day: dt.date, step_name: str, chunk: int) -> tuple[int, int]:
+    """The two int4 keys of a chunk's advisory lock: (day and step) hashed, and the chunk number."""
+    return zlib.crc32(f"cob:{day.isoformat()}:{step_name}".encode()) - 2**31, chunk
+
+
 def run_chunk(day: dt.date, step_name: str, chunk: int, first_id: int, last_id: int) -> int:
-    """Run one chunk unless it is recorded as done; the work and the record commit together."""
+    """Run one chunk unless it is recorded as done; the work and the record commit together.
+
+    The same chunk may be handed to two workers (a redelivery after a worker was thought dead, or the
+    coordinator helping a stalled step): the chunk's transaction lock makes the second wait for the first
+    and then find the chunk recorded, instead of doing its work a second time only to roll it back.
+    """
     step = next(s for s in STEPS if s.name == step_name)
     try:
         with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", _chunk_lock_keys(day, step_name, chunk))
+                cursor.execute(f"SET LOCAL work_mem = '{CHUNK_WORK_MEM}'")
             if DayCloseStep.objects.filter(day=day, step=step_name, chunk=chunk).exists():
                 return 0
-            with connection.cursor() as cursor:
-                cursor.execute(f"SET LOCAL work_mem = '{CHUNK_WORK_MEM}'")
             rows = step.run(day, first_id, last_id) if step.chunked else step.run(day)
             DayCloseStep.objects.create(day=day, step=step_name, chunk=chunk, rows=int(rows or 0))
             return int(rows or 0)
@@ -134,15 +151,43 @@ def run_chunk(day: dt.date, step_name: str, chunk: int, first_id: int, last_id: 
         if DayCloseStep.objects.filter(day=day, step=step_name, chunk=chunk).exists():
             return 0
         raise
+    except Exception as exc:
+        close_failure_record(day, step_name, chunk, exc)
+        raise
 
 
-def _run_step(day: dt.date, step: Step, dispatch: Callable[[dt.date, str, list[tuple[int, int, int]]], None]) -> None:
-    started = timezone.now()
+def _step_plan(record: DayClose, step: Step) -> DayCloseStepRun:
+    """The step's run, created with its chunk plan at its first start; a resumed close keeps that plan, so a
+    chunk number always means the same ids whatever changed in between."""
+    run = DayCloseStepRun.objects.filter(close=record, step=step.name).first()
+    if run is not None:
+        return run
+    plan = step_chunks(step) if step.chunked else [(0, 0, 0)]
+    run, _created = DayCloseStepRun.objects.get_or_create(
+        close=record,
+        step=step.name,
+        defaults={"plan": [list(chunk) for chunk in plan], "chunks_planned": len(plan), "started_at": timezone.now()},
+    )
+    return run
+
+
+def _run_step(record: DayClose, step: Step, dispatch: Dispatch) -> None:
+    run = _step_plan(record, step)
+    if run.finished_at is not None:
+        return
+    day = record.day
+    done = set(DayCloseStep.objects.filter(day=day, step=step.name).values_list("chunk", flat=True))
+    to_do = [(chunk, first, last) for chunk, first, last in run.plan if chunk not in done]
     if step.chunked:
-        dispatch(day, step.name, step_chunks(step))
-    else:
+        dispatch(day, step.name, to_do)
+    elif to_do:
         run_chunk(day, step.name, 0, 0, 0)
-    log.debug("close of %s: %s in %.1f s", day, step.name, (timezone.now() - started).total_seconds())
+    recorded = DayCloseStep.objects.filter(day=day, step=step.name).count()
+    if recorded < run.chunks_planned:
+        # Every dispatched chunk returned, yet some are not recorded: never move on with a step half done.
+        raise RuntimeError(f"{step.name}: {recorded} of {run.chunks_planned} chunks recorded")
+    DayCloseStepRun.objects.filter(pk=run.pk).update(finished_at=timezone.now())
+    log.debug("close of %s: %s done", day, step.name)
 
 
 def _inline(day: dt.date, step_name: str, chunks: list[tuple[int, int, int]]) -> None:
@@ -150,28 +195,69 @@ def _inline(day: dt.date, step_name: str, chunks: list[tuple[int, int, int]]) ->
         run_chunk(day, step_name, chunk, first_id, last_id)
 
 
-def close_day(day: dt.date, dispatch: Callable[[dt.date, str, list[tuple[int, int, int]]], None] = _inline) -> DayClose:
+def close_failure_record(day: dt.date, step_name: str, chunk: int | None, exc: BaseException) -> None:
+    """Mark the close of ``day`` failed at ``step_name`` (and chunk), in a transaction of its own."""
+    DayClose.objects.filter(day=day).update(
+        status=DayClose.Status.FAILED,
+        error_step=step_name,
+        error_chunk=chunk,
+        error=f"{type(exc).__name__}: {exc}"[:4000],
+        failed_at=timezone.now(),
+    )
+
+
+def _failure_note(record: DayClose, step: Step, attempt_started: dt.datetime, exc: Exception) -> None:
+    """Record the failure (a chunk that raised recorded itself, with its number) and alert the administrators."""
+    try:
+        if not DayClose.objects.filter(pk=record.pk, failed_at__gte=attempt_started).exists():
+            close_failure_record(record.day, step.name, None, exc)
+        close_failed_alert(record.day)
+    except DatabaseError:
+        log.exception("close of %s: the failure could not be recorded", record.day)
+
+
+def close_day(day: dt.date, dispatch: Dispatch = _inline, trigger: str = DayClose.Trigger.COMMAND) -> DayClose:
     """Close business date ``day`` (resuming a run that stopped) and move the date to the next day."""
-    record, created = DayClose.objects.get_or_create(day=day)
-    if record.status == DayClose.Status.DONE:
-        raise DomainError(ErrorCode.DAY_ALREADY_CLOSED, _("%(day)s is already closed.") % {"day": day.isoformat()})
-    if not created:
-        DayClose.objects.filter(pk=record.pk).update(attempts=record.attempts + 1)
-    for step in STEPS:
-        _run_step(day, step, dispatch)
-    with transaction.atomic():
-        business_date_set(new_date=day + dt.timedelta(days=1), backwards_allowed=False)
-        DayClose.objects.filter(pk=record.pk).update(status=DayClose.Status.DONE, finished_at=timezone.now())
-    record.refresh_from_db()
-    return record
+    with close_lock():
+        record, created = DayClose.objects.get_or_create(day=day, defaults={"trigger": trigger})
+        if record.status == DayClose.Status.DONE:
+            raise DomainError(ErrorCode.DAY_ALREADY_CLOSED, _("%(day)s is already closed.") % {"day": day.isoformat()})
+        attempt_started = timezone.now()
+        if not created:
+            DayClose.objects.filter(pk=record.pk).update(
+                attempts=F("attempts") + 1, status=DayClose.Status.RUNNING, trigger=trigger
+            )
+        step = STEPS[0]
+        try:
+            for step in STEPS:
+                _run_step(record, step, dispatch)
+        except Exception as exc:
+            _failure_note(record, step, attempt_started, exc)
+            raise
+        with transaction.atomic():
+            business_date_set(new_date=day + dt.timedelta(days=1), backwards_allowed=False)
+            DayClose.objects.filter(pk=record.pk).update(status=DayClose.Status.DONE, finished_at=timezone.now())
+            close_alerts_clear(day)
+        record.refresh_from_db()
+        return record
 
 
 def close_business_days(
     *,
     to: dt.date | None = None,
-    dispatch: Callable[[dt.date, str, list[tuple[int, int, int]]], None] = _inline,
+    dispatch: Dispatch = _inline,
+    trigger: str = DayClose.Trigger.COMMAND,
 ) -> list[DayClose]:
-    """Close each day from the business date up to (not including) ``to``; one day when ``to`` is omitted."""
+    """Close each day from the business date up to (not including) ``to``; one day when ``to`` is omitted.
+
+    The whole run holds the close's database lock, so a second close (another beat, a command typed while
+    the schedule runs) is refused with ``close_running`` instead of racing this one.
+    """
+    with close_lock():
+        return _close_days_locked(to, dispatch, trigger)
+
+
+def _close_days_locked(to: dt.date | None, dispatch: Dispatch, trigger: str) -> list[DayClose]:
     today = business_date_get()
     target = to or today + dt.timedelta(days=1)
     if target <= today:
@@ -181,5 +267,5 @@ def close_business_days(
         )
     closed = []
     while (day := business_date_get()) < target:
-        closed.append(close_day(day, dispatch))
+        closed.append(close_day(day, dispatch, trigger))
     return closed

@@ -16,12 +16,26 @@ class DayClose(models.Model):
     class Status(models.TextChoices):
         RUNNING = "running", _("Running")
         DONE = "done", _("Done")
+        # A step raised: the close stopped there and waits to be resumed (its finished chunks stand).
+        FAILED = "failed", _("Failed")
+
+    class Trigger(models.TextChoices):
+        COMMAND = "command", _("Command")
+        SCHEDULE = "schedule", _("Schedule")
+        CONSOLE = "console", _("Console")
 
     day = models.DateField(_("business date closed"), unique=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.RUNNING)
     started_at = models.DateTimeField(_("started at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=1)
+    # Who started the latest attempt: the command line, the beat schedule or a person on the console.
+    trigger = models.CharField(_("started by"), max_length=16, choices=Trigger.choices, default=Trigger.COMMAND)
+    # The latest failure, kept after a successful resume so the console can say what happened.
+    error_step = models.CharField(_("failed step"), max_length=32, blank=True)
+    error_chunk = models.PositiveIntegerField(_("failed chunk"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    failed_at = models.DateTimeField(_("failed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("close of business")
@@ -281,4 +295,5 @@ class PostDrawdownCheck(models.Model):
         return f"{self.loan_id} {self.kind}"
 
 
-from postloan import models_dashboards  # noqa: E402, F401 - registers the dashboards' daily aggregate tables
+# Registers the close's step runs and alerts, and the dashboards' daily aggregate tables.
+from postloan import models_close, models_dashboards  # noqa: E402, F401

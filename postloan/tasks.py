@@ -1,10 +1,32 @@
+"""The close of business on Celery: the chunks of a step spread over the workers, and the schedule's tasks.
+
+The coordinator (the command, or the scheduled task in a worker) waits for a step's chunks by reading their
+records in the database. If nothing moves for ``COORDINATOR_HELPS_AFTER`` seconds (no worker is free: a single
+worker process busy with the coordinator itself, or every worker gone) it runs the chunks still missing
+itself; the chunk lock of ``run_chunk`` keeps a worker that takes the same chunk later from doing it twice.
+"""
+
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import time
+from typing import cast
 
 from celery import group, shared_task
+from celery.result import GroupResult
+from django.conf import settings
+from django.utils import timezone
 
+from core.error_codes import ErrorCode
+from core.errors import DomainError
+from postloan.close_schedule import close_due_day, close_due_days, close_resume, close_watch
 from postloan.cob import run_chunk
+from postloan.models import DayClose, DayCloseStep
+
+log = logging.getLogger(__name__)
+COORDINATOR_HELPS_AFTER = 60.0
+POLL_SECONDS = 0.25
 
 
 @shared_task(name="postloan.cob_chunk", acks_late=True)
@@ -13,8 +35,60 @@ def cob_chunk(day: str, step: str, chunk: int, first_id: int, last_id: int) -> i
 
 
 def dispatch_to_workers(day: dt.date, step: str, chunks: list[tuple[int, int, int]]) -> None:
-    """Spread a step's chunks over the Celery workers and wait for all of them (inline without a broker)."""
+    """Spread a step's chunks over the Celery workers and wait until each is recorded (inline without a broker)."""
     if not chunks:
         return
-    result = group(cob_chunk.si(day.isoformat(), step, *chunk) for chunk in chunks).apply_async()
-    result.get(disable_sync_subtasks=False, propagate=True)
+    result = cast(GroupResult, group(cob_chunk.si(day.isoformat(), step, *chunk) for chunk in chunks).apply_async())
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        result.get(propagate=True)
+        return
+    wanted = {chunk for chunk, _first, _last in chunks}
+    recorded = 0
+    last_move = time.monotonic()
+    while True:
+        for task in result.results or []:
+            if task.failed():
+                task.get(propagate=True)  # raises the chunk's own error
+        done = set(DayCloseStep.objects.filter(day=day, step=step, chunk__in=wanted).values_list("chunk", flat=True))
+        if len(done) == len(wanted):
+            return
+        if len(done) != recorded:
+            recorded, last_move = len(done), time.monotonic()
+        elif time.monotonic() - last_move > COORDINATOR_HELPS_AFTER:
+            missing = len(wanted - done)
+            log.warning("close of %s: %s stalled, %s chunks missing; running them here", day, step, missing)
+            for chunk, first_id, last_id in chunks:
+                if chunk not in done:
+                    run_chunk(day, step, chunk, first_id, last_id)
+            last_move = time.monotonic()
+        time.sleep(POLL_SECONDS)
+
+
+def _closes(trigger: str, resume: bool) -> list[str]:
+    due = close_due_day(timezone.localtime())
+    run = close_resume if resume else close_due_days
+    try:
+        closed = run(due, dispatch=dispatch_to_workers, trigger=trigger)
+    except DomainError as exc:
+        if exc.code != ErrorCode.CLOSE_RUNNING:
+            raise
+        log.info("close of business: another close holds the lock; nothing started")
+        return []
+    return [record.day.isoformat() for record in closed]
+
+
+@shared_task(name="postloan.close_scheduled", acks_late=True)
+def close_scheduled() -> list[str]:
+    """Beat, at COB_TIME: close every business day up to and including today (days missed are caught up)."""
+    return _closes(DayClose.Trigger.SCHEDULE, resume=False)
+
+
+@shared_task(name="postloan.close_resume", acks_late=True)
+def close_resume_task() -> list[str]:
+    """The console's resume: finish the close that stopped, then whatever is due."""
+    return _closes(DayClose.Trigger.CONSOLE, resume=True)
+
+
+@shared_task(name="postloan.close_watch", ignore_result=True)
+def close_watch_task() -> None:
+    close_watch(timezone.localtime())
