@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from core.business_date import business_date_get
+from core.db_router import replica_reads
 from core.errors import DomainError
 from core.views import paginate
 from origination.selectors import visible_loans
@@ -102,6 +103,7 @@ def _page_filters(request: HttpRequest) -> tuple[dict[str, str], WarningFilters]
 
 
 @login_required
+@replica_reads
 def warning_list(request: HttpRequest) -> HttpResponse:
     user = acting_user(request)
     given, filters = _page_filters(request)

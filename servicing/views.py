@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.business_date import business_date_get
+from core.db_router import replica_reads
 from core.errors import DomainError
 from core.roles import Role
 from core.views import paginate, typed_amount
@@ -33,6 +34,7 @@ from servicing.services.repayments import (
 
 
 @login_required
+@replica_reads
 def loan_list(request: HttpRequest) -> HttpResponse:
     loans = visible_loans(acting_user(request)).select_related("farmer", "program").order_by("-id")
     status = request.GET.get("status", "active")

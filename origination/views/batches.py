@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from core.db_router import replica_reads
 from core.error_codes import ErrorCode
 from core.errors import DomainError
 from core.roles import Role
@@ -164,6 +165,7 @@ def upload_job_errors(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@replica_reads
 def batch_list(request: HttpRequest) -> HttpResponse:
     batches = visible_batches(acting_user(request)).select_related("program", "program__anchor").order_by("-id")
     # ?status=… (repeatable): the batches in any of these statuses (the home page's links)

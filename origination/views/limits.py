@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from core.business_date import business_date_get
+from core.db_router import replica_reads
 from core.permissions import require_role
 from core.views import call_service, form_errors_text, paginate
 from origination.figures import limits_with_available
@@ -55,6 +56,7 @@ def _form(name: str, data: Any = None) -> forms.Form:
 
 
 @login_required
+@replica_reads
 def limit_list(request: HttpRequest) -> HttpResponse:
     """The limits in the user's reach, newest first, by programme and by state, with what is available."""
     user = acting_user(request)

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.business_date import business_date_get
+from core.db_router import replica_reads
 from core.errors import DomainError
 from core.exports import xlsx_response
 from core.permissions import require_role
@@ -113,6 +114,7 @@ def _warning_charts(board: selectors.WarningDashboard) -> dict[str, object]:
 
 
 @login_required
+@replica_reads
 def warnings_dashboard(request: HttpRequest) -> HttpResponse:
     user = _viewer(request)
     today = business_date_get()
@@ -168,6 +170,7 @@ def _program_charts(board: selectors.ProgramDashboard) -> dict[str, object]:
 
 
 @login_required
+@replica_reads
 def programs_dashboard(request: HttpRequest) -> HttpResponse:
     user = _viewer(request)
     today = business_date_get()
@@ -213,6 +216,7 @@ def _cross_selling_charts(board: selectors.CrossSellingDashboard) -> dict[str, o
 
 
 @login_required
+@replica_reads
 def cross_selling_dashboard(request: HttpRequest) -> HttpResponse:
     user = _viewer(request)
     today = business_date_get()
@@ -317,6 +321,7 @@ def farmer_holdings(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@replica_reads
 def ranking_dashboard(request: HttpRequest) -> HttpResponse:
     user = _viewer(request)
     today = business_date_get()
