@@ -17,16 +17,18 @@ one pass.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import codecs
+from collections.abc import Callable, Iterable
+from typing import IO
 
 import numpy as np
 import numpy.typing as npt
 from django.utils.translation import gettext as _
 
 from core.error_codes import ErrorCode
-from core.upload_guard import TableError
+from core.upload_guard import TableError, csv_slices
 
-__all__ = ["decode_table_text"]
+__all__ = ["decode_table_text", "table_encoding"]
 
 # Control characters never appear in a text table: their presence means binary data. In UTF-8 and
 # GB18030 no byte of a multi-byte character is below 0x30, so the bytes themselves can be looked at.
@@ -36,13 +38,81 @@ UNITS = 0x10000  # UTF-16 code units: a character beyond them (a surrogate pair)
 SLICE_CHARACTERS = 1 << 22
 
 
+def _not_a_table(filename: str) -> TableError:
+    return TableError(
+        ErrorCode.NOT_A_TABLE,
+        _("%(file)s is not a CSV or XLSX table: upload a CSV (UTF-8 or GBK) or an XLSX file.") % {"file": filename},
+    )
+
+
+def _not_readable(filename: str) -> TableError:
+    return TableError(
+        ErrorCode.UNREADABLE_ENCODING,
+        _("%(file)s cannot be read as UTF-8 or GBK text: save it as CSV in UTF-8 (or as XLSX) and upload it again.")
+        % {"file": filename},
+    )
+
+
+def _big5(filename: str) -> TableError:
+    return TableError(
+        ErrorCode.UNREADABLE_ENCODING,
+        _(
+            "%(file)s seems to be in Big5 (traditional Chinese), which is not accepted: its names would be "
+            "stored garbled. Save it as CSV in UTF-8 (or as XLSX) and upload it again."
+        )
+        % {"file": filename},
+    )
+
+
+def table_encoding(content: IO[bytes], filename: str) -> str:
+    """``decode_table_text`` for an open file, read a slice at a time: the codec its text is read with.
+
+    The same verdicts as ``decode_table_text`` (the same errors for the same bytes), but nothing
+    larger than a slice is ever held: "utf-8-sig" or "gb18030".
+    """
+    if any(block.translate(None, NOT_CONTROL) for block in csv_slices(content)):
+        raise _not_a_table(filename)
+    if _decodes(csv_slices(content), "utf-8-sig"):
+        return "utf-8-sig"
+    counts = _decoded_counts(csv_slices(content), "gb18030")
+    if counts is None:
+        raise _not_readable(filename)
+    gb_share = _plausible_share(counts, _common_in_gb2312)
+    if gb_share < 1.0:
+        big5 = _decoded_counts(csv_slices(content), "cp950")
+        if big5 is not None and _plausible_share(big5, _common_in_big5) > gb_share:
+            raise _big5(filename)
+    return "gb18030"
+
+
+def _decodes(blocks: Iterable[bytes], encoding: str) -> bool:
+    decoder = codecs.getincrementaldecoder(encoding)()
+    try:
+        for block in blocks:
+            decoder.decode(block)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _decoded_counts(blocks: Iterable[bytes], encoding: str) -> npt.NDArray[np.int64] | None:
+    """``_code_point_counts`` of the text in ``encoding``, decoded slice by slice; None if it does not decode."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    counts = np.zeros(UNITS, dtype=np.int64)
+    try:
+        for block in blocks:
+            counts += _code_point_counts(decoder.decode(block))
+        counts += _code_point_counts(decoder.decode(b"", final=True))
+    except UnicodeDecodeError:
+        return None
+    return counts
+
+
 def decode_table_text(content: bytes, filename: str) -> str:
     """The text of a CSV, or ``TableError``: ``not_a_table`` for binary data, else ``unreadable_encoding``."""
     if content.translate(None, NOT_CONTROL):
-        raise TableError(
-            ErrorCode.NOT_A_TABLE,
-            _("%(file)s is not a CSV or XLSX table: upload a CSV (UTF-8 or GBK) or an XLSX file.") % {"file": filename},
-        )
+        raise _not_a_table(filename)
     try:
         return content.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -50,22 +120,11 @@ def decode_table_text(content: bytes, filename: str) -> str:
     try:
         text = content.decode("gb18030")
     except UnicodeDecodeError:
-        raise TableError(
-            ErrorCode.UNREADABLE_ENCODING,
-            _("%(file)s cannot be read as UTF-8 or GBK text: save it as CSV in UTF-8 (or as XLSX) and upload it again.")
-            % {"file": filename},
-        ) from None
+        raise _not_readable(filename) from None
     counts = _code_point_counts(text)
     gb_share = _plausible_share(counts, _common_in_gb2312)
     if gb_share < 1.0 and _reads_better_as_big5(content, gb_share):
-        raise TableError(
-            ErrorCode.UNREADABLE_ENCODING,
-            _(
-                "%(file)s seems to be in Big5 (traditional Chinese), which is not accepted: its names would be "
-                "stored garbled. Save it as CSV in UTF-8 (or as XLSX) and upload it again."
-            )
-            % {"file": filename},
-        )
+        raise _big5(filename)
     return text
 
 

@@ -10,30 +10,46 @@ intake) is removed with ``stored_files_delete`` once the upload is decided.
 from __future__ import annotations
 
 import hashlib
+import io
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import IO, Any
 
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 
 from core.models import StoredFile
 
+READ_BYTES = 1 << 20
 _written: ContextVar[list[str] | None] = ContextVar("stored_files_written", default=None)
 
 
-def sha256_of(content: bytes) -> str:
-    return hashlib.sha256(content).hexdigest()
+def sha256_of(content: bytes | IO[bytes]) -> str:
+    """The SHA-256 of the bytes, or of an open file read a megabyte at a time from its start."""
+    if isinstance(content, bytes):
+        return hashlib.sha256(content).hexdigest()
+    digest = hashlib.sha256()
+    content.seek(0)
+    while block := content.read(READ_BYTES):
+        digest.update(block)
+    return digest.hexdigest()
 
 
-def stored_file_create(*, content: bytes, name: str, content_type: str = "", uploaded_by: Any = None) -> StoredFile:
-    """Store the bytes as they came; a second upload of the same bytes reuses the file on disk."""
+def stored_file_create(
+    *, content: bytes | IO[bytes], name: str, content_type: str = "", uploaded_by: Any = None
+) -> StoredFile:
+    """Store the bytes as they came; a second upload of the same bytes reuses the file on disk.
+
+    ``content`` may be an open (binary, seekable) file: it is hashed and copied a megabyte at a
+    time, never read whole into memory.
+    """
     digest = sha256_of(content)
+    size = len(content) if isinstance(content, bytes) else content.seek(0, io.SEEK_END)
     stored = StoredFile(
         sha256=digest,
         name=name[:255],
-        size=len(content),
+        size=size,
         content_type=content_type[:100],
         uploaded_by=uploaded_by,
     )
@@ -42,7 +58,8 @@ def stored_file_create(*, content: bytes, name: str, content_type: str = "", upl
         stored.content.name = existing.content.name
         stored.save()
     else:
-        stored.content.save(digest, ContentFile(content), save=True)
+        body = ContentFile(content) if isinstance(content, bytes) else File(content)
+        stored.content.save(digest, body, save=True)
         written = _written.get()
         if written is not None:
             written.append(stored.content.name)

@@ -21,12 +21,13 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import cache
-from typing import Any
+from itertools import chain
+from typing import IO, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -34,7 +35,7 @@ import pandas as pd
 from django.utils.translation import gettext as _
 from python_calamine import CalamineWorkbook
 
-from core.csv_decoding import decode_table_text
+from core.csv_decoding import decode_table_text, table_encoding
 from core.error_codes import ErrorCode
 from core.identifiers import (
     AMOUNT_INTEGER_DIGITS,
@@ -58,6 +59,7 @@ from core.upload_guard import (
     check_csv,
     check_workbook,
     csv_cells,
+    csv_slices,
     default_max_columns,
     refuse_columns,
     refuse_sparse,
@@ -74,11 +76,13 @@ __all__ = [
     "mobiles",
     "normalize_series",
     "read_table",
+    "read_table_chunks",
     "resident_ids",
     "scores",
 ]
 
 ROW = "row"  # the column that carries the spreadsheet row number (header = row 1)
+CHUNK_ROWS = 200_000  # records read at a time by ``read_table_chunks``: large enough to stay vectorised
 
 ZIP_MAGIC = b"PK\x03\x04"  # XLSX is a zip archive
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls and password-protected workbooks
@@ -154,11 +158,7 @@ def read_table(
 
     data_rows = nonblank[nonblank > header]
     if data_rows.size > max_rows:
-        raise TableError(
-            ErrorCode.FILE_TOO_LARGE,
-            _("%(file)s has %(count)d rows; at most %(max)d are accepted in one file.")
-            % {"file": filename, "count": data_rows.size, "max": max_rows},
-        )
+        raise _too_many_rows(filename, int(data_rows.size), max_rows)
     if widths is not None:
         _refuse_extra_cells(widths, header, data_rows, filename)
 
@@ -334,19 +334,345 @@ def _refuse_extra_cells(widths: IntArray, header: int, data_rows: IntArray, file
     """
     wide = data_rows[widths[data_rows] > widths[header]]
     if wide.size:
-        numbers = tuple(int(i) + 1 for i in wide)
-        listed = ", ".join(str(n) for n in numbers[:ROWS_LISTED])
-        if len(numbers) > ROWS_LISTED:
-            listed += " …"
-        raise TableError(
-            ErrorCode.EXTRA_CELLS,
-            _(
-                "In %(file)s, rows %(rows)s have more cells than the header row: "
-                "a value that contains a comma must be in double quotes."
-            )
-            % {"file": filename, "rows": listed},
-            rows=numbers,
+        raise _extra_cells(tuple(int(i) + 1 for i in wide), filename)
+
+
+def _extra_cells(numbers: tuple[int, ...], filename: str) -> TableError:
+    listed = ", ".join(str(n) for n in numbers[:ROWS_LISTED])
+    if len(numbers) > ROWS_LISTED:
+        listed += " …"
+    return TableError(
+        ErrorCode.EXTRA_CELLS,
+        _(
+            "In %(file)s, rows %(rows)s have more cells than the header row: "
+            "a value that contains a comma must be in double quotes."
         )
+        % {"file": filename, "rows": listed},
+        rows=numbers,
+    )
+
+
+def _too_many_rows(filename: str, count: int, max_rows: int) -> TableError:
+    return TableError(
+        ErrorCode.FILE_TOO_LARGE,
+        _("%(file)s has %(count)d rows; at most %(max)d are accepted in one file.")
+        % {"file": filename, "count": count, "max": max_rows},
+    )
+
+
+# --- reading a chunk at a time ----------------------------------------------------------
+
+TableSource = bytes | IO[bytes]
+
+
+def read_table_chunks(
+    source: TableSource,
+    filename: str,
+    columns: Sequence[ColumnSpec],
+    *,
+    max_rows: int,
+    max_columns: int | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+) -> Iterator[pd.DataFrame]:
+    """``read_table``, a chunk of at most ``chunk_rows`` records at a time: memory does not grow with the file.
+
+    ``source`` is the file's bytes or, better, the open file itself (binary and seekable, such as an
+    uploaded file), which is then never read whole: a CSV is decoded and parsed as it is read, a
+    workbook's sheet is taken row by row. The chunks, concatenated, are exactly ``read_table``'s frame
+    (the same columns, cells and row numbers), and the same files are refused with the same errors:
+    whatever can be known before the rows (the guards of ``inspect_table``, the encoding, the header
+    and its columns) is raised by this call itself; what only the whole file shows (more data rows
+    than ``max_rows``, rows wider than the header) is raised by the iteration once the file has been
+    read to its end, after the chunks before the first such row. An all-or-nothing import writes its
+    chunks inside its transaction, which the error then takes back. A file without data rows gives
+    one empty chunk.
+    """
+    handle = io.BytesIO(source) if isinstance(source, bytes) else _OwnPosition.reader(source)
+    stream = _TableStream(handle, filename, columns, max_rows=max_rows, max_columns=max_columns, chunk_rows=chunk_rows)
+    return stream.chunks()
+
+
+class _OwnPosition(io.RawIOBase):
+    """A view of an open file with a position of its own, which others' reads and seeks do not move.
+
+    The caller may read the same file between two chunks (to keep it, say): the reader goes on
+    where it was. Closing the view leaves the file open.
+    """
+
+    def __init__(self, handle: IO[bytes]) -> None:
+        self.handle, self.position = handle, 0
+
+    @classmethod
+    def reader(cls, handle: IO[bytes]) -> IO[bytes]:
+        return io.BufferedReader(cls(handle), buffer_size=1 << 20)
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        self.handle.seek(self.position)
+        data = self.handle.read(len(buffer))
+        buffer[: len(data)] = data
+        self.position += len(data)
+        return len(data)
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        if whence == io.SEEK_END:
+            self.position = self.handle.seek(0, io.SEEK_END) + offset
+        elif whence == io.SEEK_CUR:
+            self.position += offset
+        else:
+            self.position = offset
+        return self.position
+
+    def tell(self) -> int:
+        return self.position
+
+
+@dataclass
+class _Grid:
+    """Records of the file from ``start`` on: stripped cells, the non-blank ones, and (CSV) each one's fields."""
+
+    start: int
+    cells: pd.DataFrame
+    nonblank: IntArray
+    widths: IntArray | None
+
+
+def _grid_of(raw: pd.DataFrame, start: int, widths: IntArray | None) -> _Grid:
+    filled = np.zeros(raw.shape, dtype=bool)
+    stripped: dict[int, npt.NDArray[np.object_]] = {}
+    for position in range(raw.shape[1]):
+        stripped[position], filled[:, position] = _stripped(raw.iloc[:, position].to_numpy(dtype=object))
+    cells = pd.DataFrame(stripped, index=pd.RangeIndex(raw.shape[0]), dtype=object)
+    return _Grid(start, cells, np.flatnonzero(filled.any(axis=1)).astype(np.int64), widths)
+
+
+def _grids_joined(grids: list[_Grid]) -> _Grid:
+    """Consecutive grids as one (the first ones, where the header is looked for)."""
+    if len(grids) == 1:
+        return grids[0]
+    cells = pd.concat([grid.cells for grid in grids], ignore_index=True).fillna("")
+    nonblank = np.concatenate([grid.nonblank + (grid.start - grids[0].start) for grid in grids])
+    if all(grid.widths is None for grid in grids):
+        return _Grid(grids[0].start, cells, nonblank, None)
+    # A grid of pandas' parser holds no record wider than the file's first.
+    widths = np.concatenate(
+        [
+            grid.widths if grid.widths is not None else np.full(len(grid.cells), grid.cells.shape[1], dtype=np.int64)
+            for grid in grids
+        ]
+    )
+    return _Grid(grids[0].start, cells, nonblank, widths)
+
+
+class _TableStream:
+    """One file read a chunk at a time; see ``read_table_chunks``."""
+
+    def __init__(
+        self,
+        handle: IO[bytes],
+        filename: str,
+        columns: Sequence[ColumnSpec],
+        *,
+        max_rows: int,
+        max_columns: int | None,
+        chunk_rows: int,
+    ) -> None:
+        self.handle, self.filename, self.columns = handle, filename, columns
+        self.max_rows, self.chunk_rows = max_rows, max(1, chunk_rows)
+        self.lookup = _header_lookup(columns)
+        self.records = False  # CSV: the csv module rather than pandas' C parser
+        self._records_from_start = False
+        self.encoding, self.limits = self._inspect(max_columns)
+        self.first, self.rest = self._header()
+
+    def _inspect(self, max_columns: int | None) -> tuple[str | None, Limits]:
+        """``inspect_table`` on the open file: the CSV's codec (None for a workbook) and the limits."""
+        handle, filename = self.handle, self.filename
+        size = handle.seek(0, io.SEEK_END)
+        if not any(block.strip() for block in csv_slices(handle)):
+            raise TableError(ErrorCode.NOT_A_TABLE, _("%(file)s is empty.") % {"file": filename})
+        handle.seek(0)
+        head = handle.read(len(OLE_MAGIC))
+        limits = Limits(size=size, max_rows=self.max_rows, max_columns=max_columns or default_max_columns())
+        if head.startswith(ZIP_MAGIC):
+            check_workbook(handle, filename, limits)
+            return None, limits
+        if head.startswith(OLE_MAGIC):
+            raise TableError(
+                ErrorCode.NOT_A_TABLE,
+                _(
+                    "%(file)s is an old-style or password-protected Excel file: "
+                    "save it as .xlsx without a password, or as CSV."
+                )
+                % {"file": filename},
+            )
+        encoding = table_encoding(handle, filename)
+        shape = check_csv(handle, filename, limits)
+        # pandas' C parser reads a chunk at a time only when no record is wider than the first: it
+        # would drop the extra cells of one that opens a chunk. Else the csv module reads the file
+        # (as ``read_table`` does then too) and names the rows wider than the header.
+        self.records = shape.record_widest > shape.record_width
+        return encoding, limits
+
+    def _header(self) -> tuple[_Grid, Iterator[_Grid]]:
+        """The first grids, joined, until the header can be found in them; the grids after them."""
+        first, rest = self._leading(self._grids())
+        header, self.positions = _find_header(first.cells, first.nonblank, self.lookup, self.columns, self.filename)
+        if self.encoding is not None and header > 0 and not self._records_from_start:
+            # A title row above the headers: the record widths are needed after all.
+            self.records = True
+            first, rest = self._leading(self._grids())
+            header, self.positions = _find_header(first.cells, first.nonblank, self.lookup, self.columns, self.filename)
+        self.header = header
+        self.header_width = int(first.widths[header]) if first.widths is not None else first.cells.shape[1]
+        return first, rest
+
+    def _leading(self, grids: Iterator[_Grid]) -> tuple[_Grid, Iterator[_Grid]]:
+        taken: list[_Grid] = []
+        nonblank = 0
+        for grid in grids:
+            taken.append(grid)
+            nonblank += grid.nonblank.size
+            if nonblank >= HEADER_SEARCH_ROWS:
+                break
+        if not nonblank:
+            raise TableError(ErrorCode.NOT_A_TABLE, _("%(file)s holds no values.") % {"file": self.filename})
+        return _grids_joined(taken), grids
+
+    def _grids(self) -> Iterator[_Grid]:
+        if self.encoding is None:
+            yield from self._sheet_grids()
+        elif self.records:
+            self._records_from_start = True
+            yield from self._record_grids(skip=0)
+        else:
+            consumed = 0
+            try:
+                for raw in self._parsed():
+                    yield _grid_of(raw, consumed, None)
+                    consumed += len(raw)
+            except (pd.errors.ParserError, pd.errors.EmptyDataError):
+                # A record wider than the first (or a blank first line): the csv module reads on from there.
+                self.records = True
+                self._records_from_start = consumed == 0
+                yield from self._record_grids(skip=consumed)
+
+    def _parsed(self) -> Iterator[pd.DataFrame]:
+        """pandas' C parser, ``chunk_rows`` records at a time, decoding as it reads."""
+        self.handle.seek(0)
+        with pd.read_csv(
+            self.handle,
+            header=None,
+            dtype=str,
+            na_filter=False,
+            skip_blank_lines=False,
+            engine="c",
+            encoding=self.encoding,
+            chunksize=self.chunk_rows,
+        ) as reader:
+            yield from reader
+
+    def _record_grids(self, *, skip: int) -> Iterator[_Grid]:
+        """Records with the csv module from record ``skip`` on, refused as soon as one is too wide."""
+        limits, filename = self.limits, self.filename
+        cells = csv_cells(limits)
+        self.handle.seek(0)
+        text = io.TextIOWrapper(self.handle, encoding=self.encoding, newline="")
+        width = count = 0
+        records: list[list[str]] = []
+        try:
+            for record in csv.reader(text):
+                count += 1
+                if len(record) > width:
+                    width = len(record)
+                    if width > limits.max_columns:
+                        raise refuse_columns(filename, width, limits)
+                if count * width > cells:
+                    raise refuse_sparse(filename, count, width)
+                if count <= skip:
+                    continue
+                records.append(record)
+                if len(records) == self.chunk_rows:
+                    yield _record_grid(records, count - len(records))
+                    records = []
+        except csv.Error as exc:
+            raise TableError(
+                ErrorCode.NOT_A_TABLE, _("%(file)s is not a readable CSV file.") % {"file": filename}
+            ) from exc
+        finally:
+            text.detach()  # the file stays open: it is the caller's
+        if records or not count:
+            yield _record_grid(records, count - len(records))
+
+    def _sheet_grids(self) -> Iterator[_Grid]:
+        """The first sheet, ``chunk_rows`` rows at a time, as ``_read_xlsx`` would give them."""
+        start = 0
+        try:
+            self.handle.seek(0)
+            sheet = CalamineWorkbook.from_filelike(self.handle).get_sheet_by_index(0)
+            pad = sheet.start[1] if sheet.start is not None else 0  # the rows start at A1, the columns do not
+            rows: list[list[Any]] = []
+            for row in sheet.iter_rows():
+                rows.append([""] * pad + row if pad else row)
+                if len(rows) == self.chunk_rows:
+                    yield _grid_of(pd.DataFrame(rows, dtype=object).apply(_cells_as_text), start, None)
+                    start += len(rows)
+                    rows = []
+        except TableError:
+            raise
+        except Exception as exc:  # calamine and zipfile raise many kinds of errors for a broken file
+            raise TableError(
+                ErrorCode.NOT_A_TABLE, _("%(file)s is not a readable XLSX workbook.") % {"file": self.filename}
+            ) from exc
+        if rows or not start:
+            yield _grid_of(pd.DataFrame(rows, dtype=object).apply(_cells_as_text), start, None)
+
+    def chunks(self) -> Iterator[pd.DataFrame]:
+        header, total = self.header, 0
+        wide: list[int] = []
+        given = False
+        for grid in chain([self.first], self.rest):
+            data = grid.nonblank[grid.nonblank + grid.start > header]
+            total += data.size
+            if grid.widths is not None:
+                wider = data[grid.widths[data] > self.header_width]
+                wide.extend(int(i) + grid.start + 1 for i in wider)
+            if total > self.max_rows or wide:
+                continue  # read on only to name every such row, as ``read_table`` does
+            for part in range(0, data.size, self.chunk_rows):  # the first grids were joined
+                given = True
+                yield self._frame(grid, data[part : part + self.chunk_rows])
+        if total > self.max_rows:
+            raise _too_many_rows(self.filename, total, self.max_rows)
+        if wide:
+            raise _extra_cells(tuple(wide), self.filename)
+        if not given:
+            yield self._frame(self.first, np.zeros(0, dtype=np.int64))
+
+    def _frame(self, grid: _Grid, data: IntArray) -> pd.DataFrame:
+        result: dict[str, Any] = {}
+        for spec in self.columns:
+            position = self.positions.get(spec.field)
+            if position is None or position >= grid.cells.shape[1]:
+                result[spec.field] = np.full(data.size, "", dtype=object)
+            else:
+                result[spec.field] = grid.cells.iloc[data, position].to_numpy(dtype=object)
+        result[ROW] = (data + grid.start + 1).astype(np.int64)
+        return pd.DataFrame(result)
+
+
+def _record_grid(records: list[list[str]], start: int) -> _Grid:
+    widths = np.array([len(record) for record in records], dtype=np.int64)
+    width = int(widths.max(initial=0))
+    raw = pd.DataFrame([record + [""] * (width - len(record)) for record in records], dtype=object)
+    if not records:
+        raw = pd.DataFrame(index=pd.RangeIndex(0))
+    return _grid_of(raw, start, widths)
 
 
 def _header_key(text: str) -> str:

@@ -27,6 +27,7 @@ positions as the reader does.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import functools
 import io
@@ -34,9 +35,11 @@ import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import IO
 from xml.parsers import expat
 
 import numpy as np
+import numpy.typing as npt
 from django.conf import settings
 from django.utils.translation import gettext as _
 
@@ -50,6 +53,7 @@ __all__ = [
     "check_csv",
     "check_workbook",
     "csv_cells",
+    "csv_slices",
     "default_max_columns",
     "refuse_columns",
     "refuse_sparse",
@@ -181,10 +185,13 @@ def _unreadable(filename: str) -> TableError:
 # --- the package ----------------------------------------------------------------------
 
 
-def check_workbook(content: bytes, filename: str, limits: Limits) -> None:
-    """Refuse an XLSX whose package, XML or grid would make the reader take far more than the file is worth."""
+def check_workbook(content: bytes | IO[bytes], filename: str, limits: Limits) -> None:
+    """Refuse an XLSX whose package, XML or grid would make the reader take far more than the file is worth.
+
+    ``content`` is the file's bytes or the open (seekable, binary) file itself, read part by part.
+    """
     try:
-        archive = zipfile.ZipFile(io.BytesIO(content))
+        archive = zipfile.ZipFile(io.BytesIO(content) if isinstance(content, bytes) else content)
         members = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError) as exc:
         raise _unreadable(filename) from exc
@@ -582,6 +589,7 @@ CSV_BYTES_PER_CELL = 3  # a CSV cell takes at least its comma; real ones take 6 
 CSV_SLICE_BYTES = 1 << 20  # line breaks of a slice become 8-byte positions: a few MB at a time
 FIRST_LINE_PREFIX = 1 << 16
 COMMA, QUOTE, LINE_FEED, CARRIAGE_RETURN = 0x2C, 0x22, 0x0A, 0x0D
+QUOTE_BYTE = b'"'
 
 
 @dataclass(frozen=True)
@@ -589,6 +597,9 @@ class CsvShape:
     lines: int
     width: int  # fields of the first line: the width of the grid the parser builds
     widest: int  # the most fields of any line, a comma in quotes counted as a separator
+    quoted: bool = False  # whether the file holds a double quote anywhere
+    record_width: int = 0  # fields of the first record, a comma in quotes not counted
+    record_widest: int = 0  # the most fields of any record (a quoted line break joins two lines)
 
 
 def csv_cells(limits: Limits) -> int:
@@ -596,15 +607,16 @@ def csv_cells(limits: Limits) -> int:
     return max(CELLS_FLOOR, limits.size // CSV_BYTES_PER_CELL)
 
 
-def check_csv(content: bytes, filename: str, limits: Limits) -> CsvShape:
+def check_csv(content: bytes | IO[bytes], filename: str, limits: Limits) -> CsvShape:
     """Lines, the widest line and the grid the parser would build, against the limits, before any parsing.
 
     Counted on the bytes: in UTF-8 and GB18030 no byte of a multi-byte character is a comma, a quote or
     a line break. A comma in quotes is no separator; only when the counts say too much is the file
-    parsed (by the csv module, one record at a time) to be sure.
+    parsed (by the csv module, one record at a time) to be sure. ``content`` is the file's bytes or
+    the open (seekable, binary) file, read a slice at a time.
     """
     shape = _csv_shape(content)
-    quoted = QUOTE in content
+    quoted = shape.quoted
     if shape.lines > limits.rows and (not quoted or _records(content, limits.rows + 1) > limits.rows):
         raise TableError(
             ErrorCode.FILE_TOO_LARGE,
@@ -620,42 +632,99 @@ def check_csv(content: bytes, filename: str, limits: Limits) -> CsvShape:
     return shape
 
 
-def _csv_shape(content: bytes) -> CsvShape:
-    """Lines and commas per line with numpy, a few megabytes at a time."""
-    view = np.frombuffer(content, dtype=np.uint8)
-    lines, widest, first, carry = 0, 0, -1, 0
-    for start in range(0, view.size, CSV_SLICE_BYTES):
-        part = view[start : start + CSV_SLICE_BYTES]
-        commas = np.flatnonzero(part == COMMA)
-        breaks = np.flatnonzero((part == LINE_FEED) | (part == CARRIAGE_RETURN))
+def csv_slices(content: bytes | IO[bytes]) -> Iterator[bytes]:
+    """The bytes of a CSV a slice at a time, from the start (a file is read, never held whole)."""
+    if isinstance(content, bytes):
+        for start in range(0, len(content), CSV_SLICE_BYTES):
+            yield content[start : start + CSV_SLICE_BYTES]
+        return
+    content.seek(0)
+    while block := content.read(CSV_SLICE_BYTES):
+        yield block
+
+
+class _Widths:
+    """Fields per line (or per record), counted slice by slice: the first one's and the widest."""
+
+    def __init__(self) -> None:
+        self.lines, self.widest, self.first, self.carry = 0, 0, -1, 0
+
+    def add(self, commas: npt.NDArray[np.intp], breaks: npt.NDArray[np.intp]) -> None:
         if not breaks.size:
-            carry += commas.size
-            continue
+            self.carry += commas.size
+            return
         before = np.searchsorted(commas, breaks)  # commas before each line break of the slice
         per_line = np.diff(before, prepend=0)
-        per_line[0] += carry
-        if first < 0:
-            first = int(per_line[0])
-        widest = max(widest, int(per_line.max()))
-        lines += breaks.size
-        carry = commas.size - int(before[-1])
-    if view.size and view[-1] not in (LINE_FEED, CARRIAGE_RETURN):
-        lines += 1
-        widest = max(widest, carry)
-        first = carry if first < 0 else first
-    return CsvShape(lines=lines, width=max(first, 0) + 1, widest=widest + 1)
+        per_line[0] += self.carry
+        if self.first < 0:
+            self.first = int(per_line[0])
+        self.widest = max(self.widest, int(per_line.max()))
+        self.lines += breaks.size
+        self.carry = commas.size - int(before[-1])
+
+    def end(self, open_line: bool) -> None:
+        if open_line:
+            self.lines += 1
+            self.widest = max(self.widest, self.carry)
+            self.first = self.carry if self.first < 0 else self.first
 
 
-def _latin1_text(content: bytes) -> str:
+def _csv_shape(content: bytes | IO[bytes]) -> CsvShape:
+    """Lines and commas per line with numpy, a few megabytes at a time.
+
+    Records are counted too, with a comma or a line break inside double quotes no separator (an even
+    number of quotes before it, escaped quotes included, puts it outside): ``record_widest`` above
+    ``record_width`` means some record has more fields than the first one.
+    """
+    lines, records = _Widths(), _Widths()
+    quotes_before = 0
+    last = -1
+    for block in csv_slices(content):
+        part = np.frombuffer(block, dtype=np.uint8)
+        last = int(part[-1])
+        commas = np.flatnonzero(part == COMMA)
+        breaks = np.flatnonzero((part == LINE_FEED) | (part == CARRIAGE_RETURN))
+        lines.add(commas, breaks)
+        quotes = np.flatnonzero(part == QUOTE)
+        if quotes.size or quotes_before % 2:
+            commas = commas[(quotes_before + np.searchsorted(quotes, commas)) % 2 == 0]
+            breaks = breaks[(quotes_before + np.searchsorted(quotes, breaks)) % 2 == 0]
+        records.add(commas, breaks)
+        quotes_before += quotes.size
+    open_line = last >= 0 and last not in (LINE_FEED, CARRIAGE_RETURN)
+    lines.end(open_line)
+    records.end(open_line)
+    return CsvShape(
+        lines=lines.lines,
+        width=max(lines.first, 0) + 1,
+        widest=lines.widest + 1,
+        quoted=quotes_before > 0,
+        record_width=max(records.first, 0) + 1,
+        record_widest=records.widest + 1,
+    )
+
+
+def _latin1_text(content: bytes | IO[bytes]) -> IO[str]:
     """Commas, quotes and line breaks are ASCII: any ASCII-compatible text can be split as Latin-1."""
-    return content.decode("latin-1")
+    if isinstance(content, bytes):
+        return io.StringIO(content.decode("latin-1"), newline="")
+    content.seek(0)
+    return _Unclosing(content, encoding="latin-1", newline="")
 
 
-def _records(content: bytes, enough: int) -> int:
+class _Unclosing(io.TextIOWrapper):
+    """A text view of a binary file that leaves the file open when it goes."""
+
+    def __del__(self) -> None:
+        with contextlib.suppress(ValueError):
+            self.detach()
+
+
+def _records(content: bytes | IO[bytes], enough: int) -> int:
     """Records, counted up to ``enough``: a quoted value may hold line breaks."""
     count = 0
     try:
-        for _record in csv.reader(io.StringIO(_latin1_text(content), newline="")):
+        for _record in csv.reader(_latin1_text(content)):
             count += 1
             if count >= enough:
                 break
@@ -664,11 +733,11 @@ def _records(content: bytes, enough: int) -> int:
     return count
 
 
-def _widest_record(content: bytes, max_columns: int) -> int:
+def _widest_record(content: bytes | IO[bytes], max_columns: int) -> int:
     """The fields of the first record wider than ``max_columns`` (else the widest), one record at a time."""
     widest = 0
     try:
-        for record in csv.reader(io.StringIO(_latin1_text(content), newline="")):
+        for record in csv.reader(_latin1_text(content)):
             widest = max(widest, len(record))
             if widest > max_columns:
                 break

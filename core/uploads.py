@@ -9,7 +9,9 @@ checked before an upload is kept at all.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
+from typing import IO, cast
 
 import pandas as pd
 from django.core.files.uploadedfile import UploadedFile
@@ -32,9 +34,11 @@ def _too_large(filename: str, size: int, max_bytes: int) -> DomainError:
     )
 
 
-def refuse_oversized(content: bytes, filename: str, max_bytes: int) -> None:
-    if len(content) > max_bytes:
-        raise _too_large(filename, len(content), max_bytes)
+def refuse_oversized(content: bytes | IO[bytes], filename: str, max_bytes: int) -> None:
+    """Refuse bytes, or an open (seekable) file, larger than ``max_bytes``; a file is measured, not read."""
+    size = len(content) if isinstance(content, bytes) else content.seek(0, io.SEEK_END)
+    if size > max_bytes:
+        raise _too_large(filename, size, max_bytes)
 
 
 def upload_read(upload: UploadedFile, *, max_bytes: int, default_name: str = "") -> tuple[bytes, str]:
@@ -45,6 +49,22 @@ def upload_read(upload: UploadedFile, *, max_bytes: int, default_name: str = "")
     content = upload.read()
     refuse_oversized(content, name, max_bytes)  # the size a client declares is not proof
     return content, name
+
+
+def upload_open(upload: UploadedFile, *, max_bytes: int, default_name: str = "") -> tuple[IO[bytes], str]:
+    """``upload_read`` without the read: the uploaded file itself (on disk when large) and its name.
+
+    For an import that reads its file in chunks: the file is never read whole into memory. One
+    larger than ``max_bytes`` is refused unread, and measured again (the size a client declares is
+    not proof).
+    """
+    name = upload.name or default_name
+    if (upload.size or 0) > max_bytes:
+        raise _too_large(name, upload.size or 0, max_bytes)
+    handle = cast(IO[bytes], upload.file)
+    refuse_oversized(handle, name, max_bytes)
+    handle.seek(0)
+    return handle, name
 
 
 def check_uploaded_table(content: bytes, filename: str, *, max_bytes: int, max_rows: int) -> None:

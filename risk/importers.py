@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, TypedDict
+from typing import IO, Any, TypedDict
 
 import numpy as np
 import numpy.typing as npt
@@ -172,26 +172,42 @@ class RowsChunk:
 
 @dataclass
 class ProviderRows:
-    """A delivery read as a table and checked a slice of rows at a time, as it is iterated.
+    """A delivery read and checked a slice of rows at a time, as it is iterated (once).
 
+    A file is read as it is iterated too (``tabular.read_table_chunks``), so
+    that no more than a slice of it is ever in memory, whatever its size.
     Slices let the database write one while the next is being checked. The
     slices come in row order and share what they have seen: identity numbers
     are checked and hashed once for the whole delivery, and a key (order or
     event number) that came in an earlier slice is a repeat in a later one.
+    ``rows_total`` counts the rows iterated so far. A ``TableError`` that only
+    the whole file shows (rows wider than the header, too many rows) comes
+    out of the iteration, after the slices before it.
     """
 
-    frame: pd.DataFrame
+    frames: Iterable[pd.DataFrame]
     fields: tuple[str, ...]
     check: Callable[[pd.DataFrame], RowsChunk]
-
-    @property
-    def rows_total(self) -> int:
-        return len(self.frame)
+    rows_total: int = 0
 
     def __iter__(self) -> Iterator[RowsChunk]:
-        size = CHUNK_ROWS
-        for start in range(0, max(len(self.frame), 1), size):
-            yield self.check(self.frame.iloc[start : start + size])
+        for frame in self.frames:
+            self.rows_total += len(frame)
+            yield self.check(frame)
+
+
+def _slices(frame: pd.DataFrame) -> Iterator[pd.DataFrame]:
+    """A frame in slices of ``CHUNK_ROWS`` rows; an empty frame is one empty slice."""
+    size = CHUNK_ROWS
+    for start in range(0, max(len(frame), 1), size):
+        yield frame.iloc[start : start + size]
+
+
+def _file_frames(
+    content: bytes | IO[bytes], filename: str, columns: Sequence[tabular.ColumnSpec]
+) -> Iterator[pd.DataFrame]:
+    """The file's table a slice at a time; what can be refused before the rows is refused now."""
+    return tabular.read_table_chunks(content, filename, columns, max_rows=provider_max_rows(), chunk_rows=CHUNK_ROWS)
 
 
 def provider_max_rows() -> int:
@@ -205,19 +221,20 @@ def provider_max_bytes() -> int:
 # --- trade records (三方交易数据) ------------------------------------------------------
 
 
-def read_trade_file(content: bytes, filename: str, *, today: dt.date | None = None) -> ProviderRows:
-    """Read a trade file, to be checked as it is iterated. An unusable table raises ``TableError``.
+def read_trade_file(content: bytes | IO[bytes], filename: str, *, today: dt.date | None = None) -> ProviderRows:
+    """Read a trade file (its bytes or the open file), read and checked as it is iterated.
 
-    ``today`` is the business date (identity numbers may not be born after it).
+    An unusable table raises ``TableError``. ``today`` is the business date
+    (identity numbers may not be born after it).
     """
-    frame = tabular.read_table(content, filename, TRADE_COLUMNS, max_rows=provider_max_rows())
-    return ProviderRows(frame, TRADE_RECORD_FIELDS, _trade_check(today or _business_date()))
+    frames = _file_frames(content, filename, TRADE_COLUMNS)
+    return ProviderRows(frames, TRADE_RECORD_FIELDS, _trade_check(today or _business_date()))
 
 
 def trade_rows_from_records(records: Sequence[Any], *, today: dt.date | None = None) -> ProviderRows:
     """The same for the records of an API push; ``row`` is the record's position from 1."""
     frame = _frame_from_records(records, TRADE_FIELDS)
-    return ProviderRows(frame, TRADE_RECORD_FIELDS, _trade_check(today or _business_date()))
+    return ProviderRows(_slices(frame), TRADE_RECORD_FIELDS, _trade_check(today or _business_date()))
 
 
 def _trade_check(today: dt.date) -> Callable[[pd.DataFrame], RowsChunk]:
@@ -257,16 +274,19 @@ def _trade_check(today: dt.date) -> Callable[[pd.DataFrame], RowsChunk]:
 # --- monitoring events (三方监测数据) ---------------------------------------------------
 
 
-def read_event_file(content: bytes, filename: str, *, today: dt.date | None = None) -> ProviderRows:
-    """Read an event file, to be checked as it is iterated. An unusable table raises ``TableError``."""
-    frame = tabular.read_table(content, filename, EVENT_COLUMNS, max_rows=provider_max_rows())
-    return ProviderRows(frame, EVENT_RECORD_FIELDS, _event_check(today or _business_date()))
+def read_event_file(content: bytes | IO[bytes], filename: str, *, today: dt.date | None = None) -> ProviderRows:
+    """Read an event file (its bytes or the open file), read and checked as it is iterated.
+
+    An unusable table raises ``TableError``.
+    """
+    frames = _file_frames(content, filename, EVENT_COLUMNS)
+    return ProviderRows(frames, EVENT_RECORD_FIELDS, _event_check(today or _business_date()))
 
 
 def event_rows_from_records(records: Sequence[Any], *, today: dt.date | None = None) -> ProviderRows:
     """The same for the events of an API push; ``row`` is the event's position from 1."""
     frame = _frame_from_records(records, EVENT_FIELDS)
-    return ProviderRows(frame, EVENT_RECORD_FIELDS, _event_check(today or _business_date()))
+    return ProviderRows(_slices(frame), EVENT_RECORD_FIELDS, _event_check(today or _business_date()))
 
 
 def _event_check(today: dt.date) -> Callable[[pd.DataFrame], RowsChunk]:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from core.business_date import business_date_get
 from core.error_codes import ErrorCode
 from core.errors import DomainError
-from core.uploads import upload_read
+from core.uploads import upload_open
 from core.views import paginate
 from partners.auth import acting_user
 from partners.models import Anchor, User
@@ -60,7 +60,7 @@ def provider_data(request: HttpRequest) -> HttpResponse:
                 return redirect("provider-data")
             if upload is None:
                 raise DomainError(ErrorCode.FILE_REQUIRED, _("Choose the provider's file."))
-            content, name = upload_read(upload, max_bytes=provider_max_bytes(), default_name="provider.csv")
+            content, name = upload_open(upload, max_bytes=provider_max_bytes(), default_name="provider.csv")
             if request.POST.get("kind") == "events":
                 result = monitoring_events_import(content=content, filename=name, actor=user)
             else:

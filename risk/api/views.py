@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 
 from core.error_codes import ErrorCode
 from core.errors import DomainError
-from core.uploads import upload_read
+from core.uploads import upload_open
 from partners.auth import acting_user
 from partners.scoping import visible_anchors
 from risk.api.serializers import (
@@ -66,7 +66,7 @@ class TradeRecordImportView(APIView):
         user = acting_user(request)
         anchor = get_object_or_404(visible_anchors(user), pk=form.validated_data["anchor"])
         upload = form.validated_data["file"]
-        content, name = upload_read(upload, max_bytes=provider_max_bytes())
+        content, name = upload_open(upload, max_bytes=provider_max_bytes())
         result = trade_records_import(anchor=anchor, content=content, filename=name, actor=user)
         return Response(result.as_dict())
 
@@ -81,7 +81,7 @@ class MonitoringEventImportView(APIView):
         form = EventImportSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         upload = form.validated_data["file"]
-        content, name = upload_read(upload, max_bytes=provider_max_bytes())
+        content, name = upload_open(upload, max_bytes=provider_max_bytes())
         result = monitoring_events_import(content=content, filename=name, actor=acting_user(request))
         return Response(result.as_dict())
 

@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import heapq
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import IO, Any, TypeVar
 
 from django.core.files.storage import default_storage
 from django.db import connection, models, transaction
@@ -50,6 +50,7 @@ from risk.importers import ProviderRows, RowsChunk
 from risk.models import DataProvider, MonitoringEvent, ProviderConflict, ProviderDelivery, TradeRecord
 from risk.services.providers import provider_default, provider_verify_request
 
+Frame = TypeVar("Frame")
 IMPORT_ROLES = (Role.ACCOUNT_MANAGER, Role.RISK_APPROVER, Role.ADMINISTRATOR)
 COPY_BLOCK_BYTES = 1 << 20
 
@@ -84,13 +85,17 @@ class DeliveryResult:
 def trade_records_import(
     *,
     anchor: Anchor,
-    content: bytes,
+    content: bytes | IO[bytes],
     filename: str,
     actor: User | None = None,
     provider: DataProvider | None = None,
     channel: str = ProviderDelivery.Channel.FILE,
 ) -> DeliveryResult:
-    """Import a provider's trade file for an anchor; bad rows are reported, good rows go on."""
+    """Import a provider's trade file for an anchor; bad rows are reported, good rows go on.
+
+    ``content`` is the file's bytes or, better, the open file (binary, seekable: an uploaded file),
+    which is then kept and read a chunk at a time, never whole into memory.
+    """
     _require_importer(actor)
     refuse_oversized(content, filename, importers.provider_max_bytes())
     rows = _read(importers.read_trade_file, content, filename)
@@ -109,13 +114,16 @@ def trade_records_import(
 
 def monitoring_events_import(
     *,
-    content: bytes,
+    content: bytes | IO[bytes],
     filename: str,
     actor: User | None = None,
     provider: DataProvider | None = None,
     channel: str = ProviderDelivery.Channel.FILE,
 ) -> DeliveryResult:
-    """Import a provider's monitoring-event file; bad rows are reported, good rows go on."""
+    """Import a provider's monitoring-event file; bad rows are reported, good rows go on.
+
+    ``content`` as for ``trade_records_import``.
+    """
     _require_importer(actor)
     refuse_oversized(content, filename, importers.provider_max_bytes())
     rows = _read(importers.read_event_file, content, filename)
@@ -207,7 +215,7 @@ def _trades_write(
     *,
     anchor: Anchor,
     rows: ProviderRows,
-    content: bytes,
+    content: bytes | IO[bytes],
     filename: str,
     actor: User | None,
     provider: DataProvider,
@@ -239,7 +247,7 @@ def _trades_write(
 def _events_write(
     *,
     rows: ProviderRows,
-    content: bytes,
+    content: bytes | IO[bytes],
     filename: str,
     actor: User | None,
     provider: DataProvider,
@@ -271,7 +279,7 @@ def _events_write(
 def _delivery_open(
     *,
     kind: str,
-    content: bytes,
+    content: bytes | IO[bytes],
     filename: str,
     actor: User | None,
     provider: DataProvider,
@@ -518,12 +526,23 @@ def _require_importer(actor: User | None) -> None:
         require_role(actor, *IMPORT_ROLES)
 
 
-def _read(reader: Callable[..., ProviderRows], content: bytes, filename: str) -> ProviderRows:
+def _read(reader: Callable[..., ProviderRows], content: bytes | IO[bytes], filename: str) -> ProviderRows:
+    """The delivery's rows, read as they are iterated: a table's refusal, now or later, is a 400."""
     try:
         rows = reader(content, filename, today=business_date_get())
     except TableError as exc:
         raise DomainError(exc.code, exc.detail, status=400) from None
+    rows.frames = _table_refusals(rows.frames)
     return rows
+
+
+def _table_refusals(frames: Iterable[Frame]) -> Iterator[Frame]:
+    """What only the whole file shows (rows wider than the header, too many rows) is refused as the
+    file is read: raised inside the delivery's transaction, it takes back the slices written before."""
+    try:
+        yield from frames
+    except TableError as exc:
+        raise DomainError(exc.code, exc.detail, status=400) from None
 
 
 @contextmanager
