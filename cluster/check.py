@@ -1,9 +1,12 @@
 """Checksums of a closed book and its reconciliation, printed as one JSON line.
 
 Run with ``DATABASE_URL`` naming the book (a primary's copy or the replica's):
-``.venv/bin/python cluster/check.py``. Two books closed from the same start must give the same
-checksums whatever host ran which chunk and however often a chunk was delivered, so rows that
-the close inserts are hashed by what they say, never by their serial ids or timestamps.
+``.venv/bin/python cluster/check.py [--no-reconcile]`` (the replica's checksums equal to the
+primary's say as much as a second reconciliation would, in less time).
+
+Two books closed from the same start must give the same checksums whatever host ran which chunk
+and however often a chunk was delivered, so rows that the close inserts are hashed by what they
+say, never by their serial ids or timestamps.
 """
 
 from __future__ import annotations
@@ -66,9 +69,10 @@ def main() -> None:
             digest, count = cursor.fetchone() or ("", 0)
             report[name] = digest
             report[f"{name}_rows"] = count
-    mismatches = loans_reconcile()
-    report["reconcile_mismatches"] = len(mismatches)
-    report["reconcile_first"] = [f"loan {m.loan_id} {m.field}: row {m.row} ledger {m.ledger}" for m in mismatches[:3]]
+    if "--no-reconcile" not in sys.argv:
+        mismatches = loans_reconcile()
+        report["reconcile_mismatches"] = len(mismatches)
+        report["reconcile_first"] = [f"loan {m.loan_id} {m.field}: {m.row} != {m.ledger}" for m in mismatches[:3]]
     report["business_date"] = business_date_get().isoformat()
     report["loans_active"] = Loan.objects.filter(status=Loan.Status.ACTIVE).count()
     # Interest of the 20th unpaid at its close: the heavy settlement day really ran.

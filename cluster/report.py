@@ -124,7 +124,7 @@ def main() -> None:
     print(f"{'book':<10} {'business date':<14} {'reconcile':>9}  {header}")
     for name, result in checks.items():
         print(
-            f"{name:<10} {result.get('business_date', '?')!s:<14} {result.get('reconcile_mismatches', '?')!s:>9}  "
+            f"{name:<10} {result.get('business_date', '?')!s:<14} {result.get('reconcile_mismatches', '-')!s:>9}  "
             f"{result.get('book', '?')}"
         )
     if args.web:
@@ -151,8 +151,8 @@ def main() -> None:
     for part in PARTS:
         same = bool(a.get(part)) and a.get(part) == b.get(part)
         verdicts.append((f"{part}: copy A (killed) equals copy B (uninterrupted)", same))
-    for name, result in checks.items():
-        verdicts.append((f"reconciliation clean on {name}", result.get("reconcile_mismatches") == 0))
+    for name in ("A", "B"):
+        verdicts.append((f"reconciliation clean on {name}", checks.get(name, {}).get("reconcile_mismatches") == 0))
     for name in ("A", "B"):
         replica = checks.get(f"replica-{name}")
         if replica is not None:

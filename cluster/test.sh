@@ -14,7 +14,7 @@ source cluster/hosts.sh
 
 LOANS=${CLUSTER_LOANS:-30000}
 CHUNK_LOANS=${CLUSTER_CHUNK_LOANS:-2000}       # many chunks per step, so both hosts get some
-VISIBILITY=${CLUSTER_VISIBILITY_TIMEOUT:-12}   # > a chunk's run time (about a second here)
+VISIBILITY=${CLUSTER_VISIBILITY_TIMEOUT:-10}   # > a chunk's run time (about a second here)
 CLOSE_TO=2027-06-21                            # closes the 18th, 19th and 20th
 KILL_DAY=2027-06-20                            # every active loan settles and falls overdue
 KILL_STEP=settlement
@@ -52,15 +52,20 @@ app() {
     CLUSTER_HOST="$host" CLUSTER_CHUNK_LOG="$C/logs/chunks-$db.log" "$@"
 }
 
-# One worker of the project on host $1 for database $2 (broker database $3); waits until it is ready.
-worker_start() {
-  local host=$1 db=$2 log=$C/logs/celery-$1-$2.log
-  app "$host" "$db" "$3" .venv/bin/celery -A config worker -n "$host@%h" -c 1 -P prefork -l INFO \
-    --without-gossip --without-mingle --without-heartbeat --include cluster.chunk_log > "$log" 2>&1 < /dev/null &
-  local waited=0
-  until grep -qs "ready\." "$log"; do
-    sleep 0.2; waited=$((waited + 1))
-    [ "$waited" -lt 300 ] || { echo "worker on $host did not start" >&2; return 1; }
+# One worker of the project on each host of $3... for database $1 (broker database $2); waits until
+# every one of them is ready.
+workers_start() {
+  local db=$1 broker=$2 host waited=0; shift 2
+  for host in "$@"; do
+    app "$host" "$db" "$broker" .venv/bin/celery -A config worker -n "$host@%h" -c 1 -P prefork -l INFO \
+      --without-gossip --without-mingle --without-heartbeat --include cluster.chunk_log \
+      > "$C/logs/celery-$host-$db.log" 2>&1 < /dev/null &
+  done
+  for host in "$@"; do
+    until grep -qs "ready\." "$C/logs/celery-$host-$db.log"; do
+      sleep 0.2; waited=$((waited + 1))
+      [ "$waited" -lt 300 ] || { echo "worker on $host did not start" >&2; return 1; }
+    done
   done
 }
 
@@ -97,8 +102,7 @@ psql_db -c "CREATE DATABASE cluster_bench_b TEMPLATE cluster_bench_a"
 T_BOOK=$SECONDS
 
 phase "copy A: workers on w1 and w2, close to $CLOSE_TO from web, kill w2 during $KILL_DAY $KILL_STEP"
-worker_start w1 cluster_bench_a 0
-worker_start w2 cluster_bench_a 0
+workers_start cluster_bench_a 0 w1 w2
 close_start cluster_bench_a 0
 KILL_AT=0 SEEN=""
 chunks_a=$C/logs/chunks-cluster_bench_a.log
@@ -131,8 +135,7 @@ ns_stop "$(ns w1)" 10
 ns_stop "$(ns w2)" 1
 
 phase "copy B: workers on w1 and w2 (w2 back), close to $CLOSE_TO uninterrupted"
-worker_start w1 cluster_bench_b 1
-worker_start w2 cluster_bench_b 1
+workers_start cluster_bench_b 1 w1 w2
 close_start cluster_bench_b 1
 close_wait
 CLOSE_B="$CLOSE_CODE:$CLOSE_SECONDS"
@@ -154,17 +157,35 @@ for name in a b; do
   # The replica's copy, read from the replica host's PostgreSQL.
   on web env -i PATH=/usr/bin:/bin HOME=/root LANG=C.UTF-8 SECRET_KEY="$SECRET" \
     DATABASE_URL="postgres://postgres:$PG_PASSWORD@${IP[replica]}:5432/cluster_bench_$name" \
-    "$PY" cluster/check.py > "$C/logs/check-replica-$name.json" &
+    "$PY" cluster/check.py --no-reconcile > "$C/logs/check-replica-$name.json" &
   CHECKS+=($!)
 done
 wait "${CHECKS[@]}" || true   # a failed check leaves its JSON empty: the report fails it
 T_CHECKS=$SECONDS
 
 WEB=""
-if [ -f core/db_router.py ] && git log --format=%h -1 -- core/db_router.py 2> /dev/null | grep -q .; then
-  phase "web host: gunicorn on primary + replica, a branch manager signs in and reads a page"
-  WEB=$(source cluster/web.sh; web_check) || true
+if [ -f core/db_router.py ]; then
+  phase "web host: gunicorn on primary + replica, a branch manager signs in and reads dashboards"
+  WEB_PASSWORD=$(python3 -c 'import secrets; print(secrets.token_urlsafe(16))')
+  REPLICA_URL="postgres://postgres:$PG_PASSWORD@${IP[replica]}:5432/cluster_bench_a"
+  # The bench's branch node is CB: its manager sees the whole book.
+  app web cluster_bench_a 0 env CREATE_USER_PASSWORD="$WEB_PASSWORD" "$PY" manage.py create_user cluster_leader \
+    --role branch_manager --org-node CB > "$C/logs/web.log" 2>&1
+  app web cluster_bench_a 0 env DATABASE_REPLICA_URL="$REPLICA_URL" .venv/bin/gunicorn config.wsgi:application \
+    -b "${IP[web]}:8000" -w 2 >> "$C/logs/web.log" 2>&1 < /dev/null &
+  GUNICORN_PID=$!
+  for _ in $(seq 1 300); do
+    on web curl -fso /dev/null "http://${IP[web]}:8000/login/" && break
+    sleep 0.2
+  done
+  WEB=$(app web cluster_bench_a 0 env CLUSTER_WEB_PASSWORD="$WEB_PASSWORD" "$PY" cluster/web_check.py \
+    "http://${IP[web]}:8000" cluster_leader)
+  # Signing in wrote the user's last login on the primary (and the replica replays it).
+  [ "$(psql_db -d cluster_bench_a -c "SELECT count(*) FROM partners_user
+      WHERE username = 'cluster_leader' AND last_login IS NOT NULL")" = 1 ] || WEB="failed: no last login on the primary; $WEB"
+  kill -TERM "$GUNICORN_PID"; wait "$GUNICORN_PID" || true
 fi
+T_WEB=$SECONDS
 
 phase "report"
 set +e
@@ -177,7 +198,7 @@ set +e
   --host "db=${IP[db]} PostgreSQL 15 primary + Redis" --host "replica=${IP[replica]} streaming replica (pg_basebackup)" \
   --host "w1=${IP[w1]} Celery worker -c 1" --host "w2=${IP[w2]} Celery worker -c 1, SIGKILLed during copy A" \
   --host "web=${IP[web]} close_business_day, checks, gunicorn" \
-  --timings "set-up ${T_SETUP} s, book $((T_BOOK - T_SETUP)) s, closes A+B $((T_CLOSES - T_BOOK)) s, checks $((T_CHECKS - T_CLOSES)) s"
+  --timings "set-up ${T_SETUP} s, book $((T_BOOK - T_SETUP)) s, closes A+B $((T_CLOSES - T_BOOK)) s, checks $((T_CHECKS - T_CLOSES)) s, web $((T_WEB - T_CHECKS)) s"
 RESULT=$?
 set -e
 exit "$RESULT"
