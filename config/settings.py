@@ -310,6 +310,8 @@ if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", COB_TIME):
 COB_ALERT_AFTER_MINUTES = env_int("COB_ALERT_AFTER_MINUTES", 60, minimum=1)
 # Loans per chunk of a chunked close step (one transaction, one Celery task each).
 COB_CHUNK_LOANS = env_int("COB_CHUNK_LOANS", 100_000, minimum=1)
+# A step whose chunks make no progress this long (no worker free) has its missing chunks run by its coordinator.
+COB_STALL_SECONDS = env_int("COB_STALL_SECONDS", 60, minimum=1)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Messages that failed are retried every minute until they are sent or give up.
     "send-notifications": {"task": "origination.notifications_send", "schedule": 60.0},

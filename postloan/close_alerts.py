@@ -9,7 +9,6 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
 
 from core.roles import Role
 from origination.models import Notification
@@ -35,25 +34,13 @@ def open_alerts() -> list[OperationsAlert]:
     return list(OperationsAlert.objects.filter(cleared_at__isnull=True).order_by("-raised_at")[:20])
 
 
-def _alert_text(kind: str, day: dt.date) -> str:
-    if kind == OperationsAlert.Kind.CLOSE_FAILED:
-        return _(
-            "The close of business of %(day)s failed and stopped. Resume it from the operations console once the "
-            "cause is fixed."
-        ) % {"day": day.isoformat()}
-    return _(
-        "The close of business of %(day)s is not finished %(minutes)s minutes after its time (%(time)s). Look at "
-        "the operations console."
-    ) % {"day": day.isoformat(), "minutes": settings.COB_ALERT_AFTER_MINUTES, "time": settings.COB_TIME}
-
-
 @transaction.atomic
 def _alert_raise(kind: str, day: dt.date) -> OperationsAlert:
-    with translation.override(settings.LANGUAGE_CODE):
-        text = _alert_text(kind, day)
-    alert, created = OperationsAlert.objects.get_or_create(kind=kind, day=day, defaults={"message": text})
+    alert, created = OperationsAlert.objects.get_or_create(kind=kind, day=day)
     if not created:
         return alert
+    with translation.override(settings.LANGUAGE_CODE):
+        text = alert.text
     administrators = User.objects.filter(Q(role=Role.ADMINISTRATOR) | Q(is_superuser=True), is_active=True).exclude(
         phone=""
     )

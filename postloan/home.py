@@ -32,7 +32,10 @@ from origination.selectors import visible_batches, visible_loans
 from partners.auth import acting_user
 from partners.models import Anchor, Program, User
 from partners.scoping import visible_anchors, visible_programs
+from postloan.close_alerts import open_alerts
+from postloan.close_requests import CONSOLE_ROLES
 from postloan.models import RiskWarning
+from postloan.models_close import OperationsAlert
 from postloan.selectors import WarningFilters, warnings_filtered
 
 # What an account manager reviews before he submits a batch for approval: checked, or processed.
@@ -78,6 +81,8 @@ class HomePage:
     batches: list[Card] = field(default_factory=list)  # an anchor operator's batches, one row per status
     programs: list[ProgramCard] = field(default_factory=list)
     admin_links: list[tuple[str, str]] = field(default_factory=list)
+    # The close of business's open alerts, for those who run the console (administrators, branch managers).
+    operations_alerts: list[OperationsAlert] = field(default_factory=list)
 
 
 def _url(name: str, query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None) -> str:
@@ -220,6 +225,8 @@ def home_page(user: User, today: dt.date) -> HomePage:
         page.cards = branch_manager_cards(user)
     elif user.role == Role.ANCHOR_OPERATOR:
         anchor_operator_page(user, page)
+    if user.role in CONSOLE_ROLES or user.is_superuser:
+        page.operations_alerts = open_alerts()
     if user.role == Role.ADMINISTRATOR or user.is_superuser:
         page.admin_links = [
             (_("Warning rules"), reverse("system-admin")),

@@ -3,7 +3,9 @@ finished and how many chunks it planned, and the alerts raised when a close fail
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -37,7 +39,6 @@ class OperationsAlert(models.Model):
 
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     day = models.DateField(_("business date"))
-    message = models.TextField(_("message"))
     raised_at = models.DateTimeField(_("raised at"), auto_now_add=True)
     # Cleared when the close of that day is done; an alert is never deleted.
     cleared_at = models.DateTimeField(_("cleared at"), null=True, blank=True)
@@ -51,3 +52,16 @@ class OperationsAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.day}"
+
+    @property
+    def text(self) -> str:
+        """The alert in the reader's language (and in Chinese in the message the outbox sends)."""
+        if self.kind == self.Kind.CLOSE_FAILED:
+            return gettext(
+                "The close of business of %(day)s failed and stopped. Resume it from the operations console once "
+                "the cause is fixed."
+            ) % {"day": self.day.isoformat()}
+        return gettext(
+            "The close of business of %(day)s is not finished %(minutes)s minutes after its time (%(time)s). Look "
+            "at the operations console."
+        ) % {"day": self.day.isoformat(), "minutes": settings.COB_ALERT_AFTER_MINUTES, "time": settings.COB_TIME}

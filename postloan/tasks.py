@@ -1,7 +1,7 @@
 """The close of business on Celery: the chunks of a step spread over the workers, and the schedule's tasks.
 
 The coordinator (the command, or the scheduled task in a worker) waits for a step's chunks by reading their
-records in the database. If nothing moves for ``COORDINATOR_HELPS_AFTER`` seconds (no worker is free: a single
+records in the database. If nothing moves for ``COB_STALL_SECONDS`` seconds (no worker is free: a single
 worker process busy with the coordinator itself, or every worker gone) it runs the chunks still missing
 itself; the chunk lock of ``run_chunk`` keeps a worker that takes the same chunk later from doing it twice.
 """
@@ -25,7 +25,6 @@ from postloan.cob import run_chunk
 from postloan.models import DayClose, DayCloseStep
 
 log = logging.getLogger(__name__)
-COORDINATOR_HELPS_AFTER = 60.0
 POLL_SECONDS = 0.25
 
 
@@ -40,7 +39,7 @@ def dispatch_to_workers(day: dt.date, step: str, chunks: list[tuple[int, int, in
         return
     result = cast(GroupResult, group(cob_chunk.si(day.isoformat(), step, *chunk) for chunk in chunks).apply_async())
     if settings.CELERY_TASK_ALWAYS_EAGER:
-        result.get(propagate=True)
+        result.get(propagate=True, disable_sync_subtasks=False)
         return
     wanted = {chunk for chunk, _first, _last in chunks}
     recorded = 0
@@ -48,13 +47,13 @@ def dispatch_to_workers(day: dt.date, step: str, chunks: list[tuple[int, int, in
     while True:
         for task in result.results or []:
             if task.failed():
-                task.get(propagate=True)  # raises the chunk's own error
+                task.get(propagate=True, disable_sync_subtasks=False)  # raises the chunk's own error
         done = set(DayCloseStep.objects.filter(day=day, step=step, chunk__in=wanted).values_list("chunk", flat=True))
         if len(done) == len(wanted):
             return
         if len(done) != recorded:
             recorded, last_move = len(done), time.monotonic()
-        elif time.monotonic() - last_move > COORDINATOR_HELPS_AFTER:
+        elif time.monotonic() - last_move > settings.COB_STALL_SECONDS:
             missing = len(wanted - done)
             log.warning("close of %s: %s stalled, %s chunks missing; running them here", day, step, missing)
             for chunk, first_id, last_id in chunks:
