@@ -127,8 +127,7 @@ def main() -> None:
             f"{name:<10} {result.get('business_date', '?')!s:<14} {result.get('reconcile_mismatches', '-')!s:>9}  "
             f"{result.get('book', '?')}"
         )
-    if args.web:
-        print(f"web: {args.web}")
+    print(f"web: {args.web or 'not run'}")
     if args.timings:
         print(f"timings: {args.timings}")
 
@@ -158,8 +157,7 @@ def main() -> None:
         if replica is not None:
             same = all(replica.get(p) == checks[name].get(p) for p in PARTS)
             verdicts.append((f"the replica's copy {name} equals the primary's", same))
-    if args.web:
-        verdicts.append((f"web host: {args.web}", args.web.startswith("ok")))
+    verdicts.append((f"web host: {args.web or 'not run'}", args.web.startswith("ok")))
     print()
     for label, ok in verdicts:
         print(f"{'PASS' if ok else 'FAIL'}  {label}")

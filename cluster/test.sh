@@ -163,28 +163,25 @@ done
 wait "${CHECKS[@]}" || true   # a failed check leaves its JSON empty: the report fails it
 T_CHECKS=$SECONDS
 
-WEB=""
-if [ -f core/db_router.py ]; then
-  phase "web host: gunicorn on primary + replica, a branch manager signs in and reads dashboards"
-  WEB_PASSWORD=$(python3 -c 'import secrets; print(secrets.token_urlsafe(16))')
-  REPLICA_URL="postgres://postgres:$PG_PASSWORD@${IP[replica]}:5432/cluster_bench_a"
-  # The bench's branch node is CB: its manager sees the whole book.
-  app web cluster_bench_a 0 env CREATE_USER_PASSWORD="$WEB_PASSWORD" "$PY" manage.py create_user cluster_leader \
-    --role branch_manager --org-node CB > "$C/logs/web.log" 2>&1
-  app web cluster_bench_a 0 env DATABASE_REPLICA_URL="$REPLICA_URL" .venv/bin/gunicorn config.wsgi:application \
-    -b "${IP[web]}:8000" -w 2 >> "$C/logs/web.log" 2>&1 < /dev/null &
-  GUNICORN_PID=$!
-  for _ in $(seq 1 300); do
-    on web curl -fso /dev/null "http://${IP[web]}:8000/login/" && break
-    sleep 0.2
-  done
-  WEB=$(app web cluster_bench_a 0 env CLUSTER_WEB_PASSWORD="$WEB_PASSWORD" "$PY" cluster/web_check.py \
-    "http://${IP[web]}:8000" cluster_leader)
-  # Signing in wrote the user's last login on the primary (and the replica replays it).
-  [ "$(psql_db -d cluster_bench_a -c "SELECT count(*) FROM partners_user
-      WHERE username = 'cluster_leader' AND last_login IS NOT NULL")" = 1 ] || WEB="failed: no last login on the primary; $WEB"
-  kill -TERM "$GUNICORN_PID"; wait "$GUNICORN_PID" || true
-fi
+phase "web host: gunicorn on primary + replica, a branch manager signs in and reads dashboards"
+WEB_PASSWORD=$(python3 -c 'import secrets; print(secrets.token_urlsafe(16))')
+REPLICA_URL="postgres://postgres:$PG_PASSWORD@${IP[replica]}:5432/cluster_bench_a"
+# The bench's branch node is CB: its manager sees the whole book.
+app web cluster_bench_a 0 env CREATE_USER_PASSWORD="$WEB_PASSWORD" "$PY" manage.py create_user cluster_leader \
+  --role branch_manager --org-node CB > "$C/logs/web.log" 2>&1
+app web cluster_bench_a 0 env DATABASE_REPLICA_URL="$REPLICA_URL" .venv/bin/gunicorn config.wsgi:application \
+  -b "${IP[web]}:8000" -w 2 >> "$C/logs/web.log" 2>&1 < /dev/null &
+GUNICORN_PID=$!
+for _ in $(seq 1 300); do
+  on web bash -c "echo > /dev/tcp/${IP[web]}/8000" 2> /dev/null && break   # gunicorn listens
+  sleep 0.2
+done
+WEB=$(app web cluster_bench_a 0 env CLUSTER_WEB_PASSWORD="$WEB_PASSWORD" "$PY" cluster/web_check.py \
+  "http://${IP[web]}:8000" cluster_leader)
+# Signing in wrote the user's last login on the primary (and the replica replays it).
+[ "$(psql_db -d cluster_bench_a -c "SELECT count(*) FROM partners_user
+    WHERE username = 'cluster_leader' AND last_login IS NOT NULL")" = 1 ] || WEB="failed: no last login on the primary; $WEB"
+kill -TERM "$GUNICORN_PID"; wait "$GUNICORN_PID" || true
 T_WEB=$SECONDS
 
 phase "report"
