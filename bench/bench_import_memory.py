@@ -54,7 +54,15 @@ PROVIDER_CODE = "BENCH-IM"
 
 
 def peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
+    """The peak RSS of this process's own memory (``VmHWM``), in MiB.
+
+    ``getrusage``'s ``ru_maxrss`` is not used: on Linux a child started from a large parent inherits
+    the parent's peak across fork and exec, so it would show the parent's files rather than the import.
+    """
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # not Linux: kilobytes too
 
 
 # --- the files --------------------------------------------------------------------------

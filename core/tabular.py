@@ -83,6 +83,9 @@ __all__ = [
 
 ROW = "row"  # the column that carries the spreadsheet row number (header = row 1)
 CHUNK_ROWS = 200_000  # records read at a time by ``read_table_chunks``: large enough to stay vectorised
+# A workbook's rows at a time: calamine holds the whole sheet (at most 1,048,576 rows) in its own compact
+# form, so the rows made Python objects are kept fewer.
+SHEET_CHUNK_ROWS = 50_000
 
 ZIP_MAGIC = b"PK\x03\x04"  # XLSX is a zip archive
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls and password-protected workbooks
@@ -612,6 +615,7 @@ class _TableStream:
     def _sheet_grids(self) -> Iterator[_Grid]:
         """The first sheet, ``chunk_rows`` rows at a time, as ``_read_xlsx`` would give them."""
         start = 0
+        size = min(self.chunk_rows, SHEET_CHUNK_ROWS)
         try:
             self.handle.seek(0)
             sheet = CalamineWorkbook.from_filelike(self.handle).get_sheet_by_index(0)
@@ -619,7 +623,7 @@ class _TableStream:
             rows: list[list[Any]] = []
             for row in sheet.iter_rows():
                 rows.append([""] * pad + row if pad else row)
-                if len(rows) == self.chunk_rows:
+                if len(rows) == size:
                     yield _grid_of(pd.DataFrame(rows, dtype=object).apply(_cells_as_text), start, None)
                     start += len(rows)
                     rows = []
