@@ -1,4 +1,5 @@
-"""Times the close of business (日终) on PostgreSQL over a book of 1,000,000 active loans.
+"""Times the close of business (日终) on PostgreSQL over a book of 1,000,000 active loans (by default;
+5,000,000 is the other size the targets name).
 
 The world is built the way production builds it where rows are few (org
 nodes, users, approved anchors, programmes and their margin, through the real
@@ -77,6 +78,20 @@ their backends keep both cores busy, so about 2 is the close itself; much
 above that means other work shared the machine, and the seconds are longer
 for it.
 
+The build of the book (migrations, generation, the load, the rows of the
+services, the post-loan steps of the 17th, VACUUM ANALYZE) is timed apart and
+is no case; the disk it takes (``pg_database_size`` and the largest tables) is
+printed after the build and again after the closes.
+
+Checks (exit status 1 when one fails): the loaded book agrees with the
+reference model and the ledger; the ordinary day's servicing steps, and the
+whole ordinary close, within 3× the one pass (c); the 20th made every
+performing loan's interest overdue; and the targets of issue 20 (``TARGETS``):
+an ordinary day ≤ 3 s and the 20th ≤ 25 s at 1,000,000 loans, ≤ 15 s and
+≤ 120 s at 5,000,000 — a book in between held to the line between the two,
+a smaller one to the million's, a larger one to the five million's in
+proportion.
+
 The database named in ``DATABASE_URL`` is dropped and created again at the
 start and dropped at the end (unless ``--keep-db``); its name must contain
 "bench". Run from the repository root::
@@ -144,9 +159,51 @@ MARGIN_HEADROOM = Decimal("0.07")  # healthy programmes keep 7 % of outstanding 
 WORKERS = 2
 BROKER_URL = os.environ.get("BENCH_BROKER_URL", DEFAULT_BROKER_URL)
 
-# Targets of the issue.
-TARGET_SECONDS = 120.0
-TARGET_RATIO = 3.0
+# Targets of the issue (20): the close of an ordinary day and of the 20th, in seconds, at a million and at
+# five million loans. A book in between is held to the line between the two; a smaller one to the
+# million's targets (a close has costs that do not shrink with the book), a larger one to the five
+# million's in proportion.
+TARGETS = {1_000_000: (3.0, 25.0), 5_000_000: (15.0, 120.0)}
+TARGET_RATIO = 3.0  # the ordinary day's servicing steps, and the whole ordinary close, against the one pass
+
+
+def targets(loans: int) -> tuple[float, float]:
+    """(ordinary day, the 20th) in seconds for a book of ``loans``: see ``TARGETS``."""
+    (low, (low_ordinary, low_twentieth)), (high, (high_ordinary, high_twentieth)) = sorted(TARGETS.items())
+    if loans <= low:
+        return low_ordinary, low_twentieth
+    if loans >= high:
+        return high_ordinary * loans / high, high_twentieth * loans / high
+    share = (loans - low) / (high - low)
+    return (
+        low_ordinary + share * (high_ordinary - low_ordinary),
+        low_twentieth + share * (high_twentieth - low_twentieth),
+    )
+
+
+def disk_usage(tables: int = 8) -> tuple[int, list[tuple[str, int, int]]]:
+    """The database's size in bytes, and its ``tables`` largest tables: (name, with indexes, of which indexes)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_database_size(current_database())")
+        total = int(cursor.fetchone()[0])
+        cursor.execute(
+            "SELECT c.relname, pg_total_relation_size(c.oid), pg_indexes_size(c.oid) FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE c.relkind = 'r' AND n.nspname = 'public' ORDER BY 2 DESC LIMIT %s",
+            [tables],
+        )
+        return total, [(name, int(size), int(indexes)) for name, size, indexes in cursor.fetchall()]
+
+
+def disk_print(label: str) -> int:
+    total, biggest = disk_usage()
+    print(f"disk {label}: {total / 2**30:.2f} GiB (pg_database_size); the largest tables, with their indexes:")
+    for name, size, indexes in biggest:
+        print(f"    {name:<34} {size / 2**20:>9,.0f} MiB  (indexes {indexes / 2**20:,.0f} MiB)")
+    return total
+
 
 CREATED = "2027-06-17 21:00:00+08"
 D = np.datetime64
@@ -1021,6 +1078,7 @@ def run(n: int, *, month_end: bool, load_only: bool = False, workers: int = WORK
     from origination.models import Loan
     from servicing.breaker import programs_breaker
 
+    built = time.perf_counter()
     seconds, _ = timed(lambda: call_command("migrate", verbosity=0))
     print(f"migrated in {seconds:.1f} s")
     world = world_create()
@@ -1040,6 +1098,9 @@ def run(n: int, *, month_end: bool, load_only: bool = False, workers: int = WORK
     postloan_steps_prime()
     seconds = database_settle()
     print(f"VACUUM ANALYZE + CHECKPOINT in {seconds:.1f} s")
+    build_seconds = time.perf_counter() - built
+    print(f"book built in {build_seconds:.0f} s (migrate, generate, load, the services' rows, post-loan steps, vacuum)")
+    disk_built = disk_print("after the build")
     problems = book_check(book)
     for problem in problems[:10]:
         print("  ", problem)
@@ -1119,8 +1180,10 @@ def run(n: int, *, month_end: bool, load_only: bool = False, workers: int = WORK
     naive_ordinary, naive_twentieth = naive
     cases += [baseline, aggregate, naive_ordinary, naive_twentieth]
     print(f"\n{n:,} loans loaded with {book_dues:,} dues")
+    disk_end = disk_print("at the end (after the closes)")
+    ordinary_target, twentieth_target = targets(n)
     checks += [
-        (f"(a) ordinary day ≤ {TARGET_SECONDS:.0f} s", ordinary.seconds <= TARGET_SECONDS),
+        (f"(a) ordinary day ≤ {ordinary_target:.1f} s", ordinary.seconds <= ordinary_target),
         (
             f"(a) ordinary day's servicing steps within {TARGET_RATIO:.0f}× the one pass (c)",
             ordinary.own_seconds <= TARGET_RATIO * fetch_seconds,
@@ -1129,9 +1192,20 @@ def run(n: int, *, month_end: bool, load_only: bool = False, workers: int = WORK
             f"(a) ordinary day, with the warning run and the aggregates, within {TARGET_RATIO:.0f}× the one pass (c)",
             ordinary.seconds <= TARGET_RATIO * fetch_seconds,
         ),
-        (f"(b) the 20th ≤ {TARGET_SECONDS:.0f} s", twentieth_case.seconds <= TARGET_SECONDS),
+        (f"(b) the 20th ≤ {twentieth_target:.1f} s", twentieth_case.seconds <= twentieth_target),
     ]
     report(cases, fetch_seconds, checks)
+    print(
+        f"\nbuild (not timed as a case): {build_seconds:.0f} s; disk {disk_built / 2**30:.2f} GiB after the build, "
+        f"{disk_end / 2**30:.2f} GiB after the closes"
+    )
+    print(
+        "targets of the issue: "
+        + "; ".join(
+            f"{loans:,} loans: ordinary day ≤ {o:.0f} s, the 20th ≤ {t:.0f} s" for loans, (o, t) in TARGETS.items()
+        )
+        + f" (this book, {n:,} loans: {ordinary_target:.1f} s and {twentieth_target:.1f} s)"
+    )
     return all(ok for _label, ok in checks)
 
 
