@@ -46,7 +46,9 @@ def close_running_elsewhere() -> bool:
     """Whether some session holds the close's lock (the console's view; it takes nothing)."""
     with connection.cursor() as cursor:
         cursor.execute(
+            # Advisory locks belong to one database: another database's close (a test's, a bench's) is not ours.
             "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted"
+            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
             " AND ((classid::bigint << 32) | objid::bigint) = %s AND objsubid = 1)",
             [CLOSE_LOCK_KEY],
         )
