@@ -107,6 +107,9 @@ def main() -> None:
     print(f"{'chunks run':<40} {'w1':>6} {'w2':>6}")
     print(f"{'copy A, before the kill':<40} {before_kill['w1']:>6} {before_kill['w2']:>6}")
     print(f"{'copy A, whole close':<40} {a_all['w1']:>6} {a_all['w2']:>6}")
+    killed_step = (args.kill_day, args.kill_step)
+    step = Counter(line.host for line in a_lines if line.event == "done" and (line.day, line.step) == killed_step)
+    print(f"{'copy A, ' + args.kill_day + ' ' + args.kill_step:<40} {step['w1']:>6} {step['w2']:>6}")
     print(f"{'copy B (uninterrupted), whole close':<40} {b_all['w1']:>6} {b_all['w2']:>6}")
     print()
     for line in killed:
