@@ -293,8 +293,10 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 # A message a worker took and never acknowledged (the worker died) goes back to the queue after this many
-# seconds; it must exceed the longest task (a close chunk: seconds). Redis checks for such messages every
-# second, not every 100 s, so a killed worker's chunk is redelivered soon after the timeout.
+# seconds; it must exceed the longest task (a close chunk: seconds). A live worker sweeps for such messages
+# every unacked_restore_interval x unacked_restore_throttle seconds from kombu 5.7 on; the kombu pinned in
+# pyproject.toml (5.5) ignores both options and sweeps every 100 s. Either way the close does not wait for
+# the sweep: its coordinator runs a chunk nobody finishes within COB_STALL_SECONDS (docs/operations.md).
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1),
     "unacked_restore_interval": 1,
