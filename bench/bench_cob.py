@@ -97,7 +97,7 @@ start and dropped at the end (unless ``--keep-db``); its name must contain
 "bench". Run from the repository root::
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/scf_bench_cob \
-        .venv/bin/python bench/bench_cob.py [LOANS] [--workers N] [--month-end] [--keep-db] [--load-only]
+        .venv/bin/python bench/bench_cob.py [LOANS] [--workers N] [--month-end] [--keep-db] [--load-only | --reuse-db]
 """
 
 from __future__ import annotations

@@ -182,7 +182,7 @@ class Loan(TimeStampedModel):
             models.Index(fields=["farmer", "status"]),
             # Deliberately no index on the columns the close of business writes (balances, dates,
             # oldest_due_date, classification): PostgreSQL then rewrites a loan in place (a HOT update,
-            # no index touched; see the fillfactor set in migration 0002), which is what lets the 20th,
+            # no index touched; see the fillfactor set in migrations 0002 and 0012), which is what lets the 20th,
             # when every active loan is charged and falls overdue, close in time. Lists of overdue
             # loans read them in id order and filter.
         ]
