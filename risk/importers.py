@@ -67,6 +67,7 @@ EVENT_RECORD_FIELDS = (
 )
 
 CHUNK_ROWS = 200_000  # rows checked at a time: large enough to stay vectorised
+MEMO_LIMIT = 250_000  # identity verdicts kept from slice to slice (a cache: memory must not grow with the file)
 KEY_MAX_LENGTH = 64  # order and event numbers: the width of their columns
 MAX_ERRORS_LISTED = 10_000  # a systematically broken file must not become a giant answer
 # NUMERIC(18, 2) holds up to 16 digits before the point.
@@ -127,9 +128,10 @@ class RowsChunk:
     ``columns`` holds one array of text per name in ``fields``, in the form
     PostgreSQL's ``COPY`` text format reads (``\\N`` for NULL, special
     characters escaped). ``repeated`` counts good rows whose key (order or
-    event number) came earlier in the same delivery: they are duplicates,
+    event number) came earlier in the same slice: they are duplicates,
     not errors, and are left out, whatever they hold (the first occurrence
-    of a key is the delivery's record). ``row_numbers`` holds each kept row's
+    of a key is the delivery's record; one of an earlier slice is found by
+    the database when the slice is written). ``row_numbers`` holds each kept row's
     number as the errors give it (a file's row, a push's position).
     """
 
@@ -177,9 +179,10 @@ class ProviderRows:
     A file is read as it is iterated too (``tabular.read_table_chunks``), so
     that no more than a slice of it is ever in memory, whatever its size.
     Slices let the database write one while the next is being checked. The
-    slices come in row order and share what they have seen: identity numbers
-    are checked and hashed once for the whole delivery, and a key (order or
-    event number) that came in an earlier slice is a repeat in a later one.
+    slices come in row order and share a bounded cache of identity verdicts
+    (an identity number is checked and hashed once while it stays in it); a
+    key (order or event number) that came in an earlier slice is a repeat in
+    a later one, which the database finds.
     ``rows_total`` counts the rows iterated so far. A ``TableError`` that only
     the whole file shows (rows wider than the header, too many rows) comes
     out of the iteration, after the slices before it.
@@ -239,7 +242,6 @@ def trade_rows_from_records(records: Sequence[Any], *, today: dt.date | None = N
 
 def _trade_check(today: dt.date) -> Callable[[pd.DataFrame], RowsChunk]:
     identities: dict[str, tuple[str, str]] = {}
-    order_numbers: set[str] = set()
 
     def check(frame: pd.DataFrame) -> RowsChunk:
         codes: dict[str, ObjectArray] = {}
@@ -251,7 +253,7 @@ def _trade_check(today: dt.date) -> Callable[[pd.DataFrame], RowsChunk]:
             codes[name] = _required(frame[name], codes[name])
 
         errors, errors_total, bad = _row_errors(frame, codes, TRADE_FIELDS)
-        keep, repeated = _first_of_each_key(order_no, ~bad, order_numbers)
+        keep, repeated = _first_of_each_key(order_no, ~bad)
         return RowsChunk(
             fields=TRADE_RECORD_FIELDS,
             columns={
@@ -291,7 +293,6 @@ def event_rows_from_records(records: Sequence[Any], *, today: dt.date | None = N
 
 def _event_check(today: dt.date) -> Callable[[pd.DataFrame], RowsChunk]:
     subjects: dict[str, tuple[str, str, str]] = {}
-    event_numbers: set[str] = set()
 
     def check(frame: pd.DataFrame) -> RowsChunk:
         count = len(frame)
@@ -308,7 +309,7 @@ def _event_check(today: dt.date) -> Callable[[pd.DataFrame], RowsChunk]:
             codes[name] = _required(frame[name], codes[name])
 
         errors, errors_total, bad = _row_errors(frame, codes, EVENT_FIELDS)
-        keep, repeated = _first_of_each_key(event_id, ~bad, event_numbers)
+        keep, repeated = _first_of_each_key(event_id, ~bad)
         # PostgreSQL text cannot hold NUL; no reader of a detail misses it.
         detail = frame["detail"].astype(str).str.replace("\x00", "", regex=False).to_numpy(dtype=object)
         return RowsChunk(
@@ -358,6 +359,7 @@ def _identity_hashes(
     positions, uniques = _distinct(column)
     new = [cell for cell in uniques if cell not in memo]
     if new:
+        _bounded(memo, len(new))
         numbers, codes = tabular.resident_ids(pd.Series(new, dtype=object), today=today)
         for cell, number, code in zip(new, numbers, codes, strict=True):
             memo[cell] = ("" if code else pii_hash(number), code)
@@ -374,12 +376,19 @@ def _subjects(
     positions, uniques = _distinct(column)
     new = [cell for cell in uniques if cell not in memo]
     if new:
+        _bounded(memo, len(new))
         numbers, codes = tabular.resident_ids(pd.Series(new, dtype=object), today=today)
         for cell, number, code in zip(new, numbers, codes, strict=True):
             memo[cell] = _subject(cell, number, code)
     verdicts = [memo[cell] for cell in uniques]
     columns = [np.array([verdict[i] for verdict in verdicts], dtype=object) for i in range(3)]
     return columns[0][positions], columns[1][positions], columns[2][positions]
+
+
+def _bounded(memo: dict[str, Any], coming: int) -> None:
+    """The verdicts kept from slice to slice are a cache: emptied before it would pass ``MEMO_LIMIT``."""
+    if len(memo) + coming > MEMO_LIMIT:
+        memo.clear()
 
 
 def _subject(cell: str, number: str, resident_id_code: str) -> tuple[str, str, str]:
@@ -504,19 +513,16 @@ def _unescape(text: str) -> str:
     return "".join(out)
 
 
-def _first_of_each_key(
-    keys: ObjectArray, good: npt.NDArray[np.bool_], seen: set[str]
-) -> tuple[npt.NDArray[np.intp], int]:
-    """Positions of good rows whose key is the first of its kind in the delivery; how many repeat one.
+def _first_of_each_key(keys: ObjectArray, good: npt.NDArray[np.bool_]) -> tuple[npt.NDArray[np.intp], int]:
+    """Positions of good rows whose key is the first of its kind in the slice; how many repeat one.
 
-    ``seen`` holds the keys of the delivery's earlier slices and takes this slice's.
+    A key that came in an earlier slice of the delivery is found by the database, where that
+    slice's row is written already (``risk.services.deliveries``): the keys of a whole delivery
+    are never held here, so memory does not grow with the file.
     """
     positions = np.flatnonzero(good)
     candidates = keys[positions]
     repeated = pd.Series(candidates, dtype=object).duplicated(keep="first").to_numpy()
-    if seen:
-        repeated |= np.fromiter((key in seen for key in candidates), dtype=bool, count=len(candidates))
-    seen.update(candidates[~repeated].tolist())
     return positions[~repeated], int(repeated.sum())
 
 

@@ -59,7 +59,7 @@ def test_a_file_larger_than_a_chunk_imports_as_it_did_whole(users, anchors, samp
     assert rows_of(anchors[1]) == rows_of(anchors[0])
     assert ProviderDelivery.objects.get(pk=chunked.delivery_id).sha256 == sha256_of(content)
     assert handle.largest <= 1 << 20  # read a slice at a time
-    stored = StoredFile.objects.get(sha256=sha256_of(content))
+    stored = ProviderDelivery.objects.get(pk=chunked.delivery_id).file
     with default_storage.open(stored.content.name, "rb") as kept:
         assert kept.read() == content
 
@@ -116,3 +116,29 @@ def test_an_event_file_read_in_chunks_gives_the_same_events(users, anchors, samp
 
     assert (result.created, result.errors_total) == (sample_files.events, 0)
     assert MonitoringEvent.objects.count() == sample_files.events
+
+
+def test_a_key_repeated_in_a_later_chunk_of_a_redelivery_is_one_conflict_at_most(users, anchors, monkeypatch):
+    """The keys of earlier chunks are held by the database: a repeat stays a duplicate, whatever it holds."""
+    from risk.models import ProviderConflict
+
+    trade_records_import(
+        anchor=anchors[0],
+        content=(ZH_HEADER + f"{ID_A},TQ1,2027-02-13,100\n").encode(),
+        filename="a.csv",
+        actor=users["manager"],
+    )
+    monkeypatch.setattr("risk.importers.CHUNK_ROWS", 2)
+    content = (
+        ZH_HEADER
+        + f"{ID_A},TQ1,2027-02-13,200\n"  # chunk 1: in conflict with the stored order
+        + f"{ID_A},TQ2,2027-02-13,100\n"
+        + f"{ID_A},TQ1,2027-02-13,300\n"  # chunk 2: a repeat of this delivery's row 2
+        + f"{ID_A},TQ2,2027-02-13,999\n"  # chunk 2: a repeat of a row this delivery stored
+    ).encode()
+
+    result = trade_records_import(anchor=anchors[0], content=io.BytesIO(content), filename="b.csv")
+
+    assert (result.created, result.conflicts, result.duplicates) == (1, 1, 2)
+    assert [(c.row, c.key) for c in ProviderConflict.objects.all()] == [(2, "TQ1")]
+    assert dict(TradeRecord.objects.values_list("order_no", "amount")) == {"TQ1": 100, "TQ2": 100}
