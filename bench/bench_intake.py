@@ -167,6 +167,12 @@ def rows_stored(batch_id: int) -> tuple[int, int]:
 
 
 def peak_rss_bytes() -> int:
+    """This process's own peak RSS (``VmHWM``): a child's ``ru_maxrss`` carries its parent's peak on Linux."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux reports KiB
 
 

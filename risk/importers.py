@@ -66,7 +66,7 @@ EVENT_RECORD_FIELDS = (
     "detail",
 )
 
-CHUNK_ROWS = 200_000  # rows checked at a time: large enough to stay vectorised
+CHUNK_ROWS = 100_000  # rows read and checked at a time: large enough to stay vectorised, small enough for memory
 MEMO_LIMIT = 250_000  # identity verdicts kept from slice to slice (a cache: memory must not grow with the file)
 KEY_MAX_LENGTH = 64  # order and event numbers: the width of their columns
 MAX_ERRORS_LISTED = 10_000  # a systematically broken file must not become a giant answer

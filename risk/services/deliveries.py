@@ -464,6 +464,7 @@ def _rows_copy_insert(
             if pending is not None:
                 settle(pending)
             pending = writer.submit(write, text, len(chunk), straight) if text else None
+            del chunk, text  # not kept alive while the next slice is read and checked
         if pending is not None:
             settle(pending)
 
