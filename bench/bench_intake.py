@@ -443,6 +443,7 @@ def case_copy(spec: dict[str, Any]) -> dict[str, Any]:
                 *(batch.pk, int(r.row), farmer_id, r.name, r.id_hash, r.id_masked, r.phone),
                 *(r.recommended_amount, r.declared_orders_12m, r.score, r.customer_code),
                 *(r.region_code, r.breed, "", 0, 0, "", BatchRow.Decision.PENDING, ""),
+                *("", "{}", "[]"),  # screening, its reasons and evidence: empty until processing
             )
         )
     farmer_text, link_text, row_text = _copy_text(farmers), _copy_text(links), _copy_text(rows)
