@@ -1,7 +1,7 @@
 """The close of business on Celery: the chunks of a step spread over the workers, and the schedule's tasks.
 
-The coordinator (the command, or the scheduled task in a worker) waits for a step's chunks by reading their
-records in the database. If nothing moves for ``COB_STALL_SECONDS`` seconds (no worker is free: a single
+The coordinator (the command, or the scheduled task in a worker) waits for a step's chunks' results; when
+none of the chunks' records moves for ``COB_STALL_SECONDS`` seconds (no worker is free: a single
 worker process busy with the coordinator itself, or every worker gone) it runs the chunks still missing
 itself; the chunk lock of ``run_chunk`` keeps a worker that takes the same chunk later from doing it twice.
 """
@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
 from typing import cast
 
 from celery import group, shared_task
+from celery.exceptions import TimeoutError as CeleryTimeoutError
 from celery.result import GroupResult
 from django.conf import settings
 from django.utils import timezone
@@ -25,7 +25,6 @@ from postloan.cob import run_chunk
 from postloan.models import DayClose, DayCloseStep
 
 log = logging.getLogger(__name__)
-POLL_SECONDS = 0.25
 
 
 @shared_task(name="postloan.cob_chunk", acks_late=True)
@@ -34,33 +33,34 @@ def cob_chunk(day: str, step: str, chunk: int, first_id: int, last_id: int) -> i
 
 
 def dispatch_to_workers(day: dt.date, step: str, chunks: list[tuple[int, int, int]]) -> None:
-    """Spread a step's chunks over the Celery workers and wait until each is recorded (inline without a broker)."""
+    """Spread a step's chunks over the Celery workers and wait for them (inline without a broker).
+
+    The wait returns the moment the last chunk's result arrives, and raises the first chunk's error.
+    Every ``COB_STALL_SECONDS`` without all results it looks at the chunks' records: some progress, and it
+    waits again; none, and it runs the missing chunks itself.
+    """
     if not chunks:
         return
     result = cast(GroupResult, group(cob_chunk.si(day.isoformat(), step, *chunk) for chunk in chunks).apply_async())
-    if settings.CELERY_TASK_ALWAYS_EAGER:
-        result.get(propagate=True, disable_sync_subtasks=False)
-        return
     wanted = {chunk for chunk, _first, _last in chunks}
-    recorded = 0
-    last_move = time.monotonic()
+    recorded = -1
     while True:
-        for task in result.results or []:
-            if task.failed():
-                task.get(propagate=True, disable_sync_subtasks=False)  # raises the chunk's own error
+        try:
+            result.get(timeout=settings.COB_STALL_SECONDS, propagate=True, disable_sync_subtasks=False)
+            return
+        except CeleryTimeoutError:
+            pass
         done = set(DayCloseStep.objects.filter(day=day, step=step, chunk__in=wanted).values_list("chunk", flat=True))
         if len(done) == len(wanted):
-            return
-        if len(done) != recorded:
-            recorded, last_move = len(done), time.monotonic()
-        elif time.monotonic() - last_move > settings.COB_STALL_SECONDS:
-            missing = len(wanted - done)
-            log.warning("close of %s: %s stalled, %s chunks missing; running them here", day, step, missing)
-            for chunk, first_id, last_id in chunks:
-                if chunk not in done:
-                    run_chunk(day, step, chunk, first_id, last_id)
-            last_move = time.monotonic()
-        time.sleep(POLL_SECONDS)
+            return  # done by the coordinator earlier, or redelivered: tasks still queued will find them recorded
+        if len(done) > recorded:
+            recorded = len(done)
+            continue
+        log.warning("close of %s: %s stalled, %s chunks missing; running them here", day, step, len(wanted - done))
+        for chunk, first_id, last_id in chunks:
+            if chunk not in done:
+                run_chunk(day, step, chunk, first_id, last_id)
+        return
 
 
 def _closes(trigger: str, resume: bool) -> list[str]:

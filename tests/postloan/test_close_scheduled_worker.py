@@ -21,7 +21,10 @@ from tests.factories import make_lending_world
 from tests.processes import database_url
 
 QUIET = ["--without-gossip", "--without-mingle", "--loglevel=INFO"]
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
+_BASE_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
+# The next database of the same Redis: tests/test_celery_worker.py flushes the base one and its worker would
+# take this test's tasks when both run at once on two xdist workers.
+REDIS_URL = _BASE_URL.rsplit("/", 1)[0] + f"/{(int(_BASE_URL.rsplit('/', 1)[1] or 0) + 1) % 16}"
 
 
 def _redis_up() -> bool:
