@@ -12,25 +12,15 @@ import redis
 from celery import Celery
 
 from core.business_date import business_date_set
-from tests.processes import database_url
+from tests.processes import database_url, redis_or_skip, stop_and_read
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
-
-
-def _redis_up() -> bool:
-    try:
-        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping())
-    except redis.RedisError:
-        return False
 
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_process_runs_a_task_and_returns_its_result():
-    if not _redis_up():
-        if os.environ.get("CI"):
-            pytest.fail(f"Redis is not reachable at {REDIS_URL}")
-        pytest.skip("Redis is not running here")
+    redis_or_skip(REDIS_URL)
     # given: a business date committed where the worker can read it
     business_date_set(new_date=dt.date(2027, 3, 15), backwards_allowed=True)
     redis.Redis.from_url(REDIS_URL).flushdb()
@@ -63,10 +53,5 @@ def test_a_worker_process_runs_a_task_and_returns_its_result():
         # then: the worker answers with the date it read from the database
         assert result.get(timeout=90) == "2027-03-15"
     finally:
-        worker.terminate()
-        try:
-            output, _ = worker.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            output, _ = worker.communicate()
+        output = stop_and_read(worker)
     assert "core.business_date_read" in output

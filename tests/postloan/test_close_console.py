@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from decimal import Decimal
 
@@ -17,6 +16,7 @@ from postloan import cob
 from postloan.models import DayClose
 from postloan.models_close import OperationsAlert
 from tests.factories import make_lending_world
+from tests.postloan.close_helpers import step_failing
 
 D = dt.date
 
@@ -32,18 +32,8 @@ def failed_close(users):
     _program, _farmer, limit = make_lending_world(users, on=D(2027, 3, 5))
     loan_disburse(credit_limit=limit, amount=Decimal("100000.00"), term_months=3, actor=users["manager"])
     cob.close_business_days()  # 5 March closes well
-    index = next(i for i, step in enumerate(cob.STEPS) if step.name == "warnings")
-    real = cob.STEPS[index]
-
-    def fails(*args):
-        raise RuntimeError("rule query timed out")
-
-    cob.STEPS[index] = dataclasses.replace(real, run=fails)
-    try:
-        with pytest.raises(RuntimeError):
-            cob.close_business_days()
-    finally:
-        cob.STEPS[index] = real
+    with step_failing("warnings", RuntimeError("rule query timed out")):
+        cob.close_business_days()
     return DayClose.objects.get(day=D(2027, 3, 6))
 
 

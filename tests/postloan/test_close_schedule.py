@@ -3,7 +3,6 @@ recorded and alerted, and the watch on a close that runs late."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -25,6 +24,7 @@ from postloan.close_schedule import close_due_day, close_due_days, close_resume,
 from postloan.models import DayClose, DayCloseStep
 from postloan.models_close import DayCloseStepRun, OperationsAlert
 from tests.factories import make_lending_world
+from tests.postloan.close_helpers import step_failing
 
 D = dt.date
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -52,16 +52,6 @@ def other_session_holds_the_lock():
         cursor.execute("SELECT pg_advisory_lock(%s)", [CLOSE_LOCK_KEY])
     yield
     other.close()
-
-
-def _killing(step_name, error):
-    index = next(i for i, step in enumerate(cob.STEPS) if step.name == step_name)
-    real = cob.STEPS[index]
-
-    def fails(*args):
-        raise error
-
-    return index, real, dataclasses.replace(real, run=fails)
 
 
 @pytest.mark.parametrize(
@@ -117,13 +107,8 @@ def test_a_close_is_refused_while_another_session_holds_the_lock(lending, other_
 def test_the_lock_is_free_again_after_a_close_and_after_a_failed_one(lending):
     cob.close_business_days()
     assert not close_running_elsewhere()
-    index, real, failing = _killing("breaker", RuntimeError("breaker broke"))
-    cob.STEPS[index] = failing
-    try:
-        with pytest.raises(RuntimeError):
-            cob.close_business_days()
-    finally:
-        cob.STEPS[index] = real
+    with step_failing("breaker", RuntimeError("breaker broke")):
+        cob.close_business_days()
     assert not close_running_elsewhere()
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()")
@@ -133,13 +118,8 @@ def test_the_lock_is_free_again_after_a_close_and_after_a_failed_one(lending):
 def test_a_failed_step_is_recorded_alerted_and_resumed_where_it_stopped(users, lending):
     users["admin"].phone = "13800000001"
     users["admin"].save(update_fields=["phone"])
-    index, real, failing = _killing("breaker", RuntimeError("breaker broke"))
-    cob.STEPS[index] = failing
-    try:
-        with pytest.raises(RuntimeError):
-            cob.close_business_days()
-    finally:
-        cob.STEPS[index] = real
+    with step_failing("breaker", RuntimeError("breaker broke")):
+        cob.close_business_days()
     close = DayClose.objects.get(day=D(2027, 3, 5))
     assert close.status == DayClose.Status.FAILED
     assert close.error_step == "breaker" and close.error_chunk == 0
@@ -162,26 +142,16 @@ def test_a_failed_step_is_recorded_alerted_and_resumed_where_it_stopped(users, l
 
 
 def test_a_failed_chunk_is_recorded_with_its_number(lending):
-    index, real, failing = _killing("classification", ValueError("bad row"))
-    cob.STEPS[index] = failing
-    try:
-        with pytest.raises(ValueError):
-            cob.close_business_days()
-    finally:
-        cob.STEPS[index] = real
+    with step_failing("classification", ValueError("bad row")):
+        cob.close_business_days()
     close = DayClose.objects.get()
     assert (close.status, close.error_step, close.error_chunk) == (DayClose.Status.FAILED, "classification", 0)
     assert close.error == "ValueError: bad row"
 
 
 def test_a_resumed_step_runs_the_plan_fixed_at_its_first_start(lending):
-    index, real, failing = _killing("classification", ValueError("bad row"))
-    cob.STEPS[index] = failing
-    try:
-        with pytest.raises(ValueError):
-            cob.close_business_days()
-    finally:
-        cob.STEPS[index] = real
+    with step_failing("classification", ValueError("bad row")):
+        cob.close_business_days()
     run = DayCloseStepRun.objects.get(step="classification")
     DayCloseStepRun.objects.filter(pk=run.pk).update(plan=[[0, run.plan[0][1], run.plan[0][2]], [1, 10**9, 10**9]])
     cob.close_business_days()

@@ -18,7 +18,7 @@ from core.business_date import business_date_get
 from origination.services.drawdown import loan_disburse
 from postloan.models import DayClose, DayCloseStep
 from tests.factories import make_lending_world
-from tests.processes import database_url
+from tests.processes import database_url, redis_or_skip, stop_and_read
 
 QUIET = ["--without-gossip", "--without-mingle", "--loglevel=INFO"]
 _BASE_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
@@ -27,20 +27,10 @@ _BASE_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
 REDIS_URL = _BASE_URL.rsplit("/", 1)[0] + f"/{(int(_BASE_URL.rsplit('/', 1)[1] or 0) + 1) % 16}"
 
 
-def _redis_up() -> bool:
-    try:
-        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping())
-    except redis.RedisError:
-        return False
-
-
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_two_schedules_at_once_close_the_due_days_once(users):
-    if not _redis_up():
-        if os.environ.get("CI"):
-            pytest.fail(f"Redis is not reachable at {REDIS_URL}")
-        pytest.skip("Redis is not running here")
+    redis_or_skip(REDIS_URL)
     # given: a book whose business date is two days behind the calendar (days missed while nothing ran)
     today = timezone.localdate()
     start = today - dt.timedelta(days=2)
@@ -68,12 +58,7 @@ def test_two_schedules_at_once_close_the_due_days_once(users):
         second = client.send_task("postloan.close_scheduled")
         results = [first.get(timeout=240), second.get(timeout=240)]
     finally:
-        worker.terminate()
-        try:
-            output, _ = worker.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            output, _ = worker.communicate()
+        output = stop_and_read(worker)
     # then: one closed the three due days in order, the other started nothing
     days = [start.isoformat(), (start + dt.timedelta(days=1)).isoformat(), today.isoformat()]
     assert sorted(results, key=len) == [[], days], output[-3000:]
