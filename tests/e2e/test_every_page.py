@@ -42,6 +42,7 @@ NOT_PAGES = ("/api/", "/admin/", "/i18n/", "/favicon.ico", "/logout/")
 EXCLUDED = {
     "upload-job-status": "an htmx fragment polled by the upload job page, checked inside that page",
     "batch-row": "an htmx fragment (the row panel) swapped into the review page, checked inside that page",
+    "close-progress": "an htmx fragment polled by a running close's page, checked inside that page",
 }
 
 
