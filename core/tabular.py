@@ -122,6 +122,15 @@ class ColumnSpec:
 # --- reading ------------------------------------------------------------------------
 
 
+def _old_excel(filename: str) -> TableError:
+    """The refusal of an .xls (or password-protected) workbook, which neither reader can open."""
+    return TableError(
+        ErrorCode.NOT_A_TABLE,
+        _("%(file)s is an old-style or password-protected Excel file: save it as .xlsx without a password, or as CSV.")
+        % {"file": filename},
+    )
+
+
 def read_table(
     content: bytes,
     filename: str,
@@ -221,14 +230,7 @@ def inspect_table(content: bytes, filename: str, *, max_rows: int, max_columns: 
         check_workbook(content, filename, limits)
         return Inspected(limits, None)
     if content.startswith(OLE_MAGIC):
-        raise TableError(
-            ErrorCode.NOT_A_TABLE,
-            _(
-                "%(file)s is an old-style or password-protected Excel file: "
-                "save it as .xlsx without a password, or as CSV."
-            )
-            % {"file": filename},
-        )
+        raise _old_excel(filename)
     text = decode_table_text(content, filename)
     check_csv(content, filename, limits)
     return Inspected(limits, text)
@@ -506,14 +508,7 @@ class _TableStream:
             check_workbook(handle, filename, limits)
             return None, limits
         if head.startswith(OLE_MAGIC):
-            raise TableError(
-                ErrorCode.NOT_A_TABLE,
-                _(
-                    "%(file)s is an old-style or password-protected Excel file: "
-                    "save it as .xlsx without a password, or as CSV."
-                )
-                % {"file": filename},
-            )
+            raise _old_excel(filename)
         encoding = table_encoding(handle, filename)
         shape = check_csv(handle, filename, limits)
         # pandas' C parser reads a chunk at a time only when no record is wider than the first: it
