@@ -834,8 +834,11 @@ def baseline_aggregate() -> int:
 
 def close_measure(day: dt.date) -> dict[str, Any]:
     """Close ``day`` the way ``close_business_day`` does: chunks dispatched to the Celery workers (or inline)."""
+    from django.db.models import Sum
+
     from postloan.cob import close_day
-    from postloan.models import DayClose, DayCloseStep
+    from postloan.models import DayCloseStep
+    from postloan.models_close import DayCloseStepRun
     from postloan.tasks import dispatch_to_workers
 
     loans = active_count()
@@ -845,15 +848,16 @@ def close_measure(day: dt.date) -> dict[str, Any]:
             seconds, record = timed(lambda: close_day(day, dispatch=dispatch_to_workers))
     else:
         seconds, record = timed(lambda: close_day(day))
-    steps: dict[str, list[float]] = {}
-    previous = DayClose.objects.get(day=day).started_at
-    for step in DayCloseStep.objects.filter(day=day).order_by("id"):
-        entry = steps.setdefault(step.step, [0.0, 0])
-        entry[0] += (step.finished_at - previous).total_seconds()
-        entry[1] += step.rows
-        previous = step.finished_at
-    rows = [[name, value[0], int(value[1])] for name, value in steps.items()]
-    rows.append(["(move the date)", (record.finished_at - previous).total_seconds(), 0])
+    # Each step from its start to its last chunk; the steps of one stage run side by side, so they overlap.
+    rows_by_step = dict(
+        DayCloseStep.objects.filter(day=day).values("step").annotate(rows=Sum("rows")).values_list("step", "rows")
+    )
+    rows = [
+        [run.step, (run.finished_at - run.started_at).total_seconds(), int(rows_by_step.get(run.step) or 0)]
+        for run in DayCloseStepRun.objects.filter(close__day=day).order_by("started_at", "id")
+    ]
+    last = max(run.finished_at for run in DayCloseStepRun.objects.filter(close__day=day))
+    rows.append(["(move the date)", (record.finished_at - last).total_seconds(), 0])
     return {"loans": loans, "seconds": seconds, "steps": rows}
 
 

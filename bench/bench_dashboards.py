@@ -182,11 +182,11 @@ def holdings_insert() -> int:
 
 def figures_write(today: dt.date) -> None:
     """The close's step for the business date, then 89 earlier days for the trends."""
-    from postloan.dashboards.aggregates import aggregates_step, warning_figures_write
+    from postloan.dashboards.aggregates import aggregates_step, lending_figures_step, warning_figures_write
     from postloan.models_dashboards import AggregateDay, DailyCrossSelling, DailyNodeFigures
 
     start = time.perf_counter()
-    rows = aggregates_step(today - dt.timedelta(days=1))
+    rows = lending_figures_step(today - dt.timedelta(days=1)) + aggregates_step(today - dt.timedelta(days=1))
     log(
         f"aggregates step (the close of {today - dt.timedelta(days=1)}): {rows:,} rows in "
         f"{time.perf_counter() - start:.1f} s"

@@ -28,7 +28,8 @@ STEP_LABELS: dict[str, Any] = {
     "breaker": _("Programme circuit breaker"),
     "warnings": _("Warning run"),
     "escalation": _("Warning escalation"),
-    "aggregates": _("Dashboard figures"),
+    "lending_figures": _("Lending figures"),
+    "aggregates": _("Warning figures"),
 }
 
 

@@ -4,13 +4,18 @@ Steps (``STEPS``, the whole close in one list): accrual, settlement (with
 overdue and DPD), compensation, classification, limits (expiries, then the
 freezes on the day's adverse events), the programme changes that take
 effect on the next business date, breaker, then the
-warning run, escalation and the dashboards' aggregates of the next business
-date. A chunked step splits the active book by loan id (or its own
-subjects: the warning step, its rules); each chunk runs in one
+warning run, the lending figures, escalation and the dashboards' aggregates
+of the next business date. A chunked step splits the active book by loan id
+(or its own subjects: the warning step, its rules); each chunk runs in one
 transaction together with the row that records it as done, so a run killed
 at any moment loses at most the chunk in flight, and the next call skips
 every recorded chunk and finishes the day. The business date moves only
 when every step of the day is recorded.
+
+A step marked ``alongside`` needs nothing of the step before it: the two (a
+stage) go to the workers together and the close waits for both, so that a
+step that would run alone on one core shares the time of a step spread
+over the workers.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
-from django.db.models import F, Max, Min
+from django.db.models import Count, F, Max, Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,7 +41,7 @@ from origination.services.limit_life import adverse_event_freezes
 from origination.services.program_changes import program_changes_apply
 from postloan.close_alerts import close_alerts_clear, close_failed_alert
 from postloan.close_lock import close_lock
-from postloan.dashboards.aggregates import aggregates_step
+from postloan.dashboards.aggregates import aggregates_step, lending_figures_step
 from postloan.models import DayClose, DayCloseStep
 from postloan.models_close import DayCloseStepRun
 from postloan.warning_run import escalation_step, warning_chunks, warnings_chunk
@@ -45,8 +50,10 @@ from servicing.compensation import compensate_month_end
 from servicing.settlement import classify, expire_limits, settle
 
 log = logging.getLogger(__name__)
-# How a chunked step's chunks are run: inline, or spread over the Celery workers (postloan.tasks).
-Dispatch = Callable[[dt.date, str, list[tuple[int, int, int]]], None]
+# One chunk of a step: (step name, chunk number, first id, last id); a whole step is its chunk 0.
+Work = tuple[str, int, int, int]
+# How a stage's chunks are run: inline, or spread over the Celery workers (postloan.tasks).
+Dispatch = Callable[[dt.date, list[Work]], None]
 # Memory for a chunk's sorts and hashes (100,000 loans, a few of their dues) on PostgreSQL: the 4 MB
 # default would spill them to disk. Set per chunk transaction, so web requests keep the default.
 CHUNK_WORK_MEM = "64MB"
@@ -59,6 +66,8 @@ class Step:
     chunked: bool  # chunked steps take (day, first_id, last_id); whole steps take (day)
     # A chunked step's (chunk, first id, last id); by default ranges of the active loans' ids.
     chunks: Callable[[], list[tuple[int, int, int]]] | None = None
+    # Runs side by side with the step before it (in the same stage): it reads nothing that step writes.
+    alongside: bool = False
 
 
 def _accrual(day: dt.date) -> int:
@@ -88,7 +97,8 @@ def _breaker(day: dt.date) -> int:
 # (A list, so that the crash-and-resume tests can put a step that is killed in a step's place.)
 STEPS: list[Step] = [
     Step("accrual", _accrual, chunked=False),
-    Step("settlement", settle, chunked=True),  # and overdue: one update of each loan row
+    # Settlement moves no principal and closes no loan: the accrual's count is the same before or after.
+    Step("settlement", settle, chunked=True, alongside=True),  # and overdue: one update of each loan row
     Step("compensation", _compensation, chunked=False),
     Step("classification", classify, chunked=True),
     Step("limits", expire_limits, chunked=False),
@@ -100,8 +110,11 @@ STEPS: list[Step] = [
     # The warnings of the next business date: the rules go to the workers side by side (on a large
     # book, a chunk each), and the escalation waits for all of them.
     Step("warnings", warnings_chunk, chunked=True, chunks=warning_chunks),
+    # The book's figures per node and programme: the loans and limits are final once the breaker ran, and
+    # the warnings are not among them, so one worker writes them while the other evaluates rules.
+    Step("lending_figures", lending_figures_step, chunked=False, alongside=True),
     Step("escalation", escalation_step, chunked=False),
-    # The dashboards' daily figures of the next business date, once its warnings are raised.
+    # The warnings' daily figures of the next business date, once its warnings are raised and escalated.
     Step("aggregates", aggregates_step, chunked=False),
 ]
 
@@ -171,28 +184,60 @@ def _step_plan(record: DayClose, step: Step) -> DayCloseStepRun:
     return run
 
 
-def _run_step(record: DayClose, step: Step, dispatch: Dispatch) -> None:
-    run = _step_plan(record, step)
-    if run.finished_at is not None:
-        return
+def stages(steps: list[Step]) -> list[list[Step]]:
+    """The steps grouped as they run: each step with the ``alongside`` steps that follow it."""
+    grouped: list[list[Step]] = []
+    for step in steps:
+        if step.alongside and grouped:
+            grouped[-1].append(step)
+        else:
+            grouped.append([step])
+    return grouped
+
+
+def _run_stage(record: DayClose, stage: list[Step], dispatch: Dispatch) -> None:
+    """Run the stage's chunks not yet recorded, then mark each of its steps finished.
+
+    A whole step alone in its stage runs here, in the coordinator: sending it to a worker would only add
+    the broker's round trip. Everything else goes to ``dispatch`` at once, whole steps first (each is a
+    single long chunk, best started early).
+    """
     day = record.day
-    done = set(DayCloseStep.objects.filter(day=day, step=step.name).values_list("chunk", flat=True))
-    to_do = [(chunk, first, last) for chunk, first, last in run.plan if chunk not in done]
-    if step.chunked:
-        dispatch(day, step.name, to_do)
-    elif to_do:
-        run_chunk(day, step.name, 0, 0, 0)
-    recorded = DayCloseStep.objects.filter(day=day, step=step.name).count()
-    if recorded < run.chunks_planned:
+    pending = [(step, run) for step in stage if (run := _step_plan(record, step)).finished_at is None]
+    if not pending:
+        return
+    names = [step.name for step, _run in pending]
+    done = set(DayCloseStep.objects.filter(day=day, step__in=names).values_list("step", "chunk"))
+    work = [
+        (step.name, chunk, first, last)
+        for step, run in sorted(pending, key=lambda pair: pair[0].chunked)
+        for chunk, first, last in run.plan
+        if (step.name, chunk) not in done
+    ]
+    if len(pending) == 1 and not pending[0][0].chunked:
+        for name, chunk, first, last in work:
+            run_chunk(day, name, chunk, first, last)
+    elif work:
+        dispatch(day, work)
+    for step, run in pending:
+        _step_finish(record, step, run)
+
+
+def _step_finish(record: DayClose, step: Step, run: DayCloseStepRun) -> None:
+    """Mark the step finished when its last chunk was (steps of one stage end at their own times)."""
+    recorded = DayCloseStep.objects.filter(day=record.day, step=step.name).aggregate(
+        chunks=Count("id"), last=Max("finished_at")
+    )
+    if recorded["chunks"] < run.chunks_planned:
         # Every dispatched chunk returned, yet some are not recorded: never move on with a step half done.
-        raise RuntimeError(f"{step.name}: {recorded} of {run.chunks_planned} chunks recorded")
-    DayCloseStepRun.objects.filter(pk=run.pk).update(finished_at=timezone.now())
-    log.debug("close of %s: %s done", day, step.name)
+        raise RuntimeError(f"{step.name}: {recorded['chunks']} of {run.chunks_planned} chunks recorded")
+    DayCloseStepRun.objects.filter(pk=run.pk).update(finished_at=recorded["last"] or timezone.now())
+    log.debug("close of %s: %s done", record.day, step.name)
 
 
-def _inline(day: dt.date, step_name: str, chunks: list[tuple[int, int, int]]) -> None:
-    for chunk, first_id, last_id in chunks:
-        run_chunk(day, step_name, chunk, first_id, last_id)
+def _inline(day: dt.date, work: list[Work]) -> None:
+    for name, chunk, first_id, last_id in work:
+        run_chunk(day, name, chunk, first_id, last_id)
 
 
 def close_failure_record(day: dt.date, step_name: str, chunk: int | None, exc: BaseException) -> None:
@@ -204,6 +249,14 @@ def close_failure_record(day: dt.date, step_name: str, chunk: int | None, exc: B
         error=f"{type(exc).__name__}: {exc}"[:4000],
         failed_at=timezone.now(),
     )
+
+
+def _failed_step(record: DayClose, stage: list[Step]) -> Step:
+    """The step a failure without a chunk of its own is put on: the stage's first step left unfinished."""
+    finished = set(
+        DayCloseStepRun.objects.filter(close=record, finished_at__isnull=False).values_list("step", flat=True)
+    )
+    return next((step for step in stage if step.name not in finished), stage[0])
 
 
 def _failure_note(record: DayClose, step: Step, attempt_started: dt.datetime, exc: Exception) -> None:
@@ -227,12 +280,12 @@ def close_day(day: dt.date, dispatch: Dispatch = _inline, trigger: str = DayClos
             DayClose.objects.filter(pk=record.pk).update(
                 attempts=F("attempts") + 1, status=DayClose.Status.RUNNING, trigger=trigger
             )
-        step = STEPS[0]
+        stage = [STEPS[0]]
         try:
-            for step in STEPS:
-                _run_step(record, step, dispatch)
+            for stage in stages(STEPS):
+                _run_stage(record, stage, dispatch)
         except Exception as exc:
-            _failure_note(record, step, attempt_started, exc)
+            _failure_note(record, _failed_step(record, stage), attempt_started, exc)
             raise
         with transaction.atomic():
             business_date_set(new_date=day + dt.timedelta(days=1), backwards_allowed=False)

@@ -1,6 +1,6 @@
-"""The close of business on Celery: the chunks of a step spread over the workers, and the schedule's tasks.
+"""The close of business on Celery: the chunks of a stage spread over the workers, and the schedule's tasks.
 
-The coordinator (the command, or the scheduled task in a worker) waits for a step's chunks' results; when
+The coordinator (the command, or the scheduled task in a worker) waits for a stage's chunks' results; when
 none of the chunks' records moves for ``COB_STALL_SECONDS`` seconds (no worker is free: a single
 worker process busy with the coordinator itself, or every worker gone) it runs the chunks still missing
 itself; the chunk lock of ``run_chunk`` keeps a worker that takes the same chunk later from doing it twice.
@@ -21,7 +21,7 @@ from django.utils import timezone
 from core.error_codes import ErrorCode
 from core.errors import DomainError
 from postloan.close_schedule import close_due_day, close_due_days, close_resume, close_watch
-from postloan.cob import run_chunk
+from postloan.cob import Work, run_chunk
 from postloan.models import DayClose, DayCloseStep
 
 log = logging.getLogger(__name__)
@@ -32,17 +32,18 @@ def cob_chunk(day: str, step: str, chunk: int, first_id: int, last_id: int) -> i
     return run_chunk(dt.date.fromisoformat(day), step, chunk, first_id, last_id)
 
 
-def dispatch_to_workers(day: dt.date, step: str, chunks: list[tuple[int, int, int]]) -> None:
-    """Spread a step's chunks over the Celery workers and wait for them (inline without a broker).
+def dispatch_to_workers(day: dt.date, work: list[Work]) -> None:
+    """Spread a stage's chunks over the Celery workers and wait for them (inline without a broker).
 
     The wait returns the moment the last chunk's result arrives, and raises the first chunk's error.
     Every ``COB_STALL_SECONDS`` without all results it looks at the chunks' records: some progress, and it
     waits again; none, and it runs the missing chunks itself.
     """
-    if not chunks:
+    if not work:
         return
-    result = cast(GroupResult, group(cob_chunk.si(day.isoformat(), step, *chunk) for chunk in chunks).apply_async())
-    wanted = {chunk for chunk, _first, _last in chunks}
+    result = cast(GroupResult, group(cob_chunk.si(day.isoformat(), *item) for item in work).apply_async())
+    wanted = {(name, chunk) for name, chunk, _first, _last in work}
+    steps = {name for name, _chunk in wanted}
     recorded = -1
     while True:
         try:
@@ -50,16 +51,18 @@ def dispatch_to_workers(day: dt.date, step: str, chunks: list[tuple[int, int, in
             return
         except CeleryTimeoutError:
             pass
-        done = set(DayCloseStep.objects.filter(day=day, step=step, chunk__in=wanted).values_list("chunk", flat=True))
+        done = set(DayCloseStep.objects.filter(day=day, step__in=steps).values_list("step", "chunk")) & wanted
         if len(done) == len(wanted):
             return  # done by the coordinator earlier, or redelivered: tasks still queued will find them recorded
         if len(done) > recorded:
             recorded = len(done)
             continue
-        log.warning("close of %s: %s stalled, %s chunks missing; running them here", day, step, len(wanted - done))
-        for chunk, first_id, last_id in chunks:
-            if chunk not in done:
-                run_chunk(day, step, chunk, first_id, last_id)
+        log.warning(
+            "close of %s: %s stalled, %s chunks missing; running them here", day, sorted(steps), len(wanted - done)
+        )
+        for name, chunk, first_id, last_id in work:
+            if (name, chunk) not in done:
+                run_chunk(day, name, chunk, first_id, last_id)
         return
 
 

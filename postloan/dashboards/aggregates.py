@@ -1,8 +1,9 @@
 """The dashboards' daily aggregates (看板日汇总): a few set-based statements per business date.
 
 The close of ``day`` writes the figures of ``day + 1``, the business date it
-opens (``aggregates_step``), after the warning run has raised that date's
-warnings. Each table is rewritten for the day with a DELETE and one
+opens: the lending figures and cross-selling beside the warning run
+(``lending_figures_step``), the warnings' figures after it has raised that
+date's warnings (``aggregates_step``). Each table is rewritten for the day with a DELETE and one
 ``SELECT … GROUP BY`` (its rows inserted after) in a single transaction, so a day written twice
 is written once, and a stopped close that runs again leaves the same rows.
 
@@ -244,9 +245,20 @@ def aggregates_write(day: dt.date) -> int:
     return rows
 
 
+def lending_figures_step(day: dt.date) -> int:
+    """The close of ``day`` writes the lending figures of the business date it opens, beside its warning run."""
+    return close_figures_write(day + dt.timedelta(days=1))
+
+
+@transaction.atomic
 def aggregates_step(day: dt.date) -> int:
-    """The close of ``day`` writes the figures of the business date it opens."""
-    return aggregates_write(day + dt.timedelta(days=1))
+    """After its warning run, the close of ``day`` writes the warnings' figures of the date it opens and marks
+    the date's figures complete (``lending_figures_step`` wrote the rest before)."""
+    opens = day + dt.timedelta(days=1)
+    rows = warning_figures_write(opens)
+    lending = DailyNodeFigures.objects.filter(day=opens).count() + DailyCrossSelling.objects.filter(day=opens).count()
+    _day_mark(opens, rows + lending)
+    return rows
 
 
 def aggregates_rebuild(days: Iterable[dt.date]) -> int:
