@@ -67,9 +67,15 @@ def upload_open(upload: UploadedFile, *, max_bytes: int, default_name: str = "")
     return handle, name
 
 
-def check_uploaded_table(content: bytes, filename: str, *, max_bytes: int, max_rows: int) -> None:
-    """What ``read_uploaded_table`` refuses before parsing (size, an unsafe or unreadable file), as DomainError."""
+def check_uploaded_table(content: bytes | IO[bytes], filename: str, *, max_bytes: int, max_rows: int) -> None:
+    """What ``read_uploaded_table`` refuses before parsing (size, an unsafe or unreadable file), as DomainError.
+
+    An open file is read (at most ``max_bytes``, once its size is known) for the inspection.
+    """
     refuse_oversized(content, filename, max_bytes)
+    if not isinstance(content, bytes):
+        content.seek(0)
+        content = content.read()
     try:
         tabular.inspect_table(content, filename, max_rows=max_rows)
     except tabular.TableError as exc:

@@ -8,10 +8,10 @@ Python values; money is ``Decimal`` from the start.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 import pandas as pd
@@ -20,8 +20,9 @@ from django.utils.translation import gettext as _
 
 from core import tabular
 from core.error_codes import ErrorCode
+from core.errors import DomainError
 from core.masking import mask_id_number, pii_hash
-from core.uploads import read_uploaded_table
+from core.uploads import read_uploaded_table, refuse_oversized
 
 FARMER_COLUMNS = (
     tabular.ColumnSpec("name", ("姓名", "name"), True),
@@ -35,6 +36,9 @@ FARMER_COLUMNS = (
     tabular.ColumnSpec("breed", ("养殖品种", "breed"), False),
 )
 COLUMN_ORDER = tuple(spec.field for spec in FARMER_COLUMNS)
+# Rows read and checked at a time by ``farmer_list_chunks``: the peak memory of an intake grows with
+# this, not with the file (about 1 GiB for 200,000 rows read whole), and the checks stay vectorised.
+CHUNK_ROWS = 25_000
 TEXT_LIMITS = {"name": 50, "customer_code": 50, "breed": 50}
 
 
@@ -88,7 +92,42 @@ def read_farmer_list(content: bytes, filename: str, *, today: dt.date) -> Farmer
     return _check(frame, today=today)
 
 
-def _check(frame: pd.DataFrame, *, today: dt.date) -> FarmerList:
+def farmer_list_chunks(
+    content: bytes | IO[bytes], filename: str, *, today: dt.date, chunk_rows: int | None = None
+) -> Iterator[FarmerList]:
+    """``read_farmer_list`` a chunk of rows at a time: the same rows kept and refused, for the same reasons.
+
+    ``content`` is best the open file, which is then never read whole. What can be refused before
+    the rows (size, an unsafe file, the header) is raised by this call; what only the whole file
+    shows (too many rows, rows wider than the header, no data rows) by the iteration, after the
+    chunks before it, so an all-or-nothing import writes the chunks inside its transaction. An
+    identity number is a duplicate of one in any earlier chunk, as it is of one earlier in a chunk.
+    """
+    refuse_oversized(content, filename, settings.UPLOAD_MAX_BYTES)
+    try:
+        frames = tabular.read_table_chunks(
+            content, filename, FARMER_COLUMNS, max_rows=settings.UPLOAD_MAX_ROWS, chunk_rows=chunk_rows or CHUNK_ROWS
+        )
+    except tabular.TableError as exc:
+        raise DomainError(exc.code, exc.detail) from None
+    return _checked_chunks(frames, filename, today=today)
+
+
+def _checked_chunks(frames: Iterator[pd.DataFrame], filename: str, *, today: dt.date) -> Iterator[FarmerList]:
+    seen: set[str] = set()
+    rows = 0
+    try:
+        for frame in frames:
+            rows += len(frame)
+            if len(frame):
+                yield _check(frame, today=today, seen=seen)
+    except tabular.TableError as exc:
+        raise DomainError(exc.code, exc.detail) from None
+    if not rows:
+        raise DomainError(ErrorCode.NO_DATA_ROWS, _("%(file)s has a header but no data rows.") % {"file": filename})
+
+
+def _check(frame: pd.DataFrame, *, today: dt.date, seen: set[str] | None = None) -> FarmerList:
     index = frame.index
     codes: dict[str, pd.Series] = {}
     clean = pd.DataFrame({"row": frame["row"]}, index=index)
@@ -122,6 +161,10 @@ def _check(frame: pd.DataFrame, *, today: dt.date) -> FarmerList:
     # The first occurrence of an identity number stays; later ones are refused.
     good_id = codes["id_number"] == ""
     repeated = clean["id_number"].where(good_id).duplicated(keep="first") & good_id
+    if seen is not None:
+        # ``seen``: the good identity numbers of the chunks before this one, whatever else their rows lacked.
+        repeated |= good_id & clean["id_number"].isin(seen)
+        seen.update(clean["id_number"][good_id].tolist())
     codes["id_number"] = codes["id_number"].where(~repeated, ErrorCode.DUPLICATE_IN_FILE)
 
     errors = _row_errors(frame, codes)

@@ -9,14 +9,18 @@ is the service's business (``partners.services.org.org_tree_load``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import IO
 
 from django.conf import settings
 from django.db import models
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from core import tabular
+from core.error_codes import ErrorCode
+from core.errors import DomainError
 from core.identifiers import normalize_text
-from core.uploads import read_uploaded_table
+from core.uploads import refuse_oversized
 from partners.models import OrgNode
 
 ORG_TREE_COLUMNS = (
@@ -28,7 +32,10 @@ ORG_TREE_COLUMNS = (
 )
 
 
-@dataclass(frozen=True)
+CHUNK_ROWS = 25_000  # rows read at a time: the table of a chunk, not of the file, is ever in memory
+
+
+@dataclass(frozen=True, slots=True)
 class OrgRow:
     """One row as the file gives it; ``kind`` and ``sub_branch_class`` are codes when recognised."""
 
@@ -40,18 +47,33 @@ class OrgRow:
     sub_branch_class: str
 
 
-def read_org_tree(content: bytes, filename: str) -> list[OrgRow]:
-    """The rows of an organisation tree file. A file that is not a usable table raises DomainError."""
-    frame = read_uploaded_table(
-        content,
-        filename,
-        ORG_TREE_COLUMNS,
-        max_bytes=settings.UPLOAD_MAX_BYTES,
-        max_rows=settings.UPLOAD_MAX_ROWS,
-    )
-    texts = {spec.field: tabular.normalize_series(frame[spec.field]).tolist() for spec in ORG_TREE_COLUMNS}
+def read_org_tree(content: bytes | IO[bytes], filename: str) -> list[OrgRow]:
+    """The rows of an organisation tree file. A file that is not a usable table raises DomainError.
+
+    The file is read a chunk at a time (``tabular.read_table_chunks``): only the rows, as ``OrgRow``,
+    are kept whole (a parent may come after its children), never the table of the whole file.
+    """
+    refuse_oversized(content, filename, settings.UPLOAD_MAX_BYTES)
     kinds = _choice_lookup(OrgNode.Kind)
     classes = _choice_lookup(OrgNode.SubBranchClass)
+    rows: list[OrgRow] = []
+    try:
+        for frame in tabular.read_table_chunks(
+            content, filename, ORG_TREE_COLUMNS, max_rows=settings.UPLOAD_MAX_ROWS, chunk_rows=CHUNK_ROWS
+        ):
+            texts = {spec.field: tabular.normalize_series(frame[spec.field]).tolist() for spec in ORG_TREE_COLUMNS}
+            rows.extend(_rows_of(frame[tabular.ROW].tolist(), texts, kinds, classes))
+    except tabular.TableError as exc:
+        raise DomainError(exc.code, exc.detail) from None
+    if not rows:
+        raise DomainError(ErrorCode.NO_DATA_ROWS, _("%(file)s has a header but no data rows.") % {"file": filename})
+    return rows
+
+
+def _rows_of(
+    numbers: list[int], texts: dict[str, list[str]], kinds: dict[str, str], classes: dict[str, str]
+) -> list[OrgRow]:
+    """A chunk's rows: its row numbers and each column's normalised cells."""
     return [
         OrgRow(
             row=int(row),
@@ -62,7 +84,7 @@ def read_org_tree(content: bytes, filename: str) -> list[OrgRow]:
             sub_branch_class=classes.get(_key(klass), klass),
         )
         for row, code, name, kind, parent_code, klass in zip(
-            frame[tabular.ROW].tolist(),
+            numbers,
             texts["code"],
             texts["name"],
             texts["kind"],

@@ -1,20 +1,25 @@
 """Recommendation intake (推荐): an anchor's farmer list becomes a batch, or nothing at all.
 
-Reading and checking happen before any write. The writes (files, batch,
-farmers, rows, row errors) are one transaction under a lock on the
-programme, so two uploads cannot both recommend the same farmer and a
-failure half-way leaves nothing behind.
+The file is read and checked a chunk of rows at a time
+(``origination.importers.farmer_list_chunks``), so that memory does not grow
+with the list: what can be refused before the rows (the file, its header) is
+refused before any write; then each chunk's farmers, rows and row errors are
+written as it comes. All the writes (files, batch, farmers, rows, row errors)
+are one transaction under a lock on the programme, so two uploads cannot both
+recommend the same farmer, and a list refused once read to its end (too many
+rows, a row wider than the header, no usable row) or a failure half-way
+leaves nothing behind.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import IO, Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
 from core.audit import AuditAction, audit_record
@@ -26,7 +31,7 @@ from core.files import files_kept_only_on_commit, sha256_of, stored_file_create
 from core.models import StoredFile
 from core.permissions import require_role
 from core.roles import Role
-from origination.importers import FarmerList, batch_table_rows, read_farmer_list, refuse_rows
+from origination.importers import FarmerList, batch_table_rows, farmer_list_chunks, refuse_rows, row_error_detail
 from origination.models import Batch, BatchRow, BatchRowError, BatchStatusChange
 from origination.services.farmer_bulk import farmers_link_anchor, farmers_upsert
 from partners.models import Program, User
@@ -37,9 +42,9 @@ Progress = Callable[[int, str], None]
 
 @dataclass(frozen=True)
 class Upload:
-    """A file as the user sent it."""
+    """A file as the user sent it: its bytes, or the open file (binary, seekable), which is then read in chunks."""
 
-    content: bytes
+    content: bytes | IO[bytes]
     name: str
     content_type: str = ""
 
@@ -112,13 +117,14 @@ def batch_upload(
     today = business_date_get()
 
     progress(10, _("Reading the file"))
-    farmers = read_farmer_list(farmer_list.content, farmer_list.name, today=today)
+    # What can be refused before the rows (the file, its header) is refused here, before any write.
+    chunks = farmer_list_chunks(farmer_list.content, farmer_list.name, today=today)
     progress(50, _("Saving"))
     try:
         # The files are written to storage as the rows are: a failure takes both back.
         with files_kept_only_on_commit(), transaction.atomic():
             attachments = _given(scorecard, recommendation_letter, guarantee_letter)
-            batch = _write(program, actor, farmer_list, digest, farmers, today, attachments)
+            batch = _write(program, actor, farmer_list, digest, chunks, today, attachments)
     except IntegrityError:
         # Another upload of the same file won the race for the unique constraint.
         _refuse_duplicate_file(program, digest)
@@ -131,38 +137,53 @@ def _given(*uploads: Upload | None) -> dict[str, Upload]:
     return {name: upload for name, upload in zip(ATTACHMENTS, uploads, strict=True) if upload is not None}
 
 
+@dataclass
+class _Refused:
+    """The refused cells of a list so far, kept small (no row as sent) for a refusal of the whole list."""
+
+    cells: list[tuple[int, str, str, int | None]] = field(default_factory=list)  # row, column, code, holder batch
+
+    def add(self, errors: list[dict[str, Any]]) -> None:
+        self.cells.extend((e["row"], e["column"], e["code"], e.get("batch")) for e in errors)
+
+    def refusal(self, filename: str) -> DomainError:
+        details: dict[str, str] = {}
+        errors = []
+        for row, column, code, holder in self.cells:
+            if code not in details:
+                details[code] = row_error_detail(code)
+            error: dict[str, Any] = {"row": row, "column": column, "code": code, "detail": details[code]}
+            if holder is not None:
+                error["batch"] = holder
+            errors.append(error)
+        refusal = DomainError(
+            ErrorCode.NO_VALID_ROWS,
+            _("No row of %(file)s can be used: see the reason for each row.") % {"file": filename},
+            errors=[{key: error[key] for key in ("row", "column", "code", "detail")} for error in errors],
+        )
+        # The page's copy adds the batch that holds a farmer already recommended. Not the rows as sent:
+        # a refused list is kept nowhere, its identity numbers included.
+        refusal.report = errors
+        return refusal
+
+
 def _write(
     program: Program,
     actor: User,
     farmer_list: Upload,
     digest: str,
-    farmers: FarmerList,
+    chunks: Iterator[FarmerList],
     today: dt.date,
     attachments: dict[str, Upload],
 ) -> Batch:
+    """The batch, then each chunk of the list as it is read: its farmers, rows and row errors.
+
+    The rows are written as they come (one chunk in memory at a time), inside the caller's
+    transaction: a list refused only once it has been read to its end (too many rows, rows wider
+    than the header, no row usable) takes back what its first chunks wrote.
+    """
     program = Program.objects.select_for_update().get(pk=program.pk)
     _refuse_if_suspended(program)
-    open_batches = dict(
-        BatchRow.objects.filter(batch__program=program, batch__status__in=Batch.OPEN_STATUSES).values_list(
-            "id_hash", "batch_id"
-        )
-    )
-    farmers = refuse_rows(
-        farmers, open_batches.keys() & farmers.id_hashes, ErrorCode.ALREADY_RECOMMENDED, batches=open_batches
-    )
-    if farmers.rows_valid == 0:
-        refusal = DomainError(
-            ErrorCode.NO_VALID_ROWS,
-            _("No row of %(file)s can be used: see the reason for each row.") % {"file": farmer_list.name},
-            errors=[{key: error[key] for key in ("row", "column", "code", "detail")} for error in farmers.errors],
-        )
-        # The page's copy adds the batch that holds a farmer already recommended. Not the rows as sent:
-        # a refused list is kept nowhere, its identity numbers included.
-        refusal.report = [
-            {key: error[key] for key in ("row", "column", "code", "detail", "batch") if key in error}
-            for error in farmers.errors
-        ]
-        raise refusal
     stored = stored_file_create(
         content=farmer_list.content,
         name=farmer_list.name,
@@ -179,25 +200,57 @@ def _write(
         today=today,
         farmer_list=stored,
         sha256=digest,
-        farmers=farmers,
+        rows_total=0,
+        rows_valid=0,
         attachments=files,
     )
-
-    farmer_ids = farmers_upsert(
-        farmers, org_node_id=program.org_node_id, account_manager_id=program.manager_id, today=today
-    )
-    farmers_link_anchor(anchor_id=program.anchor_id, farmer_ids=list(farmer_ids.values()), on=today)
-    _rows_insert(batch, farmers, farmer_ids)
-    _errors_insert(batch, farmers.errors)
+    rows_total = rows_valid = 0
+    refused: _Refused | None = _Refused()  # needed only while no row is usable
+    for chunk in chunks:
+        farmers = _refuse_already_recommended(program, batch, chunk)
+        rows_total += farmers.rows_total
+        rows_valid += farmers.rows_valid
+        if refused is not None:
+            refused = None if rows_valid else refused
+            if refused is not None:
+                refused.add(farmers.errors)
+        if farmers.rows_valid:
+            farmer_ids = farmers_upsert(
+                farmers, org_node_id=program.org_node_id, account_manager_id=program.manager_id, today=today
+            )
+            farmers_link_anchor(anchor_id=program.anchor_id, farmer_ids=list(farmer_ids.values()), on=today)
+            _rows_insert(batch, farmers, farmer_ids)
+        _errors_insert(batch, farmers.errors)
+    if refused is not None:
+        raise refused.refusal(farmer_list.name)
+    batch.rows_total, batch.rows_valid = rows_total, rows_valid
+    batch.save(update_fields=["rows_total", "rows_valid"])
     audit_record(
         actor=actor,
         action=AuditAction.BATCH_UPLOAD,
         subject=batch,
         sha256=digest,
-        rows=farmers.rows_total,
-        valid=farmers.rows_valid,
+        rows=rows_total,
+        valid=rows_valid,
     )
     return batch
+
+
+def _refuse_already_recommended(program: Program, batch: Batch, farmers: FarmerList) -> FarmerList:
+    """The chunk with its farmers already in another open batch of the programme refused."""
+    hashes = farmers.id_hashes
+    if not hashes:
+        return farmers
+    with connection.cursor() as cursor:
+        # The hashes go as one array literal (see farmers_link_anchor); the programme is locked.
+        cursor.execute(
+            f"SELECT r.id_hash, r.batch_id FROM {BatchRow._meta.db_table} r "
+            f"JOIN {Batch._meta.db_table} b ON b.id = r.batch_id "
+            "WHERE b.program_id = %s AND b.status = ANY(%s) AND b.id <> %s AND r.id_hash = ANY(%s::text[])",
+            [program.pk, list(Batch.OPEN_STATUSES), batch.pk, "{" + ",".join(sorted(hashes)) + "}"],
+        )
+        open_batches = dict(cursor.fetchall())
+    return refuse_rows(farmers, set(open_batches), ErrorCode.ALREADY_RECOMMENDED, batches=open_batches)
 
 
 def batch_open(
@@ -207,7 +260,8 @@ def batch_open(
     today: dt.date,
     farmer_list: StoredFile,
     sha256: str,
-    farmers: FarmerList,
+    rows_total: int,
+    rows_valid: int,
     kind: str = Batch.Kind.RECOMMENDATION,
     attachments: dict[str, StoredFile] | None = None,
 ) -> Batch:
@@ -218,8 +272,8 @@ def batch_open(
         submitted_on=today,
         farmer_list=farmer_list,
         farmer_list_sha256=sha256,
-        rows_total=farmers.rows_total,
-        rows_valid=farmers.rows_valid,
+        rows_total=rows_total,
+        rows_valid=rows_valid,
         uploaded_by=actor,
         **(attachments or {}),
     )

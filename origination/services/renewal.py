@@ -138,7 +138,8 @@ def _batch_write(program: Program, limits: list[CreditLimit], actor: User, today
         today=today,
         farmer_list=stored,
         sha256=sha256_of(content),
-        farmers=farmers,
+        rows_total=farmers.rows_total,
+        rows_valid=farmers.rows_valid,
         kind=Batch.Kind.RENEWAL,
     )
     batch_rows_insert(

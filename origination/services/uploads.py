@@ -15,8 +15,9 @@ and polls it; the API runs it within the request
 from __future__ import annotations
 
 import logging
+from contextlib import ExitStack
 from dataclasses import dataclass
-from typing import overload
+from typing import IO, cast, overload
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -125,14 +126,15 @@ def upload_job_run(job_id: int) -> UploadJobOutcome:
     failure: Exception | None = None
     try:
         kept = StoredFile.objects.in_bulk(job.attachments.values())
-        attachments = {name: _upload_of(kept[file_id]) for name, file_id in job.attachments.items()}
-        batch = batch_upload(
-            program=job.program,
-            actor=job.uploaded_by,
-            farmer_list=_upload_of(job.farmer_list),
-            progress=progress,
-            **attachments,
-        )
+        with ExitStack() as opened:
+            attachments = {name: _upload_of(kept[file_id], opened) for name, file_id in job.attachments.items()}
+            batch = batch_upload(
+                program=job.program,
+                actor=job.uploaded_by,
+                farmer_list=_upload_of(job.farmer_list, opened),
+                progress=progress,
+                **attachments,
+            )
     except DomainError as exc:
         failure = exc
         UploadJob.objects.filter(pk=job_id).update(
@@ -185,9 +187,10 @@ def upload_job_create_and_run(
     return upload_job_run(job.pk).batch_or_raise()
 
 
-def _upload_of(stored: StoredFile) -> Upload:
-    with stored.content.open("rb") as handle:
-        return Upload(content=handle.read(), name=stored.name, content_type=stored.content_type)
+def _upload_of(stored: StoredFile, opened: ExitStack) -> Upload:
+    """The kept file as an upload, open (until ``opened`` closes) rather than read: the intake reads it in chunks."""
+    handle = opened.enter_context(stored.content.open("rb"))
+    return Upload(content=cast(IO[bytes], handle), name=stored.name, content_type=stored.content_type)
 
 
 def _uploaded_files_release(job: UploadJob, batch: Batch | None) -> None:

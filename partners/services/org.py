@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -13,6 +12,7 @@ from django.utils.translation import gettext as _
 from core.audit import AuditAction, audit_record
 from core.error_codes import ErrorCode
 from core.errors import DomainError
+from core.files import sha256_of
 from partners.importers import ORG_TREE_COLUMNS, OrgRow, read_org_tree
 from partners.models import OrgNode, User
 from partners.selectors import org_root
@@ -86,6 +86,7 @@ PARENT_KIND = {
     OrgNode.Kind.OUTLET: OrgNode.Kind.SUB_BRANCH,
 }
 LEVELS = (OrgNode.Kind.BRANCH, OrgNode.Kind.SUB_BRANCH, OrgNode.Kind.OUTLET)
+CREATE_SLICE = 5_000  # new nodes created at a time
 
 
 @dataclass(frozen=True)
@@ -118,14 +119,15 @@ def org_tree_row_detail(code: str) -> str:
 
 
 @transaction.atomic
-def org_tree_load(*, content: bytes, filename: str, actor: User | None = None) -> OrgTreeLoad:
+def org_tree_load(*, content: bytes | IO[bytes], filename: str, actor: User | None = None) -> OrgTreeLoad:
     """Add the file's new nodes and update the names and classes of known ones; never delete.
 
     All or nothing: any bad row refuses the whole file (``file_rejected``, with ``errors``) and
     nothing is written; loading the same file again changes nothing. Rows may come in any order
     (a child before its parent). The tree has one branch, its root: a ``branch`` row must carry the
     root's code and then renames it (a database without a branch takes the file's). Nodes are not
-    moved: a known node under another parent, or at another level, is a row error.
+    moved: a known node under another parent, or at another level, is a row error. ``content`` is
+    best the open file (binary, seekable), which is then read in chunks, never whole.
     """
     rows = read_org_tree(content, filename)
     existing = {node.code: node for node in OrgNode.objects.select_for_update().order_by("id")}
@@ -140,29 +142,38 @@ def org_tree_load(*, content: bytes, filename: str, actor: User | None = None) -
     created: list[str] = []
     changed: list[OrgNode] = []
     now = timezone.now()
+    # A new node's children need only its id and path: a large file's new nodes are created a slice at a
+    # time and not kept as model instances (issue 21: memory does not grow with them).
+    placed = {code: (node.pk, node.path) for code, node in existing.items()}
+    new: list[OrgNode] = []
+
+    def create() -> None:
+        for node in OrgNode.objects.bulk_create(new):
+            placed[node.code] = (node.pk, node.path)
+            created.append(node.code)
+        new.clear()
+
     for level in LEVELS:
-        new: list[OrgNode] = []
         for row in (row for row in rows if row.kind == level):
             node = existing.get(row.code)
             if node is None:
-                parent = existing[row.parent_code] if row.parent_code else None
-                path = (parent.path if parent else "") + row.code + "/"
+                parent_id, parent_path = placed[row.parent_code] if row.parent_code else (None, "")
                 new.append(
                     OrgNode(
                         code=row.code,
                         name=row.name,
                         kind=row.kind,
-                        parent=parent,
+                        parent_id=parent_id,
                         sub_branch_class=row.sub_branch_class,
-                        path=path,
+                        path=parent_path + row.code + "/",
                     )
                 )
+                if len(new) == CREATE_SLICE:
+                    create()
             elif (node.name, node.sub_branch_class) != (row.name, row.sub_branch_class):
                 node.name, node.sub_branch_class, node.updated_at = row.name, row.sub_branch_class, now
                 changed.append(node)
-        for node in OrgNode.objects.bulk_create(new):
-            existing[node.code] = node
-            created.append(node.code)
+        create()
     OrgNode.objects.bulk_update(changed, ["name", "sub_branch_class", "updated_at"])
     result = OrgTreeLoad(
         created=created, updated=[node.code for node in changed], unchanged=len(rows) - len(created) - len(changed)
@@ -174,7 +185,7 @@ def org_tree_load(*, content: bytes, filename: str, actor: User | None = None) -
             action=AuditAction.ORG_TREE_LOAD,
             subject=root,
             file=filename,
-            sha256=hashlib.sha256(content).hexdigest(),
+            sha256=sha256_of(content),
             created=result.created,
             updated=result.updated,
         )

@@ -19,11 +19,12 @@ class Command(BaseCommand):
     def handle(self, *args: object, **options: str) -> None:
         path = Path(options["file"])
         try:
-            content = path.read_bytes()
+            handle = path.open("rb")  # read in chunks by the load, never whole
         except OSError as exc:
             raise CommandError(f"cannot read {path}: {exc.strerror}") from None
         try:
-            result = org_tree_load(content=content, filename=path.name)
+            with handle:
+                result = org_tree_load(content=handle, filename=path.name)
         except DomainError as exc:
             for error in exc.extra.get("errors", []):
                 self.stderr.write(f"row {error['row']}, {error['column']}: {error['code']} – {error['detail']}")
