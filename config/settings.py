@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "risk",
     "origination",
     "servicing",
+    "corebank",
+    "accounting",
     "postloan",
 ]
 
