@@ -173,6 +173,20 @@ class ErrorCode(StrEnum):
     KIND_CHANGED = "kind_changed"  # a known node given another level
     PARENT_CHANGED = "parent_changed"  # a known node given another parent
     SECOND_BRANCH = "second_branch"  # a branch row with a code other than the root's
+    # --- ours: the files exchanged with the core system (accounting) ---
+    UNKNOWN_INSTRUCTION = "unknown_instruction"  # a confirmation row naming no disbursement instruction
+    LOAN_MISMATCH = "loan_mismatch"  # a confirmation row whose loan is not its instruction's
+    AMOUNT_MISMATCH = "amount_mismatch"  # a confirmation row whose amount is not its instruction's
+    ALREADY_CONFIRMED = "already_confirmed"  # a confirmation of an instruction paid out under another reference
+    INVALID_RESULT = "invalid_result"  # a confirmation row's result neither accepted nor rejected
+    UNMAPPED_LEDGER_KIND = "unmapped_ledger_kind"  # a ledger kind the chart of accounts does not map yet
+    JOURNAL_UNBALANCED = "journal_unbalanced"  # a day's journal whose debits and credits differ
+    FILE_CHANGED = "file_changed"  # 409: a date exported again whose ledger changed since its file was kept
+    DAY_NOT_CLOSED = "day_not_closed"  # a journal of a business day not closed yet
+    DATE_SUPERSEDED = "date_superseded"  # instructions for a date before the latest instruction file
+    # --- ours: rows of the core system's settlement-account files (risk.account_importers) ---
+    INVALID_ACCOUNT_NUMBER = "invalid_account_number"  # an account number not of 6 to 32 digits
+    INVALID_DIRECTION = "invalid_direction"  # a transaction's direction neither in nor out
 
 
 # The codes the contract does not name: ours to add, rename or drop. Every other member is the contract's.
@@ -279,5 +293,17 @@ INTERNAL_CODES: frozenset[ErrorCode] = frozenset(
         ErrorCode.KIND_CHANGED,
         ErrorCode.PARENT_CHANGED,
         ErrorCode.SECOND_BRANCH,
+        ErrorCode.UNKNOWN_INSTRUCTION,
+        ErrorCode.LOAN_MISMATCH,
+        ErrorCode.AMOUNT_MISMATCH,
+        ErrorCode.ALREADY_CONFIRMED,
+        ErrorCode.INVALID_RESULT,
+        ErrorCode.UNMAPPED_LEDGER_KIND,
+        ErrorCode.JOURNAL_UNBALANCED,
+        ErrorCode.FILE_CHANGED,
+        ErrorCode.DAY_NOT_CLOSED,
+        ErrorCode.DATE_SUPERSEDED,
+        ErrorCode.INVALID_ACCOUNT_NUMBER,
+        ErrorCode.INVALID_DIRECTION,
     }
 )
