@@ -56,6 +56,10 @@ class AuditAction(StrEnum):
     TRADE_RECORDS_IMPORT = "trade_records_import"  # trade_records_import and its push: a delivery of orders
     MONITORING_EVENTS_IMPORT = "monitoring_events_import"  # monitoring_events_import and its push
     OUTBREAK_CREATE = "outbreak_create"  # outbreak_create
+    # settlement_accounts_import: a delivery of the core's balances or transactions of the borrowers' accounts
+    SETTLEMENT_ACCOUNTS_IMPORT = "settlement_accounts_import"
+    ANCHOR_ACCOUNT_ADD = "anchor_account_add"  # anchor_account_add: an anchor's settlement account known
+    ANCHOR_ACCOUNT_REMOVE = "anchor_account_remove"  # anchor_account_remove: no longer the anchor's
     # origination
     BATCH_UPLOAD = "batch_upload"  # batch_upload: a farmer list becomes a batch
     BATCH_PROCESS = "batch_process"  # batch_process_finish: cross-validation and limits computed
