@@ -145,6 +145,8 @@ class ErrorCode(StrEnum):
     INVALID_CHECK = "invalid_check"  # a post-drawdown check of no known kind or result
     UNKNOWN_PRODUCT = "unknown_product"  # a holding of a product code the product list lacks
     FUTURE_DATE = "future_date"  # a holding opened after the business date
+    PAYMENT_EXCEEDS_OWED = "payment_exceeds_owed"  # an anchor's payment above what its demands and claims owe
+    DUPLICATE_REFERENCE = "duplicate_reference"  # 409: an anchor's transfer reference already recorded
     # --- ours: rows and cells of files ---
     REQUIRED = "required"  # a required cell left empty
     TOO_LONG = "too_long"  # a text longer than its column holds
@@ -267,6 +269,8 @@ INTERNAL_CODES: frozenset[ErrorCode] = frozenset(
         ErrorCode.INVALID_CHECK,
         ErrorCode.UNKNOWN_PRODUCT,
         ErrorCode.FUTURE_DATE,
+        ErrorCode.PAYMENT_EXCEEDS_OWED,
+        ErrorCode.DUPLICATE_REFERENCE,
         ErrorCode.REQUIRED,
         ErrorCode.TOO_LONG,
         ErrorCode.DUPLICATE_IN_FILE,
