@@ -1,9 +1,11 @@
 from origination.models.batches import Batch, BatchRow, BatchRowError, BatchStatusChange, UploadJob
-from origination.models.compensation import CompensationDemand
+from origination.models.compensation import AnchorPayment, AnchorPaymentLine, CompensationDemand
 from origination.models.loans import CreditLimit, CreditLimitChange, Loan, LoanDue, LoanEntry, Repayment
 from origination.models.whitelist import Notification, WhitelistEntry
 
 __all__ = [
+    "AnchorPayment",
+    "AnchorPaymentLine",
     "Batch",
     "BatchRow",
     "BatchRowError",
