@@ -326,6 +326,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     },
     # A close that failed or runs late raises its alert within five minutes.
     "close-watch": {"task": "postloan.close_watch", "schedule": 300.0},
+    # Once the business date enters a month, the previous month's statements are written (only those missing).
+    "monthly-statements": {"task": "postloan.statements_due", "schedule": 1800.0},
 }
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 50 * 1024 * 1024, minimum=1024)
 UPLOAD_MAX_ROWS = env_int("UPLOAD_MAX_ROWS", 200_000, minimum=1)
