@@ -284,3 +284,27 @@ class ProviderRequestNonce(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider_id} {self.signature[:12]}"
+
+
+# The settlement accounts' models live in their own module; Django finds them here.
+from risk.models_accounts import (  # noqa: E402
+    AccountBalance,
+    AccountDelivery,
+    AccountTransaction,
+    AnchorSettlementAccount,
+)
+
+__all__ = [
+    "AccountBalance",
+    "AccountDelivery",
+    "AccountTransaction",
+    "AnchorSettlementAccount",
+    "DataProvider",
+    "EventType",
+    "MonitoringEvent",
+    "Outbreak",
+    "ProviderConflict",
+    "ProviderDelivery",
+    "ProviderRequestNonce",
+    "TradeRecord",
+]
