@@ -91,6 +91,10 @@ class AuditAction(StrEnum):
     PROGRAM_CHANGE_PROPOSE = "program_change_propose"  # program_change_propose
     PROGRAM_CHANGE_APPROVE = "program_change_approve"  # program_change_approve (applied at its date)
     PROGRAM_CHANGE_REJECT = "program_change_reject"  # program_change_reject, or withdrawn by its proposer
+    # accounting: the files exchanged with the core system
+    INSTRUCTIONS_EXPORT = "instructions_export"  # instruction_file_generate, or a download of that file
+    CONFIRMATIONS_IMPORT = "confirmations_import"  # confirmations_import: the core's answer applied
+    JOURNAL_EXPORT = "journal_export"  # journal_file_generate: a day's general-ledger journal
 
 
 def audit_record(*, actor: Any, action: AuditAction, subject: models.Model, **data: Any) -> AuditEvent:
