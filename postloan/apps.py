@@ -7,3 +7,7 @@ class PostloanConfig(AppConfig):
 
     name = "postloan"
     verbose_name = _("Post-loan management")
+
+    def ready(self) -> None:
+        # The statements' tasks live beside their service; Celery's discovery imports only ``postloan.tasks``.
+        from postloan import statement_tasks  # noqa: F401

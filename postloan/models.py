@@ -298,5 +298,5 @@ class PostDrawdownCheck(models.Model):
         return f"{self.loan_id} {self.kind}"
 
 
-# Registers the close's step runs and alerts, and the dashboards' daily aggregate tables.
-from postloan import models_close, models_dashboards  # noqa: E402, F401
+# Registers the close's step runs and alerts, the dashboards' daily aggregate tables and the monthly statements.
+from postloan import models_close, models_dashboards, models_statements  # noqa: E402, F401
