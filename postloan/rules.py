@@ -40,6 +40,7 @@ from typing import Any, Protocol
 
 from django.utils.translation import gettext_noop
 
+from accounting.models import DisbursementInstruction, InstructionFile
 from core.calendar import last_full_quarter
 from core.masking import pii_hash
 from origination.figures import limits_in_force_sql, margin_required_sql, npl_ratio_sql, program_loan_sums_sql
@@ -288,6 +289,21 @@ def interest_overdue(today: dt.date, parameters: RuleParameters, scope: Scope) -
 
 def principal_overdue(today: dt.date, parameters: RuleParameters, scope: Scope) -> Query:
     return _loan_rule("l.principal_overdue > 0", "l.principal_overdue"), {}
+
+
+def disbursement_unconfirmed(today: dt.date, parameters: RuleParameters, scope: Scope) -> Query:
+    """Loans whose disbursement instruction the core has not paid out (unconfirmed or rejected) by the close
+    after the one of its file's date. Loans no instruction file has named yet are not looked at.
+
+    The close of a day runs the warnings of the next (``today``): the close of the file's own date does
+    not fire, the one of the day after does."""
+    instruction = DisbursementInstruction._meta.db_table
+    instruction_file = InstructionFile._meta.db_table
+    unpaid = (
+        f"l.id IN (SELECT i.loan_id FROM {instruction} i JOIN {instruction_file} f ON f.id = i.file_id "
+        "WHERE i.status <> 'accepted' AND f.business_date < %(last_closed)s)"
+    )
+    return _loan_rule(unpaid, "l.disbursed_on"), {"last_closed": today - dt.timedelta(days=1)}
 
 
 def maturity_soon(today: dt.date, parameters: RuleParameters, scope: Scope) -> Query:
@@ -835,6 +851,18 @@ RULES: tuple[RuleDefinition, ...] = (
         deadline_days=15,
         query=anchor_review_overdue,
         fact_label=gettext_noop("Last assessed on"),
+        fact_unit="date",
+    ),
+    RuleDefinition(
+        code="DISBURSEMENT_UNCONFIRMED",
+        name="放款未获核心确认",
+        description="放款指令发出后的下一次日终仍未获核心系统确认放款",
+        severity=Severity.HIGH,
+        subject_type=SubjectType.LOAN,
+        parameters={},
+        deadline_days=1,
+        query=disbursement_unconfirmed,
+        fact_label=gettext_noop("Drawn on"),
         fact_unit="date",
     ),
 )
