@@ -31,4 +31,5 @@ urlpatterns = [
     path("business-date/", BusinessDateView.as_view(), name="api-business-date"),
     path("", include(router.urls)),
     path("", include("risk.api.urls")),
+    path("", include("corebank.api_urls")),
 ]

@@ -72,6 +72,8 @@ class AuditAction(StrEnum):
     # servicing
     REPAYMENT_RECORD = "repayment_record"  # repayment_record
     LOAN_CLASSIFY = "loan_classify"  # loan_classify: a classification set by hand
+    # corebank
+    CORE_DEBITS_IMPORT = "core_debits_import"  # debit_file_import: the core system's debit file kept
     # postloan
     WARNING_ACTION = "warning_action"  # warning_action_add: a callback, visit, verification or note
     WARNING_CLOSE = "warning_close"  # warning_close

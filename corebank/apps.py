@@ -8,3 +8,11 @@ class CorebankConfig(AppConfig):
 
     name = "corebank"
     verbose_name = _("Core system files")
+
+    def ready(self) -> None:
+        # The settlement step (servicing, below this app) applies the day's debits through its hook.
+        from corebank.apply import debits_apply
+        from servicing.settlement import BEFORE_OVERDUE
+
+        if debits_apply not in BEFORE_OVERDUE:
+            BEFORE_OVERDUE.append(debits_apply)

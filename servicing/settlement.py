@@ -16,6 +16,7 @@ comparisons too, over the whole range.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.db import connection
@@ -34,6 +35,15 @@ DEMAND = CompensationDemand._meta.db_table
 SETTLE_TABLE = "loan_id bigint PRIMARY KEY, charge numeric(18,2), principal numeric(18,2), matures boolean"
 
 
+# What other apps do inside each chunk's settlement, after the day's charges are posted and before what is
+# unpaid today moves to overdue: the core system's debits of the day (``corebank.apply``, registered by its
+# app). Each is called with (day, first_id, last_id) in the chunk's transaction, while ``cob_settle`` holds
+# the loans settling today; a hook that books a loan's charge itself (interest due, principal-days, penalty
+# clock) deletes the loan's row from ``cob_settle`` so that it is not booked twice. Registered, not imported:
+# servicing sits below the apps that send money in.
+BEFORE_OVERDUE: list[Callable[[dt.date, int, int], object]] = []
+
+
 def settle(day: dt.date, first_id: int, last_id: int) -> int:
     """Charge interest on the 20th and at maturity (at maturity the principal falls due too); then what
     fell due today and is unpaid at the close becomes overdue, DPD counting from the oldest unpaid due.
@@ -42,10 +52,14 @@ def settle(day: dt.date, first_id: int, last_id: int) -> int:
     close, falls overdue; as two steps, each wrote a new version of every loan row. Each
     amount that falls overdue raises a demand on the anchor (当月内代偿). The loan's class as of the
     next business date is written in the same update; ``classify`` still runs after compensation, and
-    corrects any loan a month-end deduction cleared. Returns the number of loans updated.
+    corrects any loan a month-end deduction cleared. Between the charges and the move to overdue the
+    ``BEFORE_OVERDUE`` hooks run: a farmer whose account the core debited today is not overdue tomorrow.
+    Returns the number of loans updated.
     """
     if _charges_fill(day, first_id, last_id):
         _charges_post(day)
+    for before_overdue in BEFORE_OVERDUE:
+        before_overdue(day, first_id, last_id)
     return _loans_move(day, first_id, last_id)
 
 

@@ -1,0 +1,263 @@
+"""The core's debits applied by the close of their value date (``servicing.settlement.BEFORE_OVERDUE``).
+
+Inside each chunk of the settlement step, in its transaction: after the day's interest and principal have
+fallen due and before what is unpaid moves to overdue. A debit is a farmer's payment made at the close of
+its value date D, split by the repayment waterfall exactly as a payment at the counter on the morning of
+D+1 would be before any of D's dues turned overdue: penalty, overdue interest, overdue principal, current
+interest (with what accrued through D), current principal. What exceeds what the loan owes is not booked:
+it is kept on the debit for refund. Every debit applied writes a ``Repayment`` and its ledger entries of
+the same kinds as the counter's, so ``loans_reconcile`` and the reference model hold.
+
+Two paths, one result (``tests/corebank/test_apply_paths.py``):
+
+- set-based, for the common case: one debit for a loan settling today (not maturing) with nothing overdue,
+  no penalty: the debit pays today's interest due, then principal, in a few statements for the chunk;
+- exact, one loan at a time with the servicing functions, for everything else (an overdue loan, a penalty,
+  maturity, several debits of a loan, a debit on a day the loan does not settle).
+
+A debit of an earlier value date still pending (a file imported while the close of its day was running, in
+a chunk already done) is applied by the next close. Re-running a chunk after a crash finds its debits
+pending again: the chunk's transaction took back everything, the debits' states included.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection
+from django.db.models import F
+
+from core.money import ZERO
+from corebank.models import Debit, DebitFile
+from origination.models import Loan, LoanDue, LoanEntry, Repayment
+from servicing.interest import interest_charge
+from servicing.services.repayments import (
+    accrued_interest,
+    accrued_penalty,
+    apply_allocation,
+    charge_accrued_penalty,
+    interest_days_through,
+    next_interest_date,
+)
+from servicing.waterfall import Owed, allocate
+
+LOAN = Loan._meta.db_table
+DUE = LoanDue._meta.db_table
+ENTRY = LoanEntry._meta.db_table
+REPAYMENT = Repayment._meta.db_table
+DEBIT = Debit._meta.db_table
+FILE = DebitFile._meta.db_table
+
+# The chunk's pending debits, and those of them the set-based path applies (emptied at each commit).
+DEBITS_TABLE = "debit_id bigint PRIMARY KEY, loan_id bigint, amount numeric(18,2), recorded_by bigint"
+SET_TABLE = (
+    "loan_id bigint PRIMARY KEY, debit_id bigint, recorded_by bigint, charge numeric(18,2), "
+    "paid numeric(18,2), interest numeric(18,2), principal numeric(18,2), refund numeric(18,2), "
+    "closes boolean, repayment_id bigint"
+)
+# The exact path only, when False: the tests prove both paths book the same.
+SET_BASED = True
+
+
+def debits_apply(day: dt.date, first_id: int, last_id: int) -> int:
+    """Apply the pending debits of value date ``day`` (or earlier) of the loans ``first_id``–``last_id``.
+
+    Returns how many debits were applied. A chunk without debits costs one index probe.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS cob_debits ({DEBITS_TABLE}) ON COMMIT DELETE ROWS")
+        cursor.execute("TRUNCATE cob_debits")
+        cursor.execute(
+            "INSERT INTO cob_debits (debit_id, loan_id, amount, recorded_by) "
+            f"SELECT d.id, d.loan_id, d.amount, f.received_by_id FROM {DEBIT} d JOIN {FILE} f ON f.id = d.file_id "
+            "WHERE d.state = 'pending' AND d.value_date <= %(day)s AND d.loan_id BETWEEN %(first)s AND %(last)s",
+            {"day": day, "first": first_id, "last": last_id},
+        )
+        if not cursor.rowcount:
+            return 0
+        count = int(cursor.rowcount)
+        cursor.execute("ANALYZE cob_debits")
+    if SET_BASED:
+        _set_based(day, first_id, last_id)
+    _exact(day)
+    return count
+
+
+def _set_based(day: dt.date, first_id: int, last_id: int) -> None:
+    """The common case for the whole chunk at once; the debits it applies leave ``cob_debits``."""
+    params: dict[str, Any] = {"day": day, "first": first_id, "last": last_id}
+    owed_interest = "l.interest_due + s.charge"
+    owed = f"({owed_interest} + l.principal_outstanding)"
+    paid = f"LEAST(d.amount, {owed})"
+    interest = f"LEAST({paid}, {owed_interest})"
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS cob_debit_set ({SET_TABLE}) ON COMMIT DELETE ROWS")
+        cursor.execute("TRUNCATE cob_debit_set")
+        # One debit, a loan settling today and not maturing, nothing overdue or missed, no penalty, and its
+        # interest open only in today's due: then what it owes is today's interest and its principal.
+        cursor.execute(
+            "INSERT INTO cob_debit_set (loan_id, debit_id, recorded_by, charge, paid, interest, principal, refund, "
+            "closes) "
+            f"SELECT l.id, d.debit_id, d.recorded_by, s.charge, {paid}, {interest}, {paid} - {interest}, "
+            f"d.amount - {paid}, d.amount >= {owed} "
+            "FROM (SELECT loan_id, MIN(debit_id) AS debit_id, MIN(amount) AS amount, MIN(recorded_by) AS recorded_by "
+            "FROM cob_debits GROUP BY loan_id HAVING COUNT(*) = 1) d "
+            "JOIN cob_settle s ON s.loan_id = d.loan_id AND NOT s.matures "
+            f"JOIN {LOAN} l ON l.id = d.loan_id AND l.id BETWEEN %(first)s AND %(last)s "
+            f"LEFT JOIN {DUE} u ON u.loan_id = l.id AND u.kind = 'interest' AND u.due_on = %(day)s "
+            "AND u.settled_on IS NULL "
+            "WHERE l.status = 'active' AND l.oldest_due_date IS NULL AND l.shadow_oldest_due_date IS NULL "
+            "AND l.interest_overdue = 0 AND l.principal_overdue = 0 AND l.penalty_due = 0 AND l.penalty_base = 0 "
+            "AND l.penalty_through IS NULL "
+            f"AND COALESCE(u.amount - u.paid - u.compensated, 0) = {owed_interest} "
+            f"AND {owed_interest} = (SELECT COALESCE(SUM(o.amount - o.paid - o.compensated), 0) FROM {DUE} o "
+            "WHERE o.loan_id = l.id AND o.settled_on IS NULL)",
+            params,
+        )
+        if not cursor.rowcount:
+            return
+        cursor.execute("ANALYZE cob_debit_set")
+        cursor.execute(
+            f"WITH r AS (INSERT INTO {REPAYMENT} "
+            "(loan_id, business_date, amount, penalty, interest, principal, recorded_by_id, created_at) "
+            "SELECT loan_id, %(day)s, paid, 0, interest, principal, recorded_by, CURRENT_TIMESTAMP "
+            "FROM cob_debit_set WHERE paid > 0 RETURNING id, loan_id, interest, principal), "
+            f"e AS (INSERT INTO {ENTRY} (loan_id, business_date, kind, amount, repayment_id, created_at) "
+            "SELECT loan_id, %(day)s, 'repaid_interest', interest, id, CURRENT_TIMESTAMP FROM r WHERE interest > 0 "
+            "UNION ALL "
+            "SELECT loan_id, %(day)s, 'repaid_principal', principal, id, CURRENT_TIMESTAMP FROM r "
+            "WHERE principal > 0) "
+            "UPDATE cob_debit_set s SET repayment_id = r.id FROM r WHERE r.loan_id = s.loan_id",
+            params,
+        )
+        cursor.execute(
+            f"UPDATE {DUE} u SET paid = u.paid + s.interest, "
+            "settled_on = CASE WHEN u.amount - u.paid - u.compensated = s.interest THEN %(day)s END "
+            "FROM cob_debit_set s WHERE u.loan_id = s.loan_id AND u.kind = 'interest' AND u.due_on = %(day)s "
+            "AND u.settled_on IS NULL AND s.interest > 0",
+            params,
+        )
+        # The settlement's own booking of the charge, done here for these loans (their rows leave
+        # cob_settle): what it leaves unpaid of today's interest still moves to overdue after this.
+        cursor.execute(
+            f"UPDATE {LOAN} l SET interest_due = l.interest_due + s.charge - s.interest, interest_base = 0, "
+            "accrued_through = %(day)s, principal_outstanding = l.principal_outstanding - s.principal, "
+            "status = CASE WHEN s.closes THEN 'closed' ELSE l.status END, "
+            "closed_on = CASE WHEN s.closes THEN %(day)s ELSE l.closed_on END, updated_at = CURRENT_TIMESTAMP "
+            "FROM cob_debit_set s WHERE l.id = s.loan_id AND l.id BETWEEN %(first)s AND %(last)s",
+            params,
+        )
+        cursor.execute("DELETE FROM cob_settle c USING cob_debit_set s WHERE c.loan_id = s.loan_id")
+        cursor.execute(
+            f"UPDATE {DEBIT} d SET state = CASE WHEN s.refund > 0 THEN 'partly_applied' ELSE 'applied' END, "
+            "applied = s.paid, refund = s.refund, repayment_id = s.repayment_id "
+            "FROM cob_debit_set s WHERE d.id = s.debit_id"
+        )
+        cursor.execute("DELETE FROM cob_debits c USING cob_debit_set s WHERE c.debit_id = s.debit_id")
+
+
+def _exact(day: dt.date) -> None:
+    """The debits left in ``cob_debits``, one at a time in the order the core sent them, per loan."""
+    with connection.cursor() as cursor:
+        # The day's charge of these loans booked on their rows first, as the settlement would have, so
+        # that the servicing functions see a loan as it stands after today's settlement.
+        cursor.execute(
+            f"UPDATE {LOAN} l SET interest_due = l.interest_due + s.charge, interest_base = 0, "
+            "accrued_through = %(day)s, "
+            "penalty_through = CASE WHEN s.matures THEN %(day)s ELSE l.penalty_through END "
+            "FROM cob_settle s WHERE l.id = s.loan_id AND s.loan_id IN (SELECT loan_id FROM cob_debits) "
+            "AND l.status = 'active'",
+            {"day": day},
+        )
+        cursor.execute("DELETE FROM cob_settle WHERE loan_id IN (SELECT loan_id FROM cob_debits)")
+        cursor.execute("SELECT debit_id, loan_id, amount, recorded_by FROM cob_debits ORDER BY loan_id, debit_id")
+        pending = cursor.fetchall()
+    for debit_id, loan_id, amount, recorded_by in pending:
+        repayment, applied = debit_apply_exact(loan_id=loan_id, amount=amount, day=day, recorded_by_id=recorded_by)
+        refund = amount - applied
+        Debit.objects.filter(pk=debit_id).update(
+            state=Debit.State.PARTLY_APPLIED if refund > 0 else Debit.State.APPLIED,
+            applied=applied,
+            refund=refund,
+            repayment=repayment,
+        )
+
+
+def debit_owed(loan: Loan, day: dt.date) -> Owed:
+    """What a payment at the close of ``day`` faces: the day's charges and what accrued through ``day``."""
+    return Owed(
+        penalty=loan.penalty_due + accrued_penalty(loan, day),
+        overdue_interest=loan.interest_overdue,
+        overdue_principal=loan.principal_overdue,
+        current_interest=loan.interest_due + accrued_interest(loan, day),
+        current_principal=loan.principal_outstanding - loan.principal_overdue,
+    )
+
+
+def debit_apply_exact(
+    *, loan_id: int, amount: Decimal, day: dt.date, recorded_by_id: int
+) -> tuple[Repayment | None, Decimal]:
+    """One debit paid into one loan at the close of ``day``: (the repayment, the amount applied).
+
+    ``repayment_record``'s steps, as of the end of ``day``: the interest and penalty accrued through
+    ``day`` charged, then the waterfall. What the loan does not owe is not applied.
+    """
+    loan = Loan.objects.select_for_update().get(pk=loan_id)
+    if loan.status != Loan.Status.ACTIVE:
+        return None, ZERO
+    owed = debit_owed(loan, day)
+    paid = min(amount, owed.total)
+    if paid <= 0:
+        return None, ZERO
+    allocation = allocate(paid, owed)
+    _charge_interest_through(loan, day)
+    charge_accrued_penalty(loan, day, day)
+    repayment = Repayment.objects.create(
+        loan=loan,
+        business_date=day,
+        amount=paid,
+        penalty=allocation.penalty,
+        interest=allocation.interest,
+        principal=allocation.principal,
+        recorded_by_id=recorded_by_id,
+    )
+    apply_allocation(loan, allocation, day, by_anchor=False, repayment=repayment)
+    if allocation.current_principal > 0:
+        _principal_due_today_pay(loan, allocation.current_principal, day)
+    return repayment, paid
+
+
+def _charge_interest_through(loan: Loan, day: dt.date) -> None:
+    """``charge_accrued_interest`` through ``day`` itself, booked on ``day`` (the counter's books it the day
+    after, through the day before), due where the counter's would be."""
+    loan.interest_base = interest_days_through(loan, day)
+    loan.accrued_through = max(loan.accrued_through, day)
+    if loan.interest_base == 0:
+        return
+    amount = interest_charge(loan.interest_base, loan.annual_rate)
+    loan.interest_base = ZERO
+    if amount == 0:
+        return
+    due_on = next_interest_date(loan, day + dt.timedelta(days=1))
+    LoanEntry.objects.create(loan=loan, business_date=day, kind=LoanEntry.Kind.INTEREST_CHARGE, amount=amount)
+    due, _created = LoanDue.objects.get_or_create(
+        loan=loan, kind=LoanDue.Kind.INTEREST, due_on=due_on, defaults={"amount": ZERO}
+    )
+    LoanDue.objects.filter(pk=due.pk).update(amount=F("amount") + amount, settled_on=None)
+    loan.interest_due += amount
+
+
+def _principal_due_today_pay(loan: Loan, amount: Decimal, day: dt.date) -> None:
+    """At maturity the principal fell due today and is still current: what the debit paid of it settles it,
+    so that only the rest moves to overdue."""
+    due = LoanDue.objects.select_for_update().filter(
+        loan=loan, kind=LoanDue.Kind.PRINCIPAL, due_on=day, settled_on__isnull=True
+    )
+    for row in due:
+        part = min(amount, row.remaining)
+        row.paid += part
+        if row.remaining == 0:
+            row.settled_on = day
+        row.save(update_fields=["paid", "settled_on"])
