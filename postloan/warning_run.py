@@ -1,8 +1,8 @@
 """The daily warning run (每日预警): raise, resolve and escalate for all rules in a few statements each.
 
-A warning is raised once per (rule, subject) while the condition holds (a
-partial unique index makes a second one impossible, even from two runs at
-once), resolved when the condition clears, and re-running a date changes
+A warning is raised once per (rule, subject) while the condition holds (two
+runs of a rule at once take turns, and a partial unique index makes a second
+warning impossible whatever happens), resolved when the condition clears, and re-running a date changes
 nothing. Open warnings past their deadline are escalated to the branch
 manager of the subject's node.
 
@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -54,6 +55,8 @@ from postloan.rules import (
 WARNING = RiskWarning._meta.db_table
 # From this many active loans the close evaluates its rules side by side, one transaction each.
 RULES_SPLIT_FROM_LOANS = 100_000
+# The first key of a rule's transaction lock (the rule's id is the second): a constant of its own.
+RULE_LOCK_CLASS = zlib.crc32(b"postloan.warning_rule") - 2**31
 FIRED_COLUMNS = (
     ("subject_id", "bigint"),
     ("org_node_id", "bigint"),
@@ -87,7 +90,9 @@ def rules_ensure() -> None:
             )
             for rule in RULES
             if rule.code not in existing
-        ]
+        ],
+        # Two first runs at once both find a rule missing: the second's row is the first's.
+        ignore_conflicts=True,
     )
 
 
@@ -171,6 +176,12 @@ def _run_rule(
     scope: Scope,
 ) -> None:
     sql, params = definition.query(today, parameters, scope)
+    with connection.cursor() as cursor:
+        # Two runs of one rule at once (the close and a run by hand) take turns, until the first commits:
+        # the second's insert then sees the first's warnings in its NOT EXISTS. So the insert needs no
+        # ON CONFLICT, whose speculative insertion cost each of the 20th's 948,000 warnings a quarter of
+        # its buffer accesses and a sixth of its time; the unique index still stands behind it.
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [RULE_LOCK_CLASS, rule.pk])
     # One temporary table for the whole run, emptied between rules: creating and dropping a table
     # per rule would pile up locks when many days are closed in one transaction.
     temp_table_fill(
@@ -187,8 +198,7 @@ def _run_rule(
             "SELECT %(rule)s, %(type)s, f.subject_id, %(severity)s, f.org_node_id, f.program_id, f.assignee_id, "
             "%(today)s, %(deadline)s, COALESCE(f.fact, ''), TRUE, 'open', '', '', FALSE FROM warning_fired f "
             f"WHERE NOT EXISTS (SELECT 1 FROM {WARNING} w WHERE w.rule_id = %(rule)s "
-            "AND w.subject_type = %(type)s AND w.subject_id = f.subject_id AND w.active) "
-            "ON CONFLICT (rule_id, subject_type, subject_id) WHERE active DO NOTHING",
+            "AND w.subject_type = %(type)s AND w.subject_id = f.subject_id AND w.active)",
             {
                 "rule": rule.pk,
                 "type": rule.subject_type,

@@ -1,15 +1,17 @@
 """Raise once while the condition holds, resolve when it clears, change nothing on a re-run; handling."""
 
 import datetime as dt
+import threading
+import time
 from decimal import Decimal
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 
 from core.business_date import business_date_set
 from origination.models import Loan
-from postloan.models import RiskWarning
-from postloan.warning_run import warnings_run
+from postloan.models import RiskWarning, WarningRule
+from postloan.warning_run import RunSummary, _rules_evaluate, rules_ensure, warnings_run
 from tests.concurrency import run_concurrently
 from tests.conftest import api_as
 from tests.factories import SOUND_BOOK_DAY as TODAY
@@ -107,6 +109,56 @@ def test_two_runs_at_once_raise_no_duplicate(world):
     business_date_set(new_date=TODAY, backwards_allowed=True)
     results = run_concurrently(lambda: warnings_run(TODAY), lambda: warnings_run(TODAY))
     assert RiskWarning.objects.filter(rule__code="INTEREST_OVERDUE", active=True).count() == 1, results
+    # Neither run failed: the second waited for the first's rule and then found its warning raised.
+    assert not [result for result in results if isinstance(result, Exception)], results
+    assert sorted(result.raised["INTEREST_OVERDUE"] for result in results) == [0, 1]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_that_meets_another_mid_rule_waits_for_it_and_raises_nothing_twice(world):
+    """The first run holds its transaction open after raising; the second, started then, waits for the rule
+    and, once the first commits, finds the warning raised (without the rule's lock its insert would hit the
+    unique index and fail)."""
+    update_loan(world["loan"], interest_overdue=Decimal("10.00"), oldest_due_date=TODAY)
+    business_date_set(new_date=TODAY, backwards_allowed=True)
+    rules_ensure()
+    raised, release = threading.Event(), threading.Event()
+    results: dict[str, object] = {}
+
+    def first() -> None:
+        try:
+            with transaction.atomic():
+                summary = RunSummary()
+                rules = list(WarningRule.objects.filter(code="INTEREST_OVERDUE"))
+                _rules_evaluate(rules, TODAY, summary, full=True)
+                raised.set()
+                release.wait(timeout=20)
+            results["first"] = summary
+        finally:
+            raised.set()
+            connections.close_all()
+
+    def second() -> None:
+        try:
+            raised.wait(timeout=20)
+            results["second"] = warnings_run(TODAY)
+        except Exception as exc:  # inspected below
+            results["second"] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    raised.wait(timeout=20)
+    time.sleep(1.0)  # the second run is now blocked behind the first's open transaction
+    release.set()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert isinstance(results["second"], RunSummary), results
+    assert results["first"].raised["INTEREST_OVERDUE"] == 1
+    assert results["second"].raised["INTEREST_OVERDUE"] == 0
+    assert RiskWarning.objects.filter(rule__code="INTEREST_OVERDUE", active=True).count() == 1
 
 
 def test_the_clearing_leaves_the_planner_settings_as_it_found_them(world):
