@@ -52,6 +52,7 @@ from partners.services.margin import margin_balance_sql
 from postloan.models import PostDrawdownCheck, Severity, SubjectType
 from postloan.rule_parameters import ParameterSpec, parameter_schema
 from risk.models import MonitoringEvent, Outbreak, TradeRecord
+from risk.models_accounts import AccountDelivery, AccountTransaction, AnchorSettlementAccount
 
 LOAN = Loan._meta.db_table
 ENTRY = LoanEntry._meta.db_table
@@ -66,6 +67,9 @@ OUTBREAK = Outbreak._meta.db_table
 CHECK = PostDrawdownCheck._meta.db_table
 ASSESSMENT = AnchorAssessment._meta.db_table
 DEMAND = CompensationDemand._meta.db_table
+ACCOUNT_TXN = AccountTransaction._meta.db_table
+ACCOUNT_DELIVERY = AccountDelivery._meta.db_table
+ANCHOR_ACCOUNT = AnchorSettlementAccount._meta.db_table
 
 Query = tuple[str, dict[str, Any]]
 
@@ -411,6 +415,74 @@ def orders_stopped_changed(since: dt.date, today: dt.date, parameters: RuleParam
     return sql, {"left_from": since - days - dt.timedelta(days=1), "left_to": today - days, **_moved_since(since)}
 
 
+def funds_diverted(today: dt.date, parameters: RuleParameters, scope: Scope) -> Query:
+    """Loans whose borrower paid out, within ``days`` of the drawdown (its day included), at least ``ratio`` ×
+    the drawdown to accounts other than his programme's anchor's settlement accounts; the fact is that sum.
+
+    Money out of any of his accounts (the core names them by his identity hash) counts: cash taken out
+    (no counterparty) and transfers to his own accounts elsewhere included, since neither buys feed from
+    the anchor. The partial index of money out holds the amount and the counterparty: the table is not read.
+    """
+    sql = (
+        "SELECT l.id AS subject_id, l.org_node_id, l.program_id, l.account_manager_id AS assignee_id, "
+        "SUM(t.amount) AS fact "
+        f"FROM {LOAN} l JOIN {FARMER} f ON f.id = l.farmer_id LEFT JOIN {PROGRAM} pr ON pr.id = l.program_id "
+        f"JOIN {ACCOUNT_TXN} t ON t.id_hash = f.id_hash AND t.direction = 'out' "
+        "AND t.txn_date BETWEEN l.disbursed_on AND l.disbursed_on + %(days)s "
+        f"WHERE {ACTIVE_LOAN} AND {scope.of('l.id')} "
+        f"AND NOT EXISTS (SELECT 1 FROM {ANCHOR_ACCOUNT} a WHERE a.anchor_id = pr.anchor_id "
+        "AND a.account_no = t.counterparty_account AND a.removed_on IS NULL) "
+        "GROUP BY l.id, l.org_node_id, l.program_id, l.account_manager_id, l.principal "
+        "HAVING SUM(t.amount) >= %(ratio)s * l.principal"
+    )
+    return sql, {"days": int(parameters["days"]), "ratio": Decimal(str(parameters["ratio"]))}
+
+
+def funds_diverted_changed(since: dt.date, today: dt.date, parameters: RuleParameters) -> Query:
+    """What a loan's money out after its drawdown adds up to changes only when its borrower's money out
+    comes in from the core, when its anchor's accounts change, or when it is drawn; and its warning clears
+    when its principal is paid down (or compensated) to nothing."""
+    sql = (
+        f"{_moved_loans()} UNION SELECT l.id FROM {LOAN} l JOIN {FARMER} f ON f.id = l.farmer_id "
+        f"WHERE l.status = 'active' AND f.id_hash IN (SELECT t.id_hash FROM {ACCOUNT_TXN} t "
+        f"JOIN {ACCOUNT_DELIVERY} d ON d.id = t.delivery_id WHERE d.business_date >= %(moved_since)s "
+        "AND t.direction = 'out') "
+        f"UNION SELECT l.id FROM {LOAN} l JOIN {PROGRAM} pr ON pr.id = l.program_id "
+        f"JOIN {ANCHOR_ACCOUNT} a ON a.anchor_id = pr.anchor_id WHERE l.status = 'active' "
+        "AND (a.added_on >= %(moved_since)s OR a.removed_on >= %(moved_since)s)"
+    )
+    return sql, _moved_since(since)
+
+
+def settlement_flow_drop(today: dt.date, parameters: RuleParameters, scope: Scope) -> Query:
+    """Last full month's money into the farmer's settlement accounts below ``ratio`` × his monthly average
+    of the ``months`` before it, as ``orders_drop`` for his orders: summed per identity hash first, in
+    one pass over the partial index of money in, then only the farmers whose inflows dropped meet their
+    loans and live limits. A farmer with no inflow in the months before has nothing to drop from."""
+    last_end = today.replace(day=1) - dt.timedelta(days=1)
+    last_start = last_end.replace(day=1)
+    base_start = add_months(last_start, -int(parameters["months"]))
+    named = f"SELECT f.id FROM {FARMER} f JOIN dropped d ON d.id_hash = f.id_hash"
+    last_month = "SUM(CASE WHEN t.txn_date >= %(last_start)s THEN t.amount ELSE 0 END)"
+    sql = (
+        f"WITH dropped AS (SELECT t.id_hash, {last_month} AS last_month "
+        f"FROM {ACCOUNT_TXN} t WHERE t.direction = 'in' AND t.txn_date BETWEEN %(base_start)s AND %(last_end)s "
+        f"GROUP BY t.id_hash HAVING {last_month} "
+        "< %(ratio)s * SUM(CASE WHEN t.txn_date < %(last_start)s THEN t.amount ELSE 0 END) / %(months)s) "
+        "SELECT b.farmer_id AS subject_id, b.org_node_id, b.program_id, b.assignee_id, t.last_month AS fact "
+        f"FROM ({_watched_farmers(named)}) b JOIN dropped t ON t.id_hash = b.id_hash"
+    )
+    params = {
+        "today": today,
+        "last_start": last_start,
+        "last_end": last_end,
+        "base_start": base_start,
+        "ratio": Decimal(str(parameters["ratio"])),
+        "months": int(parameters["months"]),
+    }
+    return sql, params
+
+
 def limit_high_usage(today: dt.date, parameters: RuleParameters, scope: Scope) -> Query:
     sql = (
         "SELECT b.farmer_id AS subject_id, b.org_node_id, b.program_id, b.assignee_id, b.outstanding AS fact "
@@ -652,6 +724,32 @@ RULES: tuple[RuleDefinition, ...] = (
         fact_label=gettext_noop("Last order on"),
         fact_unit="date",
     ),
+    # Beyond the contract's table: the borrowers' settlement accounts, as the core system delivers them.
+    RuleDefinition(
+        code="FUNDS_DIVERTED",
+        name="贷款资金挪用",
+        description="提款后7天内流向非龙头企业账户的资金达提款额的30%",
+        severity=Severity.HIGH,
+        subject_type=SubjectType.LOAN,
+        parameters={"days": 7, "ratio": "0.3"},
+        deadline_days=3,
+        query=funds_diverted,
+        changed_subjects=funds_diverted_changed,
+        fact_label=gettext_noop("Paid out elsewhere"),
+        fact_unit="yuan",
+    ),
+    RuleDefinition(
+        code="SETTLEMENT_FLOW_DROP",
+        name="结算流水骤降",
+        description="上月结算账户流入低于此前6个月月均的50%",
+        severity=Severity.MEDIUM,
+        subject_type=SubjectType.FARMER,
+        parameters={"ratio": "0.5", "months": 6},
+        deadline_days=7,
+        query=settlement_flow_drop,
+        fact_label=gettext_noop("Inflows last month"),
+        fact_unit="yuan",
+    ),
     RuleDefinition(
         code="LIMIT_HIGH_USAGE",
         name="额度使用率高",
@@ -881,6 +979,9 @@ PROVIDER_FACT_RULES = frozenset(
         "MULTI_LENDER",
         "CREDIT_OVERDUE_ELSEWHERE",
         "ANCHOR_ABNORMAL",
+        # Not the provider's, but the borrower's bank accounts: no anchor sees them either.
+        "FUNDS_DIVERTED",
+        "SETTLEMENT_FLOW_DROP",
     }
 )
 assert set(RULES_BY_CODE) >= PROVIDER_FACT_RULES, PROVIDER_FACT_RULES - set(RULES_BY_CODE)

@@ -15,6 +15,22 @@ class EventImportSerializer(serializers.Serializer[None]):
     file = serializers.FileField(allow_empty_file=True)
 
 
+class SettlementAccountImportSerializer(serializers.Serializer[None]):
+    kind = serializers.ChoiceField(choices=["balances", "transactions"])
+    file = serializers.FileField(allow_empty_file=True)
+
+
+SettlementAccountResultSerializer = inline_serializer(
+    "SettlementAccountResult",
+    {
+        "delivery": serializers.IntegerField(),
+        "rows": serializers.IntegerField(),
+        "created": serializers.IntegerField(),
+        "duplicates": serializers.IntegerField(help_text="rows whose key is stored, or earlier in the file, alike"),
+    },
+)
+
+
 class RowErrorSerializer(serializers.Serializer[None]):
     row = serializers.IntegerField()
     column = serializers.CharField()

@@ -7,6 +7,7 @@ from risk.api.views import (
     MonitoringEventImportView,
     MonitoringEventPushView,
     OutbreakViewSet,
+    SettlementAccountImportView,
     TradeRecordImportView,
     TradeRecordPushView,
 )
@@ -17,6 +18,7 @@ router.register("outbreaks", OutbreakViewSet, basename="outbreak")
 urlpatterns = [
     path("trade-records/import/", TradeRecordImportView.as_view(), name="api-trade-record-import"),
     path("monitoring-events/import/", MonitoringEventImportView.as_view(), name="api-monitoring-event-import"),
+    path("settlement-accounts/import/", SettlementAccountImportView.as_view(), name="api-settlement-account-import"),
     path("provider/trade-records/", TradeRecordPushView.as_view(), name="api-provider-trade-records"),
     path(
         "provider/monitoring-events/",

@@ -27,11 +27,14 @@ from risk.api.serializers import (
     EventImportSerializer,
     EventPushSerializer,
     OutbreakSerializer,
+    SettlementAccountImportSerializer,
+    SettlementAccountResultSerializer,
     TradeImportSerializer,
     TradePushSerializer,
 )
 from risk.importers import provider_max_bytes
 from risk.models import Outbreak
+from risk.services.accounts import settlement_accounts_import
 from risk.services.deliveries import (
     DeliveryResult,
     monitoring_events_import,
@@ -83,6 +86,25 @@ class MonitoringEventImportView(APIView):
         upload = form.validated_data["file"]
         content, name = upload_open(upload, max_bytes=provider_max_bytes())
         result = monitoring_events_import(content=content, filename=name, actor=acting_user(request))
+        return Response(result.as_dict())
+
+
+class SettlementAccountImportView(APIView):
+    """POST /api/v1/settlement-accounts/import/: multipart ``kind`` and ``file`` (the core's 结算账户数据).
+
+    The file is all or nothing: any bad row → 400 ``file_rejected`` with ``errors``, nothing kept.
+    """
+
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(request=SettlementAccountImportSerializer, responses=SettlementAccountResultSerializer)
+    def post(self, request: Request) -> Response:
+        form = SettlementAccountImportSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        content, name = upload_open(form.validated_data["file"], max_bytes=provider_max_bytes())
+        result = settlement_accounts_import(
+            kind=form.validated_data["kind"], content=content, filename=name, actor=acting_user(request)
+        )
         return Response(result.as_dict())
 
 
