@@ -32,7 +32,11 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem(_("Credit limits"), "limit-list", EVERYONE),
     MenuItem(_("Renewals"), "renewal-list", (Role.ACCOUNT_MANAGER, Role.RISK_APPROVER, Role.BRANCH_MANAGER)),
     MenuItem(_("Third-party data"), "provider-data", (Role.ACCOUNT_MANAGER, Role.RISK_APPROVER, Role.ADMINISTRATOR)),
+    MenuItem(
+        _("Settlement accounts"), "settlement-accounts", (Role.ACCOUNT_MANAGER, Role.RISK_APPROVER, Role.ADMINISTRATOR)
+    ),
     MenuItem(_("Loans"), "loan-list", ALL_STAFF),
+    MenuItem(_("Compensation"), "compensation", EVERYONE),
     MenuItem(_("My warnings"), "my-warnings", (Role.ACCOUNT_MANAGER, Role.BRANCH_MANAGER, Role.RISK_APPROVER)),
     MenuItem(_("Warnings"), "warning-list", ALL_STAFF),
     MenuItem(_("Dashboards"), "dashboards", ALL_STAFF),

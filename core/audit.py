@@ -72,6 +72,10 @@ class AuditAction(StrEnum):
     # servicing
     REPAYMENT_RECORD = "repayment_record"  # repayment_record
     LOAN_CLASSIFY = "loan_classify"  # loan_classify: a classification set by hand
+    # servicing.anchor_payments: the anchor pays from its own funds, recorded and checked by two people
+    ANCHOR_PAYMENT_RECORD = "anchor_payment_record"  # anchor_payment_record
+    ANCHOR_PAYMENT_APPROVE = "anchor_payment_approve"  # anchor_payment_approve: applied to demands and claims
+    ANCHOR_PAYMENT_REJECT = "anchor_payment_reject"  # anchor_payment_reject
     # corebank
     CORE_DEBITS_IMPORT = "core_debits_import"  # debit_file_import: the core system's debit file kept
     # postloan
