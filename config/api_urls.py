@@ -11,6 +11,7 @@ from origination.api.programs import ProgramViewSet
 from origination.api.renewals import RenewalViewSet
 from partners.api.views import AnchorViewSet, FarmerViewSet, MarginEntryViewSet, TokenView
 from postloan.api import CheckViewSet, WarningViewSet
+from postloan.api_anchor import AnchorWindowView, StatementViewSet
 from servicing.api import LoanViewSet
 
 router = DefaultRouter()
@@ -25,10 +26,12 @@ router.register("renewals", RenewalViewSet, basename="renewal")
 router.register("loans", LoanViewSet, basename="loan")
 router.register("warnings", WarningViewSet, basename="warning")
 router.register("post-drawdown-checks", CheckViewSet, basename="post-drawdown-check")
+router.register("statements", StatementViewSet, basename="statement")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
     path("business-date/", BusinessDateView.as_view(), name="api-business-date"),
+    path("anchor-window/", AnchorWindowView.as_view(), name="api-anchor-window"),
     path("", include(router.urls)),
     path("", include("risk.api.urls")),
     path("", include("corebank.api_urls")),

@@ -40,7 +40,13 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem(_("My warnings"), "my-warnings", (Role.ACCOUNT_MANAGER, Role.BRANCH_MANAGER, Role.RISK_APPROVER)),
     MenuItem(_("Warnings"), "warning-list", ALL_STAFF),
     MenuItem(_("Dashboards"), "dashboards", ALL_STAFF),
+    MenuItem(
+        _("Monthly statements"),
+        "statement-list",
+        (Role.ANCHOR_OPERATOR, Role.BRANCH_MANAGER, Role.RISK_APPROVER, Role.ADMINISTRATOR),
+    ),
     MenuItem(_("Close of business"), "close-list", (Role.ADMINISTRATOR, Role.BRANCH_MANAGER)),
+    MenuItem(_("Disbursement instructions and journal"), "core-files", (Role.ADMINISTRATOR, Role.BRANCH_MANAGER)),
     MenuItem(_("Administration"), "system-admin", (Role.ADMINISTRATOR,)),
 )
 

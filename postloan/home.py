@@ -32,6 +32,7 @@ from origination.selectors import visible_batches, visible_loans
 from partners.auth import acting_user
 from partners.models import Anchor, Program, User
 from partners.scoping import visible_anchors, visible_programs
+from postloan.anchor_window import AnchorWindow, anchor_window
 from postloan.close_alerts import open_alerts
 from postloan.close_requests import CONSOLE_ROLES
 from postloan.models import RiskWarning
@@ -62,6 +63,12 @@ class ProgramCard:
     program: Program
     figures: ProgramFigures
     url: str
+    farmers: int = 0  # farmers holding a limit in force (the anchor's window)
+
+    @property
+    def limits_url(self) -> str:
+        """The programme's credit limits, a page at a time, with what each farmer has drawn and has left."""
+        return _url("limit-list", {"program": self.program.pk})
 
     @property
     def limits_used_ratio(self) -> Decimal:
@@ -83,6 +90,8 @@ class HomePage:
     admin_links: list[tuple[str, str]] = field(default_factory=list)
     # The close of business's open alerts, for those who run the console (administrators, branch managers).
     operations_alerts: list[OperationsAlert] = field(default_factory=list)
+    # An anchor operator's window on his enterprise: batches decided, demands and claims, statements.
+    window: AnchorWindow | None = None
 
 
 def _url(name: str, query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None) -> str:
@@ -198,8 +207,9 @@ def branch_manager_cards(user: User) -> list[Card]:
     ]
 
 
-def anchor_operator_page(user: User, page: HomePage) -> None:
-    """His enterprise's batches by status, and for each of his programmes its limits and its margin."""
+def anchor_operator_page(user: User, page: HomePage, today: dt.date) -> None:
+    """His enterprise's batches by status and the latest with their decisions, for each of his programmes its
+    terms, limits and margin, the demands and claims on it, and its monthly statements."""
     by_status = dict(
         visible_batches(user).order_by().values_list("status").annotate(n=Count("id")).values_list("status", "n")
     )
@@ -209,8 +219,13 @@ def anchor_operator_page(user: User, page: HomePage) -> None:
     ]
     programs = list(visible_programs(user).order_by("name"))
     figures = programs_figures(programs)
+    page.window = anchor_window(user, today)
+    farmers = page.window.farmers_with_limits
     page.programs = [
-        ProgramCard(program, figures[program.pk], reverse("program-detail", args=[program.pk])) for program in programs
+        ProgramCard(
+            program, figures[program.pk], reverse("program-detail", args=[program.pk]), farmers.get(program.pk, 0)
+        )
+        for program in programs
     ]
 
 
@@ -224,7 +239,7 @@ def home_page(user: User, today: dt.date) -> HomePage:
     elif user.role == Role.BRANCH_MANAGER:
         page.cards = branch_manager_cards(user)
     elif user.role == Role.ANCHOR_OPERATOR:
-        anchor_operator_page(user, page)
+        anchor_operator_page(user, page, today)
     if user.role in CONSOLE_ROLES or user.is_superuser:
         page.operations_alerts = open_alerts()
     if user.role == Role.ADMINISTRATOR or user.is_superuser:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, Sum
+from django.db.models import Sum
 
 from core.calendar import month_end
 from core.money import ZERO, money
@@ -267,20 +267,3 @@ def statement_figures(program: Program, month: dt.date) -> StatementFigures:
         demands=demands,
         claims=claims,
     )
-
-
-def demand_totals(program_ids: list[int]) -> dict[str, tuple[int, Decimal]]:
-    """Per demand status, how many demands of the programmes and their amount (the anchor's home page)."""
-    rows = (
-        CompensationDemand.objects.filter(program_id__in=program_ids)
-        .values("status")
-        .annotate(n=Count("id"), total=Sum("amount"), claims=Sum("unrecovered"))
-        .order_by()
-    )
-    return {
-        row["status"]: (
-            row["n"],
-            money(row["claims"] if row["status"] == CompensationDemand.Status.CLAIM else row["total"] or ZERO),
-        )
-        for row in rows
-    }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from postloan import close_console, rule_admin, views
+from postloan import close_console, rule_admin, statement_views, views
 
 urlpatterns = [
     path("warnings/mine/", views.my_warning_list, name="my-warnings"),
@@ -14,4 +14,7 @@ urlpatterns = [
     path("operations/close/<str:day>/progress/", close_console.close_progress_fragment, name="close-progress"),
     path("system/rules/<int:pk>/", rule_admin.warning_rule_edit, name="warning-rule-edit"),
     path("system/rules/<int:pk>/enabled/", rule_admin.warning_rule_enabled, name="warning-rule-enabled"),
+    path("statements/", statement_views.statement_list, name="statement-list"),
+    path("statements/request/", statement_views.statement_request, name="statement-request"),
+    path("statements/<int:pk>/<str:kind>/", statement_views.statement_download, name="statement-download"),
 ]
