@@ -34,5 +34,6 @@ urlpatterns = [
     path("anchor-window/", AnchorWindowView.as_view(), name="api-anchor-window"),
     path("", include(router.urls)),
     path("", include("risk.api.urls")),
+    path("", include("accounting.api_urls")),
     path("", include("corebank.api_urls")),
 ]
