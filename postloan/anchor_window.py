@@ -19,16 +19,17 @@ from django.urls import reverse
 from core.calendar import month_end
 from core.money import ZERO, money
 from origination.figures import limits_in_force
-from origination.models import Batch, BatchRow, CompensationDemand, CreditLimit
+from origination.models import AnchorPayment, Batch, BatchRow, CompensationDemand, CreditLimit
 from origination.selectors import visible_batches
 from partners.models import Program, User
-from partners.scoping import visible_programs
+from partners.scoping import visible_anchors, visible_programs
 from postloan.models_statements import MonthlyStatement
 from postloan.statements import visible_statements
 
 RECENT_BATCHES = 5
 DEMANDS_SHOWN = 10
 STATEMENTS_SHOWN = 6
+PAYMENTS_SHOWN = 5
 # Demands still waiting for money, shown line by line: open within the month, or left as a claim after it.
 UNSETTLED = (CompensationDemand.Status.OPEN, CompensationDemand.Status.CLAIM)
 
@@ -81,6 +82,7 @@ class AnchorWindow:
     demand_totals: list[DemandTotal] = field(default_factory=list)
     open_demands: list[OpenDemand] = field(default_factory=list)
     statements: list[MonthlyStatement] = field(default_factory=list)
+    payments: list[AnchorPayment] = field(default_factory=list)  # the anchor's own funds, newest first
 
 
 def recent_batches(user: User) -> list[BatchDecisions]:
@@ -136,6 +138,11 @@ def open_demands(programs: QuerySet[Program], limit: int = DEMANDS_SHOWN) -> lis
     return [OpenDemand(demand) for demand in demands]
 
 
+def recent_payments(user: User, limit: int = PAYMENTS_SHOWN) -> list[AnchorPayment]:
+    """The enterprise's latest payments from its own funds, as bank staff recorded and checked them."""
+    return list(AnchorPayment.objects.filter(anchor__in=visible_anchors(user)).order_by("-id")[:limit])
+
+
 def anchor_window(user: User, today: dt.date) -> AnchorWindow:
     programs = visible_programs(user)
     return AnchorWindow(
@@ -144,4 +151,5 @@ def anchor_window(user: User, today: dt.date) -> AnchorWindow:
         demand_totals=demand_totals(programs),
         open_demands=open_demands(programs),
         statements=list(visible_statements(user).select_related("program", "xlsx", "pdf")[:STATEMENTS_SHOWN]),
+        payments=recent_payments(user),
     )

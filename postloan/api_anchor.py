@@ -126,5 +126,15 @@ class AnchorWindowView(APIView):
                     for row in window.open_demands
                 ],
                 "statements": StatementSerializer(window.statements, many=True).data,
+                "payments": [
+                    {
+                        "id": payment.pk,
+                        "reference": payment.reference,
+                        "amount": _money(payment.amount),
+                        "value_date": payment.value_date.isoformat(),
+                        "status": payment.status,
+                    }
+                    for payment in window.payments
+                ],
             }
         )

@@ -12,6 +12,8 @@ sum of ledger rows dated up to the month's end:
   due: a loan still overdue at the month's end cannot have paid interest that falls due later;
 - the month's flows (放款, 还本, 还息, 还罚息, 代偿): the entries dated in the month, by kind;
 - the margin (保证金): posted entries, opening balance (before the 1st), each movement, closing balance;
+- what the anchor paid from its own funds (自有资金代偿) on the programme's demands, by the payments checked and
+  applied in the month (their lines are booked as compensation, so they are part of the month's compensated);
 - demands (代偿通知) raised in the month as they stand when the statement is written, and the claims on
   the anchor (挂账) still open then.
 """
@@ -29,7 +31,7 @@ from django.db.models import Sum
 from core.calendar import month_end
 from core.money import ZERO, money
 from origination.figures import margin_required
-from origination.models import CompensationDemand, Loan, LoanDue, LoanEntry
+from origination.models import AnchorPayment, AnchorPaymentLine, CompensationDemand, Loan, LoanDue, LoanEntry
 from origination.models.loans import PRINCIPAL_MOVES
 from partners.models import MarginEntry, Program
 
@@ -89,6 +91,7 @@ class StatementFigures:
     overdue_interest: Decimal = ZERO
     loans_outstanding: int = 0
     compensated_to_date: Decimal = ZERO
+    anchor_paid_in_month: Decimal = ZERO
     flows: dict[str, Decimal] = field(default_factory=dict)
     margin_opening: Decimal = ZERO
     margin_moves: list[MarginMove] = field(default_factory=list)
@@ -131,6 +134,7 @@ class StatementFigures:
             "overdue_interest": self.overdue_interest,
             "compensated_in_month": self.compensated_in_month,
             "compensated_to_date": self.compensated_to_date,
+            "anchor_paid_in_month": self.anchor_paid_in_month,
             "margin_opening": self.margin_opening,
             "margin_closing": self.margin_closing,
             "margin_required": self.margin_required,
@@ -216,6 +220,16 @@ def _margin(program_id: int, start: dt.date, end: dt.date) -> tuple[Decimal, lis
     return money(opening), moves
 
 
+def _anchor_paid(program_id: int, start: dt.date, end: dt.date) -> Decimal:
+    """The programme's share of the anchor's payments checked and applied in the month."""
+    lines = AnchorPaymentLine.objects.filter(
+        demand__program_id=program_id,
+        payment__status=AnchorPayment.Status.APPLIED,
+        payment__checked_on__range=(start, end),
+    )
+    return money(lines.aggregate(total=Sum("amount"))["total"] or ZERO)
+
+
 def _demand_lines(demands: Iterator[CompensationDemand]) -> list[DemandLine]:
     return [
         DemandLine(
@@ -260,6 +274,7 @@ def statement_figures(program: Program, month: dt.date) -> StatementFigures:
         overdue_principal=overdue,
         overdue_interest=_overdue_interest(program.pk, end),
         loans_outstanding=loans,
+        anchor_paid_in_month=_anchor_paid(program.pk, start, end),
         compensated_to_date=money(sum((to_date.get(FLOW_KINDS[k], ZERO) for k in COMPENSATED_KINDS), ZERO)),
         flows={name: flows.get(kind, ZERO) for name, kind in FLOW_KINDS.items()},
         margin_opening=opening,

@@ -52,6 +52,7 @@ def summary_rows(figures: StatementFigures) -> list[tuple[str, Decimal | int]]:
         (_("of which principal"), flows["compensated_principal"]),
         (_("of which interest"), flows["compensated_interest"]),
         (_("of which penalty interest"), flows["compensated_penalty"]),
+        (_("of which paid by the anchor from its own funds"), figures.anchor_paid_in_month),
         (_("Compensated to month end"), figures.compensated_to_date),
         (_("Margin opening balance"), figures.margin_opening),
         (_("Margin closing balance"), figures.margin_closing),

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from core.business_date import business_date_set
 from core.roles import Role
-from origination.models import CompensationDemand
+from origination.models import AnchorPayment, AnchorPaymentLine, CompensationDemand
 from origination.services.drawdown import loan_disburse
 from postloan.models_statements import MonthlyStatement
 from postloan.statements import statement_write
@@ -32,8 +32,23 @@ def two_anchors(users, org):
         program.name = f"{name}方案"
         program.save()
         loan = loan_disburse(credit_limit=limit, amount=Decimal(amount), term_months=6, actor=users["manager"])
-        CompensationDemand.objects.create(
+        demand = CompensationDemand.objects.create(
             loan=loan, program=program, raised_on=D(2027, 3, 20), amount=Decimal(f"{111 + i}.11")
+        )
+        # A transfer from the anchor's own funds, checked and applied in March, part of it on this demand.
+        payment = AnchorPayment.objects.create(
+            anchor=program.anchor,
+            reference=f"TRF-{name}-{i}",
+            amount=Decimal(f"{60 + i}.00"),
+            value_date=D(2027, 3, 25),
+            status=AnchorPayment.Status.APPLIED,
+            recorded_by=users["manager"],
+            recorded_on=D(2027, 3, 25),
+            checked_by=users["approver"],
+            checked_on=D(2027, 3, 25),
+        )
+        AnchorPaymentLine.objects.create(
+            payment=payment, demand=demand, loan=loan, amount=payment.amount, interest=payment.amount
         )
         CompensationDemand.objects.create(
             loan=loan,
@@ -64,9 +79,17 @@ def test_the_operator_home_shows_his_enterprise_only(two_anchors):
     assert "41,234.56" in page and "28,765.43" not in page  # outstanding principal of each programme
     assert "555.55" in page and "556.55" not in page  # the claims left on each anchor
     assert "111.11" in page and "112.11" not in page  # the open demands
+    assert "TRF-甲-0" in page and "TRF-乙-1" not in page  # the payments from the anchor's own funds
     assert reverse("statement-download", args=[mine["statement"].pk, "pdf"]) in page
     assert reverse("statement-download", args=[other["statement"].pk, "pdf"]) not in page
     assert reverse("statement-list") in page
+
+
+@pytest.mark.django_db
+def test_each_statement_counts_its_own_anchor_payments(two_anchors):
+    mine, other = two_anchors
+    assert mine["statement"].figures["anchor_paid_in_month"] == "60.00"
+    assert other["statement"].figures["anchor_paid_in_month"] == "61.00"
 
 
 @pytest.mark.django_db
@@ -93,6 +116,7 @@ def test_the_api_answers_his_enterprise_only(two_anchors):
     assert window["demands"]["open"] == {"count": 1, "amount": "111.11"}
     assert {d["loan"] for d in window["unsettled_demands"]} == {mine["loan"].pk}
     assert [s["id"] for s in window["statements"]] == [mine["statement"].pk]
+    assert [p["reference"] for p in window["payments"]] == ["TRF-甲-0"]
     listed = api.get("/api/v1/statements/").json()
     rows = listed["results"] if isinstance(listed, dict) else listed
     assert [s["id"] for s in rows] == [mine["statement"].pk]

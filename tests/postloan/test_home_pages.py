@@ -188,5 +188,5 @@ def test_the_home_page_reads_a_bounded_number_of_queries(client, users, book, ro
             book.farmer_a.org_node, raised_on=DAY - dt.timedelta(days=9), assignee=users["manager"], subject_id=10 + n
         )
     assert _queries(client, user) == before
-    # The anchor operator's window adds its batches' decisions, limits held, demands and statements.
-    assert before <= (16 if role == "anchor" else 15)
+    # The anchor operator's window adds its batches' decisions, limits held, demands, payments and statements.
+    assert before <= (17 if role == "anchor" else 15)
