@@ -47,6 +47,7 @@ MENU: tuple[MenuItem, ...] = (
     ),
     MenuItem(_("Close of business"), "close-list", (Role.ADMINISTRATOR, Role.BRANCH_MANAGER)),
     MenuItem(_("Disbursement instructions and journal"), "core-files", (Role.ADMINISTRATOR, Role.BRANCH_MANAGER)),
+    MenuItem(_("Core debit files"), "core-debit-files", (Role.ADMINISTRATOR, Role.BRANCH_MANAGER)),
     MenuItem(_("Administration"), "system-admin", (Role.ADMINISTRATOR,)),
 )
 

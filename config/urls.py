@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("origination.urls")),
     path("", include("servicing.urls")),
     path("", include("accounting.urls")),
+    path("", include("corebank.urls")),
     path("", include("postloan.urls")),
     path("dashboards/", include("postloan.dashboards.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
