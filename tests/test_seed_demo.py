@@ -58,6 +58,8 @@ def test_seed_demo_builds_a_world_that_shows_every_capability_and_a_second_run_c
     assert warnings.filter(resolution__in=["confirmed_risk", "false_alarm"]).exists()
     assert warnings.filter(status="open", deadline__lt=today).exists()
     assert warnings.values("rule").distinct().count() >= 6
+    # the settlement accounts' rules each fire on the core's demo delivery (postloan.demo_parts.settlement_accounts)
+    assert {"FUNDS_DIVERTED", "SETTLEMENT_FLOW_DROP"} <= set(warnings.values_list("rule__code", flat=True))
 
     # the dashboards, as the branch leader reads them
     leader = User.objects.get(username="leader")

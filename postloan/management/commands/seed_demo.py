@@ -9,6 +9,7 @@ from postloan.demo_parts.limit_life import demo_limit_life_ensure
 from postloan.demo_parts.program_change import demo_program_change_ensure
 from postloan.demo_parts.renewal import demo_renewal_ensure
 from postloan.demo_parts.screening import demo_screening_ensure
+from postloan.demo_parts.settlement_accounts import demo_settlement_accounts_ensure
 
 
 class Command(BaseCommand):
@@ -29,6 +30,7 @@ class Command(BaseCommand):
         demo_limit_life_ensure()
         demo_program_change_ensure()
         demo_conflicts_ensure()
+        demo_settlement_accounts_ensure()  # the core's settlement-account files and their two rules
         demo.demo_cross_selling_ensure()
         demo.demo_handling_today()
         self.stdout.write(self.style.SUCCESS("Demo world ready."))
