@@ -93,8 +93,12 @@ def _demand_cells(line: DemandLine) -> list[object]:
 
 
 def _row(sheet: WriteOnlyWorksheet, values: Iterable[object], bold: bool = False) -> None:
-    cells = []
+    """One row; only the cells that need a style are made as cells (a month's demands may be 100,000 rows)."""
+    cells: list[object] = []
     for value in values:
+        if not bold and not isinstance(value, Decimal | dt.date):
+            cells.append(value)
+            continue
         cell = WriteOnlyCell(sheet, value=value)
         if isinstance(value, Decimal):
             cell.number_format = AMOUNT_FORMAT
