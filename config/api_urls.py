@@ -13,6 +13,7 @@ from partners.api.views import AnchorViewSet, FarmerViewSet, MarginEntryViewSet,
 from postloan.api import CheckViewSet, WarningViewSet
 from postloan.api_anchor import AnchorWindowView, StatementViewSet
 from servicing.api import LoanViewSet
+from servicing.api_compensation import DemandViewSet, PaymentViewSet
 
 router = DefaultRouter()
 router.register("anchors", AnchorViewSet, basename="anchor")
@@ -24,6 +25,8 @@ router.register("batches", BatchViewSet, basename="batch")
 router.register("credit-limits", CreditLimitViewSet, basename="credit-limit")
 router.register("renewals", RenewalViewSet, basename="renewal")
 router.register("loans", LoanViewSet, basename="loan")
+router.register("compensation-demands", DemandViewSet, basename="compensation-demand")
+router.register("anchor-payments", PaymentViewSet, basename="anchor-payment")
 router.register("warnings", WarningViewSet, basename="warning")
 router.register("post-drawdown-checks", CheckViewSet, basename="post-drawdown-check")
 router.register("statements", StatementViewSet, basename="statement")

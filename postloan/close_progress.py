@@ -21,6 +21,7 @@ STEP_LABELS: dict[str, Any] = {
     "accrual": _("Interest accrual"),
     "settlement": _("Settlement and overdue"),
     "compensation": _("Compensation from the margin"),
+    "demand_notices": _("Compensation demand notices"),
     "classification": _("Five-tier classification"),
     "limits": _("Limit expiries"),
     "limit_freezes": _("Limit freezes on adverse records"),

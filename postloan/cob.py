@@ -47,6 +47,7 @@ from postloan.models_close import DayCloseStepRun
 from postloan.warning_run import escalation_step, warning_chunks, warnings_chunk
 from servicing.breaker import programs_breaker
 from servicing.compensation import compensate_month_end
+from servicing.demand_notices import demand_notices_send
 from servicing.settlement import classify, expire_limits, settle
 
 log = logging.getLogger(__name__)
@@ -102,6 +103,9 @@ STEPS: list[Step] = [
     # Settlement moves no principal and closes no loan: the accrual's count is the same before or after.
     Step("settlement", settle, chunked=True, alongside=True),  # and overdue: one update of each loan row
     Step("compensation", _compensation, chunked=False),
+    # One notice per anchor for the demands raised today; reads which demands were raised and for how
+    # much, which the month-end deduction never changes.
+    Step("demand_notices", demand_notices_send, chunked=False, alongside=True),
     Step("classification", classify, chunked=True),
     Step("limits", expire_limits, chunked=False),
     # The live limits of farmers on whom an adverse event arrived today are frozen before the warning

@@ -1,0 +1,52 @@
+"""Audit scenarios of compensation to the end: the anchor's own payments, recorded and checked by two people."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from core.audit import AuditAction
+from tests.core.audit_scenarios import Act, World, scenario, users
+
+
+def _overdue() -> None:
+    """The world's loan falls overdue on 20 June (its first interest): a demand on the anchor."""
+    from postloan.cob import close_business_days
+
+    close_business_days(to=dt.date(2027, 6, 21))
+
+
+def _payment(world: World):  # type: ignore[no-untyped-def]
+    from servicing.anchor_payments import anchor_payment_record
+
+    return anchor_payment_record(
+        anchor=world["program"].anchor,
+        reference="HX-AUDIT-1",
+        amount=Decimal("10.00"),
+        value_date=dt.date(2027, 6, 21),
+        actor=users(world)["manager"],
+    )
+
+
+@scenario(AuditAction.ANCHOR_PAYMENT_RECORD)
+def _record(world: World) -> Act:
+    _overdue()
+    return lambda: _payment(world)
+
+
+@scenario(AuditAction.ANCHOR_PAYMENT_APPROVE)
+def _approve(world: World) -> Act:
+    from servicing.anchor_payments import anchor_payment_approve
+
+    _overdue()
+    payment = _payment(world)
+    return lambda: anchor_payment_approve(payment=payment, actor=users(world)["approver"])
+
+
+@scenario(AuditAction.ANCHOR_PAYMENT_REJECT)
+def _reject(world: World) -> Act:
+    from servicing.anchor_payments import anchor_payment_reject
+
+    _overdue()
+    payment = _payment(world)
+    return lambda: anchor_payment_reject(payment=payment, actor=users(world)["approver"], note="未到账")
