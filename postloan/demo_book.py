@@ -15,8 +15,11 @@ from decimal import Decimal
 from typing import Any
 
 from core.business_date import business_date_get
+from corebank.apply import debit_owed
+from corebank.debit_files import debit_file_import
 from origination.models import Batch, BatchRow, CreditLimit, Loan
 from origination.outbox import notifications_send_pending
+from origination.schedule import SETTLEMENT_DAY
 from origination.services.approval import Decision, batch_approve, batch_row_decide, batch_submit
 from origination.services.drawdown import loan_disburse
 from origination.tasks import batch_process_dispatch
@@ -118,7 +121,8 @@ def service_book(
     until: dt.date,
     feeds: tuple[Feed, ...] = (),
 ) -> None:
-    """Close day by day; on the 21st the good payers pay their interest, others behave as their kind."""
+    """Close day by day; on the 20th the core debits the interest of the farmers who pay (a debit file the
+    close of the 20th applies, so that they are never overdue), others behave as their kind."""
     stops_after = {
         loan.pk: rng.choice((dt.date(2027, 5, 1), dt.date(2027, 6, 1), dt.date(2027, 7, 1))) for loan in loans
     }
@@ -132,7 +136,8 @@ def service_book(
                 trade_records_import(
                     anchor=anchor, content=content, filename=f"交易数据{month:%Y%m}.csv", actor=manager
                 )
-        for loan in Loan.objects.filter(pk__in=behaviour, status=Loan.Status.ACTIVE):
+        debits: list[tuple[int, Decimal]] = []
+        for loan in Loan.objects.filter(pk__in=behaviour, status=Loan.Status.ACTIVE).order_by("id"):
             kind = behaviour[loan.pk]
             owed = loan_owed(loan, today)
             pays_interest = kind in {"good", "partial", "early"} or (kind == "stops" and today < stops_after[loan.pk])
@@ -142,10 +147,30 @@ def service_book(
                 repayment_record(loan=loan, amount=(owed.total / 2).quantize(Decimal("0.01")), actor=manager)
             elif today == loan.maturity_on and kind != "never":
                 repayment_record(loan=loan, amount=owed.total, actor=manager)
-            elif today.day == 21 and pays_interest and owed.penalty + owed.overdue_interest > 0:
-                repayment_record(loan=loan, amount=owed.penalty + owed.overdue_interest, actor=manager)
+            elif today.day == SETTLEMENT_DAY and pays_interest:
+                # What the loan will owe of penalty and interest once the close has charged today's interest.
+                at_close = debit_owed(loan, today)
+                amount = at_close.penalty + at_close.overdue_interest + at_close.current_interest
+                if amount > 0:
+                    debits.append((loan.pk, amount))
+        if debits:
+            core_debits_send(today, debits)
         handle_due_warnings(today)
         close_business_days(to=today + dt.timedelta(days=1))
+
+
+def core_debits_send(today: dt.date, debits: list[tuple[int, Decimal]]) -> None:
+    """The core system's debit file of the day, as its file drop delivers it (GBK CSV), received by operations."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(("贷款编号", "入账日期", "金额", "核心流水号"))
+    for loan_id, amount in debits:
+        writer.writerow((loan_id, today.isoformat(), f"{amount:.2f}", f"HX{today:%Y%m%d}{loan_id:08d}"))
+    debit_file_import(
+        content=out.getvalue().encode("gbk"),
+        filename=f"核心扣款{today:%Y%m%d}.csv",
+        actor=User.objects.get(username="admin"),
+    )
 
 
 # Days from raising to handling, picked by warning id: most within their deadline (3, 7 or 15 days by
