@@ -87,6 +87,7 @@ class AuditAction(StrEnum):
     HOLDINGS_IMPORT = "holdings_import"  # holdings_import: cross-selling holdings from a file
     HOLDING_RECORD = "holding_record"  # holding_record: a holding recorded by hand
     CLOSE_RESUME = "close_resume"  # close_resume_request: a person on the console resumes a close
+    STATEMENT_WRITE = "statement_write"  # statement_write: a monthly statement's files kept (the beat or staff)
     # the limit's life after the grant (the close's own freezes and expiries ride on the close)
     LIMIT_FREEZE = "limit_freeze"  # credit_limit_freeze: frozen by a person, with the reason
     LIMIT_UNFREEZE = "limit_unfreeze"  # credit_limit_unfreeze: lifted by a second person

@@ -17,6 +17,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
+from core.audit import AuditAction, audit_record
 from core.business_date import business_date_get
 from core.calendar import month_end
 from core.error_codes import ErrorCode
@@ -81,7 +82,7 @@ def statement_write(program: Program, month: dt.date, actor: User | None = None)
     stem = f"statement-{program.pk}-{start:%Y-%m}"
     try:
         with files_kept_only_on_commit(), transaction.atomic():
-            return MonthlyStatement.objects.create(
+            statement = MonthlyStatement.objects.create(
                 program=program,
                 month=start,
                 generated_on=today,
@@ -92,6 +93,16 @@ def statement_write(program: Program, month: dt.date, actor: User | None = None)
                     content=pdf, name=f"{stem}.pdf", content_type="application/pdf", uploaded_by=actor
                 ),
             )
+            audit_record(
+                actor=actor,
+                action=AuditAction.STATEMENT_WRITE,
+                subject=statement,
+                program=program.pk,
+                month=f"{start:%Y-%m}",
+                xlsx_sha256=statement.xlsx.sha256,
+                pdf_sha256=statement.pdf.sha256,
+            )
+            return statement
     except IntegrityError:
         # Written meanwhile by another run (the beat and a click at once): that one stands.
         return MonthlyStatement.objects.get(program=program, month=start)
