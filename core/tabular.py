@@ -19,6 +19,7 @@ passes through a float: every cell is read as text and amounts are built with
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import re
 from collections.abc import Iterator, Sequence
@@ -83,6 +84,10 @@ __all__ = [
 
 ROW = "row"  # the column that carries the spreadsheet row number (header = row 1)
 CHUNK_ROWS = 200_000  # records read at a time by ``read_table_chunks``: large enough to stay vectorised
+# python-calamine holds a whole sheet while it is read (it has no lazy sheet), about 0.8 KB a row: a
+# workbook read in chunks is refused beyond this many data rows, so that reading stays near 350 MiB;
+# a larger delivery comes as CSV, which is read a chunk at a time whatever its size.
+WORKBOOK_MAX_ROWS = 300_000
 # A workbook's rows at a time: calamine holds the whole sheet (at most 1,048,576 rows) in its own compact
 # form, so the rows made Python objects are kept fewer.
 SHEET_CHUNK_ROWS = 50_000
@@ -491,6 +496,7 @@ class _TableStream:
         self.max_rows, self.chunk_rows = max_rows, max(1, chunk_rows)
         self.lookup = _header_lookup(columns)
         self.records = False  # CSV: the csv module rather than pandas' C parser
+        self.workbook_capped = False  # a workbook held to WORKBOOK_MAX_ROWS, below the caller's max_rows
         self._records_from_start = False
         self.encoding, self.limits = self._inspect(max_columns)
         self.first, self.rest = self._header()
@@ -505,8 +511,7 @@ class _TableStream:
         head = handle.read(len(OLE_MAGIC))
         limits = Limits(size=size, max_rows=self.max_rows, max_columns=max_columns or default_max_columns())
         if head.startswith(ZIP_MAGIC):
-            check_workbook(handle, filename, limits)
-            return None, limits
+            return None, self._workbook_limits(limits)
         if head.startswith(OLE_MAGIC):
             raise _old_excel(filename)
         encoding = table_encoding(handle, filename)
@@ -516,6 +521,28 @@ class _TableStream:
         # (as ``read_table`` does then too) and names the rows wider than the header.
         self.records = shape.record_widest > shape.record_width
         return encoding, limits
+
+    def _workbook_limits(self, limits: Limits) -> Limits:
+        """``check_workbook`` within ``WORKBOOK_MAX_ROWS``: a sheet longer than that, though within the
+        caller's own limit, is refused with a word on sending it as CSV (here, or once counted)."""
+        capped = dataclasses.replace(limits, max_rows=min(limits.max_rows, WORKBOOK_MAX_ROWS))
+        self.workbook_capped = capped != limits
+        try:
+            check_workbook(self.handle, self.filename, capped)
+        except TableError as exc:
+            if not self.workbook_capped or exc.code != ErrorCode.FILE_TOO_LARGE:
+                raise
+            check_workbook(self.handle, self.filename, limits)  # refused for another reason: say that one
+            raise self._workbook_too_long() from None
+        self.max_rows = capped.max_rows
+        return capped
+
+    def _workbook_too_long(self) -> TableError:
+        return TableError(
+            ErrorCode.FILE_TOO_LARGE,
+            _("%(file)s is a workbook of more than %(max)d rows: send a file this large as CSV.")
+            % {"file": self.filename, "max": WORKBOOK_MAX_ROWS},
+        )
 
     def _header(self) -> tuple[_Grid, Iterator[_Grid]]:
         """The first grids, joined, until the header can be found in them; the grids after them."""
@@ -647,7 +674,11 @@ class _TableStream:
                 given = True
                 yield self._frame(grid, data[part : part + self.chunk_rows])
         if total > self.max_rows:
-            raise _too_many_rows(self.filename, total, self.max_rows)
+            raise (
+                self._workbook_too_long()
+                if self.workbook_capped
+                else _too_many_rows(self.filename, total, self.max_rows)
+            )
         if wide:
             raise _extra_cells(tuple(wide), self.filename)
         if not given:

@@ -155,3 +155,23 @@ def test_reading_the_file_between_two_chunks_does_not_move_the_reader(filename, 
     pd.testing.assert_frame_equal(
         pd.concat(frames, ignore_index=True), read_table(content, filename, columns, max_rows=10**6)
     )
+
+
+def test_a_workbook_longer_than_the_workbook_cap_is_refused_with_a_word_on_csv(monkeypatch):
+    # calamine holds a whole sheet: beyond WORKBOOK_MAX_ROWS a workbook is refused even where the caller
+    # takes more rows (a provider delivery), and the same rows as CSV are read a chunk at a time.
+    monkeypatch.setattr(tabular, "WORKBOOK_MAX_ROWS", 5)
+    columns = [ColumnSpec("a", ("a",), True), ColumnSpec("b", ("b",), True)]
+    rows = [["a", "b"]] + [[str(number), "x"] for number in range(8)]
+    with pytest.raises(TableError) as refused:
+        list(read_table_chunks(io.BytesIO(plain.xlsx(rows)), "big.xlsx", columns, max_rows=1000, chunk_rows=CHUNK))
+    assert refused.value.code == "file_too_large"
+    assert "CSV" in refused.value.detail
+    text = "\n".join(",".join(row) for row in rows).encode()
+    assert sum(len(frame) for frame in read_table_chunks(io.BytesIO(text), "big.csv", columns, max_rows=1000)) == 8
+    # Within the cap the workbook reads; beyond the caller's own, smaller limit, the caller's refusal stands.
+    small = plain.xlsx(rows[:5])
+    assert sum(len(frame) for frame in read_table_chunks(io.BytesIO(small), "s.xlsx", columns, max_rows=1000)) == 4
+    with pytest.raises(TableError) as own:
+        list(read_table_chunks(io.BytesIO(plain.xlsx(rows)), "big.xlsx", columns, max_rows=3))
+    assert own.value.code == "file_too_large" and "CSV" not in own.value.detail
