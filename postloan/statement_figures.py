@@ -4,11 +4,11 @@ The statement may be written any day after the month (the task writes it on the 
 older month), so no figure is read from the loans' running balances, which have moved on since. Each is a
 sum of ledger rows dated up to the month's end:
 
-- outstanding principal (贷款余额): disbursements less principal repaid and compensated (``PRINCIPAL_MOVES``);
+- outstanding principal (贷款余额): disbursements less principal repaid, compensated and written off;
 - overdue principal (逾期本金): the outstanding principal of the loans matured by the month's end (principal
   falls due at maturity, all of it; the close moves what is unpaid to overdue that evening);
 - overdue interest (逾期利息): per loan, interest due by the month's end less interest repaid or compensated
-  by then, never below 0. Exact because the waterfall pays overdue interest before any interest not yet
+  or written off by then, never below 0. Exact because the waterfall pays overdue interest before any interest not yet
   due: a loan still overdue at the month's end cannot have paid interest that falls due later;
 - the month's flows (放款, 还本, 还息, 还罚息, 代偿): the entries dated in the month, by kind;
 - the margin (保证金): posted entries, opening balance (before the 1st), each movement, closing balance;
@@ -48,9 +48,22 @@ FLOW_KINDS: dict[str, str] = {
     "compensated_principal": LoanEntry.Kind.COMPENSATED_PRINCIPAL,
     "compensated_interest": LoanEntry.Kind.COMPENSATED_INTEREST,
     "compensated_penalty": LoanEntry.Kind.COMPENSATED_PENALTY,
+    # 追偿 and 核销: the farmer reimbursing the anchor, balances written off, money received after a write-off.
+    "recovered_for_anchor": "recovered_for_anchor",
+    "written_off_principal": "written_off_principal",
+    "written_off_interest": "written_off_interest",
+    "written_off_penalty": "written_off_penalty",
+    "recovered_after_write_off": "recovered_written_off",
 }
 COMPENSATED_KINDS = ("compensated_principal", "compensated_interest", "compensated_penalty")
-INTEREST_SETTLED = (LoanEntry.Kind.REPAID_INTEREST.value, LoanEntry.Kind.COMPENSATED_INTEREST.value)
+WRITTEN_OFF_KINDS = ("written_off_principal", "written_off_interest", "written_off_penalty")
+# What takes principal off the book (besides ``PRINCIPAL_MOVES``, a write-off does), and interest due.
+PRINCIPAL_OUT = (*(kind for kind in PRINCIPAL_MOVES if kind != "disbursement"), "written_off_principal")
+INTEREST_SETTLED = (
+    LoanEntry.Kind.REPAID_INTEREST.value,
+    LoanEntry.Kind.COMPENSATED_INTEREST.value,
+    "written_off_interest",
+)
 # Demands shown line by line in the PDF; the workbook lists them all (a month may raise one per loan).
 PDF_DEMAND_LINES = 300
 
@@ -107,6 +120,10 @@ class StatementFigures:
         return money(sum((self.flows.get(kind, ZERO) for kind in COMPENSATED_KINDS), ZERO))
 
     @property
+    def written_off_in_month(self) -> Decimal:
+        return money(sum((self.flows.get(kind, ZERO) for kind in WRITTEN_OFF_KINDS), ZERO))
+
+    @property
     def margin_closing(self) -> Decimal:
         return money(self.margin_opening + sum((move.amount for move in self.margin_moves), ZERO))
 
@@ -133,6 +150,7 @@ class StatementFigures:
             "overdue_principal": self.overdue_principal,
             "overdue_interest": self.overdue_interest,
             "compensated_in_month": self.compensated_in_month,
+            "written_off_in_month": self.written_off_in_month,
             "compensated_to_date": self.compensated_to_date,
             "anchor_paid_in_month": self.anchor_paid_in_month,
             "margin_opening": self.margin_opening,
@@ -168,7 +186,7 @@ def _ledger_sums(program_id: int, start: dt.date, end: dt.date) -> tuple[dict[st
 
 def _principal_position(program_id: int, end: dt.date) -> tuple[Decimal, Decimal, int]:
     """Outstanding principal at the month's end, the part of it past maturity, and the loans with any."""
-    moves = ", ".join(f"'{kind}'" for kind in PRINCIPAL_MOVES)
+    moves = ", ".join(f"'{kind}'" for kind in ("disbursement", *PRINCIPAL_OUT))
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT COALESCE(SUM(o.principal), 0), "
