@@ -9,6 +9,7 @@ a spreadsheet.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
@@ -20,9 +21,12 @@ CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 
 
 def cell(value: Any) -> Any:
-    if isinstance(value, Decimal):
+    kind = type(value)
+    if kind is int:
+        return value
+    if kind is Decimal:
         return f"{value:.2f}"
-    if hasattr(value, "isoformat"):
+    if kind is dt.date:
         return value.isoformat()
     return csv_text(value)
 
