@@ -16,5 +16,13 @@ urlpatterns = [
     path("system/rules/<int:pk>/enabled/", rule_admin.warning_rule_enabled, name="warning-rule-enabled"),
     path("statements/", statement_views.statement_list, name="statement-list"),
     path("statements/request/", statement_views.statement_request, name="statement-request"),
-    path("statements/<int:pk>/<str:kind>/", statement_views.statement_download, name="statement-download"),
+    path(
+        "statements/<int:pk>/statement.xlsx",
+        statement_views.statement_download,
+        {"kind": "xlsx"},
+        name="statement-xlsx",
+    ),
+    path(
+        "statements/<int:pk>/statement.pdf", statement_views.statement_download, {"kind": "pdf"}, name="statement-pdf"
+    ),
 ]

@@ -80,8 +80,8 @@ def test_the_operator_home_shows_his_enterprise_only(two_anchors):
     assert "555.55" in page and "556.55" not in page  # the claims left on each anchor
     assert "111.11" in page and "112.11" not in page  # the open demands
     assert "TRF-甲-0" in page and "TRF-乙-1" not in page  # the payments from the anchor's own funds
-    assert reverse("statement-download", args=[mine["statement"].pk, "pdf"]) in page
-    assert reverse("statement-download", args=[other["statement"].pk, "pdf"]) not in page
+    assert reverse("statement-pdf", args=[mine["statement"].pk]) in page
+    assert reverse("statement-pdf", args=[other["statement"].pk]) not in page
     assert reverse("statement-list") in page
 
 
@@ -99,9 +99,9 @@ def test_the_statements_page_and_files_are_his_only(two_anchors):
     listing = client.get(reverse("statement-list")).content.decode()
     assert "41,234.56" in listing and "28,765.43" not in listing
     assert "statement-request" not in listing  # an operator cannot ask for a month
-    own = client.get(reverse("statement-download", args=[mine["statement"].pk, "xlsx"]))
+    own = client.get(reverse("statement-xlsx", args=[mine["statement"].pk]))
     assert own.status_code == 200 and b"".join(own.streaming_content).startswith(b"PK")
-    assert client.get(reverse("statement-download", args=[other["statement"].pk, "pdf"])).status_code == 404
+    assert client.get(reverse("statement-pdf", args=[other["statement"].pk])).status_code == 404
     assert client.post(reverse("statement-request"), {"month": "2027-03-01"}).status_code == 403
 
 
