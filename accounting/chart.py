@@ -59,6 +59,7 @@ class Posting:
 
 LOAN_LEDGER = "loan"
 MARGIN_LEDGER = "margin"
+ANCHOR_PAYMENT_LEDGER = "anchor_payment"  # the anchor's payments from its own funds, once checked and applied
 
 POSTINGS: dict[tuple[str, str], Posting] = {
     (LOAN_LEDGER, "disbursement"): Posting(LOANS, BORROWER_DEPOSITS, "发放贷款"),
@@ -75,6 +76,17 @@ POSTINGS: dict[tuple[str, str], Posting] = {
     (MARGIN_LEDGER, "deposit"): Posting(ANCHOR_DEPOSITS, MARGIN_DEPOSITS, "龙头企业缴存保证金"),
     (MARGIN_LEDGER, "withdrawal"): Posting(MARGIN_DEPOSITS, ANCHOR_DEPOSITS, "龙头企业支取保证金"),
     (MARGIN_LEDGER, "deduction"): Posting(MARGIN_DEPOSITS, COMPENSATION_RECEIVABLE, "扣划保证金代偿"),
+    # The anchor pays from its own account: the compensated entries of the same day (above) are settled by
+    # its transfer instead of its margin.
+    (ANCHOR_PAYMENT_LEDGER, "applied"): Posting(ANCHOR_DEPOSITS, COMPENSATION_RECEIVABLE, "龙头企业自有资金代偿"),
+    # Not mapped yet, so that a day with them refuses its journal until the bank's accountants confirm the
+    # posting: the write-off (written_off_principal / _interest / _penalty; e.g. reserve 130401 against the
+    # receivable), recoveries after it (recovered_written_off) and the farmer's reimbursement of the anchor
+    # (recovered_for_anchor; to the margin or to the anchor's account).
 }
 
-LEDGER_NAMES = {LOAN_LEDGER: _("Loan ledger"), MARGIN_LEDGER: _("Margin ledger")}
+LEDGER_NAMES = {
+    LOAN_LEDGER: _("Loan ledger"),
+    MARGIN_LEDGER: _("Margin ledger"),
+    ANCHOR_PAYMENT_LEDGER: _("Anchor payments"),
+}

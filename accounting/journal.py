@@ -1,7 +1,7 @@
 """总账凭证: one business day's ledger movements as balanced double entries for the general ledger.
 
-The movements of the day are summed per (node, programme, ledger, kind) and each sum becomes one
-voucher of two lines, a debit and a credit of the same amount (``accounting.chart``). The file holds
+The movements of the day (the loans' ledger, the posted margin ledger, the anchors' applied payments) are
+summed per (node, programme, ledger, kind) and each sum becomes one voucher of two lines, a debit and a credit of the same amount (``accounting.chart``). The file holds
 them in that order, numbered ``JZ`` + date + sequence, amounts to the fen and nothing that varies
 between runs: the same day gives the same bytes. It is made only for a day already closed (its
 interest and penalty are charged by its close), refused when a movement has no posting yet, checked
@@ -22,7 +22,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
-from accounting.chart import LOAN_LEDGER, MARGIN_LEDGER, POSTINGS
+from accounting.chart import ANCHOR_PAYMENT_LEDGER, LOAN_LEDGER, MARGIN_LEDGER, POSTINGS
 from accounting.files import CSV_CONTENT_TYPE, csv_file_bytes, stored_bytes
 from accounting.models import JournalFile
 from accounting.permissions import require_file_role
@@ -32,7 +32,7 @@ from core.error_codes import ErrorCode
 from core.errors import DomainError
 from core.files import files_kept_only_on_commit, sha256_of, stored_file_create
 from core.money import ZERO
-from origination.models import LoanEntry
+from origination.models import AnchorPayment, AnchorPaymentLine, LoanEntry
 from partners.models import MarginEntry
 
 COLUMNS = (
@@ -92,8 +92,16 @@ def day_movements(day: dt.date) -> list[Movement]:
         .annotate(total=Sum("amount"))
         .order_by()
     )
+    # An anchor's payment is applied, loan by loan, on the day it is checked: its lines say where it went.
+    anchor = (
+        AnchorPaymentLine.objects.filter(payment__status=AnchorPayment.Status.APPLIED, payment__checked_on=day)
+        .values_list("loan__org_node__code", "loan__program_id")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
     movements = [Movement(code, program, LOAN_LEDGER, kind, total) for code, program, kind, total in loans]
     movements += [Movement(code, program, MARGIN_LEDGER, kind, total) for code, program, kind, total in margin]
+    movements += [Movement(code, program, ANCHOR_PAYMENT_LEDGER, "applied", total) for code, program, total in anchor]
     return sorted(movements, key=lambda m: (m.org_code, m.program_id, m.ledger, m.kind))
 
 
