@@ -15,8 +15,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.utils.translation import gettext_lazy as _
-
 
 @dataclass(frozen=True)
 class Account:
@@ -83,10 +81,4 @@ POSTINGS: dict[tuple[str, str], Posting] = {
     # posting: the write-off (written_off_principal / _interest / _penalty; e.g. reserve 130401 against the
     # receivable), recoveries after it (recovered_written_off) and the farmer's reimbursement of the anchor
     # (recovered_for_anchor; to the margin or to the anchor's account).
-}
-
-LEDGER_NAMES = {
-    LOAN_LEDGER: _("Loan ledger"),
-    MARGIN_LEDGER: _("Margin ledger"),
-    ANCHOR_PAYMENT_LEDGER: _("Anchor payments"),
 }

@@ -1,13 +1,14 @@
 """总账凭证: one business day's ledger movements as balanced double entries for the general ledger.
 
 The movements of the day (the loans' ledger, the posted margin ledger, the anchors' applied payments) are
-summed per (node, programme, ledger, kind) and each sum becomes one voucher of two lines, a debit and a credit of the same amount (``accounting.chart``). The file holds
-them in that order, numbered ``JZ`` + date + sequence, amounts to the fen and nothing that varies
-between runs: the same day gives the same bytes. It is made only for a day already closed (its
-interest and penalty are charged by its close), refused when a movement has no posting yet, checked
-to balance to the fen, and kept with its SHA-256. Asked again, the day is rebuilt and compared with
-the kept file: the same bytes give back the same record; different bytes mean the day's ledger changed
-after the file went out (``file_changed``), which the general ledger must hear about from a person.
+summed per (node, programme, ledger, kind) and each sum becomes one voucher of two lines, a debit and a
+credit of the same amount (``accounting.chart``). The file holds them in that order, numbered ``JZ`` +
+date + sequence, amounts to the fen and nothing that varies between runs: the same day gives the same
+bytes. It is made only for a day already closed (its interest and penalty are charged by its close),
+refused when a movement has no posting yet, checked to balance to the fen, and kept with its SHA-256.
+Asked again, the day is rebuilt and compared with the kept file: the same bytes give back the same
+record; different bytes mean the day's ledger changed after the file went out (``file_changed``), which
+the general ledger must hear about from a person.
 """
 
 from __future__ import annotations
