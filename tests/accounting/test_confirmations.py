@@ -116,3 +116,19 @@ def test_a_file_without_the_columns_is_refused_as_a_whole(two):
     with pytest.raises(DomainError) as refused:
         confirmations_import(content=b"a,b\n1,2\n", filename="x.csv", actor=world["users"]["admin"])
     assert refused.value.code in {"no_header", "missing_columns"}
+
+
+def test_an_xlsx_with_english_headers_is_read_like_the_csv(two):
+    from core.exports import xlsx_bytes
+
+    world, first, other = two
+    content = xlsx_bytes(
+        ["instruction_no", "loan_id", "core_reference", "confirmed_amount", "status", "processed_on"],
+        [
+            [first.number, first.loan_id, "CB-X1", "50000.00", "accepted", DAY],
+            [other.number, other.loan_id, "CB-X2", "2,000.00", "成功", DAY.isoformat()],
+        ],
+    )
+    result = confirmations_import(content=content, filename="confirm.xlsx", actor=world["users"]["admin"])
+    assert (result.file.accepted, result.file.rejected) == (2, 0)
+    assert set(DisbursementInstruction.objects.values_list("core_reference", flat=True)) == {"CB-X1", "CB-X2"}
