@@ -79,6 +79,13 @@ def test_seed_demo_builds_a_world_that_shows_every_capability_and_a_second_run_c
     assert any(row.last for row in ranking.rows)
     assert ranking.start_day is not None and ranking.end_day is not None and ranking.start_day < ranking.end_day
 
+    # the monthly statements of the months the book closed (March to June), the anchor's among them
+    from postloan.models_statements import MonthlyStatement
+
+    anchor = User.objects.get(username="anchor")
+    months = set(MonthlyStatement.objects.filter(program__anchor=anchor.anchor).values_list("month", flat=True))
+    assert {(m.year, m.month) for m in months} == {(2027, 3), (2027, 4), (2027, 5), (2027, 6)}
+
     # running it again changes nothing
     call_command("seed_demo")
     assert _counts() == first

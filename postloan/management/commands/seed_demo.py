@@ -10,6 +10,7 @@ from postloan.demo_parts.program_change import demo_program_change_ensure
 from postloan.demo_parts.renewal import demo_renewal_ensure
 from postloan.demo_parts.screening import demo_screening_ensure
 from postloan.demo_parts.settlement_accounts import demo_settlement_accounts_ensure
+from postloan.demo_parts.statements import demo_statements_ensure
 
 
 class Command(BaseCommand):
@@ -33,6 +34,7 @@ class Command(BaseCommand):
         demo_settlement_accounts_ensure()  # the core's settlement-account files and their two rules
         demo.demo_cross_selling_ensure()
         demo.demo_handling_today()
+        demo_statements_ensure()  # the monthly statements of the months the book has closed
         self.stdout.write(self.style.SUCCESS("Demo world ready."))
         # One line for the text messages the demo sent, rather than one log line each.
         written = Notification.objects.count() - messages_before
