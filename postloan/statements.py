@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
@@ -24,7 +24,8 @@ from core.error_codes import ErrorCode
 from core.errors import DomainError
 from core.files import files_kept_only_on_commit, stored_file_create
 from core.roles import Role
-from partners.models import Program, User
+from origination.models import Loan
+from partners.models import MarginEntry, Program, User
 from partners.scoping import is_anchor_operator, visible_programs
 from postloan.models_statements import MonthlyStatement
 from postloan.statement_figures import statement_figures
@@ -54,8 +55,10 @@ def visible_statements(user: User) -> QuerySet[MonthlyStatement]:
 
 def programs_with_business(end: dt.date) -> QuerySet[Program]:
     """The programmes with a loan or a margin movement by ``end``: those a month's statement is written for."""
-    moved = Q(margin_entries__business_date__lte=end) | Q(loans__disbursed_on__lte=end)
-    return Program.objects.filter(pk__in=Program.objects.filter(moved).values("pk")).select_related("anchor")
+    # Two EXISTS, not joins: a join of a programme's loans with its margin entries would multiply them.
+    lent = Loan.objects.filter(program_id=OuterRef("pk"), disbursed_on__lte=end)
+    moved = MarginEntry.objects.filter(program_id=OuterRef("pk"), business_date__lte=end)
+    return Program.objects.filter(Exists(lent) | Exists(moved)).select_related("anchor")
 
 
 def _check_month(month: dt.date) -> dt.date:
