@@ -43,6 +43,10 @@ class AccountDelivery(models.Model):
     rows = models.PositiveIntegerField(_("rows"), default=0)
     created = models.PositiveIntegerField(_("records created"), default=0)
     duplicates = models.PositiveIntegerField(_("duplicates"), default=0)
+    # The ids of the rows it created, from first to last: one import writes them in one statement under a
+    # lock, so they are a range of the primary key, by which the warning run reads a day's new rows.
+    first_row = models.BigIntegerField(null=True, blank=True, editable=False)
+    last_row = models.BigIntegerField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("received at"), auto_now_add=True)
 
     class Meta:
@@ -101,13 +105,14 @@ class AccountTransaction(models.Model):
     counterparty_account = models.CharField(_("counterparty account"), max_length=ACCOUNT_NO_LENGTH, blank=True)
     counterparty_name = models.CharField(_("counterparty name"), max_length=100, blank=True)
     purpose = models.CharField(_("purpose"), max_length=200, blank=True)
-    # Indexed: the daily warning run finds the borrowers whose transactions came in since its last run.
+    # Not indexed either: a delivery's rows are a range of ids (``AccountDelivery.first_row``).
     delivery = models.ForeignKey(
         AccountDelivery,
         verbose_name=_("delivery"),
         on_delete=models.PROTECT,
         related_name="transactions",
         db_constraint=False,
+        db_index=False,
     )
 
     class Meta:

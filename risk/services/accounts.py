@@ -129,9 +129,11 @@ def settlement_accounts_import(
             received_by=actor,
             rows=tally.rows,
         )
-        delivery.created = _insert(table, staging, spec.key, rows.fields, delivery.pk)
+        delivery.created, delivery.first_row, delivery.last_row = _insert(
+            table, staging, spec.key, rows.fields, delivery.pk
+        )
         delivery.duplicates = tally.valid - delivery.created
-        delivery.save(update_fields=["created", "duplicates"])
+        delivery.save(update_fields=["created", "duplicates", "first_row", "last_row"])
         audit_record(
             actor=actor,
             action=AuditAction.SETTLEMENT_ACCOUNTS_IMPORT,
@@ -206,19 +208,24 @@ def _conflicts(table: str, staging: str, key: tuple[str, ...], fields: tuple[str
     return [{"row": row, "column": key[0], "code": ErrorCode.CONFLICTING_DUPLICATE, "detail": detail} for row in found]
 
 
-def _insert(table: str, staging: str, key: tuple[str, ...], fields: tuple[str, ...], delivery_id: int) -> int:
-    """The first row of each new key: a key stored already, or repeated in the file, is a duplicate."""
+def _insert(
+    table: str, staging: str, key: tuple[str, ...], fields: tuple[str, ...], delivery_id: int
+) -> tuple[int, int | None, int | None]:
+    """The first row of each new key (a key stored already, or repeated in the file, is a duplicate): how many,
+    and the first and last ids they got."""
     keys = ", ".join(key)
     columns = ", ".join(fields)
     joined = " AND ".join(f"o.{name} = s.{name}" for name in key)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (delivery_id, {columns}) "
+            f"WITH created AS (INSERT INTO {table} (delivery_id, {columns}) "
             f"SELECT DISTINCT ON ({keys}) %s, {columns} FROM {staging} s "
-            f"WHERE NOT EXISTS (SELECT 1 FROM {table} o WHERE {joined}) ORDER BY {keys}, source_row",
+            f"WHERE NOT EXISTS (SELECT 1 FROM {table} o WHERE {joined}) ORDER BY {keys}, source_row RETURNING id) "
+            "SELECT count(*), min(id), max(id) FROM created",
             [delivery_id],
         )
-        return int(cursor.rowcount)
+        count, first, last = cursor.fetchone()
+        return int(count), first, last
 
 
 # --- the anchor's own settlement accounts ----------------------------------------------------------
