@@ -10,7 +10,8 @@ feed payment a month out (to his programme's anchor's recorded account): about 1
 With only these two rules enabled, it times ``warnings_run``:
   (a) on 18 June, whole (a first run: every loan and every farmer);
   (b) on 19 June, after a delivery of 1,000 borrowers' money out dated the 18th (100 of them diverting):
-      the daily case, where FUNDS_DIVERTED looks only at what changed.
+      the daily case, where both rules look only at what changed;
+  (c) on 1 July: a new month, where SETTLEMENT_FLOW_DROP looks at every farmer again.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/scf_bench_accts \\
         .venv/bin/python bench/bench_settlement_rules.py [LOANS] [--keep-db | --reuse-db]
@@ -194,6 +195,7 @@ def main() -> None:
         run("(a) 18 June, whole", DAY)
         print(f"(b) delivery of the 18th: {daily_delivery():,} transactions")
         run("(b) 19 June, what changed", NEXT_DAY)
+        run("(c) 1 July, a new month", dt.date(2027, 7, 1))
     finally:
         if not (args.keep_db or args.reuse_db):
             from django.db import connections

@@ -494,9 +494,12 @@ def settlement_flow_drop(today: dt.date, parameters: RuleParameters, scope: Scop
     base_start = add_months(last_start, -int(parameters["months"]))
     named = f"SELECT f.id FROM {FARMER} f JOIN dropped d ON d.id_hash = f.id_hash"
     last_month = "SUM(CASE WHEN t.txn_date >= %(last_start)s THEN t.amount ELSE 0 END)"
+    # On a daily run, only the money in of the farmers in scope, each read from the index by his hash.
+    whose = "" if scope.everything else f"AND t.id_hash IN (SELECT f.id_hash FROM {FARMER} f WHERE {scope.of('f.id')}) "
     sql = (
         f"WITH dropped AS (SELECT t.id_hash, {last_month} AS last_month "
         f"FROM {ACCOUNT_TXN} t WHERE t.direction = 'in' AND t.txn_date BETWEEN %(base_start)s AND %(last_end)s "
+        f"{whose}"
         f"GROUP BY t.id_hash HAVING {last_month} "
         "< %(ratio)s * SUM(CASE WHEN t.txn_date < %(last_start)s THEN t.amount ELSE 0 END) / %(months)s) "
         "SELECT b.farmer_id AS subject_id, b.org_node_id, b.program_id, b.assignee_id, t.last_month AS fact "
@@ -511,6 +514,28 @@ def settlement_flow_drop(today: dt.date, parameters: RuleParameters, scope: Scop
         "months": int(parameters["months"]),
     }
     return sql, params
+
+
+def settlement_flow_drop_changed(since: dt.date, today: dt.date, parameters: RuleParameters) -> Query:
+    """In a new month every farmer's months change. Within a month, only the farmers whose money in of the
+    months compared came in since (a late delivery), and those who started or stopped being watched (money
+    out or a live limit: what moves ``LIMIT_HIGH_USAGE``): money in of the running month counts next month."""
+    if (since.year, since.month) != (today.year, today.month):
+        return f"SELECT f.id FROM {FARMER} f", {}
+    last_end = today.replace(day=1) - dt.timedelta(days=1)
+    base_start = add_months(last_end.replace(day=1), -int(parameters["months"]))
+    arrived = (
+        f"SELECT DISTINCT t.id_hash FROM {ACCOUNT_DELIVERY} d CROSS JOIN LATERAL (SELECT t.id_hash "
+        f"FROM {ACCOUNT_TXN} t WHERE t.id BETWEEN d.first_row AND d.last_row AND t.direction = 'in' "
+        "AND t.txn_date BETWEEN %(base_start)s AND %(last_end)s OFFSET 0) t "
+        "WHERE d.kind = 'transactions' AND d.business_date >= %(moved_since)s"
+    )
+    watched, params = limit_high_usage_changed(since, today, parameters)
+    sql = (
+        f"{watched} UNION SELECT f.id FROM ({arrived}) h "
+        f"CROSS JOIN LATERAL (SELECT f.id FROM {FARMER} f WHERE f.id_hash = h.id_hash OFFSET 0) f"
+    )
+    return sql, {**params, "base_start": base_start, "last_end": last_end}
 
 
 def limit_high_usage(today: dt.date, parameters: RuleParameters, scope: Scope) -> Query:
@@ -777,6 +802,7 @@ RULES: tuple[RuleDefinition, ...] = (
         parameters={"ratio": "0.5", "months": 6},
         deadline_days=7,
         query=settlement_flow_drop,
+        changed_subjects=settlement_flow_drop_changed,
         fact_label=gettext_noop("Inflows last month"),
         fact_unit="yuan",
     ),

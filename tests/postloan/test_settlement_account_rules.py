@@ -127,3 +127,30 @@ def test_a_daily_run_of_funds_diverted_agrees_with_a_whole_run(world, users):
     assert active("FUNDS_DIVERTED") == {world["loan"].pk}
     run_and_compare(8)  # nothing changed
     assert active("FUNDS_DIVERTED") == {world["loan"].pk}
+
+
+def test_a_daily_run_of_settlement_flow_drop_agrees_with_a_whole_run(world, users):
+    """Within a month it looks at the farmers whose money in of the months compared came in late; in a new
+    month at everyone. Each day's run is followed by a whole run, which finds nothing to do."""
+    farmer = world["farmer"]
+
+    def run_and_compare(on: dt.date) -> list[str]:
+        business_date_set(new_date=on, backwards_allowed=False)
+        summary = warnings_run(on)
+        whole = warnings_run(on, full=True)
+        counts = (whole.raised.get("SETTLEMENT_FLOW_DROP", 0), whole.cleared.get("SETTLEMENT_FLOW_DROP", 0))
+        assert counts == (0, 0), on
+        return summary.scoped
+
+    _monthly_inflows(farmer, users, may="6000")  # 6,000 against 10,000 a month: no drop
+    run_and_compare(dt.date(2027, 6, 16))
+    assert active("SETTLEMENT_FLOW_DROP") == set()
+    business_date_set(new_date=dt.date(2027, 6, 17), backwards_allowed=False)
+    deliver(farmer, [(dt.date(2027, 4, 20), "30000", "in", ELSEWHERE)], users)  # April's late sale: the line rises
+    deliver(farmer, [(dt.date(2027, 6, 17), "90000", "in", ELSEWHERE)], users)  # June's counts next month
+    assert "SETTLEMENT_FLOW_DROP" in run_and_compare(dt.date(2027, 6, 18))
+    assert active("SETTLEMENT_FLOW_DROP") == {farmer.pk}
+    run_and_compare(dt.date(2027, 6, 19))  # nothing changed
+    assert active("SETTLEMENT_FLOW_DROP") == {farmer.pk}
+    assert "SETTLEMENT_FLOW_DROP" in run_and_compare(dt.date(2027, 7, 1))  # a new month: June is back up
+    assert active("SETTLEMENT_FLOW_DROP") == set()
