@@ -11,7 +11,8 @@ the same kinds as the counter's, so ``loans_reconcile`` and the reference model 
 Two paths, one result (``tests/corebank/test_apply_paths.py``):
 
 - set-based, for the common case: one debit for a loan settling today (not maturing) with nothing overdue,
-  no penalty: the debit pays today's interest due, then principal, in a few statements for the chunk;
+  no penalty, never compensated by the anchor: the debit pays today's interest due, then principal, in a
+  few statements for the chunk;
 - exact, one loan at a time with the servicing functions, for everything else (an overdue loan, a penalty,
   maturity, several debits of a loan, a debit on a day the loan does not settle).
 
@@ -109,6 +110,8 @@ def _set_based(day: dt.date, first_id: int, last_id: int) -> None:
             f"LEFT JOIN {DUE} u ON u.loan_id = l.id AND u.kind = 'interest' AND u.due_on = %(day)s "
             "AND u.settled_on IS NULL "
             "WHERE l.status = 'active' AND l.oldest_due_date IS NULL AND l.shadow_oldest_due_date IS NULL "
+            # A loan the anchor ever paid for goes one at a time: what the farmer pays may be owed to the anchor.
+            "AND l.compensated = 0 "
             "AND l.interest_overdue = 0 AND l.principal_overdue = 0 AND l.penalty_due = 0 AND l.penalty_base = 0 "
             "AND l.penalty_through IS NULL "
             f"AND COALESCE(u.amount - u.paid - u.compensated, 0) = {owed_interest} "
@@ -119,10 +122,14 @@ def _set_based(day: dt.date, first_id: int, last_id: int) -> None:
         if not cursor.rowcount:
             return
         cursor.execute("ANALYZE cob_debit_set")
+        # Any other column of a repayment takes its model default (a repayment's share to the anchor, say: none).
+        others = _repayment_defaults()
+        columns = "".join(f", {column}" for column in others)
+        values = "".join(f", %({column})s" for column in others)
         cursor.execute(
             f"WITH r AS (INSERT INTO {REPAYMENT} "
-            "(loan_id, business_date, amount, penalty, interest, principal, recorded_by_id, created_at) "
-            "SELECT loan_id, %(day)s, paid, 0, interest, principal, recorded_by, CURRENT_TIMESTAMP "
+            f"(loan_id, business_date, amount, penalty, interest, principal, recorded_by_id, created_at{columns}) "
+            f"SELECT loan_id, %(day)s, paid, 0, interest, principal, recorded_by, CURRENT_TIMESTAMP{values} "
             "FROM cob_debit_set WHERE paid > 0 RETURNING id, loan_id, interest, principal), "
             f"e AS (INSERT INTO {ENTRY} (loan_id, business_date, kind, amount, repayment_id, created_at) "
             "SELECT loan_id, %(day)s, 'repaid_interest', interest, id, CURRENT_TIMESTAMP FROM r WHERE interest > 0 "
@@ -130,7 +137,7 @@ def _set_based(day: dt.date, first_id: int, last_id: int) -> None:
             "SELECT loan_id, %(day)s, 'repaid_principal', principal, id, CURRENT_TIMESTAMP FROM r "
             "WHERE principal > 0) "
             "UPDATE cob_debit_set s SET repayment_id = r.id FROM r WHERE r.loan_id = s.loan_id",
-            params,
+            params | others,
         )
         cursor.execute(
             f"UPDATE {DUE} u SET paid = u.paid + s.interest, "
@@ -156,6 +163,17 @@ def _set_based(day: dt.date, first_id: int, last_id: int) -> None:
             "FROM cob_debit_set s WHERE d.id = s.debit_id"
         )
         cursor.execute("DELETE FROM cob_debits c USING cob_debit_set s WHERE c.debit_id = s.debit_id")
+
+
+def _repayment_defaults() -> dict[str, Any]:
+    """The columns of a repayment the set-based path does not fill, with their model defaults."""
+    filled = {"id", "loan_id", "business_date", "amount", "penalty", "interest", "principal", "recorded_by_id"}
+    filled.add("created_at")
+    return {
+        field.column: field.get_default()
+        for field in Repayment._meta.concrete_fields
+        if field.column not in filled and field.has_default()
+    }
 
 
 def _exact(day: dt.date) -> None:
