@@ -14,6 +14,7 @@ from postloan.api import CheckViewSet, WarningViewSet
 from postloan.api_anchor import AnchorWindowView, StatementViewSet
 from servicing.api import LoanViewSet
 from servicing.api_compensation import DemandViewSet, PaymentViewSet
+from servicing.api_write_off import WriteOffViewSet
 
 router = DefaultRouter()
 router.register("anchors", AnchorViewSet, basename="anchor")
@@ -27,6 +28,7 @@ router.register("renewals", RenewalViewSet, basename="renewal")
 router.register("loans", LoanViewSet, basename="loan")
 router.register("compensation-demands", DemandViewSet, basename="compensation-demand")
 router.register("anchor-payments", PaymentViewSet, basename="anchor-payment")
+router.register("write-offs", WriteOffViewSet, basename="write-off")
 router.register("warnings", WarningViewSet, basename="warning")
 router.register("post-drawdown-checks", CheckViewSet, basename="post-drawdown-check")
 router.register("statements", StatementViewSet, basename="statement")

@@ -37,6 +37,7 @@ MENU: tuple[MenuItem, ...] = (
     ),
     MenuItem(_("Loans"), "loan-list", ALL_STAFF),
     MenuItem(_("Compensation"), "compensation", EVERYONE),
+    MenuItem(_("Write-offs"), "write-off-list", (Role.ACCOUNT_MANAGER, Role.RISK_APPROVER, Role.BRANCH_MANAGER)),
     MenuItem(_("My warnings"), "my-warnings", (Role.ACCOUNT_MANAGER, Role.BRANCH_MANAGER, Role.RISK_APPROVER)),
     MenuItem(_("Warnings"), "warning-list", ALL_STAFF),
     MenuItem(_("Dashboards"), "dashboards", ALL_STAFF),

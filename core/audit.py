@@ -76,6 +76,10 @@ class AuditAction(StrEnum):
     ANCHOR_PAYMENT_RECORD = "anchor_payment_record"  # anchor_payment_record
     ANCHOR_PAYMENT_APPROVE = "anchor_payment_approve"  # anchor_payment_approve: applied to demands and claims
     ANCHOR_PAYMENT_REJECT = "anchor_payment_reject"  # anchor_payment_reject
+    # servicing.write_off: 核销, proposed by one person, approved by two others
+    WRITE_OFF_PROPOSE = "write_off_propose"  # write_off_propose
+    WRITE_OFF_APPROVE = "write_off_approve"  # write_off_approve: each of the two approvals
+    WRITE_OFF_REJECT = "write_off_reject"  # write_off_reject
     # corebank
     CORE_DEBITS_IMPORT = "core_debits_import"  # debit_file_import: the core system's debit file kept
     # postloan

@@ -147,6 +147,8 @@ class ErrorCode(StrEnum):
     FUTURE_DATE = "future_date"  # a holding opened after the business date
     PAYMENT_EXCEEDS_OWED = "payment_exceeds_owed"  # an anchor's payment above what its demands and claims owe
     DUPLICATE_REFERENCE = "duplicate_reference"  # 409: an anchor's transfer reference already recorded
+    NOT_LOSS_CLASS = "not_loss_class"  # a write-off of a loan not active or not classified as loss
+    WRITE_OFF_OPEN = "write_off_open"  # 409: a write-off proposed for a loan that already has one
     # --- ours: rows and cells of files ---
     REQUIRED = "required"  # a required cell left empty
     TOO_LONG = "too_long"  # a text longer than its column holds
@@ -271,6 +273,8 @@ INTERNAL_CODES: frozenset[ErrorCode] = frozenset(
         ErrorCode.FUTURE_DATE,
         ErrorCode.PAYMENT_EXCEEDS_OWED,
         ErrorCode.DUPLICATE_REFERENCE,
+        ErrorCode.NOT_LOSS_CLASS,
+        ErrorCode.WRITE_OFF_OPEN,
         ErrorCode.REQUIRED,
         ErrorCode.TOO_LONG,
         ErrorCode.DUPLICATE_IN_FILE,

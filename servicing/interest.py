@@ -103,6 +103,8 @@ class ReferenceLoan:
     penalty_paid: Decimal = ZERO
     charges: list[Charge] = field(default_factory=list)
     closed_through: date | None = None
+    compensated: Decimal = ZERO  # paid by the anchor for the farmer (month-end deduction or its own funds)
+    recovered: Decimal = ZERO  # paid back by the farmer to the anchor (追偿)
 
     # -- state ---------------------------------------------------------------
 
@@ -219,6 +221,39 @@ class ReferenceLoan:
         self.principal_outstanding -= allocation.principal
         self.principal_repaid += allocation.principal
         return allocation
+
+    def anchor_owed(self, on: date) -> Owed:
+        """What the anchor answers for on ``on``: penalty (accrued to yesterday), overdue interest and principal."""
+        payoff = self.payoff(on)
+        return Owed(
+            penalty=payoff.penalty,
+            overdue_interest=payoff.overdue_interest,
+            overdue_principal=payoff.overdue_principal,
+        )
+
+    def compensate(self, amount: Decimal, on: date) -> Allocation:
+        """The anchor pays ``amount`` of the overdue for the farmer during business day ``on``.
+
+        The penalty accrued to yesterday is charged first (interest is not: the current instalments
+        stay the farmer's); then the waterfall over the overdue buckets only.
+        """
+        if on != self.business_day:
+            raise ValueError(f"the open business day is {self.business_day}, not {on}")
+        allocation = allocate(amount, self.anchor_owed(on))
+        self._charge_penalty(on)
+        self.penalty_due -= allocation.penalty
+        self._pay_interest(allocation.overdue_interest, lambda due_on: due_on < on)
+        self.principal_outstanding -= allocation.principal
+        self.compensated += amount
+        return allocation
+
+    def farmer_pays(self, amount: Decimal, on: date) -> tuple[Decimal, Allocation | None]:
+        """A farmer's payment: first what he owes the anchor for what it paid for him, then ``repay``."""
+        to_anchor = min(amount, self.compensated - self.recovered)
+        rest = amount - to_anchor
+        allocation = self.repay(rest, on) if rest > 0 else None  # refuses an overpayment before any change
+        self.recovered += to_anchor
+        return to_anchor, allocation
 
     def dpd(self, on: date) -> int:
         """Days from the oldest unpaid due date to ``on``; due yesterday and unpaid gives 1.

@@ -43,10 +43,16 @@ def loans_reconcile(loan_ids: list[int] | None = None) -> list[Mismatch]:
         penalty_charged=_sum(K.PENALTY_CHARGE),
         penalty_back=_sum(K.REPAID_PENALTY, K.COMPENSATED_PENALTY),
         compensated_total=_sum(K.COMPENSATED_PENALTY, K.COMPENSATED_INTEREST, K.COMPENSATED_PRINCIPAL),
+        recovered_total=_sum(K.RECOVERED_FOR_ANCHOR),
+        principal_off=_sum(K.WRITTEN_OFF_PRINCIPAL),
+        interest_off=_sum(K.WRITTEN_OFF_INTEREST),
+        penalty_off=_sum(K.WRITTEN_OFF_PENALTY),
+        after_write_off=_sum(K.RECOVERED_AFTER_WRITE_OFF),
     ).annotate(
-        ledger_principal=F("lent") - F("principal_back"),
-        ledger_interest=F("interest_charged") - F("interest_back"),
-        ledger_penalty=F("penalty_charged") - F("penalty_back"),
+        ledger_principal=F("lent") - F("principal_back") - F("principal_off"),
+        ledger_interest=F("interest_charged") - F("interest_back") - F("interest_off"),
+        ledger_penalty=F("penalty_charged") - F("penalty_back") - F("penalty_off"),
+        written_off_total=F("principal_off") + F("interest_off") + F("penalty_off"),
     )
     for loan in sums:
         pairs = (
@@ -55,6 +61,12 @@ def loans_reconcile(loan_ids: list[int] | None = None) -> list[Mismatch]:
             ("interest", loan.interest_due + loan.interest_overdue, loan.ledger_interest),
             ("penalty", loan.penalty_due, loan.ledger_penalty),
             ("compensated", loan.compensated, loan.compensated_total),
+            # 追偿: what the farmer paid back to the anchor, never more than the anchor paid for him.
+            ("recovered", loan.recovered, loan.recovered_total),
+            ("recovered_within_compensated", min(loan.recovered, loan.compensated), loan.recovered),
+            # 核销: the balances taken off the book, and what came in after.
+            ("written_off", loan.written_off, loan.written_off_total),
+            ("recovered_after_write_off", loan.recovered_after_write_off, loan.after_write_off),
         )
         for name, row, ledger in pairs:
             # Exact: the balance columns and the ledger's sums are numerics, never rounded.

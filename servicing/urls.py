@@ -1,6 +1,6 @@
 from django.urls import path
 
-from servicing import views, views_compensation
+from servicing import views, views_compensation, views_write_off
 
 urlpatterns = [
     path("loans/", views.loan_list, name="loan-list"),
@@ -16,4 +16,7 @@ urlpatterns = [
         views_compensation.payment_decide,
         name="anchor-payment-decide",
     ),
+    path("write-offs/", views_write_off.write_off_list, name="write-off-list"),
+    path("write-offs/propose/", views_write_off.write_off_propose_view, name="write-off-propose"),
+    path("write-offs/<int:pk>/<str:decision>/", views_write_off.write_off_decide, name="write-off-decide"),
 ]

@@ -1,11 +1,18 @@
 from origination.models.batches import Batch, BatchRow, BatchRowError, BatchStatusChange, UploadJob
-from origination.models.compensation import AnchorPayment, AnchorPaymentLine, CompensationDemand
+from origination.models.compensation import (
+    AnchorPayment,
+    AnchorPaymentLine,
+    AnchorRecovery,
+    CompensationDemand,
+    WriteOff,
+)
 from origination.models.loans import CreditLimit, CreditLimitChange, Loan, LoanDue, LoanEntry, Repayment
 from origination.models.whitelist import Notification, WhitelistEntry
 
 __all__ = [
     "AnchorPayment",
     "AnchorPaymentLine",
+    "AnchorRecovery",
     "Batch",
     "BatchRow",
     "BatchRowError",
@@ -20,4 +27,5 @@ __all__ = [
     "Repayment",
     "UploadJob",
     "WhitelistEntry",
+    "WriteOff",
 ]

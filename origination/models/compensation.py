@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from core.calendar import month_end
 from core.models import MoneyField
 from origination.models.loans import Loan
-from partners.models import Anchor, Program, User
+from partners.models import Anchor, MarginEntry, Program, User
 
 
 class CompensationDemand(models.Model):
@@ -128,3 +128,71 @@ class AnchorPaymentLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.payment_id} → {self.demand_id} {self.amount}"
+
+
+class AnchorRecovery(models.Model):
+    """追偿: a part of a farmer's repayment that reimbursed the anchor for what it paid for him.
+
+    Back where it came from: a margin deduction is restored to the margin (``margin_entry``, a posted
+    deposit); what the anchor paid from its own funds is a refund the bank owes the anchor.
+    """
+
+    class Source(models.TextChoices):
+        MARGIN = "margin", _("Restored to the margin")
+        ANCHOR_FUNDS = "anchor_funds", _("Refund to the anchor")
+
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="anchor_recoveries")
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")
+    repayment = models.ForeignKey(
+        "origination.Repayment", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    business_date = models.DateField(_("business date"))
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices)
+    amount = MoneyField(_("amount"))
+    margin_entry = models.ForeignKey(MarginEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("recovery for the anchor")
+        verbose_name_plural = _("recoveries for the anchor")
+        ordering = ["id"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="anchor_recovery_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.loan_id} {self.source} {self.amount}"
+
+
+class WriteOff(models.Model):
+    """核销 of a loss-class loan: proposed by one person, approved by two others, then off the book."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("Proposed")
+        APPROVED = "approved", _("Written off")
+        REJECTED = "rejected", _("Rejected")
+
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="write_offs")
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PROPOSED)
+    reason = models.TextField(_("reason"))
+    proposed_by = models.ForeignKey(User, verbose_name=_("proposed by"), on_delete=models.PROTECT, related_name="+")
+    proposed_on = models.DateField(_("proposed on"))
+    first_approver = models.ForeignKey(
+        User, verbose_name=_("first approval"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    second_approver = models.ForeignKey(
+        User, verbose_name=_("second approval"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_on = models.DateField(_("decided on"), null=True, blank=True)
+    principal = MoneyField(_("principal written off"), default=0)
+    interest = MoneyField(_("interest written off"), default=0)
+    penalty = MoneyField(_("penalty written off"), default=0)
+
+    class Meta:
+        verbose_name = _("write-off")
+        verbose_name_plural = _("write-offs")
+        ordering = ["-id"]
+        constraints = [
+            # One write-off under way or done per loan.
+            models.UniqueConstraint(fields=["loan"], condition=~Q(status="rejected"), name="one_live_write_off")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.loan_id} {self.status}"

@@ -115,6 +115,7 @@ class Loan(TimeStampedModel):
     class Status(models.TextChoices):
         ACTIVE = "active", _("Active")
         CLOSED = "closed", _("Paid off")
+        WRITTEN_OFF = "written_off", _("Written off")
 
     class Classification(models.TextChoices):
         NORMAL = "normal", _("Normal")
@@ -163,6 +164,12 @@ class Loan(TimeStampedModel):
     interest_overdue = MoneyField(_("overdue interest"), default=0)
     penalty_due = MoneyField(_("penalty interest"), default=0)
     compensated = MoneyField(_("compensated by the anchor"), default=0)
+    # What the farmer has paid back to the anchor of what it paid for him (追偿; never above compensated).
+    # Database defaults too: rows written in SQL (the demo, the benchmarks) name only their own columns.
+    recovered = MoneyField(_("reimbursed to the anchor"), default=0, db_default=0)
+    # 核销: the balances taken off the book when the loan was written off, and what came in after.
+    written_off = MoneyField(_("written off"), default=0, db_default=0)
+    recovered_after_write_off = MoneyField(_("recovered after write-off"), default=0, db_default=0)
     # Delinquency: the bank's view and the farmer's own ("shadow", whoever paid).
     oldest_due_date = models.DateField(_("oldest unpaid due date"), null=True, blank=True)
     shadow_oldest_due_date = models.DateField(_("oldest due date the farmer missed"), null=True, blank=True)
@@ -268,6 +275,13 @@ class LoanEntry(models.Model):
         COMPENSATED_PENALTY = "compensated_penalty", _("Penalty compensated from margin")
         COMPENSATED_INTEREST = "compensated_interest", _("Interest compensated from margin")
         COMPENSATED_PRINCIPAL = "compensated_principal", _("Principal compensated from margin")
+        # The farmer's payment reimbursing the anchor for what it paid for him (追偿), before the bank's dues.
+        RECOVERED_FOR_ANCHOR = "recovered_for_anchor", _("Reimbursed to the anchor")
+        # 核销: the balances taken off the book, and money received on the loan afterwards.
+        WRITTEN_OFF_PRINCIPAL = "written_off_principal", _("Principal written off")
+        WRITTEN_OFF_INTEREST = "written_off_interest", _("Interest written off")
+        WRITTEN_OFF_PENALTY = "written_off_penalty", _("Penalty written off")
+        RECOVERED_AFTER_WRITE_OFF = "recovered_written_off", _("Recovered after write-off")
 
     # The (loan, business_date) index begins with the loan: no index of its own.
     # Kept by the application, not by a database key: on the 20th the close writes an entry and a due
@@ -325,6 +339,9 @@ class Repayment(models.Model):
     penalty = MoneyField(_("to penalty"))
     interest = MoneyField(_("to interest"))
     principal = MoneyField(_("to principal"))
+    # The part that reimbursed the anchor first (追偿), and the part received after a write-off.
+    recovered = MoneyField(_("to the anchor"), default=0, db_default=0)
+    after_write_off = MoneyField(_("recovered after write-off"), default=0, db_default=0)
     recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 

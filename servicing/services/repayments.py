@@ -24,9 +24,11 @@ from core.roles import Role
 from origination.models import Loan, LoanDue, LoanEntry, Repayment
 from origination.schedule import settlement_dates
 from partners.models import User
+from partners.services.margin import margin_program_lock
 from risk.classification import SEVERITY, LoanClass, classify_by_dpd
 from servicing.interest import interest_charge, penalty_charge
-from servicing.waterfall import Allocation, Overpayment, Owed, allocate
+from servicing.recovery import recovery_book, recovery_due
+from servicing.waterfall import Allocation, Owed, allocate
 
 
 def next_interest_date(loan: Loan, on: dt.date) -> dt.date:
@@ -170,26 +172,39 @@ def apply_allocation(loan: Loan, allocation: Allocation, today: dt.date, *, by_a
 
 @transaction.atomic
 def repayment_record(*, loan: Loan, amount: Decimal, actor: User) -> Repayment:
-    """A farmer's payment, split by the waterfall: penalty, overdue interest, overdue principal, current."""
+    """A farmer's payment: first what he owes the anchor for what it paid for him (追偿, ``servicing.recovery``),
+    then the bank's dues by the waterfall: penalty, overdue interest, overdue principal, current.
+    On a written-off loan the whole payment is a recovery after write-off."""
     require_role(actor, Role.ACCOUNT_MANAGER)
     today = business_date_get()
+    peek = Loan.objects.get(pk=loan.pk)
+    if peek.compensated > peek.recovered:
+        # Reimbursing the margin writes to it: the programme's lock first, as every margin write takes it.
+        margin_program_lock(peek.program_id)
     loan = Loan.objects.select_for_update().get(pk=loan.pk)
-    if loan.status != Loan.Status.ACTIVE:
-        raise DomainError(ErrorCode.LOAN_CLOSED, _("This loan is paid off."))
     amount = money(amount)
     if amount <= 0:
         raise DomainError(ErrorCode.INVALID_AMOUNT, _("The amount must be greater than zero."))
-    try:
-        allocation = allocate(amount, loan_owed(loan, today))
-    except Overpayment as exc:
+    if loan.status == Loan.Status.WRITTEN_OFF:
+        return _recovery_after_write_off(loan, amount, today, actor)
+    to_anchor_due = recovery_due(loan)
+    if loan.status != Loan.Status.ACTIVE and to_anchor_due == 0:
+        raise DomainError(ErrorCode.LOAN_CLOSED, _("This loan is paid off."))
+    to_anchor = min(amount, to_anchor_due)
+    rest = amount - to_anchor
+    owed = loan_owed(loan, today) if loan.status == Loan.Status.ACTIVE else Owed()
+    if rest > owed.total:
+        total = owed.total + to_anchor_due
         raise DomainError(
             ErrorCode.OVERPAYMENT,
             _("%(amount)s yuan is more than the %(owed)s yuan owed today.")
-            % {"amount": format_yuan(amount), "owed": format_yuan(exc.owed_total)},
-            owed=f"{exc.owed_total:.2f}",
-        ) from None
-    charge_accrued_interest(loan, today)
-    charge_accrued_penalty(loan, today - dt.timedelta(days=1), today)
+            % {"amount": format_yuan(amount), "owed": format_yuan(total)},
+            owed=f"{total:.2f}",
+        )
+    allocation = allocate(rest, owed) if rest > 0 else Allocation()
+    if rest > 0:  # nothing is charged when the whole payment goes to the anchor (as the reference model)
+        charge_accrued_interest(loan, today)
+        charge_accrued_penalty(loan, today - dt.timedelta(days=1), today)
     repayment = Repayment.objects.create(
         loan=loan,
         business_date=today,
@@ -197,10 +212,49 @@ def repayment_record(*, loan: Loan, amount: Decimal, actor: User) -> Repayment:
         penalty=allocation.penalty,
         interest=allocation.interest,
         principal=allocation.principal,
+        recovered=to_anchor,
         recorded_by=actor,
     )
-    apply_allocation(loan, allocation, today, by_anchor=False, repayment=repayment)
+    if to_anchor > 0:
+        recovery_book(loan, to_anchor, today, repayment)
+    if rest > 0:
+        apply_allocation(loan, allocation, today, by_anchor=False, repayment=repayment)
+    else:
+        loan.save()
     audit_record(actor=actor, action=AuditAction.REPAYMENT_RECORD, subject=loan, amount=amount)
+    return repayment
+
+
+def _recovery_after_write_off(loan: Loan, amount: Decimal, today: dt.date, actor: User) -> Repayment:
+    """Money received on a written-off loan: booked as a recovery after write-off, up to what was written off."""
+    left = loan.written_off - loan.recovered_after_write_off
+    if amount > left:
+        raise DomainError(
+            ErrorCode.OVERPAYMENT,
+            _("%(amount)s yuan is more than the %(owed)s yuan written off and not yet recovered.")
+            % {"amount": format_yuan(amount), "owed": format_yuan(left)},
+            owed=f"{left:.2f}",
+        )
+    repayment = Repayment.objects.create(
+        loan=loan,
+        business_date=today,
+        amount=amount,
+        penalty=ZERO,
+        interest=ZERO,
+        principal=ZERO,
+        after_write_off=amount,
+        recorded_by=actor,
+    )
+    LoanEntry.objects.create(
+        loan=loan,
+        business_date=today,
+        kind=LoanEntry.Kind.RECOVERED_AFTER_WRITE_OFF,
+        amount=amount,
+        repayment=repayment,
+    )
+    loan.recovered_after_write_off += amount
+    loan.save(update_fields=["recovered_after_write_off", "updated_at"])
+    audit_record(actor=actor, action=AuditAction.REPAYMENT_RECORD, subject=loan, amount=amount, after_write_off=True)
     return repayment
 
 

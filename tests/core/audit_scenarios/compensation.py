@@ -50,3 +50,34 @@ def _reject(world: World) -> Act:
     _overdue()
     payment = _payment(world)
     return lambda: anchor_payment_reject(payment=payment, actor=users(world)["approver"], note="未到账")
+
+
+def _loss_loan(world: World):  # type: ignore[no-untyped-def]
+    from origination.models import Loan
+
+    Loan.objects.filter(pk=world["loan"].pk).update(classification="loss")
+    return Loan.objects.get(pk=world["loan"].pk)
+
+
+@scenario(AuditAction.WRITE_OFF_PROPOSE)
+def _write_off_propose(world: World) -> Act:
+    from servicing.write_off import write_off_propose
+
+    loan = _loss_loan(world)
+    return lambda: write_off_propose(loan=loan, reason="借款人失联，担保已追偿", actor=users(world)["manager"])
+
+
+@scenario(AuditAction.WRITE_OFF_APPROVE)
+def _write_off_approve(world: World) -> Act:
+    from servicing.write_off import write_off_approve, write_off_propose
+
+    proposal = write_off_propose(loan=_loss_loan(world), reason="失联", actor=users(world)["manager"])
+    return lambda: write_off_approve(write_off=proposal, actor=users(world)["approver"])
+
+
+@scenario(AuditAction.WRITE_OFF_REJECT)
+def _write_off_reject(world: World) -> Act:
+    from servicing.write_off import write_off_propose, write_off_reject
+
+    proposal = write_off_propose(loan=_loss_loan(world), reason="失联", actor=users(world)["manager"])
+    return lambda: write_off_reject(write_off=proposal, actor=users(world)["approver"], note="仍在清收")
