@@ -225,13 +225,14 @@ def limit_available(limit: CreditLimit) -> Decimal:
 
 
 def limits_with_available(queryset: QuerySet[CreditLimit]) -> QuerySet[CreditLimit]:
-    """Each limit with ``outstanding`` (``limit_outstanding``) and ``available`` (``limit_available``)."""
-    outstanding = Coalesce(
-        Sum("loans__principal_outstanding", filter=Q(loans__status=ACTIVE_LOAN)),
-        Value(ZERO),
-        output_field=DecimalField(max_digits=18, decimal_places=2),
+    """Each limit with ``outstanding`` (``limit_outstanding``) and ``available`` (``limit_available``).
+
+    A correlated subquery per limit rather than a join grouped by limit: a page of 50 limits then reads the
+    loans of those 50 only, and counting the pages reads no loan at all (a programme of 100,000 farmers).
+    """
+    return queryset.annotate(outstanding=limit_outstanding_expression()).annotate(
+        available=F("amount") - F("outstanding")
     )
-    return queryset.annotate(outstanding=outstanding).annotate(available=F("amount") - F("outstanding"))
 
 
 MONEY_FIELD: DecimalField[Any, Decimal] = DecimalField(max_digits=18, decimal_places=2)

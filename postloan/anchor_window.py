@@ -130,10 +130,12 @@ def demand_totals(programs: QuerySet[Program]) -> list[DemandTotal]:
 
 def open_demands(programs: QuerySet[Program], limit: int = DEMANDS_SHOWN) -> list[OpenDemand]:
     """The oldest demands still unsettled: first to fall due, first shown."""
+    # The few oldest are picked among the demands alone, and only they are joined to their loans and farmers.
+    oldest = CompensationDemand.objects.filter(program__in=programs, status__in=UNSETTLED).order_by("raised_on", "id")
     demands = (
-        CompensationDemand.objects.filter(program__in=programs, status__in=UNSETTLED)
+        CompensationDemand.objects.filter(pk__in=oldest.values("pk")[:limit])
         .select_related("loan__farmer", "program")
-        .order_by("raised_on", "id")[:limit]
+        .order_by("raised_on", "id")
     )
     return [OpenDemand(demand) for demand in demands]
 

@@ -69,9 +69,14 @@ def limit_list(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("status", "")
     state = state if state in CreditLimit.Status.values else ""
     limits = limits_in_state(limits, state, today)
-    limits = limits_with_available(limits).select_related("farmer", "program").order_by("-id")
-    page = paginate(request, limits)
+    page = paginate(request, limits.select_related("farmer", "program").order_by("-id"))
+    # What is drawn is read for the page's limits only: computed in the paged query it would be computed for
+    # every limit the offset skips too (a late page of a programme of 100,000 farmers).
+    shown = [limit.pk for limit in page.object_list]
+    with_available = limits_with_available(CreditLimit.objects.filter(pk__in=shown))
+    available = {limit.pk: limit.available for limit in with_available}  # type: ignore[attr-defined]
     for limit in page.object_list:
+        limit.available = available[limit.pk]
         limit.state = limit_state(limit, today)
         limit.state_label = CreditLimit.Status(limit.state).label
     filters = {"program": program if program.isdigit() else "", "status": state}
