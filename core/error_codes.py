@@ -62,8 +62,8 @@ class ErrorCode(StrEnum):
     DATE_OUT_OF_RANGE = "date_out_of_range"  # a real date outside the window a file's dates must lie in
     # a provider record (and, once the debit file is built, a core debit) whose key is stored with other content
     CONFLICTING_DUPLICATE = "conflicting_duplicate"
-    WRONG_VALUE_DATE = "wrong_value_date"  # a core debit not of the business date (the debit file is not built yet)
-    UNKNOWN_LOAN = "unknown_loan"  # a core debit naming no loan (the debit file is not built yet)
+    WRONG_VALUE_DATE = "wrong_value_date"  # a core debit whose value date is not the business date (corebank)
+    UNKNOWN_LOAN = "unknown_loan"  # a core debit naming no loan (corebank)
 
     # --- ours: the API and the framework ---------------------------------------------------------------------
     INVALID = "invalid"  # 400: the request's fields do not validate (with ``fields``)
