@@ -96,3 +96,15 @@ def test_the_file_drop_command(users, anchor, tmp_path, capsys):
     with pytest.raises(CommandError, match="file_rejected"):
         call_command("import_settlement_accounts", "transactions", str(path))
     assert "negative_amount" in capsys.readouterr().err
+
+
+def test_a_balance_delivery_page_masks_the_account(users, anchor):
+    content = f"账号,身份证号,余额日期,余额\n6228480001234567,{ID_A},2027-02-27,1200\n".encode()
+    client = Client()
+    client.force_login(users["manager"])
+    page = client.post(
+        "/settlement-accounts/",
+        {"action": "import", "kind": "balances", "file": SimpleUploadedFile("余额.csv", content)},
+        follow=True,
+    ).content.decode()
+    assert "1200.00" in page and "6228********4567" in page and "6228480001234567" not in page
