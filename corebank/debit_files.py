@@ -280,14 +280,21 @@ def _error(row: int, column: str, code: ErrorCode) -> dict[str, Any]:
 
 
 def _keep(debit_file: DebitFile) -> int:
-    """The file's new debits: the first row of each reference not kept before. Returns how many."""
+    """The file's new debits: the first row of each reference not kept before. Returns how many.
+
+    A debit of a loan already paid off owes nothing: it is kept for refund at once (the close only
+    looks at the loans it still services).
+    """
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {Debit._meta.db_table} "
             "(file_id, row, loan_id, value_date, amount, reference, state, applied, refund, repayment_id) "
-            "SELECT %s, row, loan_id, value_date, amount, reference, 'pending', 0, 0, NULL FROM "
+            "SELECT %(file)s, s.row, s.loan_id, s.value_date, s.amount, s.reference, "
+            "CASE WHEN l.status = %(active)s THEN 'pending' ELSE 'partly_applied' END, 0, "
+            "CASE WHEN l.status = %(active)s THEN 0 ELSE s.amount END, NULL FROM "
             "(SELECT DISTINCT ON (reference) * FROM corebank_stage ORDER BY reference, seq) s "
+            f"JOIN {Loan._meta.db_table} l ON l.id = s.loan_id "
             f"WHERE NOT EXISTS (SELECT 1 FROM {Debit._meta.db_table} d WHERE d.reference = s.reference)",
-            [debit_file.pk],
+            {"file": debit_file.pk, "active": Loan.Status.ACTIVE.value},
         )
         return int(cursor.rowcount)

@@ -141,3 +141,34 @@ def test_the_command_imports_the_file_drop_and_fails_on_a_bad_file(users, loan, 
         call_command("core_repayments_import", str(bad), "--user", "admin")
     assert "row 3, loan: unknown_loan" in capsys.readouterr().err
     assert list(Debit.objects.values_list("reference", flat=True)) == ["F1"]
+
+
+def test_a_debit_of_a_loan_already_paid_off_is_kept_for_refund_at_once(users):
+    from servicing.services.repayments import repayment_record
+
+    first, _second = lending_loans(users, amounts=("10000.00", "20000.00"))
+    close_business_days(to=D(2027, 3, 15))
+    repayment_record(loan=first, amount=Decimal("10012.08"), actor=users["manager"])  # 5–14 March: 12.08
+    assert Loan.objects.get(pk=first.pk).status == "closed"
+    debits_send(users, [(first, "50.00", "LATE")])
+    debit = Debit.objects.get(reference="LATE")
+    assert (debit.state, debit.applied, debit.refund) == ("partly_applied", 0, Decimal("50.00"))
+    close_business_days(to=D(2027, 3, 16))
+    assert not Repayment.objects.filter(loan=first).exclude(business_date=D(2027, 3, 15)).exists()
+
+
+def test_a_debit_its_day_did_not_apply_is_applied_by_the_next_close(users, loan):
+    close_business_days(to=D(2027, 3, 15))
+    debits_send(users, [(loan, "50.00", "MISSED")])
+    hooks = list(settlement.BEFORE_OVERDUE)
+    settlement.BEFORE_OVERDUE.clear()  # as if the file came in after its loan's chunk of the close was done
+    try:
+        close_business_days(to=D(2027, 3, 16))
+    finally:
+        settlement.BEFORE_OVERDUE.extend(hooks)
+    assert Debit.objects.get(reference="MISSED").state == "pending"
+    close_business_days(to=D(2027, 3, 17))
+    debit = Debit.objects.get(reference="MISSED")
+    assert (debit.state, debit.applied) == ("applied", Decimal("50.00"))
+    assert Repayment.objects.get(loan=loan).business_date == D(2027, 3, 16)
+    assert loans_reconcile() == []
