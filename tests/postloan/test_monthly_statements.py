@@ -163,3 +163,27 @@ def test_a_month_not_over_has_no_statement(quiet_book):
         statement_write(quiet_book["program"], D(2027, 5, 1))
     assert refused.value.code == "date_in_future"
     assert MonthlyStatement.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_loan_written_off_in_the_month_leaves_the_position(users):
+    from servicing.write_off import write_off_approve, write_off_propose
+
+    program, _farmer, limit = make_lending_world(users, on=D(2027, 3, 10), amount="100000.00", margin="10000.00")
+    kept = loan_disburse(credit_limit=limit, amount=Decimal("20000.00"), term_months=6, actor=users["manager"])
+    lost = loan_disburse(credit_limit=limit, amount=Decimal("30000.00"), term_months=6, actor=users["manager"])
+    business_date_set(new_date=D(2027, 4, 12), backwards_allowed=False)
+    Loan.objects.filter(pk=lost.pk).update(classification=Loan.Classification.LOSS)
+    proposal = write_off_propose(loan=lost, reason="养殖场关停，无还款来源", actor=users["manager"])
+    write_off_approve(write_off=proposal, actor=users["approver"])
+    write_off_approve(write_off=proposal, actor=users["leader"])
+    business_date_set(new_date=D(2027, 5, 1), backwards_allowed=False)
+
+    figures = statement_figures(program, APRIL)
+    written = LoanEntry.objects.filter(loan=lost, kind__startswith="written_off").aggregate(t=Sum("amount"))["t"]
+    assert figures.outstanding_principal == kept.principal == Decimal("20000.00")
+    assert figures.written_off_in_month == written >= Decimal("30000.00")
+    assert figures.flows["written_off_principal"] == Decimal("30000.00")
+    assert figures.overdue_principal == figures.overdue_interest == ZERO
+    # March, before the write-off, still had both loans.
+    assert statement_figures(program, D(2027, 3, 1)).outstanding_principal == Decimal("50000.00")
