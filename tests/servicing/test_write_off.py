@@ -117,3 +117,19 @@ def test_the_page_proposes_and_two_people_approve(users, loss_loan, client):
     client.force_login(users["leader"])
     assert client.post(f"/write-offs/{proposal.pk}/approve/").status_code == 302
     assert Loan.objects.get(pk=loss_loan.pk).status == "written_off"
+
+
+def test_the_programme_board_counts_write_offs_and_recoveries(users, loss_loan):
+    from core.business_date import business_date_get
+    from postloan.dashboards.selectors.programs import program_dashboard
+
+    proposal = write_off_propose(loan=loss_loan, reason="失联", actor=users["manager"])
+    write_off_approve(write_off=proposal, actor=users["approver"])
+    write_off_approve(write_off=proposal, actor=users["approver2"])
+    repayment_record(loan=loss_loan, amount=Decimal("300.00"), actor=users["manager"])
+    close_business_days(to=D(2027, 3, 23))  # the close writes the day's figures the board reads
+    row = next(
+        r for r in program_dashboard(users["leader"], business_date_get()).rows if r.program.pk == loss_loan.program_id
+    )
+    assert (row.figures["write_offs"], row.figures["written_off"]) == (1, Decimal("100205.41"))
+    assert (row.figures["recoveries"], row.figures["recovered"]) == (1, Decimal("300.00"))

@@ -8,10 +8,11 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
-from django.db.models import F, Sum
+from django.db.models import Count, F, Sum
 
 from core.money import ZERO, money, ratio
 from origination.figures import ProgramFigures
+from origination.models import Repayment, WriteOff
 from partners.models import Program, User
 from partners.scoping import visible_programs
 from partners.services.margin import margin_balances
@@ -116,6 +117,7 @@ def _program_figures(
     ):
         pk = row.pop("program_id")
         figures[pk] = {k: money(v or 0) if k in MONEY_SUMS else (v or 0) for k, v in row.items()}
+    _write_off_figures(figures, ids, latest)
     daily = (
         DailyNodeFigures.objects.filter(day__range=(period_start(latest), latest), program_id__in=ids)
         .values("day", "program_id")
@@ -139,6 +141,27 @@ def _program_figures(
             "gross_delinquency": [money(p["overdue"] + p["compensated"]) if p else ZERO for p in points],
         }
     return figures, trend_days, trend
+
+
+def _write_off_figures(figures: dict[int, dict[str, Any]], ids: list[int], latest: dt.date) -> None:
+    """Write-offs and the recoveries after them to the day (number and amount), read from the loans' own
+    records: written once, never changed, so the day's figure is the sum up to it."""
+    for pk in ids:
+        figures[pk].update(write_offs=0, written_off=ZERO, recoveries=0, recovered=ZERO)
+    write_offs = (
+        WriteOff.objects.filter(status=WriteOff.Status.APPROVED, loan__program_id__in=ids, decided_on__lte=latest)
+        .values("loan__program_id")
+        .annotate(number=Count("id"), amount=Sum(F("principal") + F("interest") + F("penalty")))
+    )
+    for row in write_offs:
+        figures[row["loan__program_id"]].update(write_offs=row["number"], written_off=money(row["amount"]))
+    recoveries = (
+        Repayment.objects.filter(after_write_off__gt=0, loan__program_id__in=ids, business_date__lte=latest)
+        .values("loan__program_id")
+        .annotate(number=Count("id"), amount=Sum("after_write_off"))
+    )
+    for row in recoveries:
+        figures[row["loan__program_id"]].update(recoveries=row["number"], recovered=money(row["amount"]))
 
 
 def program_dashboard(user: User, today: dt.date) -> ProgramDashboard:
