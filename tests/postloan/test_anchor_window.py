@@ -83,6 +83,7 @@ def test_the_operator_home_shows_his_enterprise_only(two_anchors):
     assert reverse("statement-pdf", args=[mine["statement"].pk]) in page
     assert reverse("statement-pdf", args=[other["statement"].pk]) not in page
     assert reverse("statement-list") in page
+    assert reverse("compensation") in page  # the compensation pages list every demand and payment
 
 
 @pytest.mark.django_db
