@@ -31,7 +31,7 @@ ANCHOR_DEPOSITS = Account("201102", "单位活期存款-龙头企业结算账户
 MARGIN_DEPOSITS = Account("251101", "保证金存款-龙头企业代偿保证金")
 INTEREST_INCOME = Account("601101", "利息收入-贷款利息收入")
 PENALTY_INCOME = Account("601102", "利息收入-罚息收入")
-# For the write-off (核销) to come: a loss written off is charged to the reserve.
+# A loss written off (核销) is charged to the reserve.
 LOAN_LOSS_RESERVE = Account("130401", "贷款损失准备")
 
 ACCOUNTS: tuple[Account, ...] = (
@@ -77,8 +77,13 @@ POSTINGS: dict[tuple[str, str], Posting] = {
     # The anchor pays from its own account: the compensated entries of the same day (above) are settled by
     # its transfer instead of its margin.
     (ANCHOR_PAYMENT_LEDGER, "applied"): Posting(ANCHOR_DEPOSITS, COMPENSATION_RECEIVABLE, "龙头企业自有资金代偿"),
-    # Not mapped yet, so that a day with them refuses its journal until the bank's accountants confirm the
-    # posting: the write-off (written_off_principal / _interest / _penalty; e.g. reserve 130401 against the
-    # receivable), recoveries after it (recovered_written_off) and the farmer's reimbursement of the anchor
-    # (recovered_for_anchor; to the margin or to the anchor's account).
+    # The farmer pays back what the anchor paid for him (追偿): to the anchor's account. Where it restores a
+    # margin deduction, the margin ledger's deposit of the same day (above) moves it on into the margin.
+    (LOAN_LEDGER, "recovered_for_anchor"): Posting(BORROWER_DEPOSITS, ANCHOR_DEPOSITS, "借款人归还龙头企业代偿款"),
+    # Write-off (核销): each receivable written off is charged to the loan-loss reserve, and money recovered
+    # afterwards goes back to it.
+    (LOAN_LEDGER, "written_off_principal"): Posting(LOAN_LOSS_RESERVE, LOANS, "核销贷款本金"),
+    (LOAN_LEDGER, "written_off_interest"): Posting(LOAN_LOSS_RESERVE, INTEREST_RECEIVABLE, "核销应收利息"),
+    (LOAN_LEDGER, "written_off_penalty"): Posting(LOAN_LOSS_RESERVE, PENALTY_RECEIVABLE, "核销应收罚息"),
+    (LOAN_LEDGER, "recovered_written_off"): Posting(BORROWER_DEPOSITS, LOAN_LOSS_RESERVE, "核销后收回"),
 }
