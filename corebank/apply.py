@@ -33,7 +33,9 @@ from django.db.models import F
 from core.money import ZERO
 from corebank.models import Debit, DebitFile
 from origination.models import Loan, LoanDue, LoanEntry, Repayment
+from partners.services.margin import margin_program_lock
 from servicing.interest import interest_charge
+from servicing.recovery import recovery_book, recovery_due
 from servicing.services.repayments import (
     accrued_interest,
     accrued_penalty,
@@ -41,8 +43,10 @@ from servicing.services.repayments import (
     charge_accrued_penalty,
     interest_days_through,
     next_interest_date,
+    recovery_after_write_off_book,
+    write_off_left,
 )
-from servicing.waterfall import Owed, allocate
+from servicing.waterfall import Allocation, Owed, allocate
 
 LOAN = Loan._meta.db_table
 DUE = LoanDue._meta.db_table
@@ -219,32 +223,49 @@ def debit_apply_exact(
 ) -> tuple[Repayment | None, Decimal]:
     """One debit paid into one loan at the close of ``day``: (the repayment, the amount applied).
 
-    ``repayment_record``'s steps, as of the end of ``day``: the interest and penalty accrued through
-    ``day`` charged, then the waterfall. What the loan does not owe is not applied.
+    ``repayment_record``'s steps, as of the end of ``day``: first what the farmer owes the anchor for what
+    it paid for him (追偿, ``servicing.recovery``); then the interest and penalty accrued through ``day``
+    charged, and the waterfall; on a written-off loan, a recovery after write-off. What the loan does not
+    owe is not applied.
     """
+    peek = Loan.objects.get(pk=loan_id)
+    if peek.compensated > peek.recovered:
+        # Reimbursing the margin writes to it: the programme's lock first, as every margin write takes it.
+        margin_program_lock(peek.program_id)
     loan = Loan.objects.select_for_update().get(pk=loan_id)
-    if loan.status != Loan.Status.ACTIVE:
+    if loan.status == Loan.Status.WRITTEN_OFF:
+        recovered = min(amount, write_off_left(loan))
+        if recovered <= 0:
+            return None, ZERO
+        return recovery_after_write_off_book(loan, recovered, day, recorded_by_id=recorded_by_id), recovered
+    to_anchor = min(amount, recovery_due(loan))
+    owed = debit_owed(loan, day) if loan.status == Loan.Status.ACTIVE else Owed()
+    rest = min(amount - to_anchor, owed.total)
+    if to_anchor + rest <= 0:
         return None, ZERO
-    owed = debit_owed(loan, day)
-    paid = min(amount, owed.total)
-    if paid <= 0:
-        return None, ZERO
-    allocation = allocate(paid, owed)
-    _charge_interest_through(loan, day)
-    charge_accrued_penalty(loan, day, day)
+    allocation = allocate(rest, owed) if rest > 0 else Allocation()
+    if rest > 0:
+        _charge_interest_through(loan, day)
+        charge_accrued_penalty(loan, day, day)
     repayment = Repayment.objects.create(
         loan=loan,
         business_date=day,
-        amount=paid,
+        amount=to_anchor + rest,
         penalty=allocation.penalty,
         interest=allocation.interest,
         principal=allocation.principal,
+        recovered=to_anchor,
         recorded_by_id=recorded_by_id,
     )
-    apply_allocation(loan, allocation, day, by_anchor=False, repayment=repayment)
-    if allocation.current_principal > 0:
-        _principal_due_today_pay(loan, allocation.current_principal, day)
-    return repayment, paid
+    if to_anchor > 0:
+        recovery_book(loan, to_anchor, day, repayment)
+    if rest > 0:
+        apply_allocation(loan, allocation, day, by_anchor=False, repayment=repayment)
+        if allocation.current_principal > 0:
+            _principal_due_today_pay(loan, allocation.current_principal, day)
+    else:
+        loan.save()
+    return repayment, to_anchor + rest
 
 
 def _charge_interest_through(loan: Loan, day: dt.date) -> None:

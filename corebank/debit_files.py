@@ -282,19 +282,21 @@ def _error(row: int, column: str, code: ErrorCode) -> dict[str, Any]:
 def _keep(debit_file: DebitFile) -> int:
     """The file's new debits: the first row of each reference not kept before. Returns how many.
 
-    A debit of a loan already paid off owes nothing: it is kept for refund at once (the close only
-    looks at the loans it still services).
+    A debit of a loan that owes nothing any more (paid off, and nothing left to pay back to the anchor)
+    is kept for refund at once. The close applies the others: a loan it services, a written-off loan (a
+    recovery after write-off) and a loan the anchor paid off for the farmer (his reimbursement of it).
     """
+    owes = "(l.status IN (%(active)s, %(written_off)s) OR l.compensated > l.recovered)"
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {Debit._meta.db_table} "
             "(file_id, row, loan_id, value_date, amount, reference, state, applied, refund, repayment_id) "
             "SELECT %(file)s, s.row, s.loan_id, s.value_date, s.amount, s.reference, "
-            "CASE WHEN l.status = %(active)s THEN 'pending' ELSE 'partly_applied' END, 0, "
-            "CASE WHEN l.status = %(active)s THEN 0 ELSE s.amount END, NULL FROM "
+            f"CASE WHEN {owes} THEN 'pending' ELSE 'partly_applied' END, 0, "
+            f"CASE WHEN {owes} THEN 0 ELSE s.amount END, NULL FROM "
             "(SELECT DISTINCT ON (reference) * FROM corebank_stage ORDER BY reference, seq) s "
             f"JOIN {Loan._meta.db_table} l ON l.id = s.loan_id "
             f"WHERE NOT EXISTS (SELECT 1 FROM {Debit._meta.db_table} d WHERE d.reference = s.reference)",
-            {"file": debit_file.pk, "active": Loan.Status.ACTIVE.value},
+            {"file": debit_file.pk, "active": Loan.Status.ACTIVE.value, "written_off": Loan.Status.WRITTEN_OFF.value},
         )
         return int(cursor.rowcount)

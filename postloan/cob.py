@@ -29,7 +29,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
-from django.db.models import Count, F, Max, Min
+from django.db.models import Count, F, Max, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -76,10 +76,15 @@ class Step:
 def _accrual(day: dt.date) -> int:
     """Interest needs no write on an ordinary day: principal-days run from their as-of date (see Loan).
 
-    The step is kept so the order of the day reads as the domain describes it; it reports how
-    many loans accrue today.
+    The step is kept so the order of the day reads as the domain describes it; it reports how many loans
+    accrue today: those with principal outstanding, and those paid off today. It runs beside settlement,
+    where the core's debits may pay a loan off; a loan so paid off still counts (closed today), so the
+    number is the same whichever of the two finishes first.
     """
-    return Loan.objects.filter(status=Loan.Status.ACTIVE, disbursed_on__lte=day, principal_outstanding__gt=0).count()
+    drawn = Q(disbursed_on__lte=day)
+    return Loan.objects.filter(
+        drawn & (Q(status=Loan.Status.ACTIVE, principal_outstanding__gt=0) | Q(closed_on=day))
+    ).count()
 
 
 def _compensation(day: dt.date) -> int:
@@ -100,7 +105,7 @@ def _breaker(day: dt.date) -> int:
 # (A list, so that the crash-and-resume tests can put a step that is killed in a step's place.)
 STEPS: list[Step] = [
     Step("accrual", _accrual, chunked=False),
-    # Settlement moves no principal and closes no loan: the accrual's count is the same before or after.
+    # The accrual's count reads nothing settlement changes (see ``_accrual``): the two run side by side.
     Step("settlement", settle, chunked=True, alongside=True),  # and overdue: one update of each loan row
     Step("compensation", _compensation, chunked=False),
     # One notice per anchor for the demands raised today; reads which demands were raised and for how
@@ -126,14 +131,27 @@ STEPS: list[Step] = [
 
 
 def loan_chunks(size: int | None = None) -> list[tuple[int, int, int]]:
-    """(chunk number, first id, last id) over the active book, ``COB_CHUNK_LOANS`` ids each by default."""
+    """(chunk number, first id, last id) over the active book, ``COB_CHUNK_LOANS`` ids each by default.
+
+    The first chunk starts at the first loan's id and the last ends at the last loan's, so that every loan
+    lies in a chunk: the settlement applies the core's debits of loans it no longer services (a recovery
+    after write-off, a farmer paying back the anchor), whatever their ids. With no active loan, one chunk
+    covers every loan.
+    """
     size = size or settings.COB_CHUNK_LOANS
-    bounds = Loan.objects.filter(status=Loan.Status.ACTIVE).aggregate(low=Min("id"), high=Max("id"))
-    if bounds["low"] is None:
+    active = Loan.objects.filter(status=Loan.Status.ACTIVE).aggregate(low=Min("id"), high=Max("id"))
+    every = Loan.objects.aggregate(low=Min("id"), high=Max("id"))
+    if every["low"] is None:
         return []
+    low, high = active["low"] or every["low"], active["high"] or every["high"]
+    starts = list(range(low, high + 1, size))
     return [
-        (number, low, min(low + size - 1, bounds["high"]))
-        for number, low in enumerate(range(bounds["low"], bounds["high"] + 1, size))
+        (
+            number,
+            every["low"] if number == 0 else start,
+            every["high"] if number == len(starts) - 1 else start + size - 1,
+        )
+        for number, start in enumerate(starts)
     ]
 
 

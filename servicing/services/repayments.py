@@ -227,7 +227,7 @@ def repayment_record(*, loan: Loan, amount: Decimal, actor: User) -> Repayment:
 
 def _recovery_after_write_off(loan: Loan, amount: Decimal, today: dt.date, actor: User) -> Repayment:
     """Money received on a written-off loan: booked as a recovery after write-off, up to what was written off."""
-    left = loan.written_off - loan.recovered_after_write_off
+    left = write_off_left(loan)
     if amount > left:
         raise DomainError(
             ErrorCode.OVERPAYMENT,
@@ -235,6 +235,18 @@ def _recovery_after_write_off(loan: Loan, amount: Decimal, today: dt.date, actor
             % {"amount": format_yuan(amount), "owed": format_yuan(left)},
             owed=f"{left:.2f}",
         )
+    repayment = recovery_after_write_off_book(loan, amount, today, recorded_by_id=actor.pk)
+    audit_record(actor=actor, action=AuditAction.REPAYMENT_RECORD, subject=loan, amount=amount, after_write_off=True)
+    return repayment
+
+
+def write_off_left(loan: Loan) -> Decimal:
+    """What was written off on ``loan`` and not yet recovered: the most a payment on it can bring in."""
+    return Decimal(loan.written_off - loan.recovered_after_write_off)
+
+
+def recovery_after_write_off_book(loan: Loan, amount: Decimal, today: dt.date, *, recorded_by_id: int) -> Repayment:
+    """A payment on a written-off loan (at most ``write_off_left``): its repayment row and its ledger entry."""
     repayment = Repayment.objects.create(
         loan=loan,
         business_date=today,
@@ -243,7 +255,7 @@ def _recovery_after_write_off(loan: Loan, amount: Decimal, today: dt.date, actor
         interest=ZERO,
         principal=ZERO,
         after_write_off=amount,
-        recorded_by=actor,
+        recorded_by_id=recorded_by_id,
     )
     LoanEntry.objects.create(
         loan=loan,
@@ -254,7 +266,6 @@ def _recovery_after_write_off(loan: Loan, amount: Decimal, today: dt.date, actor
     )
     loan.recovered_after_write_off += amount
     loan.save(update_fields=["recovered_after_write_off", "updated_at"])
-    audit_record(actor=actor, action=AuditAction.REPAYMENT_RECORD, subject=loan, amount=amount, after_write_off=True)
     return repayment
 
 
