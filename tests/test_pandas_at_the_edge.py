@@ -10,12 +10,15 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-APPS = ("core", "partners", "risk", "origination", "servicing", "postloan")
+APPS = ("core", "partners", "risk", "origination", "servicing", "corebank", "accounting", "postloan")
 EDGE = {
     "core/tabular.py",
     "core/bulk.py",
     "core/uploads.py",
     "risk/importers.py",
+    "risk/account_importers.py",
+    "corebank/debit_files.py",
+    "accounting/confirmations.py",
     "origination/importers.py",
     "postloan/dashboards/importers.py",
 }

@@ -26,6 +26,7 @@ _COLOURS = {
         "recommended",
         "passed",
         "applied",
+        "anchor_paid",
     ),
     "warning": (
         "pending",
@@ -53,6 +54,7 @@ _COLOURS = {
         "claim",
         "issue",
         "frozen",
+        "written_off",
     ),
     "secondary": ("closed", "withdrawn", "expired", "exited", "false_alarm", "no_trade_data", "none", ""),
 }

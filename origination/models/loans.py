@@ -272,9 +272,9 @@ class LoanEntry(models.Model):
         REPAID_PENALTY = "repaid_penalty", _("Penalty repaid")
         REPAID_INTEREST = "repaid_interest", _("Interest repaid")
         REPAID_PRINCIPAL = "repaid_principal", _("Principal repaid")
-        COMPENSATED_PENALTY = "compensated_penalty", _("Penalty compensated from margin")
-        COMPENSATED_INTEREST = "compensated_interest", _("Interest compensated from margin")
-        COMPENSATED_PRINCIPAL = "compensated_principal", _("Principal compensated from margin")
+        COMPENSATED_PENALTY = "compensated_penalty", _("Penalty compensated by the anchor")
+        COMPENSATED_INTEREST = "compensated_interest", _("Interest compensated by the anchor")
+        COMPENSATED_PRINCIPAL = "compensated_principal", _("Principal compensated by the anchor")
         # The farmer's payment reimbursing the anchor for what it paid for him (追偿), before the bank's dues.
         RECOVERED_FOR_ANCHOR = "recovered_for_anchor", _("Reimbursed to the anchor")
         # 核销: the balances taken off the book, and money received on the loan afterwards.
