@@ -35,14 +35,14 @@ from corebank.models import Debit, DebitFile
 from origination.models import Loan, LoanDue, LoanEntry, Repayment
 from partners.services.margin import margin_program_lock
 from servicing.interest import interest_charge
-from servicing.recovery import recovery_book, recovery_due
+from servicing.recovery import recovery_due
 from servicing.services.repayments import (
     accrued_interest,
     accrued_penalty,
-    apply_allocation,
     charge_accrued_penalty,
     interest_days_through,
     next_interest_date,
+    payment_book,
     recovery_after_write_off_book,
     write_off_left,
 )
@@ -247,24 +247,9 @@ def debit_apply_exact(
     if rest > 0:
         _charge_interest_through(loan, day)
         charge_accrued_penalty(loan, day, day)
-    repayment = Repayment.objects.create(
-        loan=loan,
-        business_date=day,
-        amount=to_anchor + rest,
-        penalty=allocation.penalty,
-        interest=allocation.interest,
-        principal=allocation.principal,
-        recovered=to_anchor,
-        recorded_by_id=recorded_by_id,
-    )
-    if to_anchor > 0:
-        recovery_book(loan, to_anchor, day, repayment)
-    if rest > 0:
-        apply_allocation(loan, allocation, day, by_anchor=False, repayment=repayment)
-        if allocation.current_principal > 0:
-            _principal_due_today_pay(loan, allocation.current_principal, day)
-    else:
-        loan.save()
+    repayment = payment_book(loan, to_anchor, allocation, day, recorded_by_id=recorded_by_id)
+    if allocation.current_principal > 0:
+        _principal_due_today_pay(loan, allocation.current_principal, day)
     return repayment, to_anchor + rest
 
 

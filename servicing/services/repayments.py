@@ -205,23 +205,33 @@ def repayment_record(*, loan: Loan, amount: Decimal, actor: User) -> Repayment:
     if rest > 0:  # nothing is charged when the whole payment goes to the anchor (as the reference model)
         charge_accrued_interest(loan, today)
         charge_accrued_penalty(loan, today - dt.timedelta(days=1), today)
+    repayment = payment_book(loan, to_anchor, allocation, today, recorded_by_id=actor.pk)
+    audit_record(actor=actor, action=AuditAction.REPAYMENT_RECORD, subject=loan, amount=amount)
+    return repayment
+
+
+def payment_book(
+    loan: Loan, to_anchor: Decimal, allocation: Allocation, today: dt.date, *, recorded_by_id: int
+) -> Repayment:
+    """A farmer's payment, once split: ``to_anchor`` back to the anchor (``servicing.recovery``), then
+    ``allocation`` over the bank's dues; its repayment row, entries and the loan saved. The counter and the
+    core's debits (``corebank.apply``) both book through here."""
     repayment = Repayment.objects.create(
         loan=loan,
         business_date=today,
-        amount=amount,
+        amount=to_anchor + allocation.total,
         penalty=allocation.penalty,
         interest=allocation.interest,
         principal=allocation.principal,
         recovered=to_anchor,
-        recorded_by=actor,
+        recorded_by_id=recorded_by_id,
     )
     if to_anchor > 0:
         recovery_book(loan, to_anchor, today, repayment)
-    if rest > 0:
+    if allocation.total > 0:
         apply_allocation(loan, allocation, today, by_anchor=False, repayment=repayment)
     else:
         loan.save()
-    audit_record(actor=actor, action=AuditAction.REPAYMENT_RECORD, subject=loan, amount=amount)
     return repayment
 
 
