@@ -41,4 +41,7 @@ urlpatterns = [
     path("", include("risk.api.urls")),
     path("", include("accounting.api_urls")),
     path("", include("corebank.api_urls")),
+    path("", include("distribution.api_urls")),
+    path("", include("campaigns.api_urls")),
+    path("", include("network.api_urls")),
 ]

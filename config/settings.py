@@ -53,6 +53,9 @@ INSTALLED_APPS = [
     "servicing",
     "corebank",
     "accounting",
+    "distribution",
+    "campaigns",
+    "network",
     "postloan",
 ]
 
