@@ -106,6 +106,12 @@ class AuditAction(StrEnum):
     INSTRUCTIONS_EXPORT = "instructions_export"  # instruction_file_generate, or a download of that file
     CONFIRMATIONS_IMPORT = "confirmations_import"  # confirmations_import: the core's answer applied
     JOURNAL_EXPORT = "journal_export"  # journal_file_generate: a day's general-ledger journal
+    # network: targets, field research and training (network/services.py)
+    NETWORK_TARGET_SET = "network_target_set"  # target_set: a sub-branch's quarter targets set or changed
+    OUTLET_VISIT_RECORD = "outlet_visit_record"  # outlet_visit_record: a 蹲点 visit with its follow-up actions
+    VISIT_ACTION_DONE = "visit_action_done"  # visit_action_complete: a follow-up action done
+    TRAINING_RECORD = "training_record"  # training_record: a training session and its attendees
+    TRAINING_FEEDBACK = "training_feedback"  # training_feedback_give: an attendee's rating and comment
 
 
 def audit_record(*, actor: Any, action: AuditAction, subject: models.Model, **data: Any) -> AuditEvent:

@@ -191,6 +191,12 @@ class ErrorCode(StrEnum):
     # --- ours: rows of the core system's settlement-account files (risk.account_importers) ---
     INVALID_ACCOUNT_NUMBER = "invalid_account_number"  # an account number not of 6 to 32 digits
     INVALID_DIRECTION = "invalid_direction"  # a transaction's direction neither in nor out
+    # --- ours: targets, field research and training (network) ---
+    INVALID_QUARTER = "invalid_quarter"  # a quarter not written as 2027Q2
+    INVALID_TARGET = "invalid_target"  # a growth target below zero, or an NPL ceiling outside 0 to 100 %
+    INVALID_RATING = "invalid_rating"  # a visit's rating not good/average/poor, a training rating not 1 to 5
+    NOT_ATTENDEE = "not_attendee"  # training feedback from someone who did not attend
+    ALREADY_DONE = "already_done"  # a follow-up action marked done twice
 
 
 # The codes the contract does not name: ours to add, rename or drop. Every other member is the contract's.
@@ -313,5 +319,10 @@ INTERNAL_CODES: frozenset[ErrorCode] = frozenset(
         ErrorCode.DATE_SUPERSEDED,
         ErrorCode.INVALID_ACCOUNT_NUMBER,
         ErrorCode.INVALID_DIRECTION,
+        ErrorCode.INVALID_QUARTER,
+        ErrorCode.INVALID_TARGET,
+        ErrorCode.INVALID_RATING,
+        ErrorCode.NOT_ATTENDEE,
+        ErrorCode.ALREADY_DONE,
     }
 )
