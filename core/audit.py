@@ -106,6 +106,16 @@ class AuditAction(StrEnum):
     INSTRUCTIONS_EXPORT = "instructions_export"  # instruction_file_generate, or a download of that file
     CONFIRMATIONS_IMPORT = "confirmations_import"  # confirmations_import: the core's answer applied
     JOURNAL_EXPORT = "journal_export"  # journal_file_generate: a day's general-ledger journal
+    # distribution: the lists handed down the tree and their contacts (distribution/services.py)
+    OUTREACH_LIST_CREATE = "outreach_list_create"  # outreach_list_for_program: a programme's whitelist as a list
+    OUTREACH_LIST_IMPORT = "outreach_list_import"  # outreach_list_import: a list from a file (经营快贷, merchants)
+    OUTREACH_LIST_MATCH = "outreach_list_match"  # private_banking_match: the private-banking clients on a list
+    WHITELIST_SYNC = "whitelist_sync"  # whitelist_sync: entries added or marked unavailable as limits change
+    LIST_ENTRIES_ASSIGN = "list_entries_assign"  # entries_assign: entries handed to a node or a person
+    CONTACT_RECORD = "contact_record"  # contact_record: a contact's outcome recorded from the phone
+    LIST_ENTRY_PHONE_VIEW = "list_entry_phone_view"  # entry_phone_reveal: the assignee sees the full number
+    CALL_LIST_EXPORT = "call_list_export"  # call_list_export: a list with full phone numbers for 95588
+    CALL_RESULTS_IMPORT = "call_results_import"  # call_results_import: 95588's results file as contact outcomes
     # network: targets, field research and training (network/services.py)
     NETWORK_TARGET_SET = "network_target_set"  # target_set: a sub-branch's quarter targets set or changed
     OUTLET_VISIT_RECORD = "outlet_visit_record"  # outlet_visit_record: a 蹲点 visit with its follow-up actions

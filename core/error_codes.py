@@ -191,6 +191,11 @@ class ErrorCode(StrEnum):
     # --- ours: rows of the core system's settlement-account files (risk.account_importers) ---
     INVALID_ACCOUNT_NUMBER = "invalid_account_number"  # an account number not of 6 to 32 digits
     INVALID_DIRECTION = "invalid_direction"  # a transaction's direction neither in nor out
+    # --- ours: the lists and their contacts (distribution) ---
+    UNKNOWN_ENTRY = "unknown_entry"  # a call-results row naming no list entry the importer may see
+    INVALID_OUTCOME = "invalid_outcome"  # a contact result of no known code
+    INVALID_CHANNEL = "invalid_channel"  # a contact channel of no known code
+    OUTSIDE_SUBTREE = "outside_subtree"  # an entry, node or person outside the user's subtree
     # --- ours: targets, field research and training (network) ---
     INVALID_QUARTER = "invalid_quarter"  # a quarter not written as 2027Q2
     INVALID_TARGET = "invalid_target"  # a growth target below zero, or an NPL ceiling outside 0 to 100 %
@@ -319,6 +324,10 @@ INTERNAL_CODES: frozenset[ErrorCode] = frozenset(
         ErrorCode.DATE_SUPERSEDED,
         ErrorCode.INVALID_ACCOUNT_NUMBER,
         ErrorCode.INVALID_DIRECTION,
+        ErrorCode.UNKNOWN_ENTRY,
+        ErrorCode.INVALID_OUTCOME,
+        ErrorCode.INVALID_CHANNEL,
+        ErrorCode.OUTSIDE_SUBTREE,
         ErrorCode.INVALID_QUARTER,
         ErrorCode.INVALID_TARGET,
         ErrorCode.INVALID_RATING,
