@@ -41,6 +41,7 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem(_("My warnings"), "my-warnings", (Role.ACCOUNT_MANAGER, Role.BRANCH_MANAGER, Role.RISK_APPROVER)),
     MenuItem(_("Warnings"), "warning-list", ALL_STAFF),
     MenuItem(_("Dashboards"), "dashboards", ALL_STAFF),
+    MenuItem(_("Outlet support"), "network-support", ALL_STAFF),
     MenuItem(
         _("Monthly statements"),
         "statement-list",

@@ -15,6 +15,19 @@ figures share the better rank: 1, 2, 2, 4). ``score = 0.4 × balance rank +
 equal scores go by the balance increase, then the customers increase, then
 the code. The last of a class is marked for the downgrade only when the class
 has at least two sub-branches: a class of one has nobody to be compared with.
+
+Targets met come first (两增一控, set per sub-branch and quarter in ``network``).
+Each target met earns its points, with the same weights as the ranks:
+
+* the balance increase reached its target: 40 points;
+* the borrowers increase reached its target: 30 points;
+* the NPL ratio at the end at or under its ceiling: 30 points.
+
+A target not set earns nothing. Within the class, more target points rank
+higher; among equal points the weighted rank score decides as above. So a
+sub-branch that met all three targets (100) ranks above one that missed any,
+whatever their ranks; when no target is set in a class (everybody 0 points)
+the ranking is the weighted rank score alone.
 """
 
 from __future__ import annotations
@@ -26,6 +39,8 @@ from decimal import Decimal
 from core.money import ratio
 
 WEIGHTS = {"balance": Decimal("0.4"), "customers": Decimal("0.3"), "quality": Decimal("0.3")}
+# Points for each target met, out of 100 (the ranks' weights in points).
+TARGET_POINTS = {"balance": 40, "customers": 30, "quality": 30}
 CLASS_ORDER = ("priority", "follow_up", "specialty")
 MIN_CLASS_FOR_DOWNGRADE = 2
 
@@ -44,6 +59,10 @@ class SubBranchGrowth:
     customers_start: int
     customers_end: int
     npl_end: Decimal
+    # The quarter's targets, when the branch set them: balance increase (元), borrowers increase, NPL ceiling
+    target_balance: Decimal | None = None
+    target_customers: int | None = None
+    npl_ceiling: Decimal | None = None
 
     @property
     def balance_growth(self) -> Decimal:
@@ -56,6 +75,29 @@ class SubBranchGrowth:
     @property
     def npl_ratio(self) -> Decimal:
         return ratio(self.npl_end, self.outstanding_end)
+
+    @property
+    def balance_met(self) -> bool | None:
+        """Whether the balance increase reached its target (None: no target set)."""
+        return None if self.target_balance is None else self.balance_growth >= self.target_balance
+
+    @property
+    def customers_met(self) -> bool | None:
+        return None if self.target_customers is None else self.customers_growth >= self.target_customers
+
+    @property
+    def quality_met(self) -> bool | None:
+        return None if self.npl_ceiling is None else self.npl_ratio <= self.npl_ceiling
+
+    @property
+    def targets_set(self) -> bool:
+        return not (self.target_balance is None and self.target_customers is None and self.npl_ceiling is None)
+
+    @property
+    def target_points(self) -> int:
+        """The points of the targets met (TARGET_POINTS), 0 to 100."""
+        met = {"balance": self.balance_met, "customers": self.customers_met, "quality": self.quality_met}
+        return sum(TARGET_POINTS[part] for part, done in met.items() if done)
 
 
 @dataclass(frozen=True)
@@ -90,7 +132,7 @@ def rank_class(members: list[SubBranchGrowth]) -> list[RankedSubBranch]:
         )
         for member, b, c, q in zip(members, balance, customers, quality, strict=True)
     ]
-    scored.sort(key=lambda s: (s[0], -s[4].balance_growth, -s[4].customers_growth, s[4].code))
+    scored.sort(key=lambda s: (-s[4].target_points, s[0], -s[4].balance_growth, -s[4].customers_growth, s[4].code))
     count = len(scored)
     return [
         RankedSubBranch(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from postloan.dashboards import views
+from postloan.dashboards import views, views_network
 
 urlpatterns = [
     path("", views.dashboards_home, name="dashboards"),
@@ -11,4 +11,5 @@ urlpatterns = [
     path("cross-selling/imports/<int:pk>/", views.holdings_import_detail, name="holdings-import"),
     path("cross-selling/farmers/<int:pk>/", views.farmer_holdings, name="farmer-holdings"),
     path("ranking/", views.ranking_dashboard, name="dashboard-ranking"),
+    path("targets/", views_network.targets_dashboard, name="dashboard-targets"),
 ]

@@ -31,7 +31,7 @@ from partners.scoping import visible_farmers
 from partners.services.farmers import farmer_identity_search
 from postloan.dashboards import selectors, tables
 from postloan.dashboards.importers import HOLDING_COLUMNS
-from postloan.dashboards.ranking import WEIGHTS, RankedSubBranch
+from postloan.dashboards.ranking import TARGET_POINTS, WEIGHTS, RankedSubBranch
 from postloan.dashboards.services import HOLDING_ROLES, holding_record, holdings_import
 
 DASHBOARD_ROLES = (Role.BRANCH_MANAGER, Role.ADMINISTRATOR, Role.RISK_APPROVER, Role.ACCOUNT_MANAGER)
@@ -356,6 +356,7 @@ def ranking_dashboard(request: HttpRequest) -> HttpResponse:
             }
         ),
         "weights": {part: int(weight * 100) for part, weight in WEIGHTS.items()},
+        "target_points": TARGET_POINTS,
         "latest": figures.latest,
         "fragment": _fragment(user, figures, str(today), label or ""),
     }

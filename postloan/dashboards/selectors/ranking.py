@@ -10,6 +10,7 @@ from django.db.models import Max, Min, Sum
 
 from core.calendar import quarter_label, quarter_of
 from core.money import ZERO, money
+from network.selectors import targets_of_quarter
 from partners.models import OrgNode, User
 from partners.scoping import visible_nodes
 from postloan.dashboards.ranking import RankedSubBranch, SubBranchGrowth, rank_sub_branches
@@ -105,6 +106,7 @@ def _ranking(label: str | None, today: dt.date) -> RankingPage:
     tree = cached_org_tree()
     start_money, start_customers = _sub_branch_figures(tree, start_day) if start_day else ({}, {})
     end_money, end_customers = _sub_branch_figures(tree, end_day) if end_day else ({}, {})
+    targets = targets_of_quarter(chosen.label)
     growths = [
         SubBranchGrowth(
             node_id=node.pk,
@@ -117,6 +119,9 @@ def _ranking(label: str | None, today: dt.date) -> RankingPage:
             customers_start=start_customers.get(node.pk, 0),
             customers_end=end_customers.get(node.pk, 0),
             npl_end=money(end_money.get(node.pk, (ZERO, ZERO))[1]),
+            target_balance=targets[node.pk].balance_growth if node.pk in targets else None,
+            target_customers=targets[node.pk].borrowers_growth if node.pk in targets else None,
+            npl_ceiling=targets[node.pk].npl_ceiling if node.pk in targets else None,
         )
         for node in tree.nodes.values()
         if node.kind == OrgNode.Kind.SUB_BRANCH
@@ -127,7 +132,10 @@ def _ranking(label: str | None, today: dt.date) -> RankingPage:
 def ranking_page(user: User, label: str | None, today: dt.date) -> RankingPage:
     """The quarter's ranking, with the rows of the sub-branches in the viewer's subtree."""
     figures = figures_of(today)
-    everyone: RankingPage = cached("ranking", user, figures, lambda: _ranking(label, today), "bank", label, today)
+    # the targets are set during the day: the ranking is kept only until the next audited change
+    everyone: RankingPage = cached(
+        "ranking", user, figures, lambda: _ranking(label, today), "bank", label, today, reads_live_figures=True
+    )
     visible = set(visible_nodes(user).filter(kind=OrgNode.Kind.SUB_BRANCH).values_list("id", flat=True))
     everyone.rows = [ranked for ranked in everyone.rows if ranked.growth.node_id in visible]
     return everyone
