@@ -331,12 +331,28 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "close-watch": {"task": "postloan.close_watch", "schedule": 300.0},
     # Once the business date enters a month, the previous month's statements are written (only those missing).
     "monthly-statements": {"task": "postloan.statements_due", "schedule": 1800.0},
+    # Approved SMS campaigns with messages waiting (after quiet hours, after a worker died) are sent on.
+    "sms-campaigns-send": {"task": "campaigns.send_due", "schedule": 60.0},
 }
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 50 * 1024 * 1024, minimum=1024)
 UPLOAD_MAX_ROWS = env_int("UPLOAD_MAX_ROWS", 200_000, minimum=1)
 # Columns of an uploaded table (XLSX or CSV); core.upload_guard refuses a wider one before reading it.
 UPLOAD_MAX_COLUMNS = env_int("UPLOAD_MAX_COLUMNS", 50, minimum=10)
 SMS_BACKEND = env_str("SMS_BACKEND", "origination.sms.LogSmsBackend")
+# The SMS gateway over HTTP (origination.sms.HttpSmsBackend; SMS_BACKEND names it for real use): its URL, the key
+# requests and delivery receipts are signed with (HMAC-SHA256), messages per second, seconds per request, and the
+# tries on a 5xx or a timeout. Campaigns (docs/campaigns.md): quiet hours in Asia/Shanghai, the marketing cap.
+SMS_GATEWAY_URL = env_str("SMS_GATEWAY_URL", "")
+SMS_GATEWAY_KEY = env_str("SMS_GATEWAY_KEY", "")
+SMS_GATEWAY_RATE = env_int("SMS_GATEWAY_RATE", 50, minimum=1)
+SMS_GATEWAY_TIMEOUT = env_int("SMS_GATEWAY_TIMEOUT", 5, minimum=1)
+SMS_GATEWAY_TRIES = env_int("SMS_GATEWAY_TRIES", 3, minimum=1)
+SMS_SENDER_NAME = env_str("SMS_SENDER_NAME", "中国工商银行")
+SMS_QUIET_HOURS = env_str("SMS_QUIET_HOURS", "21:00-08:00")
+if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d", SMS_QUIET_HOURS):
+    raise ImproperlyConfigured(f"SMS_QUIET_HOURS={SMS_QUIET_HOURS!r} must be HH:MM-HH:MM, e.g. 21:00-08:00.")
+SMS_MARKETING_CAP = env_int("SMS_MARKETING_CAP", 4, minimum=1)
+SMS_MARKETING_CAP_DAYS = env_int("SMS_MARKETING_CAP_DAYS", 30, minimum=1)
 # The branch at the root of the organisation tree: `migrate` creates it on a fresh database.
 BRANCH_CODE = env_str("BRANCH_CODE", "CD")
 BRANCH_NAME = env_str("BRANCH_NAME", "成都分行")

@@ -106,6 +106,12 @@ class AuditAction(StrEnum):
     INSTRUCTIONS_EXPORT = "instructions_export"  # instruction_file_generate, or a download of that file
     CONFIRMATIONS_IMPORT = "confirmations_import"  # confirmations_import: the core's answer applied
     JOURNAL_EXPORT = "journal_export"  # journal_file_generate: a day's general-ledger journal
+    # campaigns: SMS marketing to the whitelist
+    SMS_TEMPLATE_CREATE = "sms_template_create"  # sms_template_create
+    SMS_CAMPAIGN_CREATE = "sms_campaign_create"  # campaign_create: made, waiting for a second person
+    SMS_CAMPAIGN_APPROVE = "sms_campaign_approve"  # campaign_approve: its messages written and queued
+    SMS_CAMPAIGN_REJECT = "sms_campaign_reject"  # campaign_reject
+    SMS_OPT_OUT = "sms_opt_out"  # opt_out_record: a phone's reply T through the gateway, or recorded by staff
     # distribution: the lists handed down the tree and their contacts (distribution/services.py)
     OUTREACH_LIST_CREATE = "outreach_list_create"  # outreach_list_for_program: a programme's whitelist as a list
     OUTREACH_LIST_IMPORT = "outreach_list_import"  # outreach_list_import: a list from a file (经营快贷, merchants)

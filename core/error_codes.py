@@ -113,6 +113,7 @@ class ErrorCode(StrEnum):
     DATE_IN_FUTURE = "date_in_future"  # an assessment or an outbreak dated after the business date
     INVALID_STATUS_CHANGE = "invalid_status_change"  # an anchor or programme status change its state forbids
     INVALID_STATUS = "invalid_status"  # a batch or margin entry not in the state the step needs
+    INVALID_TEMPLATE = "invalid_template"  # an SMS template with an unknown variable, or too long
     INVALID_PARAMETER = "invalid_parameter"  # a programme's or warning rule's parameter unknown or out of range
     REASON_REQUIRED = "reason_required"  # a change that must say why, without a reason
     ASSESSMENT_REQUIRED = "assessment_required"  # resuming a programme without a risk assessment
@@ -250,6 +251,7 @@ INTERNAL_CODES: frozenset[ErrorCode] = frozenset(
         ErrorCode.DATE_IN_FUTURE,
         ErrorCode.INVALID_STATUS_CHANGE,
         ErrorCode.INVALID_STATUS,
+        ErrorCode.INVALID_TEMPLATE,
         ErrorCode.INVALID_PARAMETER,
         ErrorCode.REASON_REQUIRED,
         ErrorCode.ASSESSMENT_REQUIRED,

@@ -63,6 +63,23 @@ def notifications_send_pending(limit: int = 10_000) -> dict[str, int]:
     return {"sent": sent, "failed": failed}
 
 
+def notification_receipts_apply(receipts: list[dict[str, str]]) -> int:
+    """Record the gateway's delivery receipts of notifications: a failed one marks its row failed with the
+    gateway's error (a delivered one leaves it sent). Idempotent; returns how many rows changed."""
+    failed = {
+        str(r.get("message_id", "")): str(r.get("error", ""))[:1000] for r in receipts if r.get("status") == "failed"
+    }
+    changed = 0
+    for message in Notification.objects.filter(
+        provider_message_id__in=[key for key in failed if key], status=Notification.Status.SENT
+    ):
+        message.status = Notification.Status.FAILED
+        message.last_error = failed[message.provider_message_id] or "failed on delivery"
+        message.save(update_fields=["status", "last_error"])
+        changed += 1
+    return changed
+
+
 @shared_task(name="origination.notifications_send", autoretry_for=(), ignore_result=True)
 def notifications_send() -> dict[str, int]:
     return notifications_send_pending()
