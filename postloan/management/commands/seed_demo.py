@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 from django.urls import reverse
 
 from core.roles import Role
+from network.demo import demo_network_ensure
 from origination.models import Notification
 from postloan import demo
 from postloan.demo_parts.conflicts import demo_conflicts_ensure
@@ -35,6 +36,7 @@ class Command(BaseCommand):
         demo.demo_cross_selling_ensure()
         demo.demo_handling_today()
         demo_statements_ensure()  # the monthly statements of the months the book has closed
+        demo_network_ensure()  # targets of the sub-branches, 蹲点 visits with their actions, training
         self.stdout.write(self.style.SUCCESS("Demo world ready."))
         # One line for the text messages the demo sent, rather than one log line each.
         written = Notification.objects.count() - messages_before
