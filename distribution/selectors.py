@@ -96,7 +96,16 @@ class FunnelRow:
         return (Decimal(getattr(self, step)) / Decimal(self.whitelisted)).quantize(Decimal("0.0001"))
 
     @property
+    def contacted_share(self) -> Decimal | None:
+        return self.rate("contacted")
+
+    @property
+    def reached_share(self) -> Decimal | None:
+        return self.rate("reached")
+
+    @property
     def conversion(self) -> Decimal | None:
+        """Drew as a share of the whitelisted."""
         return self.rate("drew")
 
     def as_dict(self) -> dict[str, Any]:
@@ -166,17 +175,14 @@ def funnel(
     if not include_unavailable:
         entries = entries.filter(available=True)
     fields = _GROUP_FIELDS[by]
-    counted = (
-        with_effective_stage(entries)
-        .order_by()
-        .values(*fields)
-        .annotate(
-            n_whitelisted=Count("id"),
-            n_contacted=Count("id", filter=Q(effective_stage__gte=Stage.CONTACTED)),
-            n_reached=Count("id", filter=Q(effective_stage__gte=Stage.REACHED)),
-            n_drew=Count("id", filter=Q(effective_stage__gte=Stage.DREW)),
-        )
-    )
+    counts = {
+        "n_whitelisted": Count("id"),
+        "n_contacted": Count("id", filter=Q(effective_stage__gte=Stage.CONTACTED)),
+        "n_reached": Count("id", filter=Q(effective_stage__gte=Stage.REACHED)),
+        "n_drew": Count("id", filter=Q(effective_stage__gte=Stage.DREW)),
+    }
+    staged = with_effective_stage(entries).order_by()
+    counted = [staged.aggregate(**counts)] if not fields else list(staged.values(*fields).annotate(**counts))
     rows = [
         FunnelRow(
             key=row[fields[0]] if fields else None,
@@ -188,8 +194,6 @@ def funnel(
         )
         for row in counted
     ]
-    if by == "total" and not rows:
-        rows = [FunnelRow(key=None, label="", whitelisted=0, contacted=0, reached=0, drew=0)]
     return sorted(rows, key=lambda row: (row.key is None, row.label))
 
 
@@ -205,3 +209,49 @@ def _label(by: str, row: dict[str, Any], fields: tuple[str, ...]) -> str:
     if by == "person":
         return str(row["assignee__display_name"] or row["assignee__username"])
     return str(row[fields[1]])
+
+
+AMOUNT_FILTER_LIMIT = Decimal(10) ** 16
+ENTRY_FILTERS = ("list", "node", "assignee", "stage", "region", "breed", "anchor", "amount_min", "amount_max", "q")
+
+
+def entries_filtered(entries: QuerySet[ListEntry], params: Any) -> QuerySet[ListEntry]:
+    """Narrow entries by the filters of the pages and the API (``ENTRY_FILTERS``; bad values are ignored).
+
+    ``node`` is a subtree (the node and everything below it); ``assignee`` a user id or ``none`` for entries
+    not yet given to anyone; ``region`` a prefix of the region code; ``amount_min``/``amount_max`` yuan,
+    both included; ``q`` a part of the name or the reference.
+    """
+    from decimal import InvalidOperation
+
+    def value(name: str) -> str:
+        return str(params.get(name) or "").strip()
+
+    if value("list").isdigit():
+        entries = entries.filter(outreach_list_id=int(value("list")))
+    if value("node").isdigit():
+        node = OrgNode.objects.filter(pk=int(value("node"))).first()
+        entries = entries.filter(node__path__startswith=node.path) if node else entries.none()
+    if value("assignee") == "none":
+        entries = entries.filter(assignee__isnull=True)
+    elif value("assignee").isdigit():
+        entries = entries.filter(assignee_id=int(value("assignee")))
+    if value("stage").isdigit():
+        entries = entries.filter(stage=int(value("stage")))
+    if value("region"):
+        entries = entries.filter(region_code__startswith=value("region"))
+    if value("breed"):
+        entries = entries.filter(breed__icontains=value("breed"))
+    if value("anchor").isdigit():
+        entries = entries.filter(anchor_id=int(value("anchor")))
+    for name, lookup in (("amount_min", "amount__gte"), ("amount_max", "amount__lte")):
+        if value(name):
+            try:
+                amount = Decimal(value(name).replace(",", ""))
+            except InvalidOperation:
+                continue
+            if amount.is_finite() and abs(amount) < AMOUNT_FILTER_LIMIT:
+                entries = entries.filter(**{lookup: amount})
+    if value("q"):
+        entries = entries.filter(Q(name__icontains=value("q")) | Q(reference__icontains=value("q")))
+    return entries
