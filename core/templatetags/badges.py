@@ -27,6 +27,7 @@ _COLOURS = {
         "passed",
         "applied",
         "anchor_paid",
+        "delivered",
     ),
     "warning": (
         "pending",
@@ -38,8 +39,9 @@ _COLOURS = {
         "uploaded",
         "review",
         "proposed",
+        "pending_approval",
     ),
-    "info": ("queued", "running", "processing"),
+    "info": ("queued", "running", "processing", "sending"),
     "danger": (
         "rejected",
         "refused",
