@@ -12,4 +12,5 @@ urlpatterns = [
     path("cross-selling/farmers/<int:pk>/", views.farmer_holdings, name="farmer-holdings"),
     path("ranking/", views.ranking_dashboard, name="dashboard-ranking"),
     path("targets/", views_network.targets_dashboard, name="dashboard-targets"),
+    path("funnel/", views_network.funnel_page, name="dashboard-funnel"),
 ]
