@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.urls import reverse
 
+from campaigns.demo import demo_campaigns_ensure
 from core.roles import Role
 from network.demo import demo_network_ensure
 from origination.models import Notification
@@ -37,6 +38,7 @@ class Command(BaseCommand):
         demo.demo_handling_today()
         demo_statements_ensure()  # the monthly statements of the months the book has closed
         demo_network_ensure()  # targets of the sub-branches, 蹲点 visits with their actions, training
+        demo_campaigns_ensure()  # an SMS campaign sent through the log backend, one waiting for approval
         self.stdout.write(self.style.SUCCESS("Demo world ready."))
         # One line for the text messages the demo sent, rather than one log line each.
         written = Notification.objects.count() - messages_before
