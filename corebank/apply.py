@@ -46,6 +46,7 @@ from servicing.services.repayments import (
     recovery_after_write_off_book,
     write_off_left,
 )
+from servicing.settlement import penalty_sql
 from servicing.waterfall import Allocation, Owed, allocate
 
 LOAN = Loan._meta.db_table
@@ -58,9 +59,10 @@ FILE = DebitFile._meta.db_table
 # The chunk's pending debits, and those of them the set-based path applies (emptied at each commit).
 DEBITS_TABLE = "debit_id bigint PRIMARY KEY, loan_id bigint, amount numeric(18,2), recorded_by bigint"
 SET_TABLE = (
-    "loan_id bigint PRIMARY KEY, debit_id bigint, recorded_by bigint, charge numeric(18,2), "
-    "paid numeric(18,2), interest numeric(18,2), principal numeric(18,2), refund numeric(18,2), "
-    "closes boolean, repayment_id bigint"
+    "loan_id bigint PRIMARY KEY, debit_id bigint, recorded_by bigint, settles boolean, charge numeric(18,2), "
+    "penalty_from date, penalty_charge numeric(18,2), paid numeric(18,2), penalty numeric(18,2), "
+    "overdue_interest numeric(18,2), overdue_principal numeric(18,2), current_interest numeric(18,2), "
+    "current_principal numeric(18,2), refund numeric(18,2), repayment_id bigint"
 )
 # The exact path only, when False: the tests prove both paths book the same.
 SET_BASED = True
@@ -90,76 +92,68 @@ def debits_apply(day: dt.date, first_id: int, last_id: int) -> int:
     return count
 
 
+# What a debit owes and how the waterfall splits it, per loan, as ``debit_apply_exact`` computes it: the
+# day's interest charge (a loan settling today) or nothing left to charge (a matured loan), the penalty
+# accrued through the day, then penalty, overdue interest, overdue principal, current interest, current
+# principal, each the least of what is left of the payment and what that bucket owes.
+_OWED = (
+    "SELECT l.id AS loan_id, d.debit_id, d.recorded_by, d.amount, s.loan_id IS NOT NULL AS settles, "
+    "COALESCE(s.charge, 0) AS charge, "
+    "CASE WHEN s.matures THEN %(day)s ELSE l.penalty_through END AS penalty_from, "
+    "l.penalty_base, l.annual_rate, l.penalty_markup, l.penalty_due, l.interest_overdue, l.principal_overdue, "
+    "l.interest_due + COALESCE(s.charge, 0) AS current_interest, "
+    "l.principal_outstanding - l.principal_overdue AS current_principal "
+    "FROM (SELECT loan_id, MIN(debit_id) AS debit_id, MIN(amount) AS amount, MIN(recorded_by) AS recorded_by "
+    "FROM cob_debits GROUP BY loan_id HAVING COUNT(*) = 1) d "
+    f"JOIN {LOAN} l ON l.id = d.loan_id AND l.id BETWEEN %(first)s AND %(last)s "
+    "LEFT JOIN cob_settle s ON s.loan_id = d.loan_id "
+    # A loan the anchor ever paid for goes one at a time: what the farmer pays may be owed to the anchor.
+    "WHERE l.status = 'active' AND l.compensated = 0 AND NOT (l.penalty_through IS NULL AND l.penalty_base <> 0) "
+    # Settling today (its charge is in cob_settle), or with no interest left to charge (matured): a debit on
+    # another day charges the interest accrued so far, due on the next 20th, and goes one at a time.
+    "AND (s.loan_id IS NOT NULL OR (l.interest_base = 0 AND l.accrued_through >= LEAST(%(day)s, l.maturity_on)))"
+)
+_PENALTY = penalty_sql(
+    "o.penalty_base + o.principal_overdue * GREATEST(%(day)s - o.penalty_from, 0)", "o.annual_rate", "o.penalty_markup"
+)
+_CHARGED = f"SELECT o.*, CASE WHEN o.penalty_from IS NULL THEN 0 ELSE {_PENALTY} END AS penalty_charge FROM ({_OWED}) o"
+_TOTAL = (
+    "(c.penalty_due + c.penalty_charge + c.interest_overdue + c.principal_overdue + c.current_interest "
+    "+ c.current_principal)"
+)
+_PAID = f"SELECT c.*, LEAST(c.amount, {_TOTAL}) AS paid FROM ({_CHARGED}) c WHERE {_TOTAL} > 0"
+_SPLIT = f"SELECT p.*, LEAST(p.paid, p.penalty_due + p.penalty_charge) AS penalty FROM ({_PAID}) p"
+
+
+def _bucket(name: str, before: str) -> str:
+    return f"LEAST(b.paid - {before}, b.{name})"
+
+
 def _set_based(day: dt.date, first_id: int, last_id: int) -> None:
-    """The common case for the whole chunk at once; the debits it applies leave ``cob_debits``."""
+    """The chunk's debits of a single payment each, for an uncompensated loan settling today or matured, at
+    once; the debits it applies leave ``cob_debits`` and their loans ``cob_settle``."""
     params: dict[str, Any] = {"day": day, "first": first_id, "last": last_id}
-    owed_interest = "l.interest_due + s.charge"
-    owed = f"({owed_interest} + l.principal_outstanding)"
-    paid = f"LEAST(d.amount, {owed})"
-    interest = f"LEAST({paid}, {owed_interest})"
+    overdue_interest = _bucket("interest_overdue", "b.penalty")
+    overdue_principal = _bucket("principal_overdue", f"b.penalty - {overdue_interest}")
+    before_current = f"b.penalty - {overdue_interest} - {overdue_principal}"
+    current_interest = _bucket("current_interest", before_current)
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS cob_debit_set ({SET_TABLE}) ON COMMIT DELETE ROWS")
         cursor.execute("TRUNCATE cob_debit_set")
-        # One debit, a loan settling today and not maturing, nothing overdue or missed, no penalty, and its
-        # interest open only in today's due: then what it owes is today's interest and its principal.
         cursor.execute(
-            "INSERT INTO cob_debit_set (loan_id, debit_id, recorded_by, charge, paid, interest, principal, refund, "
-            "closes) "
-            f"SELECT l.id, d.debit_id, d.recorded_by, s.charge, {paid}, {interest}, {paid} - {interest}, "
-            f"d.amount - {paid}, d.amount >= {owed} "
-            "FROM (SELECT loan_id, MIN(debit_id) AS debit_id, MIN(amount) AS amount, MIN(recorded_by) AS recorded_by "
-            "FROM cob_debits GROUP BY loan_id HAVING COUNT(*) = 1) d "
-            "JOIN cob_settle s ON s.loan_id = d.loan_id AND NOT s.matures "
-            f"JOIN {LOAN} l ON l.id = d.loan_id AND l.id BETWEEN %(first)s AND %(last)s "
-            f"LEFT JOIN {DUE} u ON u.loan_id = l.id AND u.kind = 'interest' AND u.due_on = %(day)s "
-            "AND u.settled_on IS NULL "
-            "WHERE l.status = 'active' AND l.oldest_due_date IS NULL AND l.shadow_oldest_due_date IS NULL "
-            # A loan the anchor ever paid for goes one at a time: what the farmer pays may be owed to the anchor.
-            "AND l.compensated = 0 "
-            "AND l.interest_overdue = 0 AND l.principal_overdue = 0 AND l.penalty_due = 0 AND l.penalty_base = 0 "
-            "AND l.penalty_through IS NULL "
-            f"AND COALESCE(u.amount - u.paid - u.compensated, 0) = {owed_interest} "
-            f"AND {owed_interest} = (SELECT COALESCE(SUM(o.amount - o.paid - o.compensated), 0) FROM {DUE} o "
-            "WHERE o.loan_id = l.id AND o.settled_on IS NULL)",
+            "INSERT INTO cob_debit_set (loan_id, debit_id, recorded_by, settles, charge, penalty_from, "
+            "penalty_charge, paid, penalty, overdue_interest, overdue_principal, current_interest, "
+            "current_principal, refund) "
+            "SELECT b.loan_id, b.debit_id, b.recorded_by, b.settles, b.charge, b.penalty_from, b.penalty_charge, "
+            f"b.paid, b.penalty, {overdue_interest}, {overdue_principal}, {current_interest}, "
+            f"b.paid - {before_current} - {current_interest}, b.amount - b.paid "
+            f"FROM ({_SPLIT}) b",
             params,
         )
         if not cursor.rowcount:
             return
         cursor.execute("ANALYZE cob_debit_set")
-        # Any other column of a repayment takes its model default (a repayment's share to the anchor, say: none).
-        others = _repayment_defaults()
-        columns = "".join(f", {column}" for column in others)
-        values = "".join(f", %({column})s" for column in others)
-        cursor.execute(
-            f"WITH r AS (INSERT INTO {REPAYMENT} "
-            f"(loan_id, business_date, amount, penalty, interest, principal, recorded_by_id, created_at{columns}) "
-            f"SELECT loan_id, %(day)s, paid, 0, interest, principal, recorded_by, CURRENT_TIMESTAMP{values} "
-            "FROM cob_debit_set WHERE paid > 0 RETURNING id, loan_id, interest, principal), "
-            f"e AS (INSERT INTO {ENTRY} (loan_id, business_date, kind, amount, repayment_id, created_at) "
-            "SELECT loan_id, %(day)s, 'repaid_interest', interest, id, CURRENT_TIMESTAMP FROM r WHERE interest > 0 "
-            "UNION ALL "
-            "SELECT loan_id, %(day)s, 'repaid_principal', principal, id, CURRENT_TIMESTAMP FROM r "
-            "WHERE principal > 0) "
-            "UPDATE cob_debit_set s SET repayment_id = r.id FROM r WHERE r.loan_id = s.loan_id",
-            params | others,
-        )
-        cursor.execute(
-            f"UPDATE {DUE} u SET paid = u.paid + s.interest, "
-            "settled_on = CASE WHEN u.amount - u.paid - u.compensated = s.interest THEN %(day)s END "
-            "FROM cob_debit_set s WHERE u.loan_id = s.loan_id AND u.kind = 'interest' AND u.due_on = %(day)s "
-            "AND u.settled_on IS NULL AND s.interest > 0",
-            params,
-        )
-        # The settlement's own booking of the charge, done here for these loans (their rows leave
-        # cob_settle): what it leaves unpaid of today's interest still moves to overdue after this.
-        cursor.execute(
-            f"UPDATE {LOAN} l SET interest_due = l.interest_due + s.charge - s.interest, interest_base = 0, "
-            "accrued_through = %(day)s, principal_outstanding = l.principal_outstanding - s.principal, "
-            "status = CASE WHEN s.closes THEN 'closed' ELSE l.status END, "
-            "closed_on = CASE WHEN s.closes THEN %(day)s ELSE l.closed_on END, updated_at = CURRENT_TIMESTAMP "
-            "FROM cob_debit_set s WHERE l.id = s.loan_id AND l.id BETWEEN %(first)s AND %(last)s",
-            params,
-        )
+        _book_set(cursor, params)
         cursor.execute("DELETE FROM cob_settle c USING cob_debit_set s WHERE c.loan_id = s.loan_id")
         cursor.execute(
             f"UPDATE {DEBIT} d SET state = CASE WHEN s.refund > 0 THEN 'partly_applied' ELSE 'applied' END, "
@@ -167,6 +161,88 @@ def _set_based(day: dt.date, first_id: int, last_id: int) -> None:
             "FROM cob_debit_set s WHERE d.id = s.debit_id"
         )
         cursor.execute("DELETE FROM cob_debits c USING cob_debit_set s WHERE c.debit_id = s.debit_id")
+
+
+# Each open due of a loan in cob_debit_set with the part of its bucket's payment it takes, oldest first:
+# interest due before today takes the overdue interest, today's and later the current interest; principal
+# due before today the overdue principal, today's (maturity) the current principal.
+_DUE_PARTS = (
+    "SELECT x.id, LEAST(x.remaining, GREATEST(x.pay - (x.running - x.remaining), 0)) AS part, x.remaining "
+    "FROM (SELECT u.id, u.amount - u.paid - u.compensated AS remaining, "
+    "CASE WHEN u.kind = 'interest' AND u.due_on < %(day)s THEN s.overdue_interest "
+    "WHEN u.kind = 'interest' THEN s.current_interest "
+    "WHEN u.due_on < %(day)s THEN s.overdue_principal "
+    "WHEN u.due_on = %(day)s THEN s.current_principal ELSE 0 END AS pay, "
+    "SUM(u.amount - u.paid - u.compensated) OVER (PARTITION BY u.loan_id, u.kind, "
+    "CASE WHEN u.due_on < %(day)s THEN 0 WHEN u.due_on = %(day)s OR u.kind = 'interest' THEN 1 ELSE 2 END "
+    "ORDER BY u.due_on ROWS UNBOUNDED PRECEDING) AS running "
+    f"FROM {DUE} u JOIN cob_debit_set s ON s.loan_id = u.loan_id WHERE u.settled_on IS NULL) x"
+)
+
+
+def _book_set(cursor: Any, params: dict[str, Any]) -> None:
+    """The repayments, their entries, the dues paid and the loans' balances of ``cob_debit_set``."""
+    # Any other column of a repayment takes its model default (a repayment's share to the anchor, say: none).
+    others = _repayment_defaults()
+    columns = "".join(f", {column}" for column in others)
+    values = "".join(f", %({column})s" for column in others)
+    interest = "overdue_interest + current_interest"
+    principal = "overdue_principal + current_principal"
+    cursor.execute(
+        f"WITH r AS (INSERT INTO {REPAYMENT} "
+        f"(loan_id, business_date, amount, penalty, interest, principal, recorded_by_id, created_at{columns}) "
+        f"SELECT loan_id, %(day)s, paid, penalty, {interest}, {principal}, recorded_by, CURRENT_TIMESTAMP{values} "
+        "FROM cob_debit_set RETURNING id, loan_id, penalty, interest, principal), "
+        f"e AS (INSERT INTO {ENTRY} (loan_id, business_date, kind, amount, repayment_id, created_at) "
+        "SELECT loan_id, %(day)s, 'repaid_penalty', penalty, id, CURRENT_TIMESTAMP FROM r WHERE penalty > 0 "
+        "UNION ALL "
+        "SELECT loan_id, %(day)s, 'repaid_interest', interest, id, CURRENT_TIMESTAMP FROM r WHERE interest > 0 "
+        "UNION ALL "
+        "SELECT loan_id, %(day)s, 'repaid_principal', principal, id, CURRENT_TIMESTAMP FROM r "
+        "WHERE principal > 0) "
+        "UPDATE cob_debit_set s SET repayment_id = r.id FROM r WHERE r.loan_id = s.loan_id",
+        params | others,
+    )
+    cursor.execute(
+        f"INSERT INTO {ENTRY} (loan_id, business_date, kind, amount, created_at) "
+        "SELECT loan_id, %(day)s, 'penalty_charge', penalty_charge, CURRENT_TIMESTAMP FROM cob_debit_set "
+        "WHERE penalty_charge > 0",
+        params,
+    )
+    cursor.execute(
+        f"UPDATE {DUE} u SET paid = u.paid + p.part, "
+        "settled_on = CASE WHEN p.part = p.remaining THEN %(day)s ELSE u.settled_on END "
+        f"FROM ({_DUE_PARTS}) p WHERE u.id = p.id AND p.part > 0",
+        params,
+    )
+    # The loan as the exact path leaves it: the day's charge booked (a settling loan's), the penalty charged
+    # through today, the payment taken off its buckets, its oldest unpaid due dates read again from the dues
+    # and closed when nothing is left.
+    penalty_due = "l.penalty_due + s.penalty_charge - s.penalty"
+    interest_due = "l.interest_due + s.charge - s.current_interest"
+    outstanding = "l.principal_outstanding - s.overdue_principal - s.current_principal"
+    closes = (
+        f"({outstanding} = 0 AND {interest_due} = 0 AND l.interest_overdue - s.overdue_interest = 0 "
+        f"AND {penalty_due} = 0)"
+    )
+    cursor.execute(
+        f"UPDATE {LOAN} l SET penalty_due = {penalty_due}, interest_due = {interest_due}, "
+        "interest_overdue = l.interest_overdue - s.overdue_interest, "
+        "principal_overdue = l.principal_overdue - s.overdue_principal, "
+        f"principal_outstanding = {outstanding}, interest_base = 0, "
+        "accrued_through = GREATEST(l.accrued_through, %(day)s), "
+        "penalty_base = CASE WHEN s.penalty_from IS NULL THEN l.penalty_base ELSE 0 END, "
+        "penalty_through = CASE WHEN s.penalty_from IS NULL THEN l.penalty_through "
+        "ELSE GREATEST(s.penalty_from, %(day)s) END, "
+        f"oldest_due_date = (SELECT MIN(u.due_on) FROM {DUE} u WHERE u.loan_id = l.id AND u.settled_on IS NULL "
+        "AND u.due_on < %(day)s), "
+        f"shadow_oldest_due_date = (SELECT MIN(u.due_on) FROM {DUE} u WHERE u.loan_id = l.id "
+        "AND u.due_on < %(day)s AND u.paid < u.amount), "
+        f"status = CASE WHEN {closes} THEN 'closed' ELSE l.status END, "
+        f"closed_on = CASE WHEN {closes} THEN %(day)s ELSE l.closed_on END, updated_at = CURRENT_TIMESTAMP "
+        "FROM cob_debit_set s WHERE l.id = s.loan_id AND l.id BETWEEN %(first)s AND %(last)s",
+        params,
+    )
 
 
 def _repayment_defaults() -> dict[str, Any]:

@@ -75,6 +75,13 @@ def charge_sql(principal_days: str, rate: str) -> str:
     return f"round(({principal_days}) * ({rate}) / CAST({DAY_COUNT} AS NUMERIC(23, 20)), 2)"
 
 
+def penalty_sql(principal_days: str, rate: str, markup: str) -> str:
+    """``servicing.interest.penalty_charge`` in SQL: overdue principal-days × rate × (1 + markup) / 360, to the
+    fen. The product is exact, as in Python, and the same argument as ``charge_sql``'s keeps the quotient's
+    rounding off the fen (a markup adds two places to the product; the digit repeated starts later)."""
+    return charge_sql(principal_days, f"({rate}) * (1 + ({markup}))")
+
+
 def _charges_fill(day: dt.date, first_id: int, last_id: int) -> int:
     """(loan, interest charge, principal falling due, matures) of the loans that settle today, computed
     by SQL into the temporary table the set-based statements join (``cob_settle``); returns how many.

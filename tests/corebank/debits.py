@@ -19,11 +19,15 @@ D = dt.date
 FIRST_DAY = D(2027, 3, 5)
 
 
-def lending_loans(users, *, on=FIRST_DAY, amounts=("100000.00",)) -> list[Loan]:
-    """Loans of 4.35 % a year for six months, drawn down on ``on`` by one farmer's limit."""
-    _program, _farmer, limit = make_lending_world(users, on=on, amount="10000000.00")
+def lending_loans(users, *, on=FIRST_DAY, amounts=("100000.00",), margin="10000000.00", term_months=6) -> list[Loan]:
+    """Loans of 4.35 % a year for six months (or ``term_months``), drawn down on ``on`` by one farmer's limit.
+
+    ``margin=None``: the programme asks no margin, so month ends compensate nothing and overdue loans stay
+    the farmer's own."""
+    terms = {} if margin else {"margin_ratio": Decimal("0")}
+    _program, _farmer, limit = make_lending_world(users, on=on, amount="10000000.00", margin=margin, **terms)
     return [
-        loan_disburse(credit_limit=limit, amount=Decimal(amount), term_months=6, actor=users["manager"])
+        loan_disburse(credit_limit=limit, amount=Decimal(amount), term_months=term_months, actor=users["manager"])
         for amount in amounts
     ]
 

@@ -121,3 +121,62 @@ def test_a_debit_on_an_overdue_loan_books_what_the_counter_books_the_next_mornin
     assert paid[0].pop("classification") == "special_mention"
     assert debited == paid
     assert loans_reconcile([a.pk, b.pk]) == []
+
+
+class _Undo(Exception):
+    """Raised to take back what a checkpoint booked, so that the walk goes on from the same book."""
+
+
+# (day the debits are for, their amounts) for loans of two months: settling with nothing overdue; a 20th
+# with last month's interest overdue; maturity with interest overdue; after maturity, principal overdue and
+# penalty running (an ordinary day and a 20th, neither a settlement of the loan).
+CHECKPOINTS = (
+    (D(2027, 3, 20), ("100.00", "193.33", "100193.33", "200000.00")),
+    (D(2027, 4, 20), ("50.00", "193.33", "300.00", "100500.00", "200000.00")),
+    (D(2027, 5, 5), ("100.00", "400.00", "100300.00", "100600.00", "200000.00")),
+    (D(2027, 5, 15), ("10.00", "500.00", "100400.00", "100700.00", "200000.00")),
+    (D(2027, 5, 20), ("10.00", "100700.00", "200000.00")),
+)
+
+
+def test_both_paths_book_the_same_overdue_maturing_and_matured_loans(users, monkeypatch):
+    """Pairs of equal loans left unpaid through their life; at each checkpoint one of a pair takes its debit
+    by the set-based path, the other by the exact one, and their books must be equal to the fen."""
+    from django.db import transaction
+
+    pairs = max(len(amounts) for _day, amounts in CHECKPOINTS)
+    # No margin: month ends compensate nothing (a loan the anchor paid for goes one at a time, by design).
+    loans = lending_loans(users, amounts=("100000.00",) * (2 * pairs), margin=None, term_months=2)
+    for day, amounts in CHECKPOINTS:
+        close_business_days(to=day)
+        assert business_date_get() == day
+        try:
+            with transaction.atomic():
+                for number, amount in enumerate(amounts):
+                    a, b = loans[2 * number], loans[2 * number + 1]
+                    send(users, a, amount, f"A{number}")
+                    send(users, b, amount, f"B{number}")
+
+                    def not_here(_day=day, _amount=amount, **_kwargs):
+                        raise AssertionError(f"{_day} {_amount}: the set-based path should have applied this debit")
+
+                    with monkeypatch.context() as patch:
+                        patch.setattr(apply, "debit_apply_exact", not_here)
+                        settle(day, a.pk, a.pk)
+                    with monkeypatch.context() as patch:
+                        patch.setattr(apply, "SET_BASED", False)
+                        settle(day, b.pk, b.pk)
+                    assert books(a.pk) == books(b.pk), (day, amount)
+                    split = [
+                        Debit.objects.filter(reference=ref).values_list("state", "applied", "refund").get()
+                        for ref in (f"A{number}", f"B{number}")
+                    ]
+                    assert split[0] == split[1], (day, amount)
+                    assert Debit.objects.get(reference=f"A{number}").applied > 0
+                    assert loans_reconcile([a.pk, b.pk]) == []
+                raise _Undo
+        except _Undo:
+            pass
+    # The walk reached loans in every state it means to compare.
+    matured = Loan.objects.get(pk=loans[0].pk)
+    assert matured.principal_overdue == Decimal("100000.00") and matured.penalty_through is not None
