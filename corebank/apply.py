@@ -10,11 +10,13 @@ the same kinds as the counter's, so ``loans_reconcile`` and the reference model 
 
 Two paths, one result (``tests/corebank/test_apply_paths.py``):
 
-- set-based, for the common case: one debit for a loan settling today (not maturing) with nothing overdue,
-  no penalty, never compensated by the anchor: the debit pays today's interest due, then principal, in a
-  few statements for the chunk;
-- exact, one loan at a time with the servicing functions, for everything else (an overdue loan, a penalty,
-  maturity, several debits of a loan, a debit on a day the loan does not settle).
+- set-based, for the whole chunk in a few statements: one debit for a loan the anchor never paid for, which
+  either settles today (its charge is in ``cob_settle``, maturing or not, with or without overdue
+  interest) or has no interest left to charge (matured, its principal overdue): the penalty accrued through
+  D charged, the waterfall's five buckets computed in SQL, the dues paid oldest first by a running sum;
+- exact, one loan at a time with the servicing functions, for the rest: a loan the anchor paid for (the
+  farmer reimburses it first), a written-off loan, several debits of a loan, a debit on a day an unmatured
+  loan does not settle (its interest so far is charged, due on the next 20th).
 
 A debit of an earlier value date still pending (a file imported while the close of its day was running, in
 a chunk already done) is applied by the next close. Re-running a chunk after a crash finds its debits
