@@ -46,6 +46,7 @@ EXCLUDED = {
     "anchor-payment-detail": "the demo world records no anchor payment; the page is tested in tests/servicing",
     "core-instructions-download": "a file download (the instruction file), not a page",
     "core-journal-download": "a file download (the journal file), not a page",
+    "distribution-call-list": "a file download (the 95588 call list, audited), not a page",
 }
 
 

@@ -3,9 +3,11 @@ from django.urls import reverse
 
 from campaigns.demo import demo_campaigns_ensure
 from core.roles import Role
+from distribution.demo import demo_distribution_ensure
 from network.demo import demo_network_ensure
 from origination.models import Notification
 from postloan import demo
+from postloan.demo_parts.compensation_end import demo_compensation_end_ensure
 from postloan.demo_parts.conflicts import demo_conflicts_ensure
 from postloan.demo_parts.limit_life import demo_limit_life_ensure
 from postloan.demo_parts.program_change import demo_program_change_ensure
@@ -33,12 +35,14 @@ class Command(BaseCommand):
         demo_limit_life_ensure()
         demo_program_change_ensure()
         demo_conflicts_ensure()
+        demo_compensation_end_ensure()  # the anchor pays from its funds, a recovery, a write-off
         demo_settlement_accounts_ensure()  # the core's settlement-account files and their two rules
         demo.demo_cross_selling_ensure()
         demo.demo_handling_today()
         demo_statements_ensure()  # the monthly statements of the months the book has closed
         demo_network_ensure()  # targets of the sub-branches, 蹲点 visits with their actions, training
         demo_campaigns_ensure()  # an SMS campaign sent through the log backend, one waiting for approval
+        demo_distribution_ensure()  # the whitelists handed down, a 经营快贷 list, merchants, some contacts
         self.stdout.write(self.style.SUCCESS("Demo world ready."))
         # One line for the text messages the demo sent, rather than one log line each.
         written = Notification.objects.count() - messages_before
