@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 
 OFFICIAL_NUMBER = "95588"
 OPT_OUT = "回复T退订"
@@ -58,16 +59,38 @@ def template_check(body: str) -> None:
     template_variables(body)
 
 
+@lru_cache(maxsize=8192)
+def _clean(text: str) -> str:
+    return _UNSAFE.sub("", text).strip()[:VALUE_MAX]
+
+
 def clean_value(value: object) -> str:
     """A variable's value as safe text: no control characters, braces or brackets, at most ``VALUE_MAX`` long."""
-    return _UNSAFE.sub("", str(value)).strip()[:VALUE_MAX]
+    return _clean(str(value))
+
+
+@lru_cache(maxsize=256)
+def compiled(body: str, sender: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """The template cut once into (literal, variable) pairs after the frame's head, for ``render``.
+
+    The body's own line breaks become spaces; the head is ``【sender】``, the tail the official number and the
+    opt-out (``render`` adds it).
+    """
+    body = re.sub(r"[\r\n]+", " ", body.strip())
+    pieces = _VARIABLE.split(body)  # literal, name, literal, name, ..., literal
+    pairs = tuple((pieces[i], pieces[i + 1] if i + 1 < len(pieces) else "") for i in range(0, len(pieces), 2))
+    return f"【{clean_value(sender)}】", pairs
 
 
 def render(body: str, values: Mapping[str, object], *, sender: str) -> str:
     """The whole message: ``【sender】`` + the body with its variables + the official number + the opt-out."""
-    text = _VARIABLE.sub(lambda match: clean_value(values.get(match.group(1), "")), body).strip()
-    text = re.sub(r"[\r\n]+", " ", text)
-    return f"【{clean_value(sender)}】{text} 官方客服{OFFICIAL_NUMBER}。{OPT_OUT}"
+    head, pairs = compiled(body, sender)
+    parts = [head]
+    for literal, name in pairs:
+        parts.append(literal)
+        if name:
+            parts.append(clean_value(values.get(name, "")))
+    return "".join(parts).strip() + f" 官方客服{OFFICIAL_NUMBER}。{OPT_OUT}"
 
 
 def render_sample(body: str, *, sender: str) -> str:

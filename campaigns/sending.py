@@ -149,8 +149,32 @@ def _send_batch(campaign_id: int, backend: SmsBackend, pacer: Pacer, result: Sen
                 message.sent_at = timezone.now()
                 message.last_error = ""
                 result.sent += 1
-        Message.objects.bulk_update(claimed, ["status", "attempts", "gateway_message_id", "last_error", "sent_at"])
+        _write_back(claimed)
     return True
+
+
+def _write_back(claimed: list[Message]) -> None:
+    """The claimed rows' new state in one ``UPDATE … FROM unnest(…)`` (``bulk_update``'s CASE per column is
+    many times slower for a batch)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE {Message._meta.db_table} m
+               SET status = v.status, attempts = v.attempts, gateway_message_id = v.gateway_message_id,
+                   last_error = v.last_error, sent_at = v.sent_at
+              FROM unnest(%s::bigint[], %s::text[], %s::int[], %s::text[], %s::text[], %s::timestamptz[])
+                   AS v(id, status, attempts, gateway_message_id, last_error, sent_at)
+             WHERE m.id = v.id
+            """,
+            [
+                [m.pk for m in claimed],
+                [m.status for m in claimed],
+                [m.attempts for m in claimed],
+                [m.gateway_message_id for m in claimed],
+                [m.last_error for m in claimed],
+                [m.sent_at for m in claimed],
+            ],
+        )
 
 
 def campaign_send(

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign, Message, OptOut, SmsTemplate
 from campaigns.rendering import TemplateProblem, template_check
-from campaigns.selectors import audience_rows, capped_farmers, message_text
+from campaigns.selectors import audience_rows, campaign_audience, capped_farmers, message_text
 from core.audit import AuditAction, audit_record
 from core.bulk import copy_rows
 from core.error_codes import ErrorCode
@@ -124,11 +124,9 @@ def campaign_messages_write(campaign: Campaign, *, now: dt.datetime | None = Non
     """
     now = now or timezone.now()
     rows = list(audience_rows(campaign).iterator(chunk_size=10_000))
-    opted = (
-        set(OptOut.objects.filter(phone__in=list({row[2] for row in rows})).values_list("phone", flat=True))
-        if rows
-        else set()
-    )
+    # Opt-outs and capped farmers of this audience: each one query over the audience, not a list of 100,000.
+    audience_phones = campaign_audience(campaign).values("farmer__phone")
+    opted = set(OptOut.objects.filter(phone__in=audience_phones).values_list("phone", flat=True)) if rows else set()
     capped = set(capped_farmers(now=now).values_list("farmer_id", flat=True)) if rows else set()
     counts = {"pending": 0, "opted_out": 0, "capped": 0}
 
