@@ -309,3 +309,58 @@ def test_the_funnel_groups_by_node_person_list_anchor_and_kind(lending):
     assert elsewhere.whitelisted == 0
     (other_outlet,) = funnel(viewer=users["manager_b"])
     assert other_outlet.whitelisted == 0
+
+
+def test_a_renewed_limit_keeps_the_farmers_entry_and_the_task_runs_the_sync(lending):
+    import datetime as dt
+    from decimal import Decimal
+
+    from distribution.tasks import whitelist_sync_task
+    from origination.models import WhitelistEntry
+
+    users = lending["users"]
+    entry = ListEntry.objects.get(outreach_list=lending["list"], farmer=lending["other"])
+    entries_assign(entry_ids=[entry.pk], actor=users["admin"], to_user=users["manager"])
+    old = lending["other_limit"]
+    CreditLimit.objects.filter(pk=old.pk).update(status=CreditLimit.Status.EXPIRED)
+    renewed = CreditLimit.objects.create(
+        farmer=lending["other"],
+        program=lending["program"],
+        amount=Decimal("120000.00"),
+        approved_on=old.approved_on,
+        expires_on=old.approved_on + dt.timedelta(days=365),
+        approved_by=users["approver"],
+        renewal_of=old,
+    )
+    WhitelistEntry.objects.create(
+        program=lending["program"], farmer=lending["other"], credit_limit=renewed, added_on=old.approved_on
+    )
+    result = whitelist_sync_task.delay(lending["program"].pk).get()
+    assert result["added"] == 1
+    entry.refresh_from_db()
+    assert entry.whitelist_entry.credit_limit_id == renewed.pk
+    assert (entry.available, str(entry.amount), entry.assignee_id) == (True, "120000.00", users["manager"].pk)
+    assert ListEntry.objects.filter(outreach_list=lending["list"], farmer=lending["other"]).count() == 1
+
+
+def test_a_preapproved_workbook_is_read_like_its_csv(lending):
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["客户号", "姓名", "身份证号", "手机号", "开户日期", "预授信额度"])
+    sheet.append(["C9", "周杰", resident_id_with_check("51152119750301123"), "13800009999", "2018-02-01", 50000])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    made = outreach_list_import(
+        kind=OutreachList.Kind.PREAPPROVED,
+        name="快贷",
+        owner_node=lending["org"].sub_a,
+        content=buffer.getvalue(),
+        filename="快贷.xlsx",
+        actor=lending["users"]["admin"],
+    )
+    entry = made.entries.get()
+    assert (entry.reference, entry.phone, str(entry.amount)) == ("C9", "13800009999", "50000.00")
