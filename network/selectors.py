@@ -68,9 +68,9 @@ def outlet_visits(outlet: OrgNode) -> QuerySet[OutletVisit]:
 
 def outlet_trainings(outlet: OrgNode) -> QuerySet[TrainingSession]:
     """Sessions held for the outlet, and those at a higher level that its staff attended."""
+    attended = TrainingAttendance.objects.filter(user__org_node=outlet).values("session_id")
     return (
-        TrainingSession.objects.filter(Q(org_node=outlet) | Q(attendances__user__org_node=outlet))
-        .distinct()
+        TrainingSession.objects.filter(Q(org_node=outlet) | Q(pk__in=attended))
         .select_related("org_node")
         .annotate(
             attendees=Count("attendances", distinct=True),

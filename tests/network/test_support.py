@@ -244,3 +244,31 @@ def test_the_summary_and_the_training_page_render_and_record_a_session(client, u
     assert answer.status_code == 302
     assert TrainingAttendance.objects.get(user=users["manager"]).rating == 5
     assert client.get(reverse("network-outlets")).status_code == 200
+
+
+def test_an_outlet_shows_the_higher_level_training_its_staff_attended_with_everyone_s_feedback(users, org):
+    from network.selectors import outlet_trainings
+
+    session = training_record(
+        node=org.branch,
+        held_on=DAY,
+        topic="普惠政策",
+        trainer="分行",
+        attendees=[users["manager"], users["manager_b"]],
+        actor=users["leader"],
+    )
+    training_feedback_give(session=session, rating=4, comment="", actor=users["manager"])
+    training_feedback_give(session=session, rating=2, comment="", actor=users["manager_b"])
+    [shown] = outlet_trainings(org.outlet_a)
+    assert (shown.pk, shown.attendees, shown.feedbacks, shown.average) == (session.pk, 2, 2, 3.0)
+    assert list(outlet_trainings(org.outlet_b)) == [session]
+    # a session nobody of the outlet attended is not the outlet's
+    training_record(
+        node=org.sub_b,
+        held_on=DAY,
+        topic="双流专场",
+        trainer="支行",
+        attendees=[users["manager_b"]],
+        actor=users["leader"],
+    )
+    assert [t.topic for t in outlet_trainings(org.outlet_a)] == ["普惠政策"]
