@@ -66,8 +66,8 @@ def assignable_people(user: User) -> QuerySet[User]:
 
 def with_effective_stage(entries: QuerySet[ListEntry]) -> QuerySet[ListEntry]:
     """Each entry with ``effective_stage``: its stage, or ``drew`` when its farmer has a loan disbursed on or
-    after the list's date (the loans table says so even if nobody recorded it)."""
-    drew = Loan.objects.filter(farmer_id=OuterRef("farmer_id"), disbursed_on__gte=OuterRef("outreach_list__list_date"))
+    after the day the entry joined its list (the loans table says so even if nobody recorded it)."""
+    drew = Loan.objects.filter(farmer_id=OuterRef("farmer_id"), disbursed_on__gte=OuterRef("added_on"))
     return entries.annotate(
         effective_stage=Case(
             When(stage=Stage.DREW, then=Value(int(Stage.DREW))),
@@ -155,7 +155,8 @@ def funnel(
     Counts are cumulative by the entry's effective stage (``with_effective_stage``): ``contacted`` counts
     every entry contacted at least once, ``reached`` those reached (declined, interested and "thought it a
     fraud" are reached too), ``drew`` those recorded as drawn or whose farmer has a loan disbursed on or
-    after the list's date. Rows come sorted by label; ``FunnelRow.rate`` gives the shares.
+    after the day the entry joined its list (``added_on``; for a programme's whitelist, the day the farmer
+    was whitelisted). Rows come sorted by label; ``FunnelRow.rate`` gives the shares.
     """
     if by not in _GROUP_FIELDS:
         raise ValueError(f"unknown funnel grouping {by!r}")

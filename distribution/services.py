@@ -10,10 +10,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, Min, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import override
 
 from core.audit import AuditAction, audit_record
 from core.business_date import business_date_get
@@ -84,8 +86,10 @@ def _program_list(program: Program, actor: User | None, today: dt.date) -> tuple
     existing = OutreachList.objects.filter(program=program).first()
     if existing is not None:
         return existing, False
+    with override(settings.LANGUAGE_CODE):  # a name kept as data, in the pages' default language
+        name = _("%(program)s whitelist") % {"program": program.name}
     created = OutreachList.objects.create(
-        name=_("%(program)s whitelist") % {"program": program.name},
+        name=name[:100],
         kind=OutreachList.Kind.PROGRAM_WHITELIST,
         owner_node=program.org_node,
         owner_user=program.manager,
@@ -185,7 +189,7 @@ def _sync_list(outreach_list: OutreachList, program: Program, today: dt.date) ->
                 anchor_id=program.anchor_id,
                 amount=limit.amount,
                 node_id=outreach_list.owner_node_id,
-                added_on=today,
+                added_on=whitelisted.added_on,
             )
         )
         on_list[farmer.pk] = fresh[-1]
@@ -199,25 +203,16 @@ def _sync_list(outreach_list: OutreachList, program: Program, today: dt.date) ->
 
 
 def _mark_drawn(today: dt.date, lists: QuerySet[OutreachList] | None) -> dict[int, int]:
-    """Entries of farmers with a loan disbursed on or after their list's date become ``drew``."""
-    loans = Loan.objects.filter(farmer_id=OuterRef("farmer_id"), disbursed_on__gte=OuterRef("outreach_list__list_date"))
+    """Entries of farmers with a loan disbursed on or after the day they joined their list become ``drew``."""
+    loans = Loan.objects.filter(farmer_id=OuterRef("farmer_id"), disbursed_on__gte=OuterRef("added_on"))
     pending = ListEntry.objects.filter(farmer__isnull=False, stage__lt=Stage.DREW).filter(Exists(loans))
     if lists is not None:
         pending = pending.filter(outreach_list__in=lists)
+    first_loan = loans.order_by().values("farmer_id").annotate(first=Min("disbursed_on")).values("first")
     per_list: dict[int, int] = {}
-    dates = dict(OutreachList.objects.filter(pk__in=pending.values("outreach_list_id")).values_list("pk", "list_date"))
-    for list_id, list_date in sorted(dates.items()):
-        first_loan = (
-            Loan.objects.filter(farmer_id=OuterRef("farmer_id"), disbursed_on__gte=list_date)
-            .order_by()
-            .values("farmer_id")
-            .annotate(first=Min("disbursed_on"))
-            .values("first")
-        )
-        per_list[list_id] = (
-            ListEntry.objects.filter(outreach_list_id=list_id, farmer__isnull=False, stage__lt=Stage.DREW)
-            .filter(Exists(Loan.objects.filter(farmer_id=OuterRef("farmer_id"), disbursed_on__gte=list_date)))
-            .update(stage=Stage.DREW, drew_on=Subquery(first_loan))
+    for list_id in sorted(set(pending.values_list("outreach_list_id", flat=True))):
+        per_list[list_id] = pending.filter(outreach_list_id=list_id).update(
+            stage=Stage.DREW, drew_on=Subquery(first_loan)
         )
     return per_list
 
