@@ -19,6 +19,7 @@ def test_the_demo_seeds_targets_visits_and_training_once():
     business_date_set(new_date=dt.date(2027, 7, 28), backwards_allowed=True)
     demo_network_ensure()
     demo_network_ensure()
+    assert SubBranchTarget.objects.filter(quarter="2027Q1").count() == 6
     assert SubBranchTarget.objects.filter(quarter="2027Q2").count() == 6
     assert SubBranchTarget.objects.filter(quarter="2027Q3").count() == 6
     assert sorted(OutletVisit.objects.values_list("rating", flat=True)) == ["average", "good", "poor"]
