@@ -8,10 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.models import SmsTemplate
-from campaigns.rendering import VARIABLES
 from partners.models import Anchor, OrgNode, Program
-
-VARIABLE_HELP = " ".join("{" + name + "}" for name in VARIABLES)
 
 
 class TemplateForm(forms.Form):
@@ -20,8 +17,7 @@ class TemplateForm(forms.Form):
         label=_("text"),
         widget=forms.Textarea,
         max_length=300,
-        help_text=_("Variables: %(variables)s. The sender, 95588 and 回复T退订 are added to every message.")
-        % {"variables": VARIABLE_HELP},
+        help_text=_("Variables are listed below the form. The sender, 95588 and 回复T退订 are added to every message."),
     )
 
 

@@ -10,11 +10,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from campaigns.forms import CampaignForm, OptOutForm, RejectForm, TemplateForm
 from campaigns.models import Campaign, Message, OptOut, SmsTemplate
-from campaigns.rendering import render_sample
+from campaigns.rendering import VARIABLES, render_sample
 from campaigns.selectors import campaign_preview, campaign_progress, visible_campaigns
 from campaigns.services import (
     CHECKER_ROLES,
@@ -32,6 +33,15 @@ from core.views import call_service, paginate
 from partners.auth import acting_user
 from partners.models import User
 from partners.scoping import visible_anchors, visible_nodes, visible_programs
+
+VARIABLE_LABELS = {
+    "farmer_name": _lazy("the farmer's name"),
+    "limit_room": _lazy("what he may still draw on his limit"),
+    "programme": _lazy("the programme"),
+    "anchor": _lazy("the anchor"),
+    "outlet": _lazy("his outlet"),
+    "outlet_phone": _lazy("his account manager's phone, or 95588"),
+}
 
 
 def _may(user: User, roles: tuple[str, ...]) -> bool:
@@ -70,7 +80,17 @@ def template_list(request: HttpRequest) -> HttpResponse:
                 return redirect("campaign-templates")
     templates = paginate(request, SmsTemplate.objects.select_related("created_by").order_by("-id"), per_page=20)
     rows = [{"template": t, "sample": render_sample(t.body, sender=settings.SMS_SENDER_NAME)} for t in templates]
-    context = {"form": form, "page": templates, "rows": rows, "may_make": _may(user, MAKER_ROLES)}
+    variables = [
+        {"name": "{" + name + "}", "label": VARIABLE_LABELS[name], "example": example}
+        for name, example in VARIABLES.items()
+    ]
+    context = {
+        "form": form,
+        "page": templates,
+        "rows": rows,
+        "may_make": _may(user, MAKER_ROLES),
+        "variables": variables,
+    }
     return render(request, "campaigns/template_list.html", context)
 
 
