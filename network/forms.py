@@ -16,7 +16,7 @@ ACTION_ROWS = 3
 
 
 def _user_choices(users: Any) -> list[tuple[str, str]]:
-    return [("", "—")] + [(str(u.pk), f"{u.get_full_name() or u.username}") for u in users]
+    return [("", "—")] + [(str(u.pk), str(u)) for u in users]
 
 
 class TargetForm(forms.Form):
@@ -100,7 +100,7 @@ class TrainingForm(forms.Form):
         node_field: Any = self.fields["node"]
         node_field.choices = [(k, f"{n.get_kind_display()} · {n.name}") for k, n in self.nodes.items()]
         attendees_field: Any = self.fields["attendees"]
-        attendees_field.choices = [(k, f"{u.get_full_name() or u.username}") for k, u in self.staff.items()]
+        attendees_field.choices = [(k, str(u)) for k, u in self.staff.items()]
 
     def chosen_node(self) -> OrgNode:
         return self.nodes[self.cleaned_data["node"]]

@@ -142,7 +142,7 @@ def outlet_detail(request: HttpRequest, pk: int) -> HttpResponse:
     form = VisitForm(
         request.POST or None,
         staff=_staff(user),
-        initial={"visited_on": today, "visitor": str(user.pk)},
+        initial={"visited_on": today.isoformat(), "visitor": str(user.pk)},
     )
     if request.method == "POST":
         require_role(user, Role.ADMINISTRATOR, Role.BRANCH_MANAGER, Role.RISK_APPROVER)
@@ -226,7 +226,7 @@ def support_summary(request: HttpRequest) -> HttpResponse:
     today = business_date_get()
     may_record = may_record_support(user)
     nodes = list(visible_nodes(user).order_by("path"))
-    form = TrainingForm(request.POST or None, nodes=nodes, staff=_staff(user), initial={"held_on": today})
+    form = TrainingForm(request.POST or None, nodes=nodes, staff=_staff(user), initial={"held_on": today.isoformat()})
     if request.method == "POST":
         require_role(user, Role.ADMINISTRATOR, Role.BRANCH_MANAGER, Role.RISK_APPROVER)
         if form.is_valid():
