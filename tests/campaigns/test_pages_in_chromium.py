@@ -9,7 +9,7 @@ import pytest
 from campaigns.models import Campaign
 from campaigns.services import campaign_approve, campaign_create, sms_template_create
 from tests.campaigns.world import whitelisted
-from tests.e2e.conftest import browser, log_in, screenshot  # noqa: F401 - browser: the fixture
+from tests.e2e.conftest import log_in, screenshot
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
