@@ -36,7 +36,7 @@ def targets_dashboard(request: HttpRequest) -> HttpResponse:
         "points": TARGET_POINTS,
         "may_set": may_set_targets(user),
         "latest": figures.latest,
-        "fragment": _fragment(user, figures, str(today), label or ""),
+        "fragment": _fragment(user, figures, str(today), label or "", str(may_set_targets(user))),
     }
     return render(request, "postloan/dashboards/targets.html", context)
 
