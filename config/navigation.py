@@ -30,7 +30,6 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem(_("Farmers"), "farmer-list", EVERYONE),
     MenuItem(_("Whitelist"), "whitelist", EVERYONE),
     MenuItem(_("Lists and distribution"), "distribution-lists", ALL_STAFF),
-    MenuItem(_("My list"), "distribution-my-list", (Role.ACCOUNT_MANAGER, Role.BRANCH_MANAGER)),
     MenuItem(_("SMS campaigns"), "campaign-list", ALL_STAFF),
     MenuItem(_("Credit limits"), "limit-list", EVERYONE),
     MenuItem(_("Renewals"), "renewal-list", (Role.ACCOUNT_MANAGER, Role.RISK_APPROVER, Role.BRANCH_MANAGER)),
