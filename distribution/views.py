@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -30,6 +31,7 @@ from distribution.selectors import (
     funnel,
     visible_entries,
     visible_lists,
+    with_effective_stage,
 )
 from distribution.services import (
     LIST_MANAGE_ROLES,
@@ -316,14 +318,17 @@ def entry_contact(request: HttpRequest, pk: int) -> HttpResponse:
 def my_list(request: HttpRequest) -> HttpResponse:
     """我的名单: the entries given to me, a card each, for the phone: call, then record what came of it."""
     user = _staff(request)
-    mine = ListEntry.objects.filter(assignee=user).select_related("outreach_list", "anchor")
+    mine = with_effective_stage(ListEntry.objects.filter(assignee=user).select_related("outreach_list", "anchor"))
     stage = request.GET.get("stage", "")
     if stage.isdigit():
-        mine = mine.filter(stage=int(stage))
+        mine = mine.filter(Q(effective_stage=int(stage)))
     elif stage != "all":
-        mine = mine.filter(stage__lt=Stage.DREW)
+        mine = mine.filter(Q(effective_stage__lt=Stage.DREW))
+    page = paginate(request, mine.order_by("effective_stage", "last_contact_on", "pk"), per_page=20)
+    for entry in page:
+        entry.stage = entry.effective_stage  # the loans table may know better than the stage recorded
     context = {
-        "page": paginate(request, mine.order_by("stage", "last_contact_on", "pk"), per_page=20),
+        "page": page,
         "stage": stage,
         "stages": Stage.choices,
         "results": QUICK_RESULTS,

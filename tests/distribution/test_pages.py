@@ -123,3 +123,22 @@ def _upload(name: str, content: bytes):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile(name, content, content_type="text/csv")
+
+
+def test_every_form_of_the_phone_pages_carries_its_csrf_token(lending):
+    from distribution.services import entries_assign
+
+    manager = lending["users"]["manager"]
+    entry = ListEntry.objects.get(farmer=lending["other"], outreach_list=lending["list"])
+    entries_assign(entry_ids=[entry.pk], actor=lending["users"]["admin"], to_user=manager)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(manager)
+    for url in (reverse("distribution-my-list"), reverse("distribution-entry", args=[entry.pk])):
+        text = client.get(url).content.decode()
+        assert text.count('method="post"') == text.count('name="csrfmiddlewaretoken"') > 0
+    token = client.cookies["csrftoken"].value
+    recorded = client.post(
+        reverse("distribution-entry-contact", args=[entry.pk]),
+        {"result": "reached", "channel": "call", "csrfmiddlewaretoken": token},
+    )
+    assert recorded.status_code == 302
