@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from core.business_date import business_date_get
@@ -188,7 +189,10 @@ def list_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         try:
             moved = _assign_from_post(request, user, outreach_list)
-            messages.success(request, _("%(count)d entries handed down.") % {"count": moved})
+            messages.success(
+                request,
+                ngettext("%(count)d entry handed down.", "%(count)d entries handed down.", moved) % {"count": moved},
+            )
         except DomainError as exc:
             messages.error(request, exc.detail)
         return HttpResponseRedirect(request.get_full_path())
