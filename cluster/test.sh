@@ -118,7 +118,10 @@ while kill -0 "$CLOSE_PID" 2> /dev/null; do
         (SELECT count(*) FROM $STEP_TABLE WHERE day = '$KILL_DAY' AND step = '$KILL_STEP') || ' chunks of the step recorded, '
         || (SELECT count(*) FROM pg_stat_activity WHERE client_addr = '${IP[w2]}' AND xact_start IS NOT NULL)
         || ' transaction(s) open from w2'")
-    if [[ $SEEN != 0\ * && $SEEN != *" 0 transaction"* ]]; then
+    # The query can take a while on a loaded machine: w2's chunk must still be open in its log right now.
+    if [[ $SEEN != 0\ * && $SEEN != *" 0 transaction"* ]] && awk -v d="$KILL_DAY" -v s="$KILL_STEP" '
+         $2 == "w2" && $4 == d && $5 == s { if ($3 == "start") open[$8] = 1; else delete open[$8] }
+         END { for (t in open) exit 0; exit 1 }' "$chunks_a"; then
       # A host crash: every process of the w2 namespace (worker and pool child) at once.
       ip netns pids "$(ns w2)" | xargs -r kill -KILL
       KILL_AT=$(date +%s.%N)
