@@ -94,10 +94,9 @@ def debits_apply(day: dt.date, first_id: int, last_id: int) -> int:
     return count
 
 
-# What a debit owes and how the waterfall splits it, per loan, as ``debit_apply_exact`` computes it: the
-# day's interest charge (a loan settling today) or nothing left to charge (a matured loan), the penalty
-# accrued through the day, then penalty, overdue interest, overdue principal, current interest, current
-# principal, each the least of what is left of the payment and what that bucket owes.
+# What a debit owes, per loan, as ``debit_apply_exact`` computes it: the day's interest charge (a loan settling
+# today) or nothing left to charge (a matured loan), and the penalty accrued through the day. Materialised, so
+# that the penalty and the total are computed once a loan, not once for each bucket that reads them.
 _OWED = (
     "SELECT l.id AS loan_id, d.debit_id, d.recorded_by, d.amount, s.loan_id IS NOT NULL AS settles, "
     "COALESCE(s.charge, 0) AS charge, "
@@ -105,12 +104,13 @@ _OWED = (
     "l.penalty_base, l.annual_rate, l.penalty_markup, l.penalty_due, l.interest_overdue, l.principal_overdue, "
     "l.interest_due + COALESCE(s.charge, 0) AS current_interest, "
     "l.principal_outstanding - l.principal_overdue AS current_principal "
-    "FROM (SELECT loan_id, MIN(debit_id) AS debit_id, MIN(amount) AS amount, MIN(recorded_by) AS recorded_by "
-    "FROM cob_debits GROUP BY loan_id HAVING COUNT(*) = 1) d "
+    # A loan's only debit (several go one at a time, in the order the core sent them).
+    "FROM cob_debits d "
     f"JOIN {LOAN} l ON l.id = d.loan_id AND l.id BETWEEN %(first)s AND %(last)s "
     "LEFT JOIN cob_settle s ON s.loan_id = d.loan_id "
+    "WHERE NOT EXISTS (SELECT 1 FROM cob_debits x WHERE x.loan_id = d.loan_id AND x.debit_id <> d.debit_id) "
     # A loan the anchor ever paid for goes one at a time: what the farmer pays may be owed to the anchor.
-    "WHERE l.status = 'active' AND l.compensated = 0 AND NOT (l.penalty_through IS NULL AND l.penalty_base <> 0) "
+    "AND l.status = 'active' AND l.compensated = 0 AND NOT (l.penalty_through IS NULL AND l.penalty_base <> 0) "
     # Settling today (its charge is in cob_settle), or with no interest left to charge (matured): a debit on
     # another day charges the interest accrued so far, due on the next 20th, and goes one at a time.
     "AND (s.loan_id IS NOT NULL OR (l.interest_base = 0 AND l.accrued_through >= LEAST(%(day)s, l.maturity_on)))"
@@ -119,37 +119,32 @@ _PENALTY = penalty_sql(
     "o.penalty_base + o.principal_overdue * GREATEST(%(day)s - o.penalty_from, 0)", "o.annual_rate", "o.penalty_markup"
 )
 _CHARGED = f"SELECT o.*, CASE WHEN o.penalty_from IS NULL THEN 0 ELSE {_PENALTY} END AS penalty_charge FROM ({_OWED}) o"
-_TOTAL = (
-    "(c.penalty_due + c.penalty_charge + c.interest_overdue + c.principal_overdue + c.current_interest "
-    "+ c.current_principal)"
+_BUCKETS = ("penalty_owed", "interest_overdue", "principal_overdue", "current_interest", "current_principal")
+# The waterfall: each bucket takes what the payment leaves after every bucket before it is paid in full (the
+# payment never exceeds the total, so the last bucket takes the rest).
+_SPLIT = ", ".join(
+    f"LEAST(GREATEST(w.paid - {' - '.join(['0', *(f'w.{b}' for b in _BUCKETS[:k])])}, 0), w.{bucket})"
+    for k, bucket in enumerate(_BUCKETS)
 )
-_PAID = f"SELECT c.*, LEAST(c.amount, {_TOTAL}) AS paid FROM ({_CHARGED}) c WHERE {_TOTAL} > 0"
-_SPLIT = f"SELECT p.*, LEAST(p.paid, p.penalty_due + p.penalty_charge) AS penalty FROM ({_PAID}) p"
-
-
-def _bucket(name: str, before: str) -> str:
-    return f"LEAST(b.paid - {before}, b.{name})"
 
 
 def _set_based(day: dt.date, first_id: int, last_id: int) -> None:
     """The chunk's debits of a single payment each, for an uncompensated loan settling today or matured, at
     once; the debits it applies leave ``cob_debits`` and their loans ``cob_settle``."""
     params: dict[str, Any] = {"day": day, "first": first_id, "last": last_id}
-    overdue_interest = _bucket("interest_overdue", "b.penalty")
-    overdue_principal = _bucket("principal_overdue", f"b.penalty - {overdue_interest}")
-    before_current = f"b.penalty - {overdue_interest} - {overdue_principal}"
-    current_interest = _bucket("current_interest", before_current)
+    total = " + ".join(f"c.{bucket}" for bucket in _BUCKETS)
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS cob_debit_set ({SET_TABLE}) ON COMMIT DELETE ROWS")
         cursor.execute("TRUNCATE cob_debit_set")
         cursor.execute(
+            "WITH c AS MATERIALIZED (SELECT h.*, h.penalty_due + h.penalty_charge AS penalty_owed "
+            f"FROM ({_CHARGED}) h), "
+            f"w AS MATERIALIZED (SELECT c.*, LEAST(c.amount, {total}) AS paid FROM c WHERE {total} > 0) "
             "INSERT INTO cob_debit_set (loan_id, debit_id, recorded_by, settles, charge, penalty_from, "
             "penalty_charge, paid, penalty, overdue_interest, overdue_principal, current_interest, "
             "current_principal, refund) "
-            "SELECT b.loan_id, b.debit_id, b.recorded_by, b.settles, b.charge, b.penalty_from, b.penalty_charge, "
-            f"b.paid, b.penalty, {overdue_interest}, {overdue_principal}, {current_interest}, "
-            f"b.paid - {before_current} - {current_interest}, b.amount - b.paid "
-            f"FROM ({_SPLIT}) b",
+            "SELECT w.loan_id, w.debit_id, w.recorded_by, w.settles, w.charge, w.penalty_from, w.penalty_charge, "
+            f"w.paid, {_SPLIT}, w.amount - w.paid FROM w",
             params,
         )
         if not cursor.rowcount:
@@ -236,10 +231,13 @@ def _book_set(cursor: Any, params: dict[str, Any]) -> None:
         "penalty_base = CASE WHEN s.penalty_from IS NULL THEN l.penalty_base ELSE 0 END, "
         "penalty_through = CASE WHEN s.penalty_from IS NULL THEN l.penalty_through "
         "ELSE GREATEST(s.penalty_from, %(day)s) END, "
-        f"oldest_due_date = (SELECT MIN(u.due_on) FROM {DUE} u WHERE u.loan_id = l.id AND u.settled_on IS NULL "
-        "AND u.due_on < %(day)s), "
-        f"shadow_oldest_due_date = (SELECT MIN(u.due_on) FROM {DUE} u WHERE u.loan_id = l.id "
-        "AND u.due_on < %(day)s AND u.paid < u.amount), "
+        # Only a payment of what was overdue settles a due older than today: the dates are read again only then.
+        "oldest_due_date = CASE WHEN s.overdue_interest + s.overdue_principal = 0 THEN l.oldest_due_date ELSE "
+        f"(SELECT MIN(u.due_on) FROM {DUE} u WHERE u.loan_id = l.id AND u.settled_on IS NULL "
+        "AND u.due_on < %(day)s) END, "
+        "shadow_oldest_due_date = CASE WHEN s.overdue_interest + s.overdue_principal = 0 "
+        f"THEN l.shadow_oldest_due_date ELSE (SELECT MIN(u.due_on) FROM {DUE} u WHERE u.loan_id = l.id "
+        "AND u.due_on < %(day)s AND u.paid < u.amount) END, "
         f"status = CASE WHEN {closes} THEN 'closed' ELSE l.status END, "
         f"closed_on = CASE WHEN {closes} THEN %(day)s ELSE l.closed_on END, updated_at = CURRENT_TIMESTAMP "
         "FROM cob_debit_set s WHERE l.id = s.loan_id AND l.id BETWEEN %(first)s AND %(last)s",

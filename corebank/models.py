@@ -47,7 +47,11 @@ class Debit(models.Model):
         APPLIED = "applied", _("Applied")
         PARTLY_APPLIED = "partly_applied", _("Applied in part, the rest to refund")
 
-    file = models.ForeignKey(DebitFile, verbose_name=_("file"), on_delete=models.PROTECT, related_name="debits")
+    # Its own index would repeat the first column of (file, row); every index is written again when the close
+    # marks the debit applied.
+    file = models.ForeignKey(
+        DebitFile, verbose_name=_("file"), on_delete=models.PROTECT, related_name="debits", db_index=False
+    )
     row = models.PositiveIntegerField(_("row"))
     # No database key to the loan, like the ledger's (decision 17): the import checks every loan exists,
     # no loan is ever deleted, and a million debits need no key check at commit.
