@@ -66,13 +66,16 @@ def quiet_ends(now: dt.datetime) -> dt.datetime:
 class Pacer:
     """Keeps calls to at most ``rate`` a second."""
 
-    def __init__(self, rate: int, sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self, rate: int, sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.interval = 1.0 / rate
-        self.next_at = time.monotonic()
+        self.clock = clock
+        self.next_at = clock()
         self.sleep = sleep
 
     def wait(self) -> None:
-        now = time.monotonic()
+        now = self.clock()
         if now < self.next_at:
             self.sleep(self.next_at - now)
         self.next_at = max(now, self.next_at) + self.interval
