@@ -28,6 +28,7 @@ from distribution.selectors import (
     assignable_people,
     entries_filtered,
     funnel,
+    parse_id,
     visible_entries,
     visible_lists,
 )
@@ -42,6 +43,7 @@ from distribution.services import (
 from partners.auth import acting_user
 
 MAX_UPLOAD_BYTES = 50 * 1_048_576
+ID_MAX = 2**63 - 1
 
 
 class OutreachListSerializer(serializers.ModelSerializer[OutreachList]):
@@ -97,9 +99,11 @@ class ListEntrySerializer(serializers.ModelSerializer[ListEntry]):
 
 
 class AssignSerializer(serializers.Serializer[Any]):
-    entries = serializers.ListField(child=serializers.IntegerField(min_value=1), allow_empty=False, max_length=100_000)
-    to_node = serializers.IntegerField(required=False, min_value=1)
-    to_user = serializers.IntegerField(required=False, min_value=1)
+    entries = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=ID_MAX), allow_empty=False, max_length=100_000
+    )
+    to_node = serializers.IntegerField(required=False, min_value=1, max_value=ID_MAX)
+    to_user = serializers.IntegerField(required=False, min_value=1, max_value=ID_MAX)
 
 
 class OutcomeSerializer(serializers.Serializer[Any]):
@@ -165,7 +169,7 @@ class OutreachListViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
             raise DomainError(
                 ErrorCode.INVALID, _("Group the funnel by one of: %(by)s.") % {"by": ", ".join(FUNNEL_BY)}
             )
-        list_ids = [int(v) for v in request.query_params.getlist("list") if v.isdigit()] or None
+        list_ids = [i for v in request.query_params.getlist("list") if (i := parse_id(v)) is not None] or None
         kinds = [v for v in request.query_params.getlist("kind") if v in OutreachList.Kind.values] or None
         rows = funnel(viewer=acting_user(request), by=by, list_ids=list_ids, kinds=kinds)  # type: ignore[arg-type]
         return Response([row.as_dict() for row in rows])

@@ -7,6 +7,7 @@ the API and the ``network`` dashboards' funnel charts all read it.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -213,6 +214,15 @@ def _label(by: str, row: dict[str, Any], fields: tuple[str, ...]) -> str:
 
 
 AMOUNT_FILTER_LIMIT = Decimal(10) ** 16
+ID_TEXT = re.compile(r"[0-9]{1,18}")
+
+
+def parse_id(text: object) -> int | None:
+    """A row id written in a query or a form: ASCII digits that a database key can hold, else None."""
+    value = str(text or "").strip()
+    return int(value) if ID_TEXT.fullmatch(value) else None
+
+
 ENTRY_FILTERS = ("list", "node", "assignee", "stage", "region", "breed", "anchor", "amount_min", "amount_max", "q")
 
 
@@ -228,23 +238,23 @@ def entries_filtered(entries: QuerySet[ListEntry], params: Any) -> QuerySet[List
     def value(name: str) -> str:
         return str(params.get(name) or "").strip()
 
-    if value("list").isdigit():
-        entries = entries.filter(outreach_list_id=int(value("list")))
-    if value("node").isdigit():
-        node = OrgNode.objects.filter(pk=int(value("node"))).first()
+    if (list_id := parse_id(value("list"))) is not None:
+        entries = entries.filter(outreach_list_id=list_id)
+    if (node_id := parse_id(value("node"))) is not None:
+        node = OrgNode.objects.filter(pk=node_id).first()
         entries = entries.filter(node__path__startswith=node.path) if node else entries.none()
     if value("assignee") == "none":
         entries = entries.filter(assignee__isnull=True)
-    elif value("assignee").isdigit():
-        entries = entries.filter(assignee_id=int(value("assignee")))
-    if value("stage").isdigit():
+    elif (assignee_id := parse_id(value("assignee"))) is not None:
+        entries = entries.filter(assignee_id=assignee_id)
+    if value("stage") in {str(stage) for stage in Stage.values}:
         entries = entries.filter(stage=int(value("stage")))
     if value("region"):
         entries = entries.filter(region_code__startswith=value("region"))
     if value("breed"):
         entries = entries.filter(breed__icontains=value("breed"))
-    if value("anchor").isdigit():
-        entries = entries.filter(anchor_id=int(value("anchor")))
+    if (anchor_id := parse_id(value("anchor"))) is not None:
+        entries = entries.filter(anchor_id=anchor_id)
     for name, lookup in (("amount_min", "amount__gte"), ("amount_max", "amount__lte")):
         if value(name):
             try:

@@ -30,6 +30,7 @@ from distribution.selectors import (
     assignable_people,
     entries_filtered,
     funnel,
+    parse_id,
     visible_entries,
     visible_lists,
     with_effective_stage,
@@ -92,7 +93,8 @@ def _upload(request: HttpRequest, default_name: str) -> tuple[Any, str]:
 
 def _node_from_post(request: HttpRequest, user: User, name: str = "owner_node") -> OrgNode:
     raw = request.POST.get(name, "")
-    node = assignable_nodes(user).filter(pk=int(raw)).first() if raw.isdigit() else None
+    node_id = parse_id(raw)
+    node = assignable_nodes(user).filter(pk=node_id).first() if node_id is not None else None
     if node is None:
         raise DomainError(ErrorCode.OUTSIDE_SUBTREE, _("Choose a node of your part of the organisation."))
     return node
@@ -128,7 +130,8 @@ def list_index(request: HttpRequest) -> HttpResponse:
                 return redirect("distribution-list", created.pk)
             elif action == "match":
                 raw = request.POST.get("source_list", "")
-                source = visible_lists(user).filter(pk=int(raw)).first() if raw.isdigit() else None
+                source_id = parse_id(raw)
+                source = visible_lists(user).filter(pk=source_id).first() if source_id is not None else None
                 if source is None:
                     raise DomainError(ErrorCode.NOT_FOUND, _("Choose the list to match against."))
                 content, name = _upload(request, "clients.csv")
@@ -226,16 +229,17 @@ def _assign_from_post(request: HttpRequest, user: User, outreach_list: OutreachL
             )
         )
     else:
-        ids = [int(value) for value in request.POST.getlist("entry") if value.isdigit()]
+        ids = [entry_id for value in request.POST.getlist("entry") if (entry_id := parse_id(value)) is not None]
     target = request.POST.get("target", "")
     kind, _sep, raw = target.partition(":")
-    if kind == "user" and raw.isdigit():
-        person = assignable_people(user).filter(pk=int(raw)).first()
+    target_id = parse_id(raw)
+    if kind == "user" and target_id is not None:
+        person = assignable_people(user).filter(pk=target_id).first()
         if person is None:
             raise DomainError(ErrorCode.OUTSIDE_SUBTREE, _("Choose someone of your part of the organisation."))
         return entries_assign(entry_ids=ids, actor=user, to_user=person)
-    if kind == "node" and raw.isdigit():
-        node = assignable_nodes(user).filter(pk=int(raw)).first()
+    if kind == "node" and target_id is not None:
+        node = assignable_nodes(user).filter(pk=target_id).first()
         if node is None:
             raise DomainError(ErrorCode.OUTSIDE_SUBTREE, _("Choose a node of your part of the organisation."))
         return entries_assign(entry_ids=ids, actor=user, to_node=node)
@@ -324,7 +328,7 @@ def my_list(request: HttpRequest) -> HttpResponse:
     user = _staff(request)
     mine = with_effective_stage(ListEntry.objects.filter(assignee=user).select_related("outreach_list", "anchor"))
     stage = request.GET.get("stage", "")
-    if stage.isdigit():
+    if stage in {str(value) for value in Stage.values}:
         mine = mine.filter(Q(effective_stage=int(stage)))
     elif stage != "all":
         mine = mine.filter(Q(effective_stage__lt=Stage.DREW))
