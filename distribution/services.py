@@ -153,15 +153,18 @@ def whitelist_sync(*, program_id: int | None = None, actor: User | None = None) 
 
 def _sync_list(outreach_list: OutreachList, program: Program, today: dt.date) -> dict[str, int]:
     lends = _available_q(today, "credit_limit__")
-    new = (
+    new = list(
         WhitelistEntry.objects.filter(program=program, outreach_entry__isnull=True)
         .filter(lends)
         .select_related("farmer", "credit_limit")
         .order_by("pk")
     )
+    # Only the farmers of the new whitelist entries can be on the list already (a renewal): the rest stay unread.
     on_list = {
         entry.farmer_id: entry
-        for entry in ListEntry.objects.filter(outreach_list=outreach_list, farmer__isnull=False).select_for_update()
+        for entry in ListEntry.objects.filter(
+            outreach_list=outreach_list, farmer_id__in=[whitelisted.farmer_id for whitelisted in new]
+        ).select_for_update()
     }
     moved = 0
     fresh: list[ListEntry] = []
