@@ -95,6 +95,8 @@ class HttpSmsBackend:
         self.backoff = backoff
         if not self.url or not self.key:
             raise SmsError("SMS_GATEWAY_URL and SMS_GATEWAY_KEY must be set for the HTTP gateway.")
+        if not self.url.startswith(("http://", "https://")):
+            raise SmsError("SMS_GATEWAY_URL must be an http:// or https:// address.")
 
     def send(self, *, recipient: str, text: str, idempotency_key: str) -> str:
         body = json.dumps(

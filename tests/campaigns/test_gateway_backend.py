@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from origination.sms import HttpSmsBackend, SmsRejected, SmsUnavailable, sms_backend
+from origination.sms import HttpSmsBackend, SmsError, SmsRejected, SmsUnavailable, sms_backend
 
 
 def backend(gateway, **kwargs):
@@ -65,3 +65,9 @@ def test_a_repeated_key_is_delivered_once(gateway):
 def test_the_settings_choose_the_http_backend(gateway):
     chosen = sms_backend()
     assert isinstance(chosen, HttpSmsBackend) and chosen.url == gateway.url
+
+
+@pytest.mark.parametrize(("url", "key"), [("", "k"), ("http://127.0.0.1:1", ""), ("file:///etc/passwd", "k")])
+def test_a_backend_without_a_usable_url_or_key_refuses_to_start(url, key):
+    with pytest.raises(SmsError):
+        HttpSmsBackend(url, key)
