@@ -43,7 +43,6 @@ EXCLUDED = {
     "upload-job-status": "an htmx fragment polled by the upload job page, checked inside that page",
     "batch-row": "an htmx fragment (the row panel) swapped into the review page, checked inside that page",
     "close-progress": "an htmx fragment polled by a running close's page, checked inside that page",
-    "anchor-payment-detail": "the demo world records no anchor payment; the page is tested in tests/servicing",
     "core-instructions-download": "a file download (the instruction file), not a page",
     "core-journal-download": "a file download (the journal file), not a page",
     "distribution-call-list": "a file download (the 95588 call list, audited), not a page",

@@ -7,6 +7,7 @@ from distribution.demo import demo_distribution_ensure
 from network.demo import demo_network_ensure
 from origination.models import Notification
 from postloan import demo
+from postloan.demo_parts.compensation_end import demo_compensation_end_ensure
 from postloan.demo_parts.conflicts import demo_conflicts_ensure
 from postloan.demo_parts.limit_life import demo_limit_life_ensure
 from postloan.demo_parts.program_change import demo_program_change_ensure
@@ -34,6 +35,7 @@ class Command(BaseCommand):
         demo_limit_life_ensure()
         demo_program_change_ensure()
         demo_conflicts_ensure()
+        demo_compensation_end_ensure()  # the anchor pays from its funds, a recovery, a write-off
         demo_settlement_accounts_ensure()  # the core's settlement-account files and their two rules
         demo.demo_cross_selling_ensure()
         demo.demo_handling_today()
