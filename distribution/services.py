@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, Min, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -38,7 +38,7 @@ from distribution.models import (
 )
 from distribution.selectors import assignable_nodes, assignable_people, visible_entries, visible_lists
 from origination.models import CreditLimit, Loan, WhitelistEntry
-from partners.models import OrgNode, Program, User
+from partners.models import Farmer, OrgNode, Program, User
 
 # Who makes and imports lists, matches clients, exports call lists and imports the call centre's results.
 LIST_MANAGE_ROLES = (Role.BRANCH_MANAGER, Role.ADMINISTRATOR)
@@ -153,56 +153,66 @@ def whitelist_sync(*, program_id: int | None = None, actor: User | None = None) 
 
 def _sync_list(outreach_list: OutreachList, program: Program, today: dt.date) -> dict[str, int]:
     lends = _available_q(today, "credit_limit__")
-    new = list(
-        WhitelistEntry.objects.filter(program=program, outreach_entry__isnull=True)
-        .filter(lends)
-        .select_related("farmer", "credit_limit")
+    new = WhitelistEntry.objects.filter(program=program, outreach_entry__isnull=True).filter(lends)
+    # A renewed limit: the farmer already on the list keeps his entry (its history, its stage), moved to it.
+    renewed = (
+        new.filter(farmer_id__in=ListEntry.objects.filter(outreach_list=outreach_list).values("farmer_id"))
+        .select_related("credit_limit")
         .order_by("pk")
     )
-    # Only the farmers of the new whitelist entries can be on the list already (a renewal): the rest stay unread.
-    on_list = {
-        entry.farmer_id: entry
-        for entry in ListEntry.objects.filter(
-            outreach_list=outreach_list, farmer_id__in=[whitelisted.farmer_id for whitelisted in new]
-        ).select_for_update()
-    }
     moved = 0
-    fresh: list[ListEntry] = []
-    for whitelisted in new:
-        farmer, limit = whitelisted.farmer, whitelisted.credit_limit
-        kept = on_list.get(farmer.pk)
-        if kept is not None:  # a renewed limit: the same farmer keeps his entry
-            kept.whitelist_entry = whitelisted
-            kept.amount = limit.amount
-            kept.available, kept.unavailable_since = True, None
-            kept.save(update_fields=["whitelist_entry", "amount", "available", "unavailable_since"])
-            moved += 1
-            continue
-        fresh.append(
-            ListEntry(
-                outreach_list=outreach_list,
-                farmer=farmer,
-                whitelist_entry=whitelisted,
-                name=farmer.name,
-                id_hash=farmer.id_hash,
-                id_masked=farmer.id_masked,
-                phone=farmer.phone,
-                region_code=farmer.region_code,
-                breed=farmer.breed,
-                anchor_id=program.anchor_id,
-                amount=limit.amount,
-                node_id=outreach_list.owner_node_id,
-                added_on=whitelisted.added_on,
-            )
-        )
-        on_list[farmer.pk] = fresh[-1]
-    ListEntry.objects.bulk_create(fresh)
-    added = len(fresh) + moved
+    for whitelisted in renewed:
+        kept = ListEntry.objects.select_for_update().get(outreach_list=outreach_list, farmer_id=whitelisted.farmer_id)
+        kept.whitelist_entry = whitelisted
+        kept.amount = whitelisted.credit_limit.amount
+        kept.available, kept.unavailable_since = True, None
+        kept.save(update_fields=["whitelist_entry", "amount", "available", "unavailable_since"])
+        moved += 1
+    added = moved + _insert_new(outreach_list, program, today)
     entries = ListEntry.objects.filter(outreach_list=outreach_list, whitelist_entry__isnull=False)
     lending = _available_q(today, "whitelist_entry__credit_limit__")
     unavailable = entries.filter(available=True).exclude(lending).update(available=False, unavailable_since=today)
     available_again = entries.filter(available=False).filter(lending).update(available=True, unavailable_since=None)
     return {"added": added, "unavailable": unavailable, "available_again": available_again}
+
+
+def _insert_new(outreach_list: OutreachList, program: Program, today: dt.date) -> int:
+    """One ``INSERT … SELECT``: an entry at the owner's node for each whitelisted farmer whose limit lends today
+    and who is not on the list yet (his latest whitelist entry, should he have two)."""
+    entry_table = ListEntry._meta.db_table
+    statement = f"""
+        INSERT INTO {entry_table} (
+            outreach_list_id, farmer_id, whitelist_entry_id, name, id_hash, id_masked, phone, reference,
+            region_code, breed, anchor_id, amount, details, node_id, assignee_id, stage, available,
+            unavailable_since, last_result, last_contact_on, drew_on, added_on
+        )
+        SELECT DISTINCT ON (w.farmer_id)
+            %(list)s, f.id, w.id, f.name, f.id_hash, f.id_masked, f.phone, '',
+            f.region_code, f.breed, %(anchor)s, l.amount, '{{}}'::jsonb, %(node)s, NULL, 0, TRUE,
+            NULL, '', NULL, NULL, w.added_on
+        FROM {WhitelistEntry._meta.db_table} w
+        JOIN {CreditLimit._meta.db_table} l ON l.id = w.credit_limit_id
+        JOIN {Farmer._meta.db_table} f ON f.id = w.farmer_id
+        WHERE w.program_id = %(program)s AND l.status = %(active)s AND l.expires_on > %(today)s
+          AND NOT EXISTS (SELECT 1 FROM {entry_table} e WHERE e.whitelist_entry_id = w.id)
+          AND NOT EXISTS (
+              SELECT 1 FROM {entry_table} e WHERE e.outreach_list_id = %(list)s AND e.farmer_id = w.farmer_id
+          )
+        ORDER BY w.farmer_id, w.id DESC
+    """  # the table names are the models' own; every value is a parameter
+    with connection.cursor() as cursor:
+        cursor.execute(
+            statement,
+            {
+                "list": outreach_list.pk,
+                "anchor": program.anchor_id,
+                "node": outreach_list.owner_node_id,
+                "program": program.pk,
+                "active": CreditLimit.Status.ACTIVE.value,
+                "today": today,
+            },
+        )
+        return int(cursor.rowcount)
 
 
 def _mark_drawn(today: dt.date, lists: QuerySet[OutreachList] | None) -> dict[int, int]:
