@@ -71,6 +71,8 @@ def test_entries_are_handed_down_by_filters_from_the_list_page(lending):
     page = sub_leader.get(list_url + "?breed=生猪")
     assert page.status_code == 200
     assert "张小梅" in page.content.decode() and "胡磊涛" not in page.content.decode()
+    # each node of the funnel leads to the list's entries at that node
+    assert f'href="{list_url}?node={org.outlet_a.pk}"' in page.content.decode()
     response = sub_leader.post(
         list_url + "?breed=生猪", {"scope": "filtered", "target": f"user:{lending['users']['manager'].pk}"}
     )
@@ -80,7 +82,6 @@ def test_entries_are_handed_down_by_filters_from_the_list_page(lending):
     assert ListEntry.objects.get(farmer=lending["farmer"], outreach_list=lending["list"]).assignee_id is None
     # another sub-branch's outlet does not see the list at all
     assert client_as(lending["users"]["manager_b"]).get(list_url).status_code == 404
-    del org
 
 
 def test_my_list_on_the_phone_calls_and_records_in_a_few_taps(lending):
