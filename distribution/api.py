@@ -137,6 +137,7 @@ class OutreachListViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     """The lists the user sees: those owned in his subtree and those with entries handed down to it."""
 
     serializer_class = OutreachListSerializer
+    queryset = OutreachList.objects.none()  # for the schema only: get_queryset scopes every request
 
     def get_queryset(self) -> QuerySet[OutreachList]:
         return visible_lists(acting_user(self.request)).select_related("owner_node", "owner_user").order_by("-id")
@@ -212,6 +213,7 @@ class ListEntryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     """The entries sitting in the user's subtree, filtered by ``ENTRY_PARAMETERS``."""
 
     serializer_class = ListEntrySerializer
+    queryset = ListEntry.objects.none()  # for the schema only: get_queryset scopes every request
 
     def get_queryset(self) -> QuerySet[ListEntry]:
         user = acting_user(self.request)
