@@ -91,6 +91,17 @@ def _upload(request: HttpRequest, default_name: str) -> tuple[Any, str]:
     return upload_open(upload, max_bytes=MAX_UPLOAD_BYTES, default_name=default_name)
 
 
+def _owner_from_post(request: HttpRequest, user: User) -> User | None:
+    """The list's owner, if one was chosen: a person of the user's subtree."""
+    owner_id = parse_id(request.POST.get("owner_user", ""))
+    if owner_id is None:
+        return None
+    owner = assignable_people(user).filter(pk=owner_id).first()
+    if owner is None:
+        raise DomainError(ErrorCode.OUTSIDE_SUBTREE, _("Choose someone of your part of the organisation."))
+    return owner
+
+
 def _node_from_post(request: HttpRequest, user: User, name: str = "owner_node") -> OrgNode:
     raw = request.POST.get(name, "")
     node_id = parse_id(raw)
@@ -122,6 +133,7 @@ def list_index(request: HttpRequest) -> HttpResponse:
                     kind=request.POST.get("kind", ""),
                     name=request.POST.get("name", ""),
                     owner_node=_node_from_post(request, user),
+                    owner_user=_owner_from_post(request, user),
                     content=content,
                     filename=name,
                     actor=user,
@@ -139,6 +151,7 @@ def list_index(request: HttpRequest) -> HttpResponse:
                     source_list=source,
                     name=request.POST.get("name", ""),
                     owner_node=_node_from_post(request, user),
+                    owner_user=_owner_from_post(request, user),
                     content=content,
                     filename=name,
                     actor=user,
@@ -177,6 +190,7 @@ def list_index(request: HttpRequest) -> HttpResponse:
         "may_manage": may_manage_lists(user),
         "kinds": [(k, label) for k, label in OutreachList.Kind.choices if k in ("preapproved", "merchants")],
         "nodes": assignable_nodes(user),
+        "people": assignable_people(user).select_related("org_node"),
         "all_lists": visible_lists(user).order_by("name"),
         "errors": errors,
     }

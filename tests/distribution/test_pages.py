@@ -55,10 +55,12 @@ def test_a_list_is_imported_from_the_page_and_a_bad_file_shows_its_rows(lending)
             "kind": "preapproved",
             "name": "快贷",
             "owner_node": lending["org"].sub_a.pk,
+            "owner_user": lending["sub_leader"].pk,
             "file": _upload("good.csv", preapproved_csv()),
         },
     )
     made = OutreachList.objects.get(name="快贷")
+    assert made.owner_user_id == lending["sub_leader"].pk
     assert response.status_code == 302 and response["Location"] == reverse("distribution-list", args=[made.pk])
     assert made.entries.count() == 2
 
