@@ -497,6 +497,8 @@ def entries_assign(
         )
         for entry in moving
     )
+    if not moving:
+        return 0  # every entry is already there: nothing changed, nothing to record
     ListEntry.objects.filter(pk__in=[entry.pk for entry in moving]).update(node=to_node, assignee=to_user)
     audit_record(
         actor=actor,
