@@ -48,7 +48,7 @@ from servicing.services.repayments import (
     recovery_after_write_off_book,
     write_off_left,
 )
-from servicing.settlement import penalty_sql
+from servicing.settlement import charges_post, penalty_sql
 from servicing.waterfall import Allocation, Owed, allocate
 
 LOAN = Loan._meta.db_table
@@ -61,7 +61,8 @@ FILE = DebitFile._meta.db_table
 # The chunk's pending debits, and those of them the set-based path applies (emptied at each commit).
 DEBITS_TABLE = "debit_id bigint PRIMARY KEY, loan_id bigint, amount numeric(18,2), recorded_by bigint"
 SET_TABLE = (
-    "loan_id bigint PRIMARY KEY, debit_id bigint, recorded_by bigint, settles boolean, charge numeric(18,2), "
+    "loan_id bigint PRIMARY KEY, debit_id bigint, recorded_by bigint, settles boolean, fresh boolean, "
+    "matures boolean, principal_due numeric(18,2), charge numeric(18,2), "
     "penalty_from date, penalty_charge numeric(18,2), paid numeric(18,2), penalty numeric(18,2), "
     "overdue_interest numeric(18,2), overdue_principal numeric(18,2), current_interest numeric(18,2), "
     "current_principal numeric(18,2), refund numeric(18,2), repayment_id bigint"
@@ -99,7 +100,10 @@ def debits_apply(day: dt.date, first_id: int, last_id: int) -> int:
 # that the penalty and the total are computed once a loan, not once for each bucket that reads them.
 _OWED = (
     "SELECT l.id AS loan_id, d.debit_id, d.recorded_by, d.amount, s.loan_id IS NOT NULL AS settles, "
-    "COALESCE(s.charge, 0) AS charge, "
+    # Settling with no interest due before today's charge: today's dues are new rows, written once with what
+    # the debit pays of them (the others' are posted first, then paid like any open due).
+    "s.loan_id IS NOT NULL AND l.interest_due = 0 AS fresh, COALESCE(s.matures, FALSE) AS matures, "
+    "COALESCE(s.principal, 0) AS principal_due, COALESCE(s.charge, 0) AS charge, "
     "CASE WHEN s.matures THEN %(day)s ELSE l.penalty_through END AS penalty_from, "
     "l.penalty_base, l.annual_rate, l.penalty_markup, l.penalty_due, l.interest_overdue, l.principal_overdue, "
     "l.interest_due + COALESCE(s.charge, 0) AS current_interest, "
@@ -140,10 +144,11 @@ def _set_based(day: dt.date, first_id: int, last_id: int) -> None:
             "WITH c AS MATERIALIZED (SELECT h.*, h.penalty_due + h.penalty_charge AS penalty_owed "
             f"FROM ({_CHARGED}) h), "
             f"w AS MATERIALIZED (SELECT c.*, LEAST(c.amount, {total}) AS paid FROM c WHERE {total} > 0) "
-            "INSERT INTO cob_debit_set (loan_id, debit_id, recorded_by, settles, charge, penalty_from, "
-            "penalty_charge, paid, penalty, overdue_interest, overdue_principal, current_interest, "
-            "current_principal, refund) "
-            "SELECT w.loan_id, w.debit_id, w.recorded_by, w.settles, w.charge, w.penalty_from, w.penalty_charge, "
+            "INSERT INTO cob_debit_set (loan_id, debit_id, recorded_by, settles, fresh, matures, principal_due, "
+            "charge, penalty_from, penalty_charge, paid, penalty, overdue_interest, overdue_principal, "
+            "current_interest, current_principal, refund) "
+            "SELECT w.loan_id, w.debit_id, w.recorded_by, w.settles, w.fresh, w.matures, w.principal_due, "
+            "w.charge, w.penalty_from, w.penalty_charge, "
             f"w.paid, {_SPLIT}, w.amount - w.paid FROM w",
             params,
         )
@@ -162,7 +167,8 @@ def _set_based(day: dt.date, first_id: int, last_id: int) -> None:
 
 # Each open due of a loan in cob_debit_set with the part of its bucket's payment it takes, oldest first:
 # interest due before today takes the overdue interest, today's and later the current interest; principal
-# due before today the overdue principal, today's (maturity) the current principal.
+# due before today the overdue principal, today's (maturity) the current principal. A fresh loan's dues of
+# today are not among them: they were written with what the debit pays.
 _DUE_PARTS = (
     "SELECT x.id, LEAST(x.remaining, GREATEST(x.pay - (x.running - x.remaining), 0)) AS part, x.remaining "
     "FROM (SELECT u.id, u.amount - u.paid - u.compensated AS remaining, "
@@ -173,12 +179,42 @@ _DUE_PARTS = (
     "SUM(u.amount - u.paid - u.compensated) OVER (PARTITION BY u.loan_id, u.kind, "
     "CASE WHEN u.due_on < %(day)s THEN 0 WHEN u.due_on = %(day)s OR u.kind = 'interest' THEN 1 ELSE 2 END "
     "ORDER BY u.due_on ROWS UNBOUNDED PRECEDING) AS running "
-    f"FROM {DUE} u JOIN cob_debit_set s ON s.loan_id = u.loan_id WHERE u.settled_on IS NULL) x"
+    f"FROM {DUE} u JOIN cob_debit_set s ON s.loan_id = u.loan_id WHERE u.settled_on IS NULL "
+    # A fresh loan's dues of today were written paid: only what was overdue is left to pay.
+    "AND (NOT s.fresh OR (u.due_on < %(day)s AND s.overdue_interest + s.overdue_principal > 0))) x"
 )
 
 
 def _book_set(cursor: Any, params: dict[str, Any]) -> None:
-    """The repayments, their entries, the dues paid and the loans' balances of ``cob_debit_set``."""
+    """Today's charges of these loans, the repayments, their entries, the dues paid and the loans' balances
+    of ``cob_debit_set``."""
+    # A loan with interest due before today's charge: its charges posted as the settlement posts them, and
+    # paid below with its other open dues.
+    charges_post(params["day"], only="SELECT loan_id FROM cob_debit_set WHERE settles AND NOT fresh")
+    cursor.execute(
+        f"INSERT INTO {ENTRY} (loan_id, business_date, kind, amount, created_at) "
+        "SELECT loan_id, %(day)s, 'interest_charge', charge, CURRENT_TIMESTAMP FROM cob_debit_set "
+        "WHERE fresh AND charge > 0",
+        params,
+    )
+    # A fresh loan's interest due today is written once, with what the debit pays of it (a due of today
+    # already settled, by an earlier payment at the counter, takes the charge and the payment as well).
+    cursor.execute(
+        f"INSERT INTO {DUE} AS u (loan_id, kind, due_on, amount, paid, compensated, settled_on) "
+        "SELECT loan_id, 'interest', %(day)s, charge, current_interest, 0, "
+        "CASE WHEN current_interest = charge THEN %(day)s END FROM cob_debit_set WHERE fresh AND charge > 0 "
+        "ON CONFLICT (loan_id, kind, due_on) DO UPDATE SET amount = u.amount + excluded.amount, "
+        "paid = u.paid + excluded.paid, settled_on = CASE WHEN u.amount + excluded.amount - u.paid - excluded.paid "
+        "- u.compensated = 0 THEN %(day)s END",
+        params,
+    )
+    cursor.execute(
+        f"INSERT INTO {DUE} (loan_id, kind, due_on, amount, paid, compensated, settled_on) "
+        "SELECT loan_id, 'principal', %(day)s, principal_due, current_principal, 0, "
+        "CASE WHEN current_principal = principal_due THEN %(day)s END FROM cob_debit_set "
+        "WHERE fresh AND matures AND principal_due > 0 ON CONFLICT (loan_id, kind, due_on) DO NOTHING",
+        params,
+    )
     # Any other column of a repayment takes its model default (a repayment's share to the anchor, say: none).
     others = _repayment_defaults()
     columns = "".join(f", {column}" for column in others)
@@ -259,8 +295,9 @@ def _repayment_defaults() -> dict[str, Any]:
 def _exact(day: dt.date) -> None:
     """The debits left in ``cob_debits``, one at a time in the order the core sent them, per loan."""
     with connection.cursor() as cursor:
-        # The day's charge of these loans booked on their rows first, as the settlement would have, so
-        # that the servicing functions see a loan as it stands after today's settlement.
+        # The day's charges of these loans posted and booked on their rows first, as the settlement would
+        # have, so that the servicing functions see a loan as it stands after today's settlement.
+        charges_post(day, only="SELECT loan_id FROM cob_debits")
         cursor.execute(
             f"UPDATE {LOAN} l SET interest_due = l.interest_due + s.charge, interest_base = 0, "
             "accrued_through = %(day)s, "

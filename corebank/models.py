@@ -60,7 +60,9 @@ class Debit(models.Model):
     )
     value_date = models.DateField(_("value date"))
     amount = MoneyField(_("amount"))
-    reference = models.CharField(_("core reference"), max_length=64, unique=True)
+    # Unique by a constraint, not ``unique=True``: that would add a second, pattern-matching index that no query
+    # reads and that the close writes again for every debit it applies.
+    reference = models.CharField(_("core reference"), max_length=64)
     state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.PENDING)
     applied = MoneyField(_("applied"), default=0)
     refund = MoneyField(_("to refund"), default=0)
@@ -88,6 +90,7 @@ class Debit(models.Model):
             models.Index(fields=["refund"], name="corebank_debit_refund", condition=models.Q(refund__gt=0)),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["reference"], name="corebank_debit_reference_unique"),
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="corebank_debit_positive"),
             models.CheckConstraint(
                 condition=models.Q(applied__gte=0) & models.Q(refund__gte=0), name="corebank_debit_split"

@@ -38,9 +38,11 @@ SETTLE_TABLE = "loan_id bigint PRIMARY KEY, charge numeric(18,2), principal nume
 # What other apps do inside each chunk's settlement, after the day's charges are posted and before what is
 # unpaid today moves to overdue: the core system's debits of the day (``corebank.apply``, registered by its
 # app). Each is called with (day, first_id, last_id) in the chunk's transaction, while ``cob_settle`` holds
-# the loans settling today; a hook that books a loan's charge itself (interest due, principal-days, penalty
-# clock) deletes the loan's row from ``cob_settle`` so that it is not booked twice. Registered, not imported:
-# servicing sits below the apps that send money in.
+# the loans settling today with their charges, not yet posted: a hook posts the charges of the loans it
+# touches itself (``charges_post`` with ``only``, or rows of its own with what it pays of them already on
+# the dues, so that a due is not written twice) and books them on the loan (interest due, principal-days,
+# penalty clock), then deletes the loan's row from ``cob_settle``; what is left is posted after the hooks.
+# Registered, not imported: servicing sits below the apps that send money in.
 BEFORE_OVERDUE: list[Callable[[dt.date, int, int], object]] = []
 
 
@@ -52,14 +54,15 @@ def settle(day: dt.date, first_id: int, last_id: int) -> int:
     close, falls overdue; as two steps, each wrote a new version of every loan row. Each
     amount that falls overdue raises a demand on the anchor (当月内代偿). The loan's class as of the
     next business date is written in the same update; ``classify`` still runs after compensation, and
-    corrects any loan a month-end deduction cleared. Between the charges and the move to overdue the
-    ``BEFORE_OVERDUE`` hooks run: a farmer whose account the core debited today is not overdue tomorrow.
+    corrects any loan a month-end deduction cleared. Between the charges computed and the move to overdue
+    the ``BEFORE_OVERDUE`` hooks run: a farmer whose account the core debited today is not overdue tomorrow.
     Returns the number of loans updated.
     """
-    if _charges_fill(day, first_id, last_id):
-        _charges_post(day)
+    settling = _charges_fill(day, first_id, last_id)
     for before_overdue in BEFORE_OVERDUE:
         before_overdue(day, first_id, last_id)
+    if settling:
+        charges_post(day)
     return _loans_move(day, first_id, last_id)
 
 
@@ -109,18 +112,20 @@ def _charges_fill(day: dt.date, first_id: int, last_id: int) -> int:
     return count
 
 
-def _charges_post(day: dt.date) -> None:
-    """The charges in ``cob_settle`` into the ledger, and the amounts due today."""
+def charges_post(day: dt.date, only: str = "") -> None:
+    """The charges in ``cob_settle`` into the ledger, and the amounts due today; ``only``: a subquery of
+    the loan ids to post (a hook posting those it pays before the rest)."""
+    among = f" AND loan_id IN ({only})" if only else ""
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {ENTRY} (loan_id, business_date, kind, amount, created_at) "
             "SELECT loan_id, %s, 'interest_charge', charge, CURRENT_TIMESTAMP "
-            "FROM cob_settle WHERE charge > 0",
+            f"FROM cob_settle WHERE charge > 0{among}",
             [day],
         )
         cursor.execute(
             f"INSERT INTO {DUE} (loan_id, kind, due_on, amount, paid, compensated) "
-            "SELECT loan_id, 'interest', %s, charge, 0, 0 FROM cob_settle WHERE charge > 0 "
+            f"SELECT loan_id, 'interest', %s, charge, 0, 0 FROM cob_settle WHERE charge > 0{among} "
             "ON CONFLICT (loan_id, kind, due_on) DO UPDATE SET "
             f"amount = {DUE}.amount + excluded.amount, settled_on = NULL",
             [day],
@@ -128,7 +133,7 @@ def _charges_post(day: dt.date) -> None:
         cursor.execute(
             f"INSERT INTO {DUE} (loan_id, kind, due_on, amount, paid, compensated) "
             "SELECT loan_id, 'principal', %s, principal, 0, 0 FROM cob_settle "
-            "WHERE matures AND principal > 0 "
+            f"WHERE matures AND principal > 0{among} "
             "ON CONFLICT (loan_id, kind, due_on) DO NOTHING",
             [day],
         )

@@ -342,7 +342,8 @@ class Repayment(models.Model):
     # The part that reimbursed the anchor first (追偿), and the part received after a write-off.
     recovered = MoneyField(_("to the anchor"), default=0, db_default=0)
     after_write_off = MoneyField(_("recovered after write-off"), default=0, db_default=0)
-    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    # No index: nothing looks repayments up by who recorded them, and the close writes a million at a time.
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", db_index=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
