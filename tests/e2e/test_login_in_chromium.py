@@ -1,4 +1,5 @@
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import log_in, screenshot
 from tests.factories import PASSWORD
@@ -19,7 +20,10 @@ def test_the_menu_collapses_on_a_phone(live_server, users, phone_page):
     toggler = phone_page.locator(".navbar-toggler")
     assert toggler.is_visible()
     toggler.click()
-    assert phone_page.get_by_role("link", name="首页").is_visible()
+    # The menu opens with an animation: wait for it, then the groups open their links.
+    expect(phone_page.get_by_role("link", name="首页")).to_be_visible()
+    phone_page.get_by_role("button", name="贷款").click()
+    expect(phone_page.get_by_role("link", name="贷款", exact=True)).to_be_visible()
     screenshot(phone_page, "home-phone")
 
 
