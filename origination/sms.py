@@ -43,7 +43,8 @@ class SmsError(Exception):
 
 
 class SmsRejected(SmsError):
-    """The gateway refused the message (a 4xx): sending it again would not help."""
+    """The gateway refused the message (a 4xx but 401 and 403, which are about us): sending it again would not
+    help. Any other ``SmsError`` leaves the message to be sent later."""
 
 
 class SmsUnavailable(SmsError):
@@ -125,6 +126,8 @@ class HttpSmsBackend:
                 if exc.code >= 500:
                     last = exc
                     continue
+                if exc.code in (401, 403):  # our key or account, not the message: every message would fail
+                    raise SmsError(f"gateway refused our credentials: HTTP {exc.code}") from exc
                 raise SmsRejected(f"gateway refused the message: HTTP {exc.code}") from exc
             except (TimeoutError, urllib.error.URLError, ConnectionError) as exc:
                 last = exc

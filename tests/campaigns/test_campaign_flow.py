@@ -187,3 +187,26 @@ def test_campaign_reach_counts_messaged_and_delivered_farmers(users, gateway):
     assert reach[campaign.pk]["messaged"] == 3 and reach[campaign.pk]["delivered"] == 1
     only = campaign_reach([campaign.pk], farmer_ids=[first.farmer_id])
     assert only[campaign.pk]["messaged"] == 1 and only[campaign.pk]["delivered_farmers"] == {first.farmer_id}
+
+
+def test_a_wrong_gateway_key_fails_no_message(users, gateway, settings):
+    whitelisted(users, 2)
+    campaign = make_campaign(users)
+    campaign_approve(campaign=campaign, actor=users["leader"])
+    settings.SMS_GATEWAY_KEY = "not-the-gateways-key"
+    result = campaign_send(campaign.pk)
+    assert result.gateway_down and result.failed == 0
+    assert campaign_progress(campaign)["pending"] == 2
+    settings.SMS_GATEWAY_KEY = gateway.key
+    assert campaign_send(campaign.pk).sent == 2
+
+
+def test_a_number_the_gateway_refuses_fails_that_message_only(users, gateway):
+    whitelisted(users, 3)
+    campaign = make_campaign(users)
+    campaign_approve(campaign=campaign, actor=users["leader"])
+    gateway.reject_next = 1
+    result = campaign_send(campaign.pk)
+    assert (result.failed, result.sent, result.done) == (1, 2, True)
+    failed = Message.objects.get(campaign=campaign, status=Message.Status.FAILED)
+    assert "400" in failed.last_error and failed.attempts == 1
