@@ -136,14 +136,14 @@ def _set_based(day: dt.date, first_id: int, last_id: int) -> None:
     """The chunk's debits of a single payment each, for an uncompensated loan settling today or matured, at
     once; the debits it applies leave ``cob_debits`` and their loans ``cob_settle``."""
     params: dict[str, Any] = {"day": day, "first": first_id, "last": last_id}
-    total = " + ".join(f"c.{bucket}" for bucket in _BUCKETS)
+    total = "h.penalty_due + h.penalty_charge + " + " + ".join(f"h.{bucket}" for bucket in _BUCKETS[1:])
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS cob_debit_set ({SET_TABLE}) ON COMMIT DELETE ROWS")
         cursor.execute("TRUNCATE cob_debit_set")
         cursor.execute(
-            "WITH c AS MATERIALIZED (SELECT h.*, h.penalty_due + h.penalty_charge AS penalty_owed "
-            f"FROM ({_CHARGED}) h), "
-            f"w AS MATERIALIZED (SELECT c.*, LEAST(c.amount, {total}) AS paid FROM c WHERE {total} > 0) "
+            "WITH c AS MATERIALIZED (SELECT h.*, h.penalty_due + h.penalty_charge AS penalty_owed, "
+            f"{total} AS total FROM ({_CHARGED}) h), "
+            "w AS (SELECT c.*, LEAST(c.amount, c.total) AS paid FROM c WHERE c.total > 0) "
             "INSERT INTO cob_debit_set (loan_id, debit_id, recorded_by, settles, fresh, matures, principal_due, "
             "charge, penalty_from, penalty_charge, paid, penalty, overdue_interest, overdue_principal, "
             "current_interest, current_principal, refund) "
