@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 from core.business_date import business_date_get, business_date_set
 from core.error_codes import ErrorCode
 from core.errors import DomainError
+from distribution.services import whitelist_sync
 from origination.models import Loan
 from origination.services.limit_life import adverse_event_freezes
 from origination.services.program_changes import program_changes_apply
@@ -100,6 +101,11 @@ def _breaker(day: dt.date) -> int:
     return len(programs_breaker(day))
 
 
+def _whitelists(day: dt.date) -> int:
+    result = whitelist_sync()
+    return result.added + result.unavailable + result.available_again + result.drew
+
+
 # The whole close of business, in its order. A close records each chunk done under its step's name
 # (``DayCloseStep.step``) and a stopped close resumes by those names: a step's name never changes.
 # (A list, so that the crash-and-resume tests can put a step that is killed in a step's place.)
@@ -124,6 +130,9 @@ STEPS: list[Step] = [
     # The book's figures per node and programme: the loans and limits are final once the breaker ran, and
     # the warnings are not among them, so one worker writes them while the other evaluates rules.
     Step("lending_figures", lending_figures_step, chunked=False, alongside=True),
+    # The outreach lists follow the limits in force (new ones added, expired or frozen ones marked): they
+    # read the limits and loans the breaker left and write nothing the rules read.
+    Step("whitelists", _whitelists, chunked=False, alongside=True),
     Step("escalation", escalation_step, chunked=False),
     # The warnings' daily figures of the next business date, once its warnings are raised and escalated.
     Step("aggregates", aggregates_step, chunked=False),

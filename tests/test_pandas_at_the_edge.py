@@ -9,8 +9,10 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from tests.project_apps import PROJECT_APPS
+
 ROOT = Path(__file__).resolve().parents[1]
-APPS = ("core", "partners", "risk", "origination", "servicing", "corebank", "accounting", "postloan")
+APPS = PROJECT_APPS
 EDGE = {
     "core/tabular.py",
     "core/bulk.py",
@@ -19,6 +21,7 @@ EDGE = {
     "risk/account_importers.py",
     "corebank/debit_files.py",
     "accounting/confirmations.py",
+    "distribution/importers.py",
     "origination/importers.py",
     "postloan/dashboards/importers.py",
 }

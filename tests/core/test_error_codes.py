@@ -14,10 +14,11 @@ from rest_framework import exceptions
 
 from core.error_codes import INTERNAL_CODES, ErrorCode
 from core.errors import DomainError
+from tests.project_apps import PROJECT_APPS
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACT = (ROOT / "docs" / "contract.md").read_text(encoding="utf-8")
-APPS = ("core", "partners", "risk", "origination", "servicing", "postloan", "config")
+APPS = (*PROJECT_APPS, "config")
 
 CODE = r"`([a-z][a-z0-9]*(?:_[a-z0-9]+)*)`"
 CODE_RUN = r"((?:`[a-z][a-z0-9_]*`(?:,? (?:and |or )?)?)+)"

@@ -26,7 +26,7 @@ def _book(users):
 def test_a_stage_is_its_step_and_the_alongside_steps_after_it():
     stages = [[step.name for step in stage] for stage in cob.stages(cob.STEPS)]
     assert stages[0] == ["accrual", "settlement"]
-    assert ["warnings", "lending_figures"] in stages
+    assert ["warnings", "lending_figures", "whitelists"] in stages
     assert [name for stage in stages for name in stage] == [step.name for step in cob.STEPS]
     assert not cob.STEPS[0].alongside  # the first step opens the first stage
 
@@ -41,7 +41,7 @@ def test_the_steps_of_a_stage_reach_the_dispatcher_in_one_call_whole_steps_first
 
     cob.close_day(business_date_get(), dispatch=recording)
     assert ["accrual", "settlement"] in calls
-    assert ["lending_figures", "warnings"] in calls
+    assert ["lending_figures", "whitelists", "warnings"] in calls
     # A whole step alone in its stage runs in the coordinator and never reaches the dispatcher.
     assert not any("escalation" in call or "aggregates" in call for call in calls)
 
