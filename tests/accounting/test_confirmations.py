@@ -132,3 +132,13 @@ def test_an_xlsx_with_english_headers_is_read_like_the_csv(two):
     result = confirmations_import(content=content, filename="confirm.xlsx", actor=world["users"]["admin"])
     assert (result.file.accepted, result.file.rejected) == (2, 0)
     assert set(DisbursementInstruction.objects.values_list("core_reference", flat=True)) == {"CB-X1", "CB-X2"}
+
+
+def test_the_loan_page_shows_the_core_disbursement_and_its_reference(two, client):
+    world, first, other = two
+    _import(world, [(first.number, first.loan_id, "CB20270615001", "50000.00", "accepted", DAY)])
+    client.force_login(world["users"]["manager"])
+    confirmed = client.get(f"/loans/{first.loan_id}/").content.decode()
+    waiting = client.get(f"/loans/{other.loan_id}/").content.decode()
+    assert 'data-testid="core-disbursement"' in confirmed and "CB20270615001" in confirmed
+    assert 'data-testid="core-disbursement"' in waiting and "CB20270615001" not in waiting
