@@ -118,7 +118,7 @@ class ListEntry(models.Model):
     assignee = models.ForeignKey(
         User, verbose_name=_("assigned to"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    stage = models.PositiveSmallIntegerField(_("stage"), choices=Stage.choices, default=Stage.WHITELISTED)
+    stage = models.PositiveSmallIntegerField(_("stage"), choices=Stage, default=Stage.WHITELISTED)
     available = models.BooleanField(_("available"), default=True)
     unavailable_since = models.DateField(_("unavailable since"), null=True, blank=True)
     last_result = models.CharField(_("last result"), max_length=16, blank=True)
