@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from campaigns.forms import CampaignForm, OptOutForm, RejectForm, TemplateForm
@@ -35,12 +35,12 @@ from partners.models import User
 from partners.scoping import visible_anchors, visible_nodes, visible_programs
 
 VARIABLE_LABELS = {
-    "farmer_name": _lazy("the farmer's name"),
-    "limit_room": _lazy("what he may still draw on his limit"),
-    "programme": _lazy("the programme"),
-    "anchor": _lazy("the anchor"),
-    "outlet": _lazy("his outlet"),
-    "outlet_phone": _lazy("his account manager's phone, or 95588"),
+    "farmer_name": gettext_lazy("the farmer's name"),
+    "limit_room": gettext_lazy("what he may still draw on his limit"),
+    "programme": gettext_lazy("the programme"),
+    "anchor": gettext_lazy("the anchor"),
+    "outlet": gettext_lazy("his outlet"),
+    "outlet_phone": gettext_lazy("his account manager's phone, or 95588"),
 }
 
 

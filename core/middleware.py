@@ -7,11 +7,26 @@ import secrets
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from core.db_errors import database_refusal
 from core.errors import DomainError
+
+
+class NulCharacterMiddleware:
+    """A query string with a NUL character is refused as a bad request (400, ``bad_request``), for the API and
+    the pages alike: PostgreSQL text can hold no NUL, so a filter or search reading it would fail in the
+    database. Bodies need no guard here: Django's and DRF's text fields refuse NUL themselves."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if any("\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()):
+            raise BadRequest("a NUL character in the query string")
+        return self.get_response(request)
 
 
 class DomainErrorPageMiddleware:

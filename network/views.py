@@ -129,7 +129,11 @@ def outlet_list(request: HttpRequest) -> HttpResponse:
 
 
 def _outlet(user: User, pk: int) -> OrgNode:
-    return get_object_or_404(visible_nodes(user).filter(kind=OrgNode.Kind.OUTLET), pk=pk)
+    """An outlet the viewer sees, or one where a follow-up action is his: he reads the visit that gave it."""
+    outlets = OrgNode.objects.filter(kind=OrgNode.Kind.OUTLET).filter(
+        Q(pk__in=visible_nodes(user).values("pk")) | Q(network_visits__actions__owner=user)
+    )
+    return get_object_or_404(outlets.distinct(), pk=pk)
 
 
 @login_required

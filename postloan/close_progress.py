@@ -30,6 +30,7 @@ STEP_LABELS: dict[str, Any] = {
     "warnings": _("Warning run"),
     "escalation": _("Warning escalation"),
     "lending_figures": _("Lending figures"),
+    "whitelists": _("Outreach lists"),
     "aggregates": _("Warning figures"),
 }
 

@@ -5,7 +5,6 @@ from collections.abc import Iterator
 import pytest
 
 from tests.campaigns.gateway import KEY, Gateway
-from tests.e2e.conftest import browser  # noqa: F401 - the Chromium fixture, for the pages at a phone's width
 
 
 @pytest.fixture

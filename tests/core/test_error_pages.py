@@ -144,3 +144,15 @@ def test_a_browser_asking_for_favicon_ico_gets_the_sites_icon_rather_than_a_404(
     assert response.redirect_chain == [("/static/favicon.svg", 301)]
     assert response.status_code == 200
     assert response["Content-Type"] == "image/svg+xml"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("query", ["q=%00", "q=a%00b", "%00=1", "list=1&q=x%00"])
+def test_a_nul_character_in_the_query_string_is_a_bad_request_not_a_server_error(client, users, query):
+    client.force_login(users["manager"])
+    api = client.get(f"/api/v1/list-entries/?{query}")
+    assert api.status_code == 400 and api.json()["code"] == "bad_request"
+    for page in ("/lists/", "/loans/", "/farmers/"):
+        response = client.get(f"{page}?{query}")
+        assert response.status_code == 400, page
+        assert "普惠金融智慧平台" in response.content.decode()

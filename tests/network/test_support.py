@@ -272,3 +272,22 @@ def test_an_outlet_shows_the_higher_level_training_its_staff_attended_with_every
         actor=users["leader"],
     )
     assert [t.topic for t in outlet_trainings(org.outlet_a)] == ["普惠政策"]
+
+
+def test_the_owner_of_an_action_opens_its_outlet_page_from_his_list_even_outside_his_subtree(users, org, client):
+    client.force_login(users["manager_b"])
+    page = reverse("network-outlet", args=[org.outlet_a.pk])
+    assert client.get(page).status_code == 404  # not his outlet, nothing of his there
+    outlet_visit_record(
+        outlet=org.outlet_a,
+        visited_on=DAY - dt.timedelta(days=2),
+        visitor=users["leader"],
+        rating="average",
+        findings="东升网点客户经理协助走访",
+        actions=[ActionInput("协助天府网点回访白名单客户", users["manager_b"], DAY + dt.timedelta(days=5))],
+        actor=users["leader"],
+    )
+    support = client.get(reverse("network-support")).content.decode()
+    assert page in support  # his open action links to the outlet
+    response = client.get(page)
+    assert response.status_code == 200 and "协助天府网点回访白名单客户" in response.content.decode()

@@ -76,3 +76,9 @@ def test_an_alongside_step_that_fails_stops_the_close_and_the_resume_finishes_it
     assert DailyNodeFigures.objects.filter(day=day + dt.timedelta(days=1)).exists()
     assert AggregateDay.objects.get(day=day + dt.timedelta(days=1)).rows > 0
     assert business_date_get() == day + dt.timedelta(days=1)
+
+
+def test_every_step_of_the_close_has_a_name_in_words_for_the_console():
+    from postloan.close_progress import STEP_LABELS
+
+    assert sorted(STEP_LABELS) == sorted(step.name for step in cob.STEPS)
