@@ -155,19 +155,16 @@ def _sync_list(outreach_list: OutreachList, program: Program, today: dt.date) ->
     lends = _available_q(today, "credit_limit__")
     new = WhitelistEntry.objects.filter(program=program, outreach_entry__isnull=True).filter(lends)
     # A renewed limit: the farmer already on the list keeps his entry (its history, its stage), moved to it.
-    renewed = (
-        new.filter(farmer_id__in=ListEntry.objects.filter(outreach_list=outreach_list).values("farmer_id"))
-        .select_related("credit_limit")
-        .order_by("pk")
+    renewed = new.filter(farmer_id__in=ListEntry.objects.filter(outreach_list=outreach_list).values("farmer_id"))
+    moved = renewed.count()
+    # One update for all of them; a farmer with two new limits takes the newer one.
+    newest = renewed.filter(farmer_id=OuterRef("farmer_id")).order_by("-pk")
+    ListEntry.objects.filter(outreach_list=outreach_list, farmer_id__in=renewed.values("farmer_id")).update(
+        whitelist_entry=Subquery(newest.values("pk")[:1]),
+        amount=Subquery(newest.values("credit_limit__amount")[:1]),
+        available=True,
+        unavailable_since=None,
     )
-    moved = 0
-    for whitelisted in renewed:
-        kept = ListEntry.objects.select_for_update().get(outreach_list=outreach_list, farmer_id=whitelisted.farmer_id)
-        kept.whitelist_entry = whitelisted
-        kept.amount = whitelisted.credit_limit.amount
-        kept.available, kept.unavailable_since = True, None
-        kept.save(update_fields=["whitelist_entry", "amount", "available", "unavailable_since"])
-        moved += 1
     added = moved + _insert_new(outreach_list, program, today)
     entries = ListEntry.objects.filter(outreach_list=outreach_list, whitelist_entry__isnull=False)
     lending = _available_q(today, "whitelist_entry__credit_limit__")
