@@ -33,7 +33,7 @@ from django.db import connection
 from django.db.models import F
 
 from core.money import ZERO
-from corebank.models import Debit, DebitFile
+from corebank.models import Debit, PendingDebit
 from origination.models import Loan, LoanDue, LoanEntry, Repayment
 from partners.services.margin import margin_program_lock
 from servicing.interest import interest_charge
@@ -56,10 +56,9 @@ DUE = LoanDue._meta.db_table
 ENTRY = LoanEntry._meta.db_table
 REPAYMENT = Repayment._meta.db_table
 DEBIT = Debit._meta.db_table
-FILE = DebitFile._meta.db_table
+QUEUE = PendingDebit._meta.db_table
 
-# The chunk's pending debits, and those of them the set-based path applies (emptied at each commit).
-DEBITS_TABLE = "debit_id bigint PRIMARY KEY, loan_id bigint, amount numeric(18,2), recorded_by bigint"
+# The chunk's debits the set-based path applies (emptied at each commit).
 SET_TABLE = (
     "loan_id bigint PRIMARY KEY, debit_id bigint, recorded_by bigint, settles boolean, fresh boolean, "
     "matures boolean, principal_due numeric(18,2), charge numeric(18,2), "
@@ -69,29 +68,24 @@ SET_TABLE = (
 )
 # The exact path only, when False: the tests prove both paths book the same.
 SET_BASED = True
+# The chunk's queued debits of value date ``day`` or earlier.
+_QUEUED = f"FROM {QUEUE} WHERE loan_id BETWEEN %(first)s AND %(last)s AND value_date <= %(day)s"
 
 
 def debits_apply(day: dt.date, first_id: int, last_id: int) -> int:
-    """Apply the pending debits of value date ``day`` (or earlier) of the loans ``first_id``–``last_id``.
+    """Apply the queued debits of value date ``day`` (or earlier) of the loans ``first_id``–``last_id``.
 
     Returns how many debits were applied. A chunk without debits costs one index probe.
     """
+    params = {"day": day, "first": first_id, "last": last_id}
     with connection.cursor() as cursor:
-        cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS cob_debits ({DEBITS_TABLE}) ON COMMIT DELETE ROWS")
-        cursor.execute("TRUNCATE cob_debits")
-        cursor.execute(
-            "INSERT INTO cob_debits (debit_id, loan_id, amount, recorded_by) "
-            f"SELECT d.id, d.loan_id, d.amount, f.received_by_id FROM {DEBIT} d JOIN {FILE} f ON f.id = d.file_id "
-            "WHERE d.state = 'pending' AND d.value_date <= %(day)s AND d.loan_id BETWEEN %(first)s AND %(last)s",
-            {"day": day, "first": first_id, "last": last_id},
-        )
-        if not cursor.rowcount:
-            return 0
-        count = int(cursor.rowcount)
-        cursor.execute("ANALYZE cob_debits")
+        cursor.execute(f"SELECT COUNT(*) {_QUEUED}", params)
+        count = int(cursor.fetchone()[0])
+    if not count:
+        return 0
     if SET_BASED:
-        _set_based(day, first_id, last_id)
-    _exact(day)
+        _set_based(params)
+    _exact(params)
     return count
 
 
@@ -108,11 +102,12 @@ _OWED = (
     "l.penalty_base, l.annual_rate, l.penalty_markup, l.penalty_due, l.interest_overdue, l.principal_overdue, "
     "l.interest_due + COALESCE(s.charge, 0) AS current_interest, "
     "l.principal_outstanding - l.principal_overdue AS current_principal "
-    # A loan's only debit (several go one at a time, in the order the core sent them).
-    "FROM cob_debits d "
+    "FROM (SELECT debit_id, loan_id, amount, recorded_by_id AS recorded_by, "
+    f"COUNT(*) OVER (PARTITION BY loan_id) AS debits {_QUEUED}) d "
     f"JOIN {LOAN} l ON l.id = d.loan_id AND l.id BETWEEN %(first)s AND %(last)s "
     "LEFT JOIN cob_settle s ON s.loan_id = d.loan_id "
-    "WHERE NOT EXISTS (SELECT 1 FROM cob_debits x WHERE x.loan_id = d.loan_id AND x.debit_id <> d.debit_id) "
+    # A loan's only debit (several go one at a time, in the order the core sent them).
+    "WHERE d.debits = 1 "
     # A loan the anchor ever paid for goes one at a time: what the farmer pays may be owed to the anchor.
     "AND l.status = 'active' AND l.compensated = 0 AND NOT (l.penalty_through IS NULL AND l.penalty_base <> 0) "
     # Settling today (its charge is in cob_settle), or with no interest left to charge (matured): a debit on
@@ -132,10 +127,9 @@ _SPLIT = ", ".join(
 )
 
 
-def _set_based(day: dt.date, first_id: int, last_id: int) -> None:
+def _set_based(params: dict[str, Any]) -> None:
     """The chunk's debits of a single payment each, for an uncompensated loan settling today or matured, at
-    once; the debits it applies leave ``cob_debits`` and their loans ``cob_settle``."""
-    params: dict[str, Any] = {"day": day, "first": first_id, "last": last_id}
+    once; the debits it applies leave the queue and their loans ``cob_settle``."""
     total = "h.penalty_due + h.penalty_charge + " + " + ".join(f"h.{bucket}" for bucket in _BUCKETS[1:])
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS cob_debit_set ({SET_TABLE}) ON COMMIT DELETE ROWS")
@@ -146,15 +140,18 @@ def _set_based(day: dt.date, first_id: int, last_id: int) -> None:
             "w AS (SELECT c.*, LEAST(c.amount, c.total) AS paid FROM c WHERE c.total > 0) "
             "INSERT INTO cob_debit_set (loan_id, debit_id, recorded_by, settles, fresh, matures, principal_due, "
             "charge, penalty_from, penalty_charge, paid, penalty, overdue_interest, overdue_principal, "
-            "current_interest, current_principal, refund) "
+            "current_interest, current_principal, refund, repayment_id) "
             "SELECT w.loan_id, w.debit_id, w.recorded_by, w.settles, w.fresh, w.matures, w.principal_due, "
             "w.charge, w.penalty_from, w.penalty_charge, "
-            f"w.paid, {_SPLIT}, w.amount - w.paid FROM w",
-            params,
+            # Every debit here pays something: its repayment's id is drawn now, so that the repayment, its
+            # entries and the debit are written from this table without reading the ids back.
+            f"w.paid, {_SPLIT}, w.amount - w.paid, nextval(%(repayment_ids)s) FROM w",
+            params | {"repayment_ids": _repayment_sequence(cursor)},
         )
         if not cursor.rowcount:
             return
-        cursor.execute("ANALYZE cob_debit_set")
+        # Not analysed: the planner's estimate from the table's size is enough for the joins below (by loan,
+        # debit and due), and sampling a chunk's hundred thousand wide rows cost more than it saved.
         _book_set(cursor, params)
         cursor.execute("DELETE FROM cob_settle c USING cob_debit_set s WHERE c.loan_id = s.loan_id")
         cursor.execute(
@@ -162,7 +159,7 @@ def _set_based(day: dt.date, first_id: int, last_id: int) -> None:
             "applied = s.paid, refund = s.refund, repayment_id = s.repayment_id "
             "FROM cob_debit_set s WHERE d.id = s.debit_id"
         )
-        cursor.execute("DELETE FROM cob_debits c USING cob_debit_set s WHERE c.debit_id = s.debit_id")
+        cursor.execute(f"DELETE FROM {QUEUE} q USING cob_debit_set s WHERE q.debit_id = s.debit_id")
 
 
 # Each open due of a loan in cob_debit_set with the part of its bucket's payment it takes, oldest first:
@@ -191,12 +188,6 @@ def _book_set(cursor: Any, params: dict[str, Any]) -> None:
     # A loan with interest due before today's charge: its charges posted as the settlement posts them, and
     # paid below with its other open dues.
     charges_post(params["day"], only="SELECT loan_id FROM cob_debit_set WHERE settles AND NOT fresh")
-    cursor.execute(
-        f"INSERT INTO {ENTRY} (loan_id, business_date, kind, amount, created_at) "
-        "SELECT loan_id, %(day)s, 'interest_charge', charge, CURRENT_TIMESTAMP FROM cob_debit_set "
-        "WHERE fresh AND charge > 0",
-        params,
-    )
     # A fresh loan's interest due today is written once, with what the debit pays of it (a due of today
     # already settled, by an earlier payment at the counter, takes the charge and the payment as well).
     cursor.execute(
@@ -219,27 +210,39 @@ def _book_set(cursor: Any, params: dict[str, Any]) -> None:
     others = _repayment_defaults()
     columns = "".join(f", {column}" for column in others)
     values = "".join(f", %({column})s" for column in others)
-    interest = "overdue_interest + current_interest"
-    principal = "overdue_principal + current_principal"
     cursor.execute(
-        f"WITH r AS (INSERT INTO {REPAYMENT} "
-        f"(loan_id, business_date, amount, penalty, interest, principal, recorded_by_id, created_at{columns}) "
-        f"SELECT loan_id, %(day)s, paid, penalty, {interest}, {principal}, recorded_by, CURRENT_TIMESTAMP{values} "
-        "FROM cob_debit_set RETURNING id, loan_id, penalty, interest, principal), "
-        f"e AS (INSERT INTO {ENTRY} (loan_id, business_date, kind, amount, repayment_id, created_at) "
-        "SELECT loan_id, %(day)s, 'repaid_penalty', penalty, id, CURRENT_TIMESTAMP FROM r WHERE penalty > 0 "
-        "UNION ALL "
-        "SELECT loan_id, %(day)s, 'repaid_interest', interest, id, CURRENT_TIMESTAMP FROM r WHERE interest > 0 "
-        "UNION ALL "
-        "SELECT loan_id, %(day)s, 'repaid_principal', principal, id, CURRENT_TIMESTAMP FROM r "
-        "WHERE principal > 0) "
-        "UPDATE cob_debit_set s SET repayment_id = r.id FROM r WHERE r.loan_id = s.loan_id",
+        f"INSERT INTO {REPAYMENT} "
+        f"(id, loan_id, business_date, amount, penalty, interest, principal, recorded_by_id, created_at{columns}) "
+        "SELECT repayment_id, loan_id, %(day)s, paid, penalty, overdue_interest + current_interest, "
+        f"overdue_principal + current_principal, recorded_by, CURRENT_TIMESTAMP{values} FROM cob_debit_set",
         params | others,
     )
+    # The ledger in one statement: a fresh loan's charge of today, the penalty charged through today, and the
+    # repayment's split, each entry where it is above zero.
+    entries = (
+        ("'interest_charge'", "charge", "NULL::bigint", "fresh AND charge > 0"),
+        ("'penalty_charge'", "penalty_charge", "NULL::bigint", "penalty_charge > 0"),
+        ("'repaid_penalty'", "penalty", "repayment_id", "penalty > 0"),
+        (
+            "'repaid_interest'",
+            "overdue_interest + current_interest",
+            "repayment_id",
+            "overdue_interest + current_interest > 0",
+        ),
+        (
+            "'repaid_principal'",
+            "overdue_principal + current_principal",
+            "repayment_id",
+            "overdue_principal + current_principal > 0",
+        ),
+    )
     cursor.execute(
-        f"INSERT INTO {ENTRY} (loan_id, business_date, kind, amount, created_at) "
-        "SELECT loan_id, %(day)s, 'penalty_charge', penalty_charge, CURRENT_TIMESTAMP FROM cob_debit_set "
-        "WHERE penalty_charge > 0",
+        f"INSERT INTO {ENTRY} (loan_id, business_date, kind, amount, repayment_id, created_at) "
+        + " UNION ALL ".join(
+            f"SELECT loan_id, %(day)s, {kind}, {amount}, {repayment}, CURRENT_TIMESTAMP "
+            f"FROM cob_debit_set WHERE {where}"
+            for kind, amount, repayment, where in entries
+        ),
         params,
     )
     cursor.execute(
@@ -281,6 +284,12 @@ def _book_set(cursor: Any, params: dict[str, Any]) -> None:
     )
 
 
+def _repayment_sequence(cursor: Any) -> str:
+    """The name of the sequence that numbers repayments."""
+    cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [REPAYMENT])
+    return str(cursor.fetchone()[0])
+
+
 def _repayment_defaults() -> dict[str, Any]:
     """The columns of a repayment the set-based path does not fill, with their model defaults."""
     filled = {"id", "loan_id", "business_date", "amount", "penalty", "interest", "principal", "recorded_by_id"}
@@ -292,22 +301,27 @@ def _repayment_defaults() -> dict[str, Any]:
     }
 
 
-def _exact(day: dt.date) -> None:
-    """The debits left in ``cob_debits``, one at a time in the order the core sent them, per loan."""
+def _exact(params: dict[str, Any]) -> None:
+    """The chunk's debits left in the queue, one at a time in the order the core sent them, per loan."""
+    day = params["day"]
+    # The queue's loans of the chunk as a subquery of literals (a date and two integers) for charges_post.
+    queued = (
+        f"SELECT loan_id FROM {QUEUE} WHERE loan_id BETWEEN {int(params['first'])} AND {int(params['last'])} "
+        f"AND value_date <= DATE '{day.isoformat()}'"
+    )
     with connection.cursor() as cursor:
         # The day's charges of these loans posted and booked on their rows first, as the settlement would
         # have, so that the servicing functions see a loan as it stands after today's settlement.
-        charges_post(day, only="SELECT loan_id FROM cob_debits")
+        charges_post(day, only=queued)
         cursor.execute(
             f"UPDATE {LOAN} l SET interest_due = l.interest_due + s.charge, interest_base = 0, "
             "accrued_through = %(day)s, "
             "penalty_through = CASE WHEN s.matures THEN %(day)s ELSE l.penalty_through END "
-            "FROM cob_settle s WHERE l.id = s.loan_id AND s.loan_id IN (SELECT loan_id FROM cob_debits) "
-            "AND l.status = 'active'",
-            {"day": day},
+            f"FROM cob_settle s WHERE l.id = s.loan_id AND s.loan_id IN ({queued}) AND l.status = 'active'",
+            params,
         )
-        cursor.execute("DELETE FROM cob_settle WHERE loan_id IN (SELECT loan_id FROM cob_debits)")
-        cursor.execute("SELECT debit_id, loan_id, amount, recorded_by FROM cob_debits ORDER BY loan_id, debit_id")
+        cursor.execute(f"DELETE FROM cob_settle WHERE loan_id IN ({queued})")
+        cursor.execute(f"SELECT debit_id, loan_id, amount, recorded_by_id {_QUEUED} ORDER BY loan_id, debit_id", params)
         pending = cursor.fetchall()
     for debit_id, loan_id, amount, recorded_by in pending:
         repayment, applied = debit_apply_exact(loan_id=loan_id, amount=amount, day=day, recorded_by_id=recorded_by)
@@ -318,6 +332,7 @@ def _exact(day: dt.date) -> None:
             refund=refund,
             repayment=repayment,
         )
+        PendingDebit.objects.filter(pk=debit_id).delete()
 
 
 def debit_owed(loan: Loan, day: dt.date) -> Owed:

@@ -33,7 +33,7 @@ from core.errors import DomainError
 from core.files import files_kept_only_on_commit, stored_file_create
 from core.permissions import require_role
 from core.roles import Role
-from corebank.models import Debit, DebitFile
+from corebank.models import Debit, DebitFile, PendingDebit
 from origination.models import Loan
 from partners.models import User
 
@@ -283,20 +283,32 @@ def _keep(debit_file: DebitFile) -> int:
     """The file's new debits: the first row of each reference not kept before. Returns how many.
 
     A debit of a loan that owes nothing any more (paid off, and nothing left to pay back to the anchor)
-    is kept for refund at once. The close applies the others: a loan it services, a written-off loan (a
-    recovery after write-off) and a loan the anchor paid off for the farmer (his reimbursement of it).
+    is kept for refund at once. The close applies the others, queued for it in ``PendingDebit``: a loan it
+    services, a written-off loan (a recovery after write-off) and a loan the anchor paid off for the farmer
+    (his reimbursement of it).
     """
     owes = "(l.status IN (%(active)s, %(written_off)s) OR l.compensated > l.recovered)"
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {Debit._meta.db_table} "
+            f"WITH kept AS (INSERT INTO {Debit._meta.db_table} "
             "(file_id, row, loan_id, value_date, amount, reference, state, applied, refund, repayment_id) "
             "SELECT %(file)s, s.row, s.loan_id, s.value_date, s.amount, s.reference, "
             f"CASE WHEN {owes} THEN 'pending' ELSE 'partly_applied' END, 0, "
             f"CASE WHEN {owes} THEN 0 ELSE s.amount END, NULL FROM "
             "(SELECT DISTINCT ON (reference) * FROM corebank_stage ORDER BY reference, seq) s "
             f"JOIN {Loan._meta.db_table} l ON l.id = s.loan_id "
-            f"WHERE NOT EXISTS (SELECT 1 FROM {Debit._meta.db_table} d WHERE d.reference = s.reference)",
-            {"file": debit_file.pk, "active": Loan.Status.ACTIVE.value, "written_off": Loan.Status.WRITTEN_OFF.value},
+            f"WHERE NOT EXISTS (SELECT 1 FROM {Debit._meta.db_table} d WHERE d.reference = s.reference) "
+            "RETURNING id, loan_id, value_date, amount, state), "
+            # What the close is to apply enters its queue in the same statement.
+            f"queued AS (INSERT INTO {PendingDebit._meta.db_table} (debit_id, loan_id, value_date, amount, "
+            "recorded_by_id) SELECT id, loan_id, value_date, amount, %(received_by)s FROM kept "
+            "WHERE state = 'pending') "
+            "SELECT COUNT(*) FROM kept",
+            {
+                "file": debit_file.pk,
+                "received_by": debit_file.received_by_id,
+                "active": Loan.Status.ACTIVE.value,
+                "written_off": Loan.Status.WRITTEN_OFF.value,
+            },
         )
-        return int(cursor.rowcount)
+        return int(cursor.fetchone()[0])

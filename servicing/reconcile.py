@@ -9,7 +9,8 @@ from django.db.models import DecimalField, Exists, F, OuterRef, Q, Sum, Value
 from django.db.models.functions import Coalesce
 
 from core.money import money
-from origination.models import Loan, LoanDue, LoanEntry
+from origination.models import Loan, LoanDue, LoanEntry, Repayment
+from partners.models import User
 
 K = LoanEntry.Kind
 
@@ -32,7 +33,8 @@ class Mismatch:
 
 def loans_reconcile(loan_ids: list[int] | None = None) -> list[Mismatch]:
     """Every loan's balances against its ledger (or those of ``loan_ids``); over the whole book, also the
-    ledger rows whose loan does not exist (their keys are kept by the application, see ``LoanEntry.loan``)."""
+    ledger rows, dues and repayments whose loan, repayment or recorder does not exist (their keys are kept by
+    the application, see ``LoanEntry.loan`` and ``Repayment.loan``)."""
     mismatches = [] if loan_ids is not None else _rows_without_loan()
     loans = Loan.objects.all() if loan_ids is None else Loan.objects.filter(pk__in=loan_ids)
     sums = loans.annotate(
@@ -76,12 +78,26 @@ def loans_reconcile(loan_ids: list[int] | None = None) -> list[Mismatch]:
 
 
 def _rows_without_loan() -> list[Mismatch]:
-    """An entry or a due whose loan is missing: the field says which, the ledger side what it holds."""
+    """A ledger row, due or repayment whose loan is missing, an entry whose repayment is missing, a repayment
+    whose recorder is missing: the field says which, the ledger side what it holds."""
     existing = Loan.objects.filter(pk=OuterRef("loan_id"))
+    orphan_sets = (
+        ("entry_without_loan", LoanEntry.objects.filter(~Exists(existing))),
+        ("due_without_loan", LoanDue.objects.filter(~Exists(existing))),
+        ("repayment_without_loan", Repayment.objects.filter(~Exists(existing))),
+        (
+            "entry_without_repayment",
+            LoanEntry.objects.filter(repayment_id__isnull=False).filter(
+                ~Exists(Repayment.objects.filter(pk=OuterRef("repayment_id")))
+            ),
+        ),
+        (
+            "repayment_without_recorder",
+            Repayment.objects.filter(~Exists(User.objects.filter(pk=OuterRef("recorded_by_id")))),
+        ),
+    )
     mismatches = []
-    for field, model, column in (("entry_without_loan", LoanEntry, "amount"), ("due_without_loan", LoanDue, "amount")):
-        orphans = (
-            model.objects.filter(~Exists(existing)).values("loan_id").annotate(total=Sum(column)).order_by("loan_id")
-        )
-        mismatches += [Mismatch(row["loan_id"], field, Decimal(0), money(Decimal(row["total"]))) for row in orphans]
+    for field, orphans in orphan_sets:
+        totals = orphans.values("loan_id").annotate(total=Sum("amount")).order_by("loan_id")
+        mismatches += [Mismatch(row["loan_id"], field, Decimal(0), money(Decimal(row["total"]))) for row in totals]
     return mismatches

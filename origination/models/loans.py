@@ -296,7 +296,10 @@ class LoanEntry(models.Model):
     business_date = models.DateField(_("business date"))
     kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
     amount = MoneyField(_("amount"))
-    # Indexed only where set (see Meta): most entries are the close of business's charges, with none.
+    # Not indexed: a repayment's entries share its loan and business date, which the (loan, business_date)
+    # index finds, and the close writes one for each debit it applies. Kept by the application like the loan
+    # (decision 17): an entry of a repayment is written in the same transaction as the repayment;
+    # ``loans_reconcile`` reports one whose repayment is missing.
     repayment = models.ForeignKey(
         "origination.Repayment",
         null=True,
@@ -304,6 +307,7 @@ class LoanEntry(models.Model):
         on_delete=models.PROTECT,
         related_name="entries",
         db_index=False,
+        db_constraint=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -313,9 +317,6 @@ class LoanEntry(models.Model):
         ordering = ["id"]
         indexes = [
             models.Index(fields=["loan", "business_date"]),
-            models.Index(
-                fields=["repayment"], name="loan_entry_repayment", condition=models.Q(repayment__isnull=False)
-            ),
             # The movements of principal by date: what the daily warning run looks at again. The close's
             # own charges are not in it, so the index stays small and the 20th does not write it.
             models.Index(
@@ -333,7 +334,12 @@ class LoanEntry(models.Model):
 class Repayment(models.Model):
     """还款: one payment by the farmer, split by the waterfall into ledger entries."""
 
-    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="repayments")
+    # Both keys kept by the application (decision 17): the close writes a repayment for each debit of the
+    # core's file, a million on a day, and their deferred key checks at each chunk's commit cost more than
+    # a quarter of applying them. A repayment is written only by the services, holding its loan row, and by
+    # the close, from the loan rows it updates; no loan or user is ever deleted (PROTECT), and
+    # ``loans_reconcile`` over the whole book reports a repayment without its loan or its recorder.
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="repayments", db_constraint=False)
     business_date = models.DateField(_("business date"))
     amount = MoneyField(_("amount"))
     penalty = MoneyField(_("to penalty"))
@@ -343,7 +349,9 @@ class Repayment(models.Model):
     recovered = MoneyField(_("to the anchor"), default=0, db_default=0)
     after_write_off = MoneyField(_("recovered after write-off"), default=0, db_default=0)
     # No index: nothing looks repayments up by who recorded them, and the close writes a million at a time.
-    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", db_index=False)
+    recorded_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -5,10 +5,11 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from core.business_date import business_date_get
 from corebank.debit_files import debit_file_import
-from corebank.models import Debit
+from corebank.models import Debit, PendingDebit
 from origination.models import CompensationDemand, Loan, LoanDue, Repayment
 from postloan.cob import close_business_days
 from servicing import settlement
@@ -51,6 +52,32 @@ def test_a_farmer_debited_on_the_20th_is_not_overdue_on_the_21st(users, loan):
     )
     assert LoanDue.objects.get(loan=loan, kind="interest", due_on=D(2027, 3, 20)).settled_on == D(2027, 3, 20)
     assert loans_reconcile() == []
+
+
+def debit_table_updates() -> tuple[int, int]:
+    """This transaction's updates of the debits' rows so far: (all, heap-only)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_stat_get_xact_tuples_updated(%s::regclass), pg_stat_get_xact_tuples_hot_updated(%s::regclass)",
+            [Debit._meta.db_table] * 2,
+        )
+        return cursor.fetchone()
+
+
+def test_the_close_takes_its_debits_from_the_queue_and_marks_them_without_writing_an_index(users, loan):
+    close_business_days(to=D(2027, 3, 20))
+    debits_send(users, [(loan, "193.33", "Q1")])
+    queued = PendingDebit.objects.values_list("debit__reference", "loan_id", "value_date", "amount", "recorded_by")
+    assert list(queued) == [("Q1", loan.pk, D(2027, 3, 20), Decimal("193.33"), users["admin"].pk)]
+    updated, heap_only = debit_table_updates()
+    close_business_days(to=D(2027, 3, 21))
+    assert Debit.objects.get(reference="Q1").state == "applied" and not PendingDebit.objects.exists()
+    # One update of the debit's row, and it was heap-only: the new version on the same page, no index written.
+    assert debit_table_updates() == (updated + 1, heap_only + 1)
+    # A page of a million-line file has that room too: the table keeps half of each page free.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE oid = %s::regclass", [Debit._meta.db_table])
+        assert cursor.fetchone()[0] == ["fillfactor=50"]
 
 
 def test_a_debit_short_of_the_interest_leaves_the_rest_overdue(users, loan):
@@ -122,6 +149,7 @@ def test_a_close_that_fails_after_applying_keeps_nothing_and_applies_once_on_res
     finally:
         settlement.BEFORE_OVERDUE.remove(crash)
     assert Debit.objects.get(reference="R1").state == "pending" and not Repayment.objects.exists()
+    assert PendingDebit.objects.get().debit.reference == "R1"  # the queue's row came back with the rollback
     close_business_days(to=D(2027, 3, 21))
     assert Repayment.objects.filter(loan=loan).count() == 1
     assert Debit.objects.get(reference="R1").state == "applied"
@@ -153,6 +181,7 @@ def test_a_debit_of_a_loan_already_paid_off_is_kept_for_refund_at_once(users):
     debits_send(users, [(first, "50.00", "LATE")])
     debit = Debit.objects.get(reference="LATE")
     assert (debit.state, debit.applied, debit.refund) == ("partly_applied", 0, Decimal("50.00"))
+    assert not PendingDebit.objects.exists()  # nothing for the close to apply
     close_business_days(to=D(2027, 3, 16))
     assert not Repayment.objects.filter(loan=first).exclude(business_date=D(2027, 3, 15)).exists()
 
