@@ -18,9 +18,11 @@ Two paths, one result (``tests/corebank/test_apply_paths.py``):
   farmer reimburses it first), a written-off loan, several debits of a loan, a debit on a day an unmatured
   loan does not settle (its interest so far is charged, due on the next 20th).
 
-A debit of an earlier value date still pending (a file imported while the close of its day was running, in
-a chunk already done) is applied by the next close. Re-running a chunk after a crash finds its debits
-pending again: the chunk's transaction took back everything, the debits' states included.
+The close finds a chunk's debits in its queue (``PendingDebit``, by loan) and deletes each there as it
+applies it; marking the debit itself applied writes no index (decision 31). A debit of an earlier value date
+still queued (a file imported while the close of its day was running, in a chunk already done) is applied by
+the next close. Re-running a chunk after a crash finds its debits queued again: the chunk's transaction took
+back everything, the debits' states and the queue's deletes included.
 """
 
 from __future__ import annotations
