@@ -79,15 +79,15 @@ def debits_apply(day: dt.date, first_id: int, last_id: int) -> int:
 
     Returns how many debits were applied. A chunk without debits costs one index probe.
     """
-    params = {"day": day, "first": first_id, "last": last_id}
+    params: dict[str, Any] = {"day": day, "first": first_id, "last": last_id}
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT COUNT(*) {_QUEUED}", params)
         count = int(cursor.fetchone()[0])
     if not count:
         return 0
-    if SET_BASED:
-        _set_based(params)
-    _exact(params)
+    applied = _set_based(params) if SET_BASED else 0
+    if applied < count:
+        _exact(params)
     return count
 
 
@@ -121,6 +121,9 @@ _PENALTY = penalty_sql(
 )
 _CHARGED = f"SELECT o.*, CASE WHEN o.penalty_from IS NULL THEN 0 ELSE {_PENALTY} END AS penalty_charge FROM ({_OWED}) o"
 _BUCKETS = ("penalty_owed", "interest_overdue", "principal_overdue", "current_interest", "current_principal")
+# What a debit of cob_debit_set paid of interest and of principal, overdue and current together.
+_INTEREST_PAID = "(overdue_interest + current_interest)"
+_PRINCIPAL_PAID = "(overdue_principal + current_principal)"
 # The waterfall: each bucket takes what the payment leaves after every bucket before it is paid in full (the
 # payment never exceeds the total, so the last bucket takes the rest).
 _SPLIT = ", ".join(
@@ -129,9 +132,9 @@ _SPLIT = ", ".join(
 )
 
 
-def _set_based(params: dict[str, Any]) -> None:
+def _set_based(params: dict[str, Any]) -> int:
     """The chunk's debits of a single payment each, for an uncompensated loan settling today or matured, at
-    once; the debits it applies leave the queue and their loans ``cob_settle``."""
+    once; the debits it applies leave the queue and their loans ``cob_settle``. Returns how many."""
     total = "h.penalty_due + h.penalty_charge + " + " + ".join(f"h.{bucket}" for bucket in _BUCKETS[1:])
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS cob_debit_set ({SET_TABLE}) ON COMMIT DELETE ROWS")
@@ -150,8 +153,9 @@ def _set_based(params: dict[str, Any]) -> None:
             f"w.paid, {_SPLIT}, w.amount - w.paid, nextval(%(repayment_ids)s) FROM w",
             params | {"repayment_ids": _repayment_sequence(cursor)},
         )
-        if not cursor.rowcount:
-            return
+        applied = int(cursor.rowcount)
+        if not applied:
+            return 0
         # Not analysed: the planner's estimate from the table's size is enough for the joins below (by loan,
         # debit and due), and sampling a chunk's hundred thousand wide rows cost more than it saved.
         _book_set(cursor, params)
@@ -162,6 +166,7 @@ def _set_based(params: dict[str, Any]) -> None:
             "FROM cob_debit_set s WHERE d.id = s.debit_id"
         )
         cursor.execute(f"DELETE FROM {QUEUE} q USING cob_debit_set s WHERE q.debit_id = s.debit_id")
+    return applied
 
 
 # Each open due of a loan in cob_debit_set with the part of its bucket's payment it takes, oldest first:
@@ -215,35 +220,25 @@ def _book_set(cursor: Any, params: dict[str, Any]) -> None:
     cursor.execute(
         f"INSERT INTO {REPAYMENT} "
         f"(id, loan_id, business_date, amount, penalty, interest, principal, recorded_by_id, created_at{columns}) "
-        "SELECT repayment_id, loan_id, %(day)s, paid, penalty, overdue_interest + current_interest, "
-        f"overdue_principal + current_principal, recorded_by, CURRENT_TIMESTAMP{values} FROM cob_debit_set",
+        f"SELECT repayment_id, loan_id, %(day)s, paid, penalty, {_INTEREST_PAID}, {_PRINCIPAL_PAID}, recorded_by, "
+        f"CURRENT_TIMESTAMP{values} FROM cob_debit_set",
         params | others,
     )
     # The ledger in one statement: a fresh loan's charge of today, the penalty charged through today, and the
     # repayment's split, each entry where it is above zero.
-    entries = (
-        ("'interest_charge'", "charge", "NULL::bigint", "fresh AND charge > 0"),
-        ("'penalty_charge'", "penalty_charge", "NULL::bigint", "penalty_charge > 0"),
-        ("'repaid_penalty'", "penalty", "repayment_id", "penalty > 0"),
-        (
-            "'repaid_interest'",
-            "overdue_interest + current_interest",
-            "repayment_id",
-            "overdue_interest + current_interest > 0",
-        ),
-        (
-            "'repaid_principal'",
-            "overdue_principal + current_principal",
-            "repayment_id",
-            "overdue_principal + current_principal > 0",
-        ),
+    ledger = (
+        ("interest_charge", "charge", "NULL::bigint", "fresh AND "),
+        ("penalty_charge", "penalty_charge", "NULL::bigint", ""),
+        ("repaid_penalty", "penalty", "repayment_id", ""),
+        ("repaid_interest", _INTEREST_PAID, "repayment_id", ""),
+        ("repaid_principal", _PRINCIPAL_PAID, "repayment_id", ""),
     )
     cursor.execute(
         f"INSERT INTO {ENTRY} (loan_id, business_date, kind, amount, repayment_id, created_at) "
         + " UNION ALL ".join(
-            f"SELECT loan_id, %(day)s, {kind}, {amount}, {repayment}, CURRENT_TIMESTAMP "
-            f"FROM cob_debit_set WHERE {where}"
-            for kind, amount, repayment, where in entries
+            f"SELECT loan_id, %(day)s, '{kind}', {amount}, {repayment}, CURRENT_TIMESTAMP "
+            f"FROM cob_debit_set WHERE {only}{amount} > 0"
+            for kind, amount, repayment, only in ledger
         ),
         params,
     )
