@@ -47,8 +47,7 @@ class Debit(models.Model):
         APPLIED = "applied", _("Applied")
         PARTLY_APPLIED = "partly_applied", _("Applied in part, the rest to refund")
 
-    # Its own index would repeat the first column of (file, row); every index is written again when the close
-    # marks the debit applied.
+    # Its own index would repeat the first column of (file, row), and the import writes every index once a debit.
     file = models.ForeignKey(
         DebitFile, verbose_name=_("file"), on_delete=models.PROTECT, related_name="debits", db_index=False
     )
@@ -61,7 +60,7 @@ class Debit(models.Model):
     value_date = models.DateField(_("value date"))
     amount = MoneyField(_("amount"))
     # Unique by a constraint, not ``unique=True``: that would add a second, pattern-matching index that no query
-    # reads and that the close writes again for every debit it applies.
+    # reads and that the import writes for every debit.
     reference = models.CharField(_("core reference"), max_length=64)
     state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.PENDING)
     applied = MoneyField(_("applied"), default=0)
