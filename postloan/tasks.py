@@ -20,9 +20,8 @@ from django.utils import timezone
 
 from core.error_codes import ErrorCode
 from core.errors import DomainError
-from postloan.close_order import Work
 from postloan.close_schedule import close_due_day, close_due_days, close_resume, close_watch
-from postloan.cob import run_chunk
+from postloan.cob import Work, run_chunk
 from postloan.models import DayClose, DayCloseStep
 
 log = logging.getLogger(__name__)
