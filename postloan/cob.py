@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import math
-import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -44,7 +42,6 @@ from origination.services.limit_life import adverse_event_freezes
 from origination.services.program_changes import program_changes_apply
 from postloan.close_alerts import close_alerts_clear, close_failed_alert
 from postloan.close_lock import close_lock
-from postloan.close_order import Work, longest_first
 from postloan.dashboards.aggregates import aggregates_step, lending_figures_step
 from postloan.models import DayClose, DayCloseStep
 from postloan.models_close import DayCloseStepRun
@@ -55,8 +52,8 @@ from servicing.demand_notices import demand_notices_send
 from servicing.settlement import classify, expire_limits, settle
 
 log = logging.getLogger(__name__)
-# One chunk of a step (``Work``, from ``postloan.close_order``): (step name, chunk number, first id, last id);
-# a whole step is its chunk 0.
+# One chunk of a step: (step name, chunk number, first id, last id); a whole step is its chunk 0.
+Work = tuple[str, int, int, int]
 # How a stage's chunks are run: inline, or spread over the Celery workers (postloan.tasks).
 Dispatch = Callable[[dt.date, list[Work]], None]
 # Memory for a chunk's sorts and hashes on PostgreSQL: the 4 MB default would spill a chunk's 100,000
@@ -195,12 +192,8 @@ def run_chunk(day: dt.date, step_name: str, chunk: int, first_id: int, last_id: 
                 cursor.execute("SET LOCAL jit = off")
             if DayCloseStep.objects.filter(day=day, step=step_name, chunk=chunk).exists():
                 return 0
-            began = time.monotonic()
             rows = step.run(day, first_id, last_id) if step.chunked else step.run(day)
-            milliseconds = math.ceil((time.monotonic() - began) * 1000)
-            DayCloseStep.objects.create(
-                day=day, step=step_name, chunk=chunk, rows=int(rows or 0), milliseconds=milliseconds
-            )
+            DayCloseStep.objects.create(day=day, step=step_name, chunk=chunk, rows=int(rows or 0))
             return int(rows or 0)
     except IntegrityError:
         # Another worker recorded the same chunk first: its work stands, ours rolled back.
@@ -242,8 +235,7 @@ def _run_stage(record: DayClose, stage: list[Step], dispatch: Dispatch) -> None:
     """Run the stage's chunks not yet recorded, then mark each of its steps finished.
 
     A whole step alone in its stage runs here, in the coordinator: sending it to a worker would only add
-    the broker's round trip. Everything else goes to ``dispatch`` at once, the longest chunks first by what
-    they took at the last close (``postloan.close_order``); before any close, whole steps first (each is a
+    the broker's round trip. Everything else goes to ``dispatch`` at once, whole steps first (each is a
     single long chunk, best started early).
     """
     day = record.day
@@ -262,7 +254,7 @@ def _run_stage(record: DayClose, stage: list[Step], dispatch: Dispatch) -> None:
         for name, chunk, first, last in work:
             run_chunk(day, name, chunk, first, last)
     elif work:
-        dispatch(day, longest_first(day, work))
+        dispatch(day, work)
     for step, run in pending:
         _step_finish(record, step, run)
 

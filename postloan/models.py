@@ -53,8 +53,6 @@ class DayCloseStep(models.Model):
     step = models.CharField(_("step"), max_length=32)
     chunk = models.PositiveIntegerField(_("chunk"), default=0)
     rows = models.PositiveIntegerField(_("rows"), default=0)
-    # What the chunk's work took (rounded up): the next close sends its stage's longest chunks first.
-    milliseconds = models.PositiveIntegerField(_("milliseconds"), default=0)
     finished_at = models.DateTimeField(_("finished at"), auto_now_add=True)
 
     class Meta:

@@ -8,7 +8,6 @@ import pytest
 from core.business_date import business_date_get
 from origination.services.drawdown import loan_disburse
 from postloan import cob
-from postloan.close_order import longest_first
 from postloan.models import DayClose, DayCloseStep
 from postloan.models_close import DayCloseStepRun
 from postloan.models_dashboards import AggregateDay, DailyNodeFigures
@@ -45,39 +44,6 @@ def test_the_steps_of_a_stage_reach_the_dispatcher_in_one_call_whole_steps_first
     assert ["lending_figures", "whitelists", "warnings"] in calls
     # A whole step alone in its stage runs in the coordinator and never reaches the dispatcher.
     assert not any("escalation" in call or "aggregates" in call for call in calls)
-
-
-def test_the_next_close_sends_a_stages_chunks_longest_first_by_what_they_took_at_the_last(users):
-    _book(users)
-    calls: list[list[str]] = []
-
-    def recording(day, work):
-        calls.append([name for name, _chunk, _first, _last in work])
-        cob._inline(day, work)
-
-    first_day = business_date_get()
-    cob.close_day(first_day, dispatch=recording)
-    # every chunk that ran says what it took, rounded up to the millisecond
-    assert not DayCloseStep.objects.filter(day=first_day, milliseconds=0).exists()
-    # say the outreach lists took longest, then the rules, and the figures least
-    for step, milliseconds in (("whitelists", 900), ("warnings", 500), ("lending_figures", 1)):
-        DayCloseStep.objects.filter(day=first_day, step=step).update(milliseconds=milliseconds)
-    calls.clear()
-
-    cob.close_day(business_date_get(), dispatch=recording)
-    assert ["whitelists", "warnings", "lending_figures"] in calls
-
-
-def test_a_chunk_never_run_before_goes_after_those_the_last_close_timed(users):
-    _book(users)
-    first_day = business_date_get()
-    cob.close_day(first_day)
-    DayCloseStep.objects.filter(day=first_day, step="settlement").update(milliseconds=700)
-    DayCloseStep.objects.filter(day=first_day, step="accrual").update(milliseconds=300)
-    chunk = DayCloseStepRun.objects.get(close__day=first_day, step="settlement").plan[0]
-    work = [("accrual", 0, 0, 0), ("settlement", 5, 10**9, 10**9 + 9), ("settlement", *chunk)]
-    # the settlement's chunk over the same ids as last time (700 ms), the accrual (300 ms), then the new one
-    assert longest_first(business_date_get(), work) == [work[2], work[0], work[1]]
 
 
 def test_each_step_of_a_stage_finishes_with_its_own_last_chunk(users):
