@@ -438,11 +438,7 @@ class Farmer(TimeStampedModel):
     phone = models.CharField(_("mobile phone"), max_length=11)
     region_code = models.CharField(_("region code"), max_length=6, blank=True)
     breed = models.CharField(_("breed"), max_length=50, blank=True)
-    # Indexed with the farmer's id (``farmer_node_id`` below), not alone: the close's lending figures join
-    # every limit in force to its farmer's node, and read both from that index instead of the table.
-    org_node = models.ForeignKey(
-        OrgNode, verbose_name=_("node"), on_delete=models.PROTECT, related_name="farmers", db_index=False
-    )
+    org_node = models.ForeignKey(OrgNode, verbose_name=_("node"), on_delete=models.PROTECT, related_name="farmers")
     account_manager = models.ForeignKey(
         User,
         verbose_name=_("account manager"),
@@ -456,10 +452,7 @@ class Farmer(TimeStampedModel):
         verbose_name = _("farmer")
         verbose_name_plural = _("farmers")
         constraints = [models.UniqueConstraint(fields=["id_hash"], name="farmer_id_hash_unique")]
-        indexes = [
-            models.Index(fields=["region_code"], name="farmer_region_code"),
-            models.Index(fields=["org_node", "id"], name="farmer_node_id"),
-        ]
+        indexes = [models.Index(fields=["region_code"], name="farmer_region_code")]
         permissions = [("view_identity", _("Can see full identity and phone numbers"))]
 
     def __str__(self) -> str:
