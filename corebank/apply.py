@@ -329,7 +329,8 @@ def _exact(params: dict[str, Any]) -> None:
             refund=refund,
             repayment=repayment,
         )
-        PendingDebit.objects.filter(pk=debit_id).delete()
+    # The applied debits leave the queue together, in the chunk's transaction like their work.
+    PendingDebit.objects.filter(pk__in=[debit_id for debit_id, _loan, _amount, _recorder in pending]).delete()
 
 
 def debit_owed(loan: Loan, day: dt.date) -> Owed:
