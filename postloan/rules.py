@@ -197,7 +197,8 @@ def _drawn_loans(dates: str) -> str:
 
 
 def _moved_loans() -> str:
-    """Loans whose principal outstanding moved since ``%(moved_since)s``: drawn, repaid or compensated."""
+    """Loans whose principal outstanding moved since ``%(moved_since)s``: drawn, repaid, compensated or
+    written off."""
     moves = ", ".join(f"'{kind}'" for kind in PRINCIPAL_MOVES)
     return f"SELECT e.loan_id FROM {ENTRY} e WHERE e.kind IN ({moves}) AND e.business_date >= %(moved_since)s"
 

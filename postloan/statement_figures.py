@@ -58,8 +58,8 @@ FLOW_KINDS: dict[str, str] = {
 }
 COMPENSATED_KINDS = ("compensated_principal", "compensated_interest", "compensated_penalty")
 WRITTEN_OFF_KINDS = ("written_off_principal", "written_off_interest", "written_off_penalty")
-# What takes principal off the book (besides ``PRINCIPAL_MOVES``, a write-off does), and interest due.
-PRINCIPAL_OUT = (*(kind for kind in PRINCIPAL_MOVES if kind != "disbursement"), "written_off_principal")
+# What takes principal off the book (repaid, compensated, written off), and interest due.
+PRINCIPAL_OUT = tuple(kind for kind in PRINCIPAL_MOVES if kind != "disbursement")
 INTEREST_SETTLED = (
     LoanEntry.Kind.REPAID_INTEREST.value,
     LoanEntry.Kind.COMPENSATED_INTEREST.value,

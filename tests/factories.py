@@ -119,8 +119,9 @@ def make_farmer(node: OrgNode, *, body17: str = "51152119700819196", name: str =
     return farmer
 
 
-def make_trades(anchor, id_number: str, orders, *, prefix: str = "T"):
-    """Provider trade records for one farmer: ``orders`` is [(date, "amount"), ...]."""
+def make_trades(anchor, id_number: str, orders, *, prefix: str = "T", delivered_on=None):
+    """Provider trade records for one farmer: ``orders`` is [(date, "amount"), ...], delivered on
+    ``delivered_on`` (by default the first order's date)."""
     from decimal import Decimal
 
     from core.masking import pii_hash
@@ -133,7 +134,7 @@ def make_trades(anchor, id_number: str, orders, *, prefix: str = "T"):
         channel="file",
         anchor=anchor,
         sha256="0" * 64,
-        business_date=orders[0][0],
+        business_date=delivered_on or orders[0][0],
     )
     start = TradeRecord.objects.count()
     TradeRecord.objects.bulk_create(

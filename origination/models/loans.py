@@ -258,8 +258,9 @@ class LoanDue(models.Model):
         return Decimal(self.amount - self.paid - self.compensated)
 
 
-# The ledger kinds that change a loan's principal outstanding (values of LoanEntry.Kind).
-PRINCIPAL_MOVES = ("disbursement", "repaid_principal", "compensated_principal")
+# The ledger kinds that change a loan's principal outstanding (values of LoanEntry.Kind): a write-off
+# takes it off the book too, and the loans whose warnings may clear are found by these.
+PRINCIPAL_MOVES = ("disbursement", "repaid_principal", "compensated_principal", "written_off_principal")
 
 
 class LoanEntry(models.Model):

@@ -22,6 +22,7 @@ from postloan.services import postdrawdown_check_record
 from postloan.warning_run import warnings_run
 from servicing.services.repayments import loan_owed, repayment_record
 from servicing.settlement import expire_limits
+from servicing.write_off import write_off_approve, write_off_propose
 from tests.factories import SOUND_BOOK_DAY as TODAY
 from tests.factories import make_farmer, make_trades
 
@@ -168,3 +169,50 @@ def test_a_date_run_again_or_an_earlier_date_is_looked_at_whole(world):
     assert warnings_run(day(0)).scoped == []
     assert set(warnings_run(day(1)).scoped) == SCOPED
     assert warnings_run(day(-3)).scoped == []
+
+
+def test_a_written_off_loan_clears_the_warnings_of_rules_that_look_only_at_changes(changing_book, users):
+    """A write-off takes the principal off the book without a repayment: the next day's run must see it."""
+    book, manager = changing_book, users["manager"]
+    drawn_on = day(0)
+    business_date_set(new_date=drawn_on, backwards_allowed=True)
+    # Maturing within the month, and no order ever: two warnings at once.
+    loan = loan_disburse(credit_limit=book["long_limit"], amount=Decimal("96000.00"), term_months=1, actor=manager)
+    warnings_run(day(1), full=True)
+    assert book["two_limits"].pk in active("ORDERS_STOPPED")
+    assert loan.pk in active("MATURITY_SOON")
+    for offset in (2, 3):  # the drawdown out of the runs' sight
+        business_date_set(new_date=day(offset - 1), backwards_allowed=True)
+        run_and_compare(day(offset))
+    business_date_set(new_date=day(3), backwards_allowed=True)
+    Loan.objects.filter(pk=loan.pk).update(classification=Loan.Classification.LOSS)
+    proposal = write_off_propose(loan=loan, reason="失联", actor=users["approver"])
+    write_off_approve(write_off=proposal, actor=users["approver2"])
+    write_off_approve(write_off=proposal, actor=users["leader"])
+    assert Loan.objects.get(pk=loan.pk).status == Loan.Status.WRITTEN_OFF
+    run_and_compare(day(4))
+    assert book["two_limits"].pk not in active("ORDERS_STOPPED")
+    assert loan.pk not in active("MATURITY_SOON")
+
+
+def test_orders_delivered_late_or_dated_ahead_clear_orders_stopped(changing_book, users):
+    """An order comes into the window by its delivery (dated any day) or by its date coming round."""
+    book, manager = changing_book, users["manager"]
+    warnings_run(day(0))  # the first run of each rule is whole
+    business_date_set(new_date=day(0), backwards_allowed=True)
+    loan_disburse(credit_limit=book["long_limit"], amount=Decimal("30000.00"), term_months=12, actor=manager)
+    loan_disburse(credit_limit=book["elderly_limit"], amount=Decimal("30000.00"), term_months=12, actor=manager)
+    run_and_compare(day(1))
+    assert {book["two_limits"].pk, book["elderly"].pk} <= active("ORDERS_STOPPED")
+    # Delivered on day 1: an order of three weeks ago for one, an order dated three days ahead for the other.
+    business_date_set(new_date=day(1), backwards_allowed=True)
+    anchor = book["program"].anchor
+    make_trades(anchor, book["two_limits"].id_number, [(day(-20), "800.00")], prefix="L", delivered_on=day(1))
+    make_trades(anchor, book["elderly"].id_number, [(day(4), "900.00")], prefix="A", delivered_on=day(1))
+    run_and_compare(day(2))
+    assert book["two_limits"].pk not in active("ORDERS_STOPPED")
+    assert book["elderly"].pk in active("ORDERS_STOPPED")  # his order is not in the window yet
+    for offset in (3, 4, 5):
+        business_date_set(new_date=day(offset - 1), backwards_allowed=True)
+        run_and_compare(day(offset))
+    assert book["elderly"].pk not in active("ORDERS_STOPPED")
