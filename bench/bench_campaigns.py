@@ -58,9 +58,9 @@ def farmers_write(n: int, outlet_id: int, manager_id: int, program_id: int, appr
     )
     sql(
         """
-        INSERT INTO origination_creditlimit (farmer_id, program_id, amount, approved_on, expires_on, approved_by_id,
-                                             status, created_at, updated_at)
-        SELECT f.id, %s, 20000 + (f.id %% 9) * 10000, %s, %s, %s, 'active', now(), now()
+        INSERT INTO origination_creditlimit (farmer_id, org_node_id, program_id, amount, approved_on, expires_on,
+                                             approved_by_id, status, created_at, updated_at)
+        SELECT f.id, f.org_node_id, %s, 20000 + (f.id %% 9) * 10000, %s, %s, %s, 'active', now(), now()
           FROM partners_farmer f
         """,
         [program_id, DAY, DAY + dt.timedelta(days=365), approver_id],

@@ -635,9 +635,9 @@ def _book_write(book: Book, world: World, timings: dict[str, float]) -> None:
         f"SELECT anchor_id, id, {day0} approved FROM bench_loan ORDER BY id"
     )
     sql(
-        f"INSERT INTO {CreditLimit._meta.db_table} (id, farmer_id, program_id, amount, approved_on, expires_on, "
-        "approved_by_id, status, created_at, updated_at) "
-        f"SELECT id, id, program_id, limit_fen{yuan}, {day0} approved, {day0} expires, %(approver)s, "
+        f"INSERT INTO {CreditLimit._meta.db_table} (id, farmer_id, org_node_id, program_id, amount, approved_on, "
+        "expires_on, approved_by_id, status, created_at, updated_at) "
+        f"SELECT id, id, org_node_id, program_id, limit_fen{yuan}, {day0} approved, {day0} expires, %(approver)s, "
         "CASE WHEN expires <= %(today)s THEN 'expired' ELSE 'active' END, %(created)s, %(created)s "
         "FROM bench_loan ORDER BY id",
         {**created, "approver": world.approver_id, "today": int(epoch_days(np.array([D(ORDINARY)]))[0])},

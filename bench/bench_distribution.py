@@ -76,6 +76,7 @@ def main() -> None:
         limits = [
             CreditLimit(
                 farmer=farmer,
+                org_node=farmer.org_node,
                 program=program,
                 amount=Decimal(50_000 + (i % 50) * 1000),
                 approved_on=today,

@@ -236,7 +236,7 @@ def book_load(world: World, n: int) -> dict[str, float]:
     from django.db.models import Sum
 
     from origination.models import CompensationDemand, CreditLimit, Loan
-    from partners.models import MarginEntry, Program
+    from partners.models import Farmer, MarginEntry, Program
     from postloan.models import PostDrawdownCheck
 
     timings: dict[str, float] = {}
@@ -247,9 +247,10 @@ def book_load(world: World, n: int) -> dict[str, float]:
     with bulk_load_mode(tables):
         start = time.perf_counter()
         sql(
-            f"INSERT INTO {CreditLimit._meta.db_table} (id, farmer_id, program_id, amount, approved_on, expires_on, "
-            "approved_by_id, status, created_at, updated_at) "
-            "SELECT id, id, program_id, LEAST(CEIL(principal * (1 + 0.5 * "
+            f"INSERT INTO {CreditLimit._meta.db_table} (id, farmer_id, org_node_id, program_id, amount, approved_on, "
+            "expires_on, approved_by_id, status, created_at, updated_at) "
+            f"SELECT id, id, (SELECT f.org_node_id FROM {Farmer._meta.db_table} f WHERE f.id = b.id), "
+            "program_id, LEAST(CEIL(principal * (1 + 0.5 * "
             f"{u(9)}) / 10000) * 10000, 2000000), approved, expires, %(approver)s, "
             "CASE WHEN expires <= %(day)s THEN 'expired' ELSE 'active' END, now(), now() "
             f"FROM (SELECT *, (approved + interval '12 months')::date AS expires FROM (SELECT *, "

@@ -110,6 +110,9 @@ class RuleDefinition:
     changed_subjects_cover_clearing: bool = False
     # The ``SHARED_SETS`` its query reads (by table name): a run fills those before the rule.
     reads: tuple[str, ...] = ()
+    # Its query passes over every active loan whatever it is given to look at: in the close, its chunk goes
+    # to the workers before those of the rules that look at few subjects, so that no long chunk starts last.
+    passes_over_book: bool = False
     # How a page shows the fact: its label (an English msgid, translated on the page) and its kind,
     # "yuan" (an amount), "date", "event" (a monitoring event's type and date) or "" (as it is).
     fact_label: str = ""
@@ -237,10 +240,19 @@ SHARED_SETS: tuple[SharedSet, ...] = (
 )
 
 
-def _loan_rule(condition: str, fact: str) -> str:
+def _loan_rule(condition: str, fact: str, scope: Scope | None = None) -> str:
+    """The active loans meeting ``condition`` (on ``l``), all of them or those of ``scope``.
+
+    A daily run looks at few loans: each is fetched by its key (OFFSET 0: not flattened). Left to choose,
+    PostgreSQL read a rule's whole window by its index and then met the few: 125,000 loans maturing within
+    the month fetched to look at 25,000, three times as long.
+    """
+    columns = f"l.id AS subject_id, l.org_node_id, l.program_id, l.account_manager_id AS assignee_id, {fact} AS fact"
+    if scope is None or scope.everything:
+        return f"SELECT {columns} FROM {LOAN} l WHERE l.status = 'active' AND {condition}"
     return (
-        f"SELECT l.id AS subject_id, l.org_node_id, l.program_id, l.account_manager_id AS assignee_id, "
-        f"{fact} AS fact FROM {LOAN} l WHERE l.status = 'active' AND {condition}"
+        f"SELECT {columns} FROM (SELECT DISTINCT subject_id FROM {SCOPE_TABLE}) s CROSS JOIN LATERAL "
+        f"(SELECT l.* FROM {LOAN} l WHERE l.id = s.subject_id AND l.status = 'active' AND {condition} OFFSET 0) l"
     )
 
 
@@ -312,9 +324,9 @@ def disbursement_unconfirmed(today: dt.date, parameters: RuleParameters, scope: 
 
 
 def maturity_soon(today: dt.date, parameters: RuleParameters, scope: Scope) -> Query:
-    condition = f"l.principal_outstanding > 0 AND l.maturity_on BETWEEN %(today)s AND %(until)s AND {scope.of('l.id')}"
+    condition = "l.principal_outstanding > 0 AND l.maturity_on BETWEEN %(today)s AND %(until)s"
     until = today + dt.timedelta(days=int(parameters["days"]))
-    return _loan_rule(condition, "l.maturity_on"), {"today": today, "until": until}
+    return _loan_rule(condition, "l.maturity_on", scope), {"today": today, "until": until}
 
 
 def maturity_soon_changed(since: dt.date, today: dt.date, parameters: RuleParameters) -> Query:
@@ -569,10 +581,10 @@ def limit_high_usage_changed(since: dt.date, today: dt.date, parameters: RulePar
 def _check_missing(kind: str) -> RuleQuery:
     def query(today: dt.date, parameters: RuleParameters, scope: Scope) -> Query:
         condition = (
-            f"l.disbursed_on <= %(before)s AND l.principal_outstanding > 0 AND {scope.of('l.id')} "
+            "l.disbursed_on <= %(before)s AND l.principal_outstanding > 0 "
             f"AND NOT EXISTS (SELECT 1 FROM {CHECK} c WHERE c.loan_id = l.id AND c.kind = '{kind}')"
         )
-        return _loan_rule(condition, "l.disbursed_on"), {"before": _since(today, parameters["days"])}
+        return _loan_rule(condition, "l.disbursed_on", scope), {"before": _since(today, parameters["days"])}
 
     return query
 
@@ -625,10 +637,10 @@ def region_outbreak(today: dt.date, parameters: RuleParameters, scope: Scope) ->
 
 def borrower_age(today: dt.date, parameters: RuleParameters, scope: Scope) -> Query:
     condition = (
-        f"l.principal_outstanding > 0 AND {scope.of('l.id')} AND EXISTS (SELECT 1 FROM {FARMER} f "
+        f"l.principal_outstanding > 0 AND EXISTS (SELECT 1 FROM {FARMER} f "
         f"WHERE f.id = l.farmer_id AND f.birth_date < {_years_before('l.maturity_on', int(parameters['max_age']))})"
     )
-    return _loan_rule(condition, "l.maturity_on"), {}
+    return _loan_rule(condition, "l.maturity_on", scope), {}
 
 
 def borrower_age_changed(since: dt.date, today: dt.date, parameters: RuleParameters) -> Query:
@@ -726,6 +738,7 @@ RULES: tuple[RuleDefinition, ...] = (
         parameters={},
         deadline_days=7,
         query=interest_overdue,
+        passes_over_book=True,
         fact_label=gettext_noop("Interest overdue"),
         fact_unit="yuan",
     ),
@@ -738,6 +751,7 @@ RULES: tuple[RuleDefinition, ...] = (
         parameters={},
         deadline_days=3,
         query=principal_overdue,
+        passes_over_book=True,
         fact_label=gettext_noop("Principal overdue"),
         fact_unit="yuan",
     ),

@@ -334,10 +334,13 @@ def batch_approve(*, batch: Batch, actor: User, decisions: list[Decision] | None
         )
 
     expires_on = add_months(today, program.limit_validity_months)
+    farmers = BatchRow.objects.filter(batch=batch).values("farmer_id")
+    nodes = dict(Farmer.objects.filter(pk__in=farmers).values_list("pk", "org_node_id"))
     limits = CreditLimit.objects.bulk_create(
         [
             CreditLimit(
                 farmer_id=row.farmer_id,
+                org_node_id=nodes[row.farmer_id],
                 program=program,
                 batch_row=row,
                 amount=amounts[row.pk],

@@ -31,7 +31,7 @@ from django.db import connection, transaction
 from core.bulk import temp_table_fill
 from origination.figures import CLASSES, LOAN_COUNT, active_loans_sql, limits_in_force_sql, loan_sums_sql
 from origination.models import CreditLimit, Loan
-from partners.models import Farmer, ProductHolding
+from partners.models import ProductHolding
 from postloan.models import RiskWarning
 from postloan.models_dashboards import (
     AggregateDay,
@@ -43,7 +43,6 @@ from postloan.models_dashboards import (
 
 LOAN = Loan._meta.db_table
 LIMIT = CreditLimit._meta.db_table
-FARMER = Farmer._meta.db_table
 HOLDING = ProductHolding._meta.db_table
 WARNING = RiskWarning._meta.db_table
 NODE_FIGURES = DailyNodeFigures._meta.db_table
@@ -92,10 +91,10 @@ FROM (
     FROM {LOAN} l WHERE l.status = 'active' AND l.farmer_id IN (SELECT farmer_id FROM {SEVERAL_LOANS})
     GROUP BY l.org_node_id, l.program_id
     UNION ALL
-    SELECT f.org_node_id, c.program_id, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, SUM(c.amount), COUNT(*)
-    FROM {LIMIT} c JOIN {FARMER} f ON f.id = c.farmer_id
+    SELECT c.org_node_id, c.program_id, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, SUM(c.amount), COUNT(*)
+    FROM {LIMIT} c
     WHERE {limits_in_force_sql("c", "%(day)s")}
-    GROUP BY f.org_node_id, c.program_id
+    GROUP BY c.org_node_id, c.program_id
 ) parts
 GROUP BY org_node_id, program_id
 """

@@ -105,6 +105,8 @@ def test_approval_grants_matched_and_decided_rows_whitelists_and_notifies_once(u
     assert limits["甲"].amount == Decimal("300000.00")
     assert limits["乙"].amount == Decimal("20000.00")
     assert limits["甲"].expires_on == dt.date(2028, 3, 1)
+    # each limit keeps its farmer's node, on which the close sums the limits in force
+    assert all(limit.org_node_id == limit.farmer.org_node_id for limit in limits.values())
     assert WhitelistEntry.objects.count() == 2
     assert BatchRow.objects.get(name="丙").decision == "refused"
     assert Notification.objects.count() == 2
