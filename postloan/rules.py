@@ -110,9 +110,6 @@ class RuleDefinition:
     changed_subjects_cover_clearing: bool = False
     # The ``SHARED_SETS`` its query reads (by table name): a run fills those before the rule.
     reads: tuple[str, ...] = ()
-    # Its query passes over every active loan whatever it is given to look at: in the close, its chunk goes
-    # to the workers before those of the rules that look at few subjects, so that no long chunk starts last.
-    passes_over_book: bool = False
     # How a page shows the fact: its label (an English msgid, translated on the page) and its kind,
     # "yuan" (an amount), "date", "event" (a monitoring event's type and date) or "" (as it is).
     fact_label: str = ""
@@ -738,7 +735,6 @@ RULES: tuple[RuleDefinition, ...] = (
         parameters={},
         deadline_days=7,
         query=interest_overdue,
-        passes_over_book=True,
         fact_label=gettext_noop("Interest overdue"),
         fact_unit="yuan",
     ),
@@ -751,7 +747,6 @@ RULES: tuple[RuleDefinition, ...] = (
         parameters={},
         deadline_days=3,
         query=principal_overdue,
-        passes_over_book=True,
         fact_label=gettext_noop("Principal overdue"),
         fact_unit="yuan",
     ),

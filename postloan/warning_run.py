@@ -318,10 +318,6 @@ def warning_chunks() -> list[tuple[int, int, int]]:
     close resumes at the next rule). The rules that read a shared set go in one chunk, from the first of
     them to the last, so that the set is computed once. A book under ``RULES_SPLIT_FROM_LOANS`` active
     loans has every rule in one chunk: there, a transaction per rule would cost more than the rules.
-
-    The chunks that pass over the whole book (a shared set, or a rule's ``passes_over_book``) come first, in
-    the order the workers take them: sent after the quick ones, the last of them ran alone at the end while
-    the other worker idled (half a second of an ordinary day's 2.6-second stage at a million loans).
     """
     rules_ensure()
     enabled = list(WarningRule.objects.filter(enabled=True).order_by("pk").values_list("pk", "code"))
@@ -334,9 +330,7 @@ def warning_chunks() -> list[tuple[int, int, int]]:
     ranges = [(pk, pk) for pk, _code in enabled if not low <= pk <= high]
     if readers:
         ranges.append((low, high))
-    whole_passes = {pk for pk, code in enabled if RULES_BY_CODE[code].passes_over_book or RULES_BY_CODE[code].reads}
-    ranges.sort(key=lambda span: (not any(span[0] <= pk <= span[1] for pk in whole_passes), span))
-    return [(number, first, last) for number, (first, last) in enumerate(ranges)]
+    return [(number, first, last) for number, (first, last) in enumerate(sorted(ranges))]
 
 
 def warnings_chunk(day: dt.date, first_id: int, last_id: int) -> int:

@@ -1,6 +1,5 @@
-"""The close's interest due and demand of the 20th: inserted plainly; a due a service stored that day added
-to, a demand of the day stored already kept; and a due another transaction stores while the close writes
-added to (the plain insert then gives way to the upsert)."""
+"""The close's interest due and demand of the 20th: a due a service stored that day is added to, a demand of
+the day stored already is kept, and a due another transaction stores while the close writes is added to."""
 
 import datetime as dt
 import threading
