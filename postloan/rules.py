@@ -237,15 +237,15 @@ SHARED_SETS: tuple[SharedSet, ...] = (
 )
 
 
-def _loan_rule(condition: str, fact: str, scope: Scope | None = None) -> str:
+def _loan_rule(condition: str, fact: str, scope: Scope = EVERYTHING) -> str:
     """The active loans meeting ``condition`` (on ``l``), all of them or those of ``scope``.
 
     A daily run looks at few loans: each is fetched by its key (OFFSET 0: not flattened). Left to choose,
     PostgreSQL read a rule's whole window by its index and then met the few: 125,000 loans maturing within
-    the month fetched to look at 25,000, three times as long.
+    the month fetched to look at 25,000, in 172-195 ms against 70-74 ms.
     """
     columns = f"l.id AS subject_id, l.org_node_id, l.program_id, l.account_manager_id AS assignee_id, {fact} AS fact"
-    if scope is None or scope.everything:
+    if scope.everything:
         return f"SELECT {columns} FROM {LOAN} l WHERE l.status = 'active' AND {condition}"
     return (
         f"SELECT {columns} FROM (SELECT DISTINCT subject_id FROM {SCOPE_TABLE}) s CROSS JOIN LATERAL "

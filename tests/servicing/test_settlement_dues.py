@@ -67,7 +67,9 @@ def _waiting(cursor, start: str) -> bool:
     """Whether a backend's statement beginning with ``start`` waits on a lock (read afresh: within a
     transaction PostgreSQL keeps the activity it read first)."""
     cursor.execute("SELECT pg_stat_clear_snapshot()")
-    cursor.execute("SELECT left(query, 60) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+    cursor.execute(
+        "SELECT left(query, 60) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+    )
     return any(query.startswith(start) for (query,) in cursor.fetchall())
 
 
