@@ -174,8 +174,7 @@ def test_a_date_run_again_or_an_earlier_date_is_looked_at_whole(world):
 def test_a_written_off_loan_clears_the_warnings_of_rules_that_look_only_at_changes(changing_book, users):
     """A write-off takes the principal off the book without a repayment: the next day's run must see it."""
     book, manager = changing_book, users["manager"]
-    drawn_on = day(0)
-    business_date_set(new_date=drawn_on, backwards_allowed=True)
+    business_date_set(new_date=day(0), backwards_allowed=True)
     # Maturing within the month, and no order ever: two warnings at once.
     loan = loan_disburse(credit_limit=book["long_limit"], amount=Decimal("96000.00"), term_months=1, actor=manager)
     warnings_run(day(1), full=True)

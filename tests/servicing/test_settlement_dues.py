@@ -3,6 +3,7 @@ the day stored already is kept, and a due another transaction stores while the c
 
 import datetime as dt
 import threading
+import time
 from decimal import Decimal
 
 import pytest
@@ -77,7 +78,7 @@ def _until(condition) -> bool:
     for _attempt in range(400):
         if condition():
             return True
-        threading.Event().wait(0.05)
+        time.sleep(0.05)
     return False
 
 
