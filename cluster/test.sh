@@ -107,27 +107,34 @@ workers_start cluster_bench_a 0 w1 w2
 close_start cluster_bench_a 0
 KILL_AT=0 SEEN=""
 chunks_a=$C/logs/chunks-cluster_bench_a.log
+# w2 has a chunk of the step open in its log: started, no "done" line yet.
+w2_in_step() {
+  [ -f "$chunks_a" ] && awk -v d="$KILL_DAY" -v s="$KILL_STEP" '
+    $2 == "w2" && $4 == d && $5 == s { if ($3 == "start") open[$8] = 1; else delete open[$8] }
+    END { for (t in open) exit 0; exit 1 }' "$chunks_a"
+}
 while kill -0 "$CLOSE_PID" 2> /dev/null; do
-  # w2 started a chunk of the step and has not finished it (its log) ...
-  if [ -f "$chunks_a" ] && awk -v d="$KILL_DAY" -v s="$KILL_STEP" '
-       $2 == "w2" && $4 == d && $5 == s { if ($3 == "start") open[$8] = 1; else delete open[$8] }
-       END { for (t in open) exit 0; exit 1 }' "$chunks_a"; then
-    # ... the database agrees: chunks of the step are recorded (it is under way) and a
-    # connection from w2's address holds an open transaction (the chunk's).
+  if w2_in_step; then
+    # Freeze every process of w2 before deciding: a chunk seen open could otherwise finish between the
+    # look and the kill, and the kill land while the worker fetches its next message (a message Redis
+    # has handed out and the worker not yet recorded as unacknowledged is lost with it; the
+    # coordinator's stall fallback then runs that chunk, not a redelivery).
+    W2_PIDS=$(ip netns pids "$(ns w2)")
+    echo "$W2_PIDS" | xargs -r kill -STOP
+    # Frozen, the chunk is still open in the log, and the database agrees: chunks of the step are
+    # recorded (it is under way) and a connection from w2's address holds an open transaction.
     SEEN=$(psql_db -d cluster_bench_a -c "SELECT
         (SELECT count(*) FROM $STEP_TABLE WHERE day = '$KILL_DAY' AND step = '$KILL_STEP') || ' chunks of the step recorded, '
         || (SELECT count(*) FROM pg_stat_activity WHERE client_addr = '${IP[w2]}' AND xact_start IS NOT NULL)
         || ' transaction(s) open from w2'")
-    # The query can take a while on a loaded machine: w2's chunk must still be open in its log right now.
-    if [[ $SEEN != 0\ * && $SEEN != *" 0 transaction"* ]] && awk -v d="$KILL_DAY" -v s="$KILL_STEP" '
-         $2 == "w2" && $4 == d && $5 == s { if ($3 == "start") open[$8] = 1; else delete open[$8] }
-         END { for (t in open) exit 0; exit 1 }' "$chunks_a"; then
+    if w2_in_step && [[ $SEEN != 0\ * && $SEEN != *" 0 transaction"* ]]; then
       # A host crash: every process of the w2 namespace (worker and pool child) at once.
-      ip netns pids "$(ns w2)" | xargs -r kill -KILL
+      echo "$W2_PIDS" | xargs -r kill -KILL
       KILL_AT=$(date +%s.%N)
       phase "SIGKILL w2 ($SEEN)"
       break
     fi
+    echo "$W2_PIDS" | xargs -r kill -CONT
   fi
   sleep 0.05
 done
