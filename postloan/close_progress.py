@@ -28,6 +28,7 @@ STEP_LABELS: dict[str, Any] = {
     "program_changes": _("Programme changes taking effect"),
     "breaker": _("Programme circuit breaker"),
     "warnings": _("Warning run"),
+    "warning_parts": _("Warning run: loan rules by loan range"),
     "escalation": _("Warning escalation"),
     "lending_figures": _("Lending figures"),
     "whitelists": _("Outreach lists"),

@@ -45,7 +45,14 @@ from postloan.close_lock import close_lock
 from postloan.dashboards.aggregates import aggregates_step, lending_figures_step
 from postloan.models import DayClose, DayCloseStep
 from postloan.models_close import DayCloseStepRun
-from postloan.warning_run import escalation_step, warning_chunks, warnings_chunk
+from postloan.warning_run import (
+    WARNING_PARTS_STEP,
+    escalation_step,
+    warning_chunks,
+    warning_parts_chunk,
+    warning_parts_wanted,
+    warnings_chunk,
+)
 from servicing.breaker import programs_breaker
 from servicing.compensation import compensate_month_end
 from servicing.demand_notices import demand_notices_send
@@ -106,6 +113,11 @@ def _whitelists(day: dt.date) -> int:
     return result.added + result.unavailable + result.available_again + result.drew
 
 
+def _warning_part_chunks() -> list[tuple[int, int, int]]:
+    """The split rules' parts: the ranges of the active loans' ids, when the close runs those rules in parts."""
+    return loan_chunks() if warning_parts_wanted() else []
+
+
 # The whole close of business, in its order. A close records each chunk done under its step's name
 # (``DayCloseStep.step``) and a stopped close resumes by those names: a step's name never changes.
 # (A list, so that the crash-and-resume tests can put a step that is killed in a step's place.)
@@ -127,6 +139,9 @@ STEPS: list[Step] = [
     # The warnings of the next business date: the rules go to the workers side by side (on a large
     # book, a chunk each), and the escalation waits for all of them.
     Step("warnings", warnings_chunk, chunked=True, chunks=warning_chunks),
+    # On a large book, the rules that look at every loan in parts, a range of loan ids each, beside the
+    # other rules: the 20th's million interest-overdue warnings shared by the workers.
+    Step(WARNING_PARTS_STEP, warning_parts_chunk, chunked=True, chunks=_warning_part_chunks, alongside=True),
     # The book's figures per node and programme: the loans and limits are final once the breaker ran, and
     # the warnings are not among them, so one worker writes them while the other evaluates rules.
     Step("lending_figures", lending_figures_step, chunked=False, alongside=True),

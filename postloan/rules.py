@@ -110,6 +110,11 @@ class RuleDefinition:
     changed_subjects_cover_clearing: bool = False
     # The ``SHARED_SETS`` its query reads (by table name): a run fills those before the rule.
     reads: tuple[str, ...] = ()
+    # A loan rule that looks at every loan each day and whose query honours a scope of loan ids
+    # (``ids_between``): on a large book the close runs it in parts, one per range of loan ids, side by
+    # side on the workers (``postloan.warning_run.warning_parts_chunk``). The 20th's interest overdue
+    # fires for nearly every loan: as one chunk its insert held one worker for most of the warning step.
+    split_over_loans: bool = False
     # How a page shows the fact: its label (an English msgid, translated on the page) and its kind,
     # "yuan" (an amount), "date", "event" (a monitoring event's type and date) or "" (as it is).
     fact_label: str = ""
@@ -118,6 +123,8 @@ class RuleDefinition:
     def __post_init__(self) -> None:
         if self.changed_subjects_cover_clearing and self.changed_subjects is None:
             raise ValueError(f"{self.code}: changed_subjects_cover_clearing without changed_subjects")
+        if self.split_over_loans and (self.subject_type != SubjectType.LOAN or self.changed_subjects or self.reads):
+            raise ValueError(f"{self.code}: only a loan rule that looks at every loan alone splits over the loans")
         parameter_schema(self.parameters)  # a default of no known kind or range fails here, at import
 
     @property
@@ -134,16 +141,26 @@ SCOPE_TABLE = "warning_scope"
 
 @dataclass(frozen=True)
 class Scope:
-    """The subjects a rule looks at on this run: all of them, or those in the temporary table ``warning_scope``."""
+    """The subjects a rule looks at on this run: all of them, those in the temporary table ``warning_scope``,
+    or those whose ids lie in ``ids`` (first, last): a part of a rule the close splits over the loans."""
 
     everything: bool
+    ids: tuple[int, int] | None = None
 
     def of(self, column: str) -> str:
+        if self.ids is not None:
+            first, last = self.ids
+            return f"{column} BETWEEN {first:d} AND {last:d}"
         return "1 = 1" if self.everything else f"{column} IN (SELECT subject_id FROM {SCOPE_TABLE})"
 
 
 EVERYTHING = Scope(everything=True)
 IN_SCOPE = Scope(everything=False)
+
+
+def ids_between(first: int, last: int) -> Scope:
+    """The subjects whose ids lie between ``first`` and ``last`` (both included)."""
+    return Scope(everything=False, ids=(int(first), int(last)))
 
 
 def _borrowers(farmers: str) -> str:
@@ -247,6 +264,8 @@ def _loan_rule(condition: str, fact: str, scope: Scope = EVERYTHING) -> str:
     columns = f"l.id AS subject_id, l.org_node_id, l.program_id, l.account_manager_id AS assignee_id, {fact} AS fact"
     if scope.everything:
         return f"SELECT {columns} FROM {LOAN} l WHERE l.status = 'active' AND {condition}"
+    if scope.ids is not None:
+        return f"SELECT {columns} FROM {LOAN} l WHERE l.status = 'active' AND {scope.of('l.id')} AND {condition}"
     return (
         f"SELECT {columns} FROM (SELECT DISTINCT subject_id FROM {SCOPE_TABLE}) s CROSS JOIN LATERAL "
         f"(SELECT l.* FROM {LOAN} l WHERE l.id = s.subject_id AND l.status = 'active' AND {condition} OFFSET 0) l"
@@ -298,11 +317,11 @@ def _since(today: dt.date, days: int) -> dt.date:
 
 
 def interest_overdue(today: dt.date, parameters: RuleParameters, scope: Scope) -> Query:
-    return _loan_rule("l.interest_overdue > 0", "l.interest_overdue"), {}
+    return _loan_rule("l.interest_overdue > 0", "l.interest_overdue", scope), {}
 
 
 def principal_overdue(today: dt.date, parameters: RuleParameters, scope: Scope) -> Query:
-    return _loan_rule("l.principal_overdue > 0", "l.principal_overdue"), {}
+    return _loan_rule("l.principal_overdue > 0", "l.principal_overdue", scope), {}
 
 
 def disbursement_unconfirmed(today: dt.date, parameters: RuleParameters, scope: Scope) -> Query:
@@ -737,6 +756,7 @@ RULES: tuple[RuleDefinition, ...] = (
         query=interest_overdue,
         fact_label=gettext_noop("Interest overdue"),
         fact_unit="yuan",
+        split_over_loans=True,
     ),
     RuleDefinition(
         code="PRINCIPAL_OVERDUE",
@@ -749,6 +769,7 @@ RULES: tuple[RuleDefinition, ...] = (
         query=principal_overdue,
         fact_label=gettext_noop("Principal overdue"),
         fact_unit="yuan",
+        split_over_loans=True,
     ),
     RuleDefinition(
         code="MATURITY_SOON",

@@ -40,6 +40,7 @@ from origination.models import Loan
 from partners.models import OrgNode, User
 from partners.selectors import org_root
 from postloan.models import RiskWarning, WarningRule
+from postloan.models_close import DayCloseStepRun
 from postloan.rules import (
     EVERYTHING,
     IN_SCOPE,
@@ -50,6 +51,7 @@ from postloan.rules import (
     RuleDefinition,
     RuleParameters,
     Scope,
+    ids_between,
 )
 
 WARNING = RiskWarning._meta.db_table
@@ -153,9 +155,17 @@ def _scope_fill(
     temp_table_fill(SCOPE_TABLE, (("subject_id", "bigint"),), sql, params)
 
 
-def _rule_evaluate(rule: WarningRule, today: dt.date, summary: RunSummary, *, full: bool) -> None:
+def _rule_evaluate(
+    rule: WarningRule, today: dt.date, summary: RunSummary, *, full: bool, part: Scope | None = None
+) -> None:
     definition = RULES_BY_CODE[rule.code]
     parameters = {**definition.parameters, **rule.parameters}
+    if part is not None:
+        # A part of a rule split over the loans leaves the rule's last run as it is: the rule looks at
+        # every loan each day, so that date serves it nothing, and parts running side by side would queue
+        # on the rule's row, each until the other's commit, to write it.
+        _run_rule(rule, definition, parameters, today, summary, part)
+        return
     comparable = _comparable(parameters)
     since = None if full else _last_run_date(rule, definition, comparable, today)
     scope: Scope = EVERYTHING
@@ -180,8 +190,11 @@ def _run_rule(
         # Two runs of one rule at once (the close and a run by hand) take turns, until the first commits:
         # the second's insert then sees the first's warnings in its NOT EXISTS. So the insert needs no
         # ON CONFLICT, whose speculative insertion cost each of the 20th's 948,000 warnings a quarter of
-        # its buffer accesses and a sixth of its time; the unique index still stands behind it.
-        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [RULE_LOCK_CLASS, rule.pk])
+        # its buffer accesses and a sixth of its time; the unique index still stands behind it. The parts
+        # of a rule split over the loans share the lock: their subjects never meet (the same part twice
+        # takes turns on its chunk's lock).
+        lock = "pg_advisory_xact_lock_shared" if scope.ids is not None else "pg_advisory_xact_lock"
+        cursor.execute(f"SELECT {lock}(%s, %s)", [RULE_LOCK_CLASS, rule.pk])
     # One temporary table for the whole run, emptied between rules: creating and dropping a table
     # per rule would pile up locks when many days are closed in one transaction.
     temp_table_fill(
@@ -214,9 +227,10 @@ def _run_rule(
                 "resolution = CASE WHEN status = 'open' THEN 'cleared' ELSE resolution END, "
                 "closed_on = CASE WHEN status = 'open' THEN %(today)s ELSE closed_on END, "
                 "status = 'closed' "
-                f"WHERE rule_id = %(rule)s AND active AND {scope.of(f'{WARNING}.subject_id')} "
+                f"WHERE rule_id = %(rule)s AND subject_type = %(type)s AND active "
+                f"AND {scope.of(f'{WARNING}.subject_id')} "
                 f"AND NOT EXISTS (SELECT 1 FROM warning_fired f WHERE f.subject_id = {WARNING}.subject_id)",
-                {"rule": rule.pk, "today": today},
+                {"rule": rule.pk, "type": rule.subject_type, "today": today},
             )
         summary.cleared[rule.code] = int(cursor.rowcount)
 
@@ -281,8 +295,10 @@ def escalate(today: dt.date) -> int:
     return count
 
 
-def _rules_evaluate(rules: list[WarningRule], today: dt.date, summary: RunSummary, *, full: bool) -> None:
-    """Evaluate ``rules`` as of ``today`` in the transaction the caller holds."""
+def _rules_evaluate(
+    rules: list[WarningRule], today: dt.date, summary: RunSummary, *, full: bool, part: Scope | None = None
+) -> None:
+    """Evaluate ``rules`` as of ``today`` in the transaction the caller holds (``part``: among those subjects)."""
     # One batch of large queries, each run once: compiling them (JIT) costs seconds that
     # a single execution never earns back.
     # Most rules now look at a few subjects of a large book that the server holds in memory:
@@ -293,7 +309,7 @@ def _rules_evaluate(rules: list[WarningRule], today: dt.date, summary: RunSummar
     reads = {name for rule in rules for name in RULES_BY_CODE[rule.code].reads}
     _shared_sets_fill(reads)
     for rule in rules:
-        _rule_evaluate(rule, today, summary, full=full)
+        _rule_evaluate(rule, today, summary, full=full, part=part)
     _shared_sets_empty(reads)
 
 
@@ -335,10 +351,43 @@ def warning_chunks() -> list[tuple[int, int, int]]:
 
 def warnings_chunk(day: dt.date, first_id: int, last_id: int) -> int:
     """The enabled rules with ids in [first_id, last_id], for the next business date: the close of ``day``
-    prepares that date, so the warnings are those of that date."""
+    prepares that date, so the warnings are those of that date. The rules split over the loans are left
+    to their parts when the close planned parts (``warning_parts_chunk``)."""
     rules = WarningRule.objects.filter(enabled=True, pk__range=(first_id, last_id)).order_by("code")
+    if _parts_planned(day):
+        rules = rules.exclude(code__in=SPLIT_RULE_CODES)
     summary = RunSummary()
     _rules_evaluate(list(rules), day + dt.timedelta(days=1), summary, full=False)
+    return sum(summary.raised.values())
+
+
+# --- the rules split over the loans: a part per range of loan ids, beside the other rules ----------------
+
+SPLIT_RULE_CODES = tuple(rule.code for rule in RULES if rule.split_over_loans)
+# The close's step that runs them (``postloan.cob``): its chunks are ranges of loan ids.
+WARNING_PARTS_STEP = "warning_parts"
+
+
+def warning_parts_wanted() -> bool:
+    """Whether the close runs the split rules in parts: some is enabled and the book is large enough for
+    the warnings to be shared out at all (``warning_chunks``)."""
+    if not WarningRule.objects.filter(enabled=True, code__in=SPLIT_RULE_CODES).exists():
+        return False
+    return Loan.objects.filter(status=Loan.Status.ACTIVE)[RULES_SPLIT_FROM_LOANS - 1 :].exists()
+
+
+def _parts_planned(day: dt.date) -> bool:
+    """The close of ``day`` fixed a plan of parts: the plans, not the book's size now, decide who evaluates
+    the split rules, so that a resumed close never runs them twice or not at all."""
+    return DayCloseStepRun.objects.filter(close__day=day, step=WARNING_PARTS_STEP, chunks_planned__gt=0).exists()
+
+
+def warning_parts_chunk(day: dt.date, first_id: int, last_id: int) -> int:
+    """The enabled split rules for the next business date, among the loans with ids in [first_id, last_id];
+    the warnings of other loans stay as they are."""
+    rules = WarningRule.objects.filter(enabled=True, code__in=SPLIT_RULE_CODES).order_by("code")
+    summary = RunSummary()
+    _rules_evaluate(list(rules), day + dt.timedelta(days=1), summary, full=False, part=ids_between(first_id, last_id))
     return sum(summary.raised.values())
 
 

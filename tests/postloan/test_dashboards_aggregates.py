@@ -224,7 +224,7 @@ def test_the_close_of_business_writes_the_figures_of_the_date_it_opens(users, or
     assert DailyNodeFigures.objects.filter(day=NEXT).aggregate(total=Sum("outstanding"))["total"] == Decimal("80000.00")
     # The lending figures are written beside the warning run; the warnings' figures wait for its end.
     assert [[step.name for step in stage] for stage in cob.stages(cob.STEPS)][-3:] == [
-        ["warnings", "lending_figures", "whitelists"],
+        ["warnings", "warning_parts", "lending_figures", "whitelists"],
         ["escalation"],
         ["aggregates"],
     ]
