@@ -750,7 +750,7 @@ def postloan_steps_prime() -> None:
             continue
         start = time.perf_counter()
         rows = 0
-        for _chunk, first_id, last_id in step_chunks(step) if step.chunked else [(0, 0, 0)]:
+        for _chunk, first_id, last_id in step_chunks(step, last_closed) if step.chunked else [(0, 0, 0)]:
             with transaction.atomic():
                 rows += step.run(last_closed, first_id, last_id) if step.chunked else step.run(last_closed)
         print(f"post-loan step {step.name!r} run for {last_closed}: {rows} rows in {time.perf_counter() - start:.1f} s")

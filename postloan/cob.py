@@ -29,7 +29,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
-from django.db.models import Count, F, Max, Min, Q
+from django.db.models import Count, F, Max, Min, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -76,7 +76,7 @@ class Step:
     run: Callable[..., Any]
     chunked: bool  # chunked steps take (day, first_id, last_id); whole steps take (day)
     # A chunked step's (chunk, first id, last id); by default ranges of the active loans' ids.
-    chunks: Callable[[], list[tuple[int, int, int]]] | None = None
+    chunks: Callable[[dt.date], list[tuple[int, int, int]]] | None = None
     # Runs side by side with the step before it (in the same stage): it reads nothing that step writes.
     alongside: bool = False
 
@@ -113,9 +113,11 @@ def _whitelists(day: dt.date) -> int:
     return result.added + result.unavailable + result.available_again + result.drew
 
 
-def _warning_part_chunks() -> list[tuple[int, int, int]]:
-    """The split rules' parts: the ranges of the active loans' ids, when the close runs those rules in parts."""
-    return loan_chunks() if warning_parts_wanted() else []
+def _warning_part_chunks(day: dt.date) -> list[tuple[int, int, int]]:
+    """The split rules' parts: the ranges of the active loans' ids, when the close of ``day`` runs those rules
+    in parts (``warning_parts_wanted``: the loans its settlement moved and their active warnings are many)."""
+    settled = DayCloseStep.objects.filter(day=day, step="settlement").aggregate(rows=Sum("rows"))["rows"]
+    return loan_chunks() if warning_parts_wanted(settled or 0) else []
 
 
 # The whole close of business, in its order. A close records each chunk done under its step's name
@@ -138,7 +140,7 @@ STEPS: list[Step] = [
     Step("breaker", _breaker, chunked=False),
     # The warnings of the next business date: the rules go to the workers side by side (on a large
     # book, a chunk each), and the escalation waits for all of them.
-    Step("warnings", warnings_chunk, chunked=True, chunks=warning_chunks),
+    Step("warnings", warnings_chunk, chunked=True, chunks=lambda _day: warning_chunks()),
     # On a large book, the rules that look at every loan in parts, a range of loan ids each, beside the
     # other rules: the 20th's million interest-overdue warnings shared by the workers.
     Step(WARNING_PARTS_STEP, warning_parts_chunk, chunked=True, chunks=_warning_part_chunks, alongside=True),
@@ -179,9 +181,10 @@ def loan_chunks(size: int | None = None) -> list[tuple[int, int, int]]:
     ]
 
 
-def step_chunks(step: Step) -> list[tuple[int, int, int]]:
-    """A chunked step's (chunk, first id, last id): its own plan, or ranges of the active loans' ids."""
-    return step.chunks() if step.chunks else loan_chunks()
+def step_chunks(step: Step, day: dt.date) -> list[tuple[int, int, int]]:
+    """A chunked step's (chunk, first id, last id) in the close of ``day``: its own plan, or ranges of the
+    active loans' ids."""
+    return step.chunks(day) if step.chunks else loan_chunks()
 
 
 def _chunk_lock_keys(day: dt.date, step_name: str, chunk: int) -> tuple[int, int]:
@@ -226,7 +229,7 @@ def _step_plan(record: DayClose, step: Step) -> DayCloseStepRun:
     run = DayCloseStepRun.objects.filter(close=record, step=step.name).first()
     if run is not None:
         return run
-    plan = step_chunks(step) if step.chunked else [(0, 0, 0)]
+    plan = step_chunks(step, record.day) if step.chunked else [(0, 0, 0)]
     run, _created = DayCloseStepRun.objects.get_or_create(
         close=record,
         step=step.name,
@@ -282,7 +285,8 @@ def _step_finish(record: DayClose, step: Step, run: DayCloseStepRun) -> None:
     if recorded["chunks"] < run.chunks_planned:
         # Every dispatched chunk returned, yet some are not recorded: never move on with a step half done.
         raise RuntimeError(f"{step.name}: {recorded['chunks']} of {run.chunks_planned} chunks recorded")
-    DayCloseStepRun.objects.filter(pk=run.pk).update(finished_at=recorded["last"] or timezone.now())
+    # A step with nothing to do today (an empty plan) ends where it started: it took none of the stage's time.
+    DayCloseStepRun.objects.filter(pk=run.pk).update(finished_at=recorded["last"] or run.started_at)
     log.debug("close of %s: %s done", record.day, step.name)
 
 

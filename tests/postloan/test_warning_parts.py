@@ -12,6 +12,7 @@ from origination.models import Loan
 from origination.services.drawdown import loan_disburse
 from postloan import cob, warning_run
 from postloan.models import DayCloseStep, RiskWarning
+from postloan.models_close import DayCloseStepRun
 from postloan.rules import RULES
 from servicing.services.repayments import repayment_record
 from tests.factories import make_lending_world
@@ -31,7 +32,7 @@ def _book(users):
 
 
 def _large_book(monkeypatch, settings):
-    """This small book closes like a large one, a loan per part."""
+    """This small book closes like a large one (a settled loan is many), a loan per part."""
     monkeypatch.setattr(warning_run, "RULES_SPLIT_FROM_LOANS", 1)
     settings.COB_CHUNK_LOANS = 1
 
@@ -58,6 +59,10 @@ def test_the_parts_raise_what_one_run_of_the_rules_raises_each_rule_once(users, 
     loans = _book(users)
     cob.close_business_days(to=SETTLED + dt.timedelta(days=2))
     assert _warnings() == whole
+    # Parts only when the split rules have much to do: the 20th's settlement moved every loan, and the day
+    # after their warnings are active; the days before, the rules ran whole among the others.
+    planned = DayCloseStepRun.objects.filter(step=warning_run.WARNING_PARTS_STEP, chunks_planned__gt=0)
+    assert set(planned.values_list("close__day", flat=True)) == {SETTLED, SETTLED + dt.timedelta(days=1)}
     raised = {code for code, *_rest in whole}
     assert "INTEREST_OVERDUE" in raised
     # The 20th's close: a part per loan, and the split rules' warnings raised by the parts alone.
