@@ -19,7 +19,9 @@ edited in the database — is seen by a whole run: run the date again.)
 ``warnings_run`` evaluates every rule in one transaction. The close of
 business shares the rules out among its workers instead (``warning_chunks``):
 each rule commits with its chunk's record, and the escalation is a step of its
-own after the last rule.
+own after the last rule. On the days the overdue rules fire for much of the
+book, the close runs those in parts beside the others, a range of loan ids
+each (``warning_parts_chunk``, decision 34).
 """
 
 from __future__ import annotations
