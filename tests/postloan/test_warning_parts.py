@@ -2,10 +2,12 @@
 
 import dataclasses
 import datetime as dt
+import threading
+import time
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import Sum
 
 from origination.models import Loan
@@ -132,3 +134,63 @@ def test_only_a_loan_rule_that_looks_at_every_loan_alone_may_split():
     with pytest.raises(ValueError, match=farmer_rule.code):
         dataclasses.replace(farmer_rule, split_over_loans=True)
     assert {"INTEREST_OVERDUE", "PRINCIPAL_OVERDUE"} == SPLIT
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parts_of_a_rule_run_side_by_side_and_a_whole_run_waits_for_them(users, monkeypatch, settings):
+    """A part holds its transaction open after raising: a part of other loans runs to its end meanwhile (the
+    parts share the rule's lock), a whole run of the rules waits, then raises only what is left to raise."""
+    _large_book(monkeypatch, settings)
+    first, second, third = _book(users)
+    cob.close_business_days(to=SETTLED + dt.timedelta(days=1))
+    RiskWarning.objects.filter(rule__code="INTEREST_OVERDUE").delete()
+    raised, release, second_done = threading.Event(), threading.Event(), threading.Event()
+    results: dict[str, object] = {}
+
+    def part_of(loan, name, hold=False):
+        def run() -> None:
+            try:
+                if name != "first":
+                    raised.wait(timeout=20)
+                with transaction.atomic():
+                    results[name] = warning_run.warning_parts_chunk(SETTLED, loan.pk, loan.pk)
+                    if hold:
+                        raised.set()
+                        release.wait(timeout=20)
+            except Exception as exc:  # inspected below
+                results[name] = exc
+            finally:
+                raised.set()
+                if name == "second":
+                    second_done.set()
+                connections.close_all()
+
+        return run
+
+    def whole() -> None:
+        try:
+            raised.wait(timeout=20)
+            results["whole"] = warning_run.warnings_run(SETTLED + dt.timedelta(days=1))
+        except Exception as exc:  # inspected below
+            results["whole"] = exc
+        finally:
+            connections.close_all()
+
+    threads = [
+        threading.Thread(target=part_of(first, "first", hold=True)),
+        threading.Thread(target=part_of(second, "second")),
+        threading.Thread(target=whole),
+    ]
+    for thread in threads:
+        thread.start()
+    assert second_done.wait(timeout=20)  # while the first part still holds its transaction
+    time.sleep(1.0)  # the whole run is now blocked behind the first part
+    assert "whole" not in results
+    release.set()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert results["first"] == results["second"] == 1, results
+    assert isinstance(results["whole"], warning_run.RunSummary), results
+    assert results["whole"].raised["INTEREST_OVERDUE"] == 1  # the third loan's
+    active = RiskWarning.objects.filter(rule__code="INTEREST_OVERDUE", active=True)
+    assert sorted(active.values_list("subject_id", flat=True)) == sorted(loan.pk for loan in (first, second, third))
