@@ -115,9 +115,15 @@ def _whitelists(day: dt.date) -> int:
 
 def _warning_part_chunks(day: dt.date) -> list[tuple[int, int, int]]:
     """The split rules' parts: the ranges of the active loans' ids, when the close of ``day`` runs those rules
-    in parts (``warning_parts_wanted``: the loans its settlement moved and their active warnings are many)."""
-    settled = DayCloseStep.objects.filter(day=day, step="settlement").aggregate(rows=Sum("rows"))["rows"]
-    return loan_chunks() if warning_parts_wanted(settled or 0) else []
+    in parts (``warning_parts_wanted``: the loans its settlement moved and their active warnings are many, for
+    the book the accrual counted)."""
+    rows = dict(
+        DayCloseStep.objects.filter(day=day, step__in=("accrual", "settlement"))
+        .values_list("step")
+        .annotate(rows=Sum("rows"))
+    )
+    wanted = warning_parts_wanted(settled=rows.get("settlement") or 0, book=rows.get("accrual") or 0)
+    return loan_chunks() if wanted else []
 
 
 # The whole close of business, in its order. A close records each chunk done under its step's name

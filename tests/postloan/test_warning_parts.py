@@ -13,7 +13,7 @@ from django.db.models import Sum
 from origination.models import Loan
 from origination.services.drawdown import loan_disburse
 from postloan import cob, warning_run
-from postloan.models import DayCloseStep, RiskWarning
+from postloan.models import DayCloseStep, RiskWarning, WarningRule
 from postloan.models_close import DayCloseStepRun
 from postloan.rules import RULES
 from servicing.services.repayments import repayment_record
@@ -194,3 +194,14 @@ def test_parts_of_a_rule_run_side_by_side_and_a_whole_run_waits_for_them(users, 
     assert results["whole"].raised["INTEREST_OVERDUE"] == 1  # the third loan's
     active = RiskWarning.objects.filter(rule__code="INTEREST_OVERDUE", active=True)
     assert sorted(active.values_list("subject_id", flat=True)) == sorted(loan.pk for loan in (first, second, third))
+
+
+def test_parts_only_when_the_split_rules_work_reaches_the_fixed_number_and_a_tenth_of_the_book(monkeypatch):
+    monkeypatch.setattr(warning_run, "RULES_SPLIT_FROM_LOANS", 2)
+    warning_run.rules_ensure()
+    assert not warning_run.warning_parts_wanted(settled=1, book=10)  # under the fixed number
+    assert warning_run.warning_parts_wanted(settled=2, book=10)
+    assert not warning_run.warning_parts_wanted(settled=2, book=30)  # under a tenth of the book
+    assert warning_run.warning_parts_wanted(settled=3, book=30)
+    WarningRule.objects.filter(code__in=SPLIT).update(enabled=False)
+    assert not warning_run.warning_parts_wanted(settled=30, book=30)  # nothing to split
