@@ -147,8 +147,8 @@ STEPS: list[Step] = [
     # The warnings of the next business date: the rules go to the workers side by side (on a large
     # book, a chunk each), and the escalation waits for all of them.
     Step("warnings", warnings_chunk, chunked=True, chunks=lambda _day: warning_chunks()),
-    # On a large book, the rules that look at every loan in parts, a range of loan ids each, beside the
-    # other rules: the 20th's million interest-overdue warnings shared by the workers.
+    # On the days they fire for much of the book, the rules that look at every loan in parts, a range of loan
+    # ids each, beside the other rules: the 20th's million interest-overdue warnings shared by the workers.
     Step(WARNING_PARTS_STEP, warning_parts_chunk, chunked=True, chunks=_warning_part_chunks, alongside=True),
     # The book's figures per node and programme: the loans and limits are final once the breaker ran, and
     # the warnings are not among them, so one worker writes them while the other evaluates rules.

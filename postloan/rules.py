@@ -111,9 +111,10 @@ class RuleDefinition:
     # The ``SHARED_SETS`` its query reads (by table name): a run fills those before the rule.
     reads: tuple[str, ...] = ()
     # A loan rule that looks at every loan each day and whose query honours a scope of loan ids
-    # (``ids_between``): on a large book the close runs it in parts, one per range of loan ids, side by
-    # side on the workers (``postloan.warning_run.warning_parts_chunk``). The 20th's interest overdue
-    # fires for nearly every loan: as one chunk its insert held one worker for most of the warning step.
+    # (``ids_between``): on the days such rules fire for much of the book the close runs it in parts, one per
+    # range of loan ids, side by side on the workers (``postloan.warning_run.warning_parts_chunk``). The 20th's
+    # interest overdue fires for nearly every loan: as one chunk its insert held one worker for most of the
+    # warning step.
     split_over_loans: bool = False
     # How a page shows the fact: its label (an English msgid, translated on the page) and its kind,
     # "yuan" (an amount), "date", "event" (a monitoring event's type and date) or "" (as it is).

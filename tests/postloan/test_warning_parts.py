@@ -1,4 +1,5 @@
-"""The rules split over the loans: on a large book the close runs them a range of loan ids at a time."""
+"""The rules split over the loans: on the days they fire for much of the book the close runs them a range of
+loan ids at a time."""
 
 import dataclasses
 import datetime as dt
@@ -78,18 +79,18 @@ def test_the_parts_raise_what_one_run_of_the_rules_raises_each_rule_once(users, 
 
 def test_a_part_clears_only_the_warnings_of_its_own_loans(users, monkeypatch, settings):
     _large_book(monkeypatch, settings)
-    first, second, _third = _book(users)
+    first, second, third = _book(users)
     cob.close_business_days(to=SETTLED + dt.timedelta(days=2))
     overdue = RiskWarning.objects.filter(rule__code="INTEREST_OVERDUE", active=True)
-    assert set(overdue.values_list("subject_id", flat=True)) == {loan.pk for loan in (first, second, _third)}
+    assert set(overdue.values_list("subject_id", flat=True)) == {loan.pk for loan in (first, second, third)}
     for loan in (first, second):
         loan.refresh_from_db()
         repayment_record(loan=loan, amount=loan.interest_overdue, actor=users["manager"])
     day = SETTLED + dt.timedelta(days=2)
     warning_run.warning_parts_chunk(day, second.pk, second.pk)
-    assert set(overdue.values_list("subject_id", flat=True)) == {first.pk, _third.pk}  # the first not looked at
+    assert set(overdue.values_list("subject_id", flat=True)) == {first.pk, third.pk}  # the first not looked at
     warning_run.warning_parts_chunk(day, first.pk, first.pk)
-    assert set(overdue.values_list("subject_id", flat=True)) == {_third.pk}
+    assert set(overdue.values_list("subject_id", flat=True)) == {third.pk}
     cleared = RiskWarning.objects.get(rule__code="INTEREST_OVERDUE", subject_id=first.pk)
     assert (cleared.status, cleared.resolution, cleared.cleared_on) == ("closed", "cleared", day + dt.timedelta(days=1))
 
